@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Entry point of the `proxyspec` command. TypeScript sources run through tsx's loader, so a clone
+// works with no build step. `proxy` is the reference proxy, a product of its own; everything else
+// is the harness.
+import { register } from 'tsx/esm/api';
+
+register();
+const args = process.argv.slice(2);
+if (args[0] === 'proxy') {
+  const { main } = await import('../proxy/src/main.ts');
+  // The proxy has stopped (or never started): leave now, whatever timers a library left behind.
+  process.exit(await main(args.slice(1)));
+} else {
+  const { main } = await import('../harness/src/cli/main.ts');
+  process.exitCode = await main(args);
+}

@@ -1,0 +1,26 @@
+/**
+ * Decides, before a scenario runs, whether each of its checks applies to this run: selected by the
+ * user, in the revision's range, its feature claimed, meaningful for this target and upstream kind.
+ */
+import type { RunContext } from '../run/context.ts';
+import type { CheckDef, Verdict } from './types.ts';
+
+export interface NotRun {
+  verdict: Extract<Verdict, 'n/a' | 'skipped'>;
+  message: string;
+}
+
+export function whyNotRun(check: CheckDef, ctx: RunContext): NotRun | null {
+  if (!ctx.selected.includes(check.id)) return { verdict: 'skipped', message: 'excluded by the run\'s selection (--suite, --only, --exclude)' };
+  if (!check.revisions.includes(ctx.revision)) {
+    return { verdict: 'n/a', message: `applies to revisions ${check.revisions.join(', ')}, not ${ctx.revision}` };
+  }
+  if (check.feature && !ctx.target.features.includes(check.feature)) {
+    return { verdict: 'n/a', message: `needs the feature "${check.feature}", which the target does not claim` };
+  }
+  if (check.proxyOnly && ctx.target.kind === 'direct') return { verdict: 'n/a', message: 'judges a proxy, and the direct target has none' };
+  if (check.upstreams && !check.upstreams.includes(ctx.target.upstream)) {
+    return { verdict: 'n/a', message: `cannot be judged with a ${ctx.target.upstream} upstream` };
+  }
+  return null;
+}

@@ -1,0 +1,73 @@
+/**
+ * The vendored requirement catalogue (suites/requirements/<revision>.yaml): every normative MCP
+ * sentence that concerns a proxy, with a stable id. Checks cite requirement ids; spec references
+ * (link and verbatim quote) are derived from here, so a quote is never typed twice.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { REVISIONS, type Revision } from '../wire/index.ts';
+import type { SpecRef } from './types.ts';
+
+export interface Requirement {
+  id: string;
+  page: string;
+  anchor: string;
+  quote: string;
+  strength: string;
+  role: string;
+  proxy: string;
+  observable: string;
+  family: string;
+  note?: string;
+}
+
+const folder = fileURLToPath(new URL('../../../suites/requirements/', import.meta.url));
+const cache = new Map<Revision, Map<string, Requirement>>();
+
+export function requirementsOf(revision: Revision): Map<string, Requirement> {
+  let map = cache.get(revision);
+  if (!map) {
+    const list = parse(readFileSync(`${folder}${revision}.yaml`, 'utf8')) as Requirement[];
+    map = new Map(list.map((r) => [r.id, r]));
+    cache.set(revision, map);
+  }
+  return map;
+}
+
+export function anchorSlug(anchor: string): string {
+  return anchor
+    .toLowerCase()
+    .replace(/[`'"’]/g, '')
+    .replace(/[^a-z0-9\s_-]/g, '')
+    .trim()
+    .replace(/\s+/g, '-');
+}
+
+export function specUrl(revision: Revision, page: string, anchor: string): string {
+  const path =
+    page === 'security-best-practices.mdx'
+      ? `docs/${revision}/tutorials/security/security_best_practices`
+      : `specification/${revision}/${page.replace(/\.mdx$/, '').replace(/(^|\/)index$/, '')}`;
+  return `https://modelcontextprotocol.io/${path.replace(/\/$/, '')}#${anchorSlug(anchor)}`;
+}
+
+/** The requirement as worded in `revision`, or in the nearest revision that has it. */
+export function findRequirement(id: string, revision: Revision): { requirement: Requirement; revision: Revision } | undefined {
+  const start = REVISIONS.indexOf(revision);
+  const order = [...REVISIONS.slice(start), ...REVISIONS.slice(0, start).reverse()];
+  for (const rev of order) {
+    const requirement = requirementsOf(rev).get(id);
+    if (requirement) return { requirement, revision: rev };
+  }
+  return undefined;
+}
+
+export function specRefsFor(ids: readonly string[], revision: Revision): SpecRef[] {
+  return ids.flatMap((id) => {
+    const found = findRequirement(id, revision);
+    if (!found) return [];
+    const { requirement, revision: rev } = found;
+    return [{ requirement: id, revision: rev, url: specUrl(rev, requirement.page, requirement.anchor), quote: requirement.quote, strength: requirement.strength }];
+  });
+}

@@ -1,0 +1,190 @@
+/**
+ * How a suite file declares a scenario: one vitest test that drives the target and turns what it
+ * observed into verdicts for the checks it owns. Verdicts are data appended to the run's results file;
+ * the test itself fails only in the project's own runs (assertPass), where every verdict must pass.
+ */
+import { appendFileSync } from 'node:fs';
+import { expect, inject, test } from 'vitest';
+import { newCorrelationId, preciseNow, type UpstreamRecord } from '../wire/index.ts';
+import { McpClient, type McpClientOptions } from '../client/mcp-client.ts';
+import type { Exchange } from '../client/exchange.ts';
+import { UpstreamView } from '../record/upstream-view.ts';
+import type { RunContext } from '../run/context.ts';
+import { getCheck } from './catalog.ts';
+import { whyNotRun } from './applicability.ts';
+import { exchangeEvidence, recordEvidence } from './evidence.ts';
+import type { CheckResult, Verdict } from './types.ts';
+
+/** The target misbehaved so badly that the scenario could not go on: its checks fail, with this reason. */
+export class TargetFailure extends Error {
+  constructor(
+    message: string,
+    readonly observed?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Judgement {
+  message?: string;
+  expected?: string;
+  observed?: string;
+}
+
+export class ScenarioContext {
+  readonly upstream: UpstreamView;
+  readonly exchanges: Exchange[] = [];
+  readonly cids: string[] = [];
+  readonly results = new Map<string, Omit<CheckResult, 'durationMs' | 'evidence'>>();
+  private readonly clients: McpClient[] = [];
+
+  constructor(
+    readonly ctx: RunContext,
+    private readonly owned: readonly string[],
+  ) {
+    this.upstream = new UpstreamView(ctx.controlUrl);
+  }
+
+  get revision() {
+    return this.ctx.revision;
+  }
+
+  /** A fresh correlation id, remembered so the upstream records that carry it become evidence. */
+  cid(): string {
+    const cid = newCorrelationId();
+    this.cids.push(cid);
+    return cid;
+  }
+
+  /** A client of the target, not yet initialized. */
+  client(options: Partial<McpClientOptions> = {}): McpClient {
+    const client = new McpClient({
+      url: this.ctx.target.url,
+      revision: this.ctx.revision,
+      headers: this.ctx.target.headers,
+      onExchange: (ex) => this.exchanges.push(ex),
+      ...options,
+    });
+    this.clients.push(client);
+    return client;
+  }
+
+  /** A client with an initialized session; a target that cannot initialize fails the scenario's checks. */
+  async session(options: Partial<McpClientOptions> & { cid?: string } = {}): Promise<McpClient> {
+    const client = this.client(options);
+    const { exchange, response } = await client.initialize({ cid: options.cid ?? this.cid() });
+    if (!response || !('result' in response)) {
+      throw new TargetFailure('could not open a session through the target', describeExchange(exchange));
+    }
+    return client;
+  }
+
+  /** Records a verdict: pass when ok, otherwise fail (MUST) or warn (SHOULD). */
+  judge(id: string, ok: boolean, judgement: Judgement = {}): void {
+    const check = this.own(id);
+    const verdict: Verdict = ok ? 'pass' : check.strength === 'MUST' ? 'fail' : 'warn';
+    this.results.set(id, {
+      id,
+      verdict,
+      message: judgement.message ?? (ok ? 'as required' : 'requirement not met'),
+      expected: judgement.expected,
+      observed: judgement.observed,
+    });
+  }
+
+  pass(id: string, message?: string): void {
+    this.judge(id, true, { message });
+  }
+
+  /** Marks a check n/a from inside the scenario, when only the run can tell (a feature the peer lacks). */
+  notApplicable(id: string, message: string): void {
+    this.own(id);
+    this.results.set(id, { id, verdict: 'n/a', message });
+  }
+
+  private own(id: string) {
+    if (!this.owned.includes(id)) throw new Error(`scenario judged ${id}, which it does not declare`);
+    return getCheck(id);
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.clients.map((c) => c.close()));
+  }
+
+  async upstreamEvidence(): Promise<UpstreamRecord[]> {
+    const all = await Promise.all(this.cids.map((cid) => this.upstream.records({ cid })));
+    const bySeq = new Map<number, UpstreamRecord>();
+    for (const r of all.flat()) bySeq.set(r.seq, r);
+    return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  }
+}
+
+export function describeExchange(ex: Exchange): string {
+  if (ex.error) return `${ex.method}: ${ex.error}${ex.status ? ` (status ${ex.status})` : ''}`;
+  const body = ex.kind === 'sse' ? ex.events.map((e) => e.data).join(' | ') : ex.body;
+  return `${ex.method} → HTTP ${ex.status} ${ex.headers['content-type'] ?? ''} ${body.slice(0, 300)}`.trim();
+}
+
+export interface ScenarioOptions {
+  timeoutMs?: number;
+}
+
+/**
+ * Declares a scenario owning `checkIds`. The body judges each applicable check; one it leaves
+ * unjudged is an `error` (a harness bug), a TargetFailure fails them, any other exception errors them.
+ */
+export function scenario(title: string, checkIds: readonly string[], body: (t: ScenarioContext) => Promise<void>, options: ScenarioOptions = {}): void {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  test(title, { timeout: timeoutMs + 5_000 }, async () => {
+    const ctx = inject('proxyspec');
+    const started = preciseNow();
+    const t = new ScenarioContext(ctx, checkIds);
+    const notRun = new Map(checkIds.map((id) => [id, whyNotRun(getCheck(id), ctx)] as const));
+    const toRun = checkIds.filter((id) => notRun.get(id) === null);
+
+    let failure: { verdict: Verdict; message: string; observed?: string } | null = null;
+    if (toRun.length > 0) {
+      try {
+        await withTimeout(body(t), timeoutMs);
+      } catch (err) {
+        failure =
+          err instanceof TargetFailure
+            ? { verdict: 'fail', message: err.message, observed: err.observed }
+            : { verdict: 'error', message: `harness error, not the target's fault: ${(err as Error).stack ?? String(err)}` };
+      } finally {
+        await t.cleanup().catch(() => undefined);
+      }
+    }
+
+    const upstreamRecords = toRun.length ? await t.upstreamEvidence().catch(() => []) : [];
+    const evidence = [...t.exchanges.map(exchangeEvidence), ...upstreamRecords.map(recordEvidence)].sort((a, b) => a.at - b.at);
+    const durationMs = Math.round(preciseNow() - started);
+    const results: CheckResult[] = checkIds.map((id) => {
+      const skip = notRun.get(id);
+      if (skip) return { id, verdict: skip.verdict, message: skip.message, durationMs: 0, evidence: [] };
+      const judged = t.results.get(id);
+      if (judged) return { ...judged, durationMs, evidence };
+      if (failure) {
+        const verdict = failure.verdict === 'fail' && getCheck(id).strength === 'SHOULD' ? 'warn' : failure.verdict;
+        return { id, verdict, message: failure.message, observed: failure.observed, durationMs, evidence };
+      }
+      return { id, verdict: 'error', message: 'harness error: the scenario ended without judging this check', durationMs, evidence };
+    });
+    appendFileSync(ctx.resultsFile, results.map((r) => `${JSON.stringify(r)}\n`).join(''));
+
+    if (ctx.assertPass) {
+      const bad = results.filter((r) => !['pass', 'n/a', 'skipped'].includes(r.verdict)).map((r) => `${r.id}: ${r.verdict}: ${r.message}${r.observed ? ` (observed: ${r.observed})` : ''}`);
+      expect(bad).toEqual([]);
+    }
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TargetFailure(`the scenario did not finish within ${ms} ms: the target hung`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

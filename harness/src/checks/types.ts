@@ -1,0 +1,78 @@
+/**
+ * What a check is (its stable metadata) and what it yields (a verdict with expected, observed and
+ * evidence). A failing requirement is data, never an exception.
+ */
+import { z } from 'zod';
+import type { Revision } from '../wire/index.ts';
+
+export const VERDICTS = ['pass', 'fail', 'warn', 'n/a', 'skipped', 'blocked', 'error'] as const;
+export const VerdictSchema = z.enum(VERDICTS);
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+export const SUITES = ['transparency', 'session', 'errors', 'boundary'] as const;
+export type SuiteName = (typeof SUITES)[number];
+
+export type Strength = 'MUST' | 'SHOULD';
+export type Level = 1 | 2 | 3;
+
+/** Features a target may claim; checks of an unclaimed feature are n/a. */
+export const FEATURES = [
+  'auth',
+  'byte-transparency',
+  'rate-limit',
+  'policy',
+  'metrics',
+  'audit',
+  'failover',
+  'circuit-breaker',
+  'resumability',
+  'origin-validation',
+] as const;
+export type Feature = (typeof FEATURES)[number];
+
+export interface CheckDef {
+  /** `<suite>/<kebab-slug>`; stable forever. */
+  id: string;
+  /** The requirement as a sentence with its keyword. */
+  title: string;
+  suite: SuiteName;
+  level: Level;
+  strength: Strength;
+  revisions: readonly Revision[];
+  feature?: Feature;
+  dependsOn?: readonly string[];
+  /** Requirement ids of the vendored catalogue (suites/requirements/<revision>.yaml) this check tests. */
+  requirements: readonly string[];
+  /** Why a proxy author should care, in a sentence or two. */
+  why: string;
+  /** Only meaningful with a proxy in the path: n/a on the `direct` target. */
+  proxyOnly?: boolean;
+  /** Upstream kinds the check can judge; default both. */
+  upstreams?: readonly ('http' | 'stdio')[];
+}
+
+export interface SpecRef {
+  requirement: string;
+  revision: Revision;
+  url: string;
+  quote: string;
+  strength: string;
+}
+
+/** One evidence item: an HTTP exchange on the client leg, or a record of the upstream leg. */
+export interface EvidenceItem {
+  leg: 'client' | 'upstream';
+  at: number;
+  summary: string;
+  detail: Record<string, unknown>;
+}
+
+export interface CheckResult {
+  id: string;
+  verdict: Verdict;
+  message: string;
+  expected?: string;
+  observed?: string;
+  durationMs: number;
+  evidence: EvidenceItem[];
+}

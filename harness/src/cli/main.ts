@@ -1,0 +1,153 @@
+/**
+ * The `proxyspec` command line. Exit codes: 0 the run completed and met the gate, 1 the required
+ * level was not achieved (or a baseline went stale), 2 usage or configuration error, 3 setup error.
+ * `proxyspec proxy` is dispatched by bin/proxyspec.js to the reference proxy, which is not ours to import.
+ */
+import { writeFile } from 'node:fs/promises';
+import { resolve, join } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CHECKS } from '../checks/catalog.ts';
+import { specRefsFor } from '../checks/requirements.ts';
+import { HarnessError, isHarnessError } from '../errors.ts';
+import { DEFAULT_REVISION, REVISIONS, type Revision } from '../wire/index.ts';
+import { loadBaseline } from '../run/baseline.ts';
+import { runConformance } from '../run/run.ts';
+import { writeReports, toTerminal, reportJsonSchema } from '../../../reports/src/index.ts';
+import { checksMarkdown } from './checks-doc.ts';
+
+const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+function level(value: string): number {
+  if (!['1', '2', '3'].includes(value)) throw new InvalidArgumentError('must be 1, 2 or 3');
+  return Number(value);
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');
+}
+
+export function buildProgram(output: { out: (s: string) => void; err: (s: string) => void }, setExit: (code: number) => void): Command {
+  const program = new Command('proxyspec')
+    .description('Conformance and performance harness for MCP proxies, with a reference MCP proxy.')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeOut: output.out, writeErr: output.err })
+    .addHelpText('after', '\nAlso:\n  proxy [options]    run the reference MCP proxy (see `proxyspec proxy --help`)\n\nExit codes: 0 ok, 1 required level not achieved, 2 usage or configuration error, 3 setup error.');
+
+  program
+    .command('run')
+    .description('Run the conformance suites against a target and write the reports.')
+    .requiredOption('-t, --target <target>', 'a profile file (.yaml, .yml or .json), or the built-ins `reference` and `direct`')
+    .addOption(new Option('--spec <revision>', 'MCP protocol revision').choices([...REVISIONS]).default(DEFAULT_REVISION))
+    .option('--suite <names>', 'only these suites (comma list)', list, [])
+    .option('--only <glob>', 'only checks whose id matches (repeatable, comma list)', list, [])
+    .option('--exclude <glob>', 'leave out checks whose id matches (repeatable, comma list)', list, [])
+    .option('--out <dir>', 'output folder (default reports/out/<target>-<timestamp>, with reports/out/latest pointing at it)')
+    .option('--require-level <n>', 'exit 1 unless this level (1, 2 or 3) is achieved', level)
+    .option('--baseline <file>', 'YAML list of expected failures: they do not fail the gate; one that passes is stale and does')
+    .option('--verbose', 'show every check and vitest\'s own output')
+    .action(async (opts: { target: string; spec: Revision; suite: string[]; only: string[]; exclude: string[]; out?: string; requireLevel?: number; baseline?: string; verbose?: boolean }) => {
+      const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
+      const report = await runConformance({
+        target: opts.target,
+        revision: opts.spec,
+        selection: { suites: opts.suite, only: opts.only, exclude: opts.exclude },
+        requiredLevel: opts.requireLevel,
+        baseline,
+        verbose: opts.verbose,
+      });
+      const outDir = resolve(opts.out ?? join('reports', 'out', `${report.target.name}-${timestamp()}`));
+      await writeReports(report, outDir, { linkLatest: !opts.out });
+      output.out(toTerminal(report, { verbose: opts.verbose, outDir }));
+      setExit(report.gate.passed ? 0 : 1);
+    });
+
+  program
+    .command('list')
+    .description('List every check: id, level, strength, suite, revisions, spec link.')
+    .option('--json', 'as JSON')
+    .option('--markdown', 'as the Markdown table the README embeds')
+    .addOption(new Option('--spec <revision>', 'revision whose spec links to show').choices([...REVISIONS]).default(DEFAULT_REVISION))
+    .action((opts: { json?: boolean; markdown?: boolean; spec: Revision }) => {
+      if (opts.markdown) return output.out(checksMarkdown(opts.spec));
+      const rows = CHECKS.map((c) => ({ ...c, specRefs: specRefsFor(c.requirements, opts.spec) }));
+      if (opts.json) return output.out(`${JSON.stringify(rows, null, 2)}\n`);
+      for (const c of rows) {
+        output.out(`${c.id.padEnd(40)} L${c.level} ${c.strength.padEnd(6)} ${c.suite.padEnd(12)} ${c.revisions.join(',')}  ${c.specRefs[0]?.url ?? ''}\n`);
+      }
+    });
+
+  const mock = program.command('mock').description('Run the mocks standalone.');
+  mock
+    .command('upstream')
+    .description('Run the mock MCP upstream (Streamable HTTP, or stdio with --stdio).')
+    .option('--port <n>', 'port for Streamable HTTP (default: a free one)', (v) => Number.parseInt(v, 10), 0)
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--stdio', 'speak MCP on stdin/stdout instead')
+    .option('--control <url>', 'report records to this harness control URL (stdio)')
+    .action(async (opts: { port: number; host: string; stdio?: boolean; control?: string }) => {
+      const { runStdioUpstream, startHttpUpstream, startControlServer, Recorder } = await import('../../../mocks/upstream/index.ts');
+      if (opts.stdio) {
+        await runStdioUpstream({ controlUrl: opts.control });
+        return;
+      }
+      const recorder = new Recorder();
+      const control = await startControlServer(recorder);
+      const upstream = await startHttpUpstream({ recorder, port: opts.port, host: opts.host });
+      output.out(`mock upstream: ${upstream.url}\ncontrol (records): ${control.url}/records\n`);
+      await waitForSignal();
+      await upstream.close();
+      await control.close();
+    });
+  mock
+    .command('proxy')
+    .description('Run the small pass-through proxy used in self-tests, optionally with one deliberate defect.')
+    .requiredOption('--upstream <url>', 'Streamable HTTP URL of the upstream')
+    .option('--port <n>', 'port to listen on', (v) => Number.parseInt(v, 10), 0)
+    .option('--defect <name>', 'the defect to have (see mocks/broken-proxies)', 'none')
+    .action(async (opts: { upstream: string; port: number; defect: string }) => {
+      const { startBrokenProxy, DEFECTS } = await import('../../../mocks/broken-proxies/index.ts');
+      if (!(DEFECTS as readonly string[]).includes(opts.defect)) throw new HarnessError('HARNESS_ERR_USAGE', `unknown defect ${opts.defect}; known: ${DEFECTS.join(', ')}`);
+      const proxy = await startBrokenProxy({ upstream: opts.upstream, port: opts.port, defect: opts.defect as never });
+      output.out(`pass-through proxy (defect: ${opts.defect}): ${proxy.url}\n`);
+      await waitForSignal();
+      await proxy.close();
+    });
+
+  program
+    .command('schema')
+    .description('Write the JSON Schema of report.json.')
+    .option('--out <file>', 'file to write (default: stdout)')
+    .action(async (opts: { out?: string }) => {
+      const text = `${JSON.stringify(reportJsonSchema(), null, 2)}\n`;
+      if (opts.out) await writeFile(opts.out, text);
+      else output.out(text);
+    });
+
+  return program;
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram({ out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (isHarnessError(err)) {
+      process.stderr.write(`proxyspec: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`proxyspec: internal error (a bug in proxyspec, please report it): ${(err as Error).stack ?? String(err)}\n`);
+    return 3;
+  }
+}

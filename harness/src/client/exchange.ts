@@ -1,0 +1,48 @@
+/**
+ * One HTTP exchange as the harness's client saw it: what it sent, the status and headers it got,
+ * and the body, either whole or as SSE events, each stamped with the time it arrived.
+ */
+
+export interface SseEventRecord {
+  /** Arrival time, epoch ms with sub-ms precision (comparable with the mocks' records). */
+  at: number;
+  id?: string;
+  event?: string;
+  data: string;
+  /** The parsed JSON-RPC message, when data is JSON. */
+  json?: unknown;
+}
+
+export interface Exchange {
+  method: string;
+  url: string;
+  requestHeaders: Record<string, string>;
+  requestBody: string;
+  startedAt: number;
+  /** Time the response headers arrived. */
+  headersAt?: number;
+  endedAt?: number;
+  status: number;
+  headers: Record<string, string>;
+  kind: 'json' | 'sse' | 'empty' | 'other';
+  /** The raw body text (for SSE, the whole stream as received). */
+  body: string;
+  json?: unknown;
+  events: SseEventRecord[];
+  /** Set when the exchange did not complete: a network error or the client's own timeout. */
+  error?: string;
+}
+
+/** All JSON-RPC messages an exchange carried, whether as a JSON body or as SSE events. */
+export function exchangeMessages(exchange: Exchange): unknown[] {
+  if (exchange.kind === 'json') return Array.isArray(exchange.json) ? exchange.json : exchange.json === undefined ? [] : [exchange.json];
+  return exchange.events.filter((e) => e.json !== undefined).map((e) => e.json);
+}
+
+/** The response to the request with this id (same value and type), if the exchange carried one. */
+export function findResponse(exchange: Exchange, id: string | number): Record<string, unknown> | undefined {
+  return exchangeMessages(exchange).find((m): m is Record<string, unknown> => {
+    const o = m as Record<string, unknown>;
+    return !!o && typeof o === 'object' && !('method' in o) && o.id === id && ('result' in o || 'error' in o);
+  });
+}

@@ -1,0 +1,298 @@
+/**
+ * A raw MCP client over Streamable HTTP on undici. It speaks the protocol correctly by default and
+ * can be told to misbehave (any body, any headers, no session); it reads SSE incrementally and
+ * stamps every event with its arrival time. Failures of the peer are returned in the exchange, never
+ * thrown, because a broken proxy is an observation, not an exception.
+ */
+import { Agent, request } from 'undici';
+import { createParser } from 'eventsource-parser';
+import { CID_META_KEY, HEADER, SSE_META_KEY, preciseNow, sendsProtocolVersionHeader, type Revision } from '../wire/index.ts';
+import type { Exchange, SseEventRecord } from './exchange.ts';
+import { findResponse } from './exchange.ts';
+
+export interface McpClientOptions {
+  url: string;
+  revision: Revision;
+  /** Sent on every request (a target profile's `headers`). */
+  headers?: Record<string, string>;
+  /** Called with every exchange, for the scenario's transcript. */
+  onExchange?: (exchange: Exchange) => void;
+  /** Longest an exchange may take before the client gives up on it. */
+  timeoutMs?: number;
+  dispatcher?: Agent;
+}
+
+export interface PostOptions {
+  headers?: Record<string, string>;
+  /** Session id to send; null sends none; default: the client's session. */
+  session?: string | null;
+  /** Protocol version header; null sends none; default: per revision once initialized. */
+  protocolVersion?: string | null;
+  timeoutMs?: number;
+}
+
+export interface RequestOptions extends PostOptions {
+  id?: string | number;
+  /** Ask the mock upstream to answer on an SSE stream. */
+  sse?: boolean;
+  cid?: string;
+}
+
+export interface CallResult {
+  exchange: Exchange;
+  /** The JSON-RPC response with the request's id, if one came back. */
+  response?: Record<string, unknown>;
+}
+
+const sharedAgent = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
+let nextId = 1;
+
+export class McpClient {
+  sessionId: string | undefined;
+  negotiatedVersion: string | undefined;
+  readonly options: McpClientOptions;
+  private readonly streams = new Set<GetStream>();
+
+  constructor(options: McpClientOptions) {
+    this.options = options;
+  }
+
+  /** initialize + notifications/initialized; keeps the session id and the negotiated version. */
+  async initialize(options: RequestOptions & { params?: Record<string, unknown> } = {}): Promise<CallResult> {
+    const params = {
+      protocolVersion: this.options.revision,
+      capabilities: { sampling: {}, roots: { listChanged: true } },
+      clientInfo: { name: 'proxyspec-harness', version: '0.1.0' },
+      ...options.params,
+    };
+    const result = await this.request('initialize', params, { ...options, session: null, protocolVersion: null });
+    const sid = result.exchange.headers[HEADER.sessionId];
+    if (sid !== undefined) this.sessionId = sid;
+    const negotiated = (result.response?.result as Record<string, unknown> | undefined)?.protocolVersion;
+    if (typeof negotiated === 'string') this.negotiatedVersion = negotiated;
+    if (result.response && 'result' in result.response) {
+      await this.notify('notifications/initialized', {}, { cid: options.cid });
+    }
+    return result;
+  }
+
+  async request(method: string, params: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<CallResult> {
+    const id = options.id ?? `h-${nextId++}`;
+    const message = { jsonrpc: '2.0', id, method, params: withMeta(params, options) };
+    const exchange = await this.post(message, options);
+    return { exchange, response: findResponse(exchange, id) };
+  }
+
+  callTool(name: string, args: Record<string, unknown>, options: RequestOptions & { meta?: Record<string, unknown> } = {}): Promise<CallResult> {
+    const params: Record<string, unknown> = { name, arguments: args };
+    if (options.meta) params._meta = options.meta;
+    return this.request('tools/call', params, options);
+  }
+
+  notify(method: string, params: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<Exchange> {
+    return this.post({ jsonrpc: '2.0', method, params: withMeta(params, options) }, options);
+  }
+
+  /** POSTs any body: an object is serialised, a string or Buffer is sent byte for byte. */
+  async post(body: unknown, options: PostOptions = {}): Promise<Exchange> {
+    const bytes = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...this.sessionHeaders(options),
+      ...this.options.headers,
+      ...options.headers,
+    };
+    return this.exchange('POST', headers, bytes, options.timeoutMs);
+  }
+
+  /** Opens the GET stream; events are collected as they arrive. */
+  async openGet(options: PostOptions = {}): Promise<GetStream> {
+    const headers = { accept: 'text/event-stream', ...this.sessionHeaders(options), ...this.options.headers, ...options.headers };
+    const stream = new GetStream(this, headers, options.timeoutMs ?? 60_000);
+    this.streams.add(stream);
+    await stream.opened;
+    return stream;
+  }
+
+  async delete(options: PostOptions = {}): Promise<Exchange> {
+    const headers = { ...this.sessionHeaders(options), ...this.options.headers, ...options.headers };
+    return this.exchange('DELETE', headers, undefined, options.timeoutMs);
+  }
+
+  /** Closes open GET streams and, when a session is open, ends it with DELETE (errors ignored). */
+  async close(): Promise<void> {
+    for (const stream of this.streams) stream.close();
+    this.streams.clear();
+    if (this.sessionId !== undefined) {
+      await this.delete({ timeoutMs: 5000 }).catch(() => undefined);
+      this.sessionId = undefined;
+    }
+  }
+
+  private sessionHeaders(options: PostOptions): Record<string, string> {
+    const headers: Record<string, string> = {};
+    const session = options.session === undefined ? this.sessionId : options.session;
+    if (session !== null && session !== undefined) headers[HEADER.sessionId] = session;
+    const version =
+      options.protocolVersion === undefined
+        ? this.negotiatedVersion && sendsProtocolVersionHeader(this.options.revision)
+          ? this.negotiatedVersion
+          : undefined
+        : options.protocolVersion;
+    if (version !== null && version !== undefined) headers[HEADER.protocolVersion] = version;
+    return headers;
+  }
+
+  /** Runs one exchange to its end (or timeout) and reports it. */
+  async exchange(method: string, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs?: number, live: ExchangeListeners = {}): Promise<Exchange> {
+    const limit = timeoutMs ?? this.options.timeoutMs ?? 15_000;
+    const { signal } = live;
+    const ex: Exchange = {
+      method,
+      url: this.options.url,
+      requestHeaders: headers,
+      requestBody: body === undefined ? '' : body.toString(),
+      startedAt: preciseNow(),
+      status: 0,
+      headers: {},
+      kind: 'empty',
+      body: '',
+      events: [],
+    };
+    const timeout = AbortSignal.timeout(limit);
+    try {
+      const res = await request(this.options.url, {
+        method: method as 'POST',
+        headers,
+        body,
+        dispatcher: this.options.dispatcher ?? sharedAgent,
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+        headersTimeout: limit,
+        bodyTimeout: 0,
+      });
+      ex.headersAt = preciseNow();
+      ex.status = res.statusCode;
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) ex.headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      live.onHeaders?.(ex);
+      const type = (ex.headers['content-type'] ?? '').toLowerCase();
+      ex.kind = type.startsWith('text/event-stream') ? 'sse' : type.startsWith('application/json') ? 'json' : 'other';
+      const decoder = new TextDecoder();
+      if (ex.kind === 'sse') {
+        const parser = createParser({
+          onEvent: (e) => {
+            const event: SseEventRecord = { at: preciseNow(), data: e.data };
+            if (e.id !== undefined) event.id = e.id;
+            if (e.event !== undefined) event.event = e.event;
+            if (e.data !== '') {
+              try {
+                event.json = JSON.parse(e.data);
+              } catch {
+                // Not JSON: kept as data, and checks say so.
+              }
+            }
+            ex.events.push(event);
+            live.onEvent?.(ex, event);
+          },
+        });
+        for await (const chunk of res.body) {
+          const text = decoder.decode(chunk as Buffer, { stream: true });
+          ex.body += text;
+          parser.feed(text);
+        }
+      } else {
+        for await (const chunk of res.body) ex.body += decoder.decode(chunk as Buffer, { stream: true });
+        ex.body += decoder.decode();
+        if (ex.body === '') ex.kind = ex.kind === 'other' ? 'empty' : ex.kind;
+        if (ex.kind === 'json' && ex.body !== '') {
+          try {
+            ex.json = JSON.parse(ex.body);
+          } catch {
+            ex.error = 'the body says application/json but is not JSON';
+          }
+        }
+      }
+    } catch (err) {
+      ex.error = timeout.aborted ? `no complete answer within ${limit} ms` : signal?.aborted ? 'closed by the harness' : describe(err);
+    }
+    ex.endedAt = preciseNow();
+    this.options.onExchange?.(ex);
+    return ex;
+  }
+}
+
+export interface ExchangeListeners {
+  onHeaders?: (ex: Exchange) => void;
+  onEvent?: (ex: Exchange, event: SseEventRecord) => void;
+  signal?: AbortSignal;
+}
+
+/** A GET stream being read in the background; `waitFor` resolves on the first matching event. */
+export class GetStream {
+  readonly done: Promise<Exchange>;
+  readonly opened: Promise<void>;
+  events: SseEventRecord[] = [];
+  status = 0;
+  private readonly controller = new AbortController();
+  private waiters: Array<{ match: (e: SseEventRecord) => boolean; resolve: (e: SseEventRecord | undefined) => void }> = [];
+  private openedResolve!: () => void;
+
+  constructor(client: McpClient, headers: Record<string, string>, timeoutMs: number) {
+    this.opened = new Promise((resolve) => (this.openedResolve = resolve));
+    this.done = client
+      .exchange('GET', headers, undefined, timeoutMs, {
+        signal: this.controller.signal,
+        onHeaders: (ex) => {
+          this.status = ex.status;
+          this.events = ex.events;
+          this.openedResolve();
+        },
+        onEvent: (_ex, event) => {
+          for (const w of [...this.waiters]) {
+            if (w.match(event)) {
+              this.waiters.splice(this.waiters.indexOf(w), 1);
+              w.resolve(event);
+            }
+          }
+        },
+      })
+      .then((ex) => {
+        this.status = ex.status;
+        this.events = ex.events;
+        this.openedResolve();
+        for (const w of this.waiters.splice(0)) w.resolve(undefined);
+        return ex;
+      });
+  }
+
+  /** The first event (already received or still to come) that matches; undefined if the stream ends first or time runs out. */
+  waitFor(match: (e: SseEventRecord) => boolean, timeoutMs = 5000): Promise<SseEventRecord | undefined> {
+    const seen = this.events.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => {
+      const waiter = { match, resolve: (e: SseEventRecord | undefined) => (clearTimeout(timer), resolve(e)) };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  close(): void {
+    this.controller.abort();
+  }
+}
+
+function withMeta(params: Record<string, unknown>, options: RequestOptions): Record<string, unknown> {
+  if (options.cid === undefined && !options.sse) return params;
+  const meta: Record<string, unknown> = { ...(params._meta as Record<string, unknown> | undefined) };
+  if (options.cid !== undefined) meta[CID_META_KEY] = options.cid;
+  if (options.sse) meta[SSE_META_KEY] = true;
+  return { ...params, _meta: meta };
+}
+
+function describe(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  return [e.code, e.message].filter(Boolean).join(': ') || String(err);
+}

@@ -1,0 +1,14 @@
+/**
+ * The harness's public API for suite files: declare scenarios, drive the target with the raw client,
+ * read the upstream leg, compare what both sides saw.
+ */
+export { scenario, ScenarioContext, TargetFailure, describeExchange } from './checks/scenario.ts';
+export type { Judgement, ScenarioOptions } from './checks/scenario.ts';
+export { McpClient, GetStream } from './client/mcp-client.ts';
+export type { McpClientOptions, PostOptions, RequestOptions, CallResult } from './client/mcp-client.ts';
+export { exchangeMessages, findResponse } from './client/exchange.ts';
+export type { Exchange, SseEventRecord } from './client/exchange.ts';
+export { UpstreamView, bodyJson, bodyText, recordHeader } from './record/upstream-view.ts';
+export { diffJson, withoutId } from './record/compare.ts';
+export type { RunContext, TargetInfo } from './run/context.ts';
+export { CID_META_KEY, findCorrelationIds, type UpstreamRecord } from './wire/index.ts';

@@ -1,0 +1,74 @@
+/**
+ * Compliance levels from verdicts. Cumulative: a level is `success` when every MUST check of it and of
+ * the levels below passed, `partial` when none failed but some were skipped, blocked or errored,
+ * `failure` otherwise (or when it needs a feature the target does not claim). A level with no check in
+ * this version of the harness is `untested` and cannot be achieved.
+ */
+import type { Feature, Level } from '../checks/types.ts';
+
+export const LEVEL_NAMES: Record<Level, string> = { 1: 'Basic', 2: 'Production', 3: 'Enterprise' };
+
+/** Features a target must claim to reach each level (cumulative). */
+export const LEVEL_FEATURES: Record<Level, readonly Feature[]> = { 1: [], 2: ['auth'], 3: ['rate-limit', 'policy', 'metrics'] };
+
+export interface LevelInput {
+  level: number;
+  strength: 'MUST' | 'SHOULD';
+  verdict: string;
+}
+
+export interface LevelOutcome {
+  level: Level;
+  name: string;
+  state: 'success' | 'partial' | 'failure' | 'untested';
+  missingFeatures: string[];
+  reason: string;
+  counts: Record<string, number>;
+}
+
+export function computeLevels(checks: LevelInput[], claimed: readonly string[]): { levels: LevelOutcome[]; achieved: number } {
+  const levels: LevelOutcome[] = [];
+  let below: LevelOutcome | undefined;
+  for (const level of [1, 2, 3] as Level[]) {
+    const own = checks.filter((c) => c.level === level);
+    const musts = checks.filter((c) => c.level <= level && c.strength === 'MUST');
+    const counts: Record<string, number> = {};
+    for (const c of own) counts[c.verdict] = (counts[c.verdict] ?? 0) + 1;
+    const missingFeatures = ([1, 2, 3] as Level[]).filter((l) => l <= level).flatMap((l) => LEVEL_FEATURES[l]).filter((f) => !claimed.includes(f));
+    const name = LEVEL_NAMES[level];
+    const failed = musts.filter((c) => c.verdict === 'fail');
+    const unsettled = musts.filter((c) => ['skipped', 'blocked', 'error'].includes(c.verdict));
+    let state: LevelOutcome['state'];
+    let reason: string;
+    if (own.length === 0) {
+      state = 'untested';
+      reason = 'this version of proxyspec has no checks for this level yet';
+    } else if (below && below.state === 'untested') {
+      state = 'untested';
+      reason = `L${level - 1} is untested`;
+    } else if (failed.length) {
+      state = 'failure';
+      reason = `${failed.length} MUST check${failed.length > 1 ? 's' : ''} failed at this level or below`;
+    } else if (missingFeatures.length) {
+      state = 'failure';
+      reason = `needs the feature${missingFeatures.length > 1 ? 's' : ''} ${missingFeatures.join(', ')}, which the target does not claim`;
+    } else if (unsettled.length) {
+      state = 'partial';
+      reason = `${unsettled.length} MUST check${unsettled.length > 1 ? 's were' : ' was'} skipped, blocked or errored`;
+    } else if (musts.every((c) => c.verdict === 'n/a')) {
+      state = 'partial';
+      reason = 'no MUST check of this level applied to the target';
+    } else {
+      state = 'success';
+      reason = 'every MUST check at this level and below passed';
+    }
+    below = { level, name, state, missingFeatures, reason, counts };
+    levels.push(below);
+  }
+  let achieved = 0;
+  for (const l of levels) {
+    if (l.state !== 'success') break;
+    achieved = l.level;
+  }
+  return { levels, achieved };
+}

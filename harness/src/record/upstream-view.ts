@@ -1,0 +1,62 @@
+/**
+ * The harness's window onto the upstream leg: what the mock upstreams received and sent, read over
+ * their control channel, so a scenario running in a vitest worker can judge what reached the upstream.
+ */
+import { request } from 'undici';
+import { recordBodyJson, recordBodyText, type ConnectionRecord, type UpstreamRecord } from '../wire/index.ts';
+
+export interface RecordFilter {
+  cid?: string;
+  sessionId?: string;
+  direction?: 'in' | 'out';
+  upstream?: string;
+  sinceSeq?: number;
+}
+
+export class UpstreamView {
+  constructor(private readonly controlUrl: string) {}
+
+  async records(filter: RecordFilter = {}): Promise<UpstreamRecord[]> {
+    const params = new URLSearchParams();
+    if (filter.cid) params.set('cid', filter.cid);
+    if (filter.sessionId) params.set('session', filter.sessionId);
+    if (filter.direction) params.set('direction', filter.direction);
+    if (filter.upstream) params.set('upstream', filter.upstream);
+    if (filter.sinceSeq !== undefined) params.set('since', String(filter.sinceSeq));
+    return this.get(`/records?${params}`) as Promise<UpstreamRecord[]>;
+  }
+
+  /** What the upstream received carrying this correlation id (HTTP requests or stdio lines). */
+  received(cid: string): Promise<UpstreamRecord[]> {
+    return this.records({ cid, direction: 'in' });
+  }
+
+  /** What the upstream sent carrying this correlation id. */
+  sent(cid: string): Promise<UpstreamRecord[]> {
+    return this.records({ cid, direction: 'out' });
+  }
+
+  connections(upstream?: string): Promise<ConnectionRecord[]> {
+    return this.get(`/connections${upstream ? `?upstream=${encodeURIComponent(upstream)}` : ''}`) as Promise<ConnectionRecord[]>;
+  }
+
+  liveSessions(upstream?: string): Promise<string[]> {
+    return this.get(`/sessions${upstream ? `?upstream=${encodeURIComponent(upstream)}` : ''}`) as Promise<string[]>;
+  }
+
+  private async get(path: string): Promise<unknown> {
+    const res = await request(`${this.controlUrl}${path}`);
+    if (res.statusCode !== 200) throw new Error(`control channel answered ${res.statusCode} for ${path}`);
+    return res.body.json();
+  }
+}
+
+/** A record's body parsed as JSON (undefined when it is not JSON). */
+export const bodyJson = recordBodyJson;
+export const bodyText = recordBodyText;
+
+/** The header of a recorded HTTP request, lower-cased name; the first value when repeated. */
+export function recordHeader(record: UpstreamRecord, name: string): string | undefined {
+  const value = record.headers?.[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}

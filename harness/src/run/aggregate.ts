@@ -1,0 +1,121 @@
+/**
+ * From the verdicts the scenarios wrote to the report: every known check gets exactly one result
+ * (a missing one is an `error`), dependencies turn into `blocked`, levels and the gate are computed.
+ */
+import { cpus } from 'node:os';
+import { CHECKS } from '../checks/catalog.ts';
+import { specRefsFor } from '../checks/requirements.ts';
+import type { CheckResult } from '../checks/types.ts';
+import { computeLevels } from '../levels/compute.ts';
+import type { Baseline } from './baseline.ts';
+import type { RunContext } from './context.ts';
+import type { CheckReport, Report } from '../../../reports/src/index.ts';
+
+export interface AggregateInput {
+  ctx: RunContext;
+  results: CheckResult[];
+  /** Why a check has no result, when the whole suite file failed to load or run. */
+  runErrors: string[];
+  startedAt: Date;
+  durationMs: number;
+  logs: { stdout: string; stderr: string };
+  selection: Report['selection'];
+  requiredLevel?: number;
+  baseline?: Baseline;
+  harnessVersion: string;
+}
+
+export function aggregate(input: AggregateInput): Report {
+  const { ctx } = input;
+  const byId = new Map(input.results.map((r) => [r.id, r]));
+  const checks: CheckReport[] = CHECKS.map((def) => {
+    const found = byId.get(def.id);
+    const result: CheckResult = found ?? {
+      id: def.id,
+      verdict: ctx.selected.includes(def.id) ? 'error' : 'skipped',
+      message: ctx.selected.includes(def.id)
+        ? `harness error: no verdict was reported for this check${input.runErrors.length ? ` (${input.runErrors.join('; ')})` : ''}`
+        : "excluded by the run's selection (--suite, --only, --exclude)",
+      durationMs: 0,
+      evidence: [],
+    };
+    return {
+      id: def.id,
+      title: def.title,
+      suite: def.suite,
+      level: def.level,
+      strength: def.strength,
+      revisions: [...def.revisions],
+      feature: def.feature,
+      dependsOn: [...(def.dependsOn ?? [])],
+      requirements: [...def.requirements],
+      verdict: result.verdict,
+      message: result.message,
+      expected: result.expected,
+      observed: result.observed,
+      specRefs: specRefsFor(def.requirements, ctx.revision),
+      durationMs: result.durationMs,
+      evidence: result.evidence,
+    };
+  });
+
+  // A check whose prerequisite did not pass cannot be judged fairly.
+  const verdictOf = new Map(checks.map((c) => [c.id, c.verdict]));
+  for (const c of checks) {
+    const broken = c.dependsOn.filter((d) => ['fail', 'error', 'blocked'].includes(verdictOf.get(d) ?? ''));
+    if (broken.length && !['n/a', 'skipped'].includes(c.verdict)) {
+      c.verdict = 'blocked';
+      c.message = `blocked: depends on ${broken.join(', ')}, which did not pass`;
+      verdictOf.set(c.id, 'blocked');
+    }
+  }
+
+  const reasons: string[] = [];
+  // Expected failures from the baseline don't count against the gate; a listed check that passes is stale.
+  const gateChecks = checks.map((c) => {
+    if (!input.baseline?.has(c.id)) return c;
+    if (c.verdict === 'fail' || c.verdict === 'warn') {
+      c.baseline = 'expected-failure';
+      return { ...c, verdict: 'pass' as const };
+    }
+    if (c.verdict === 'pass') {
+      c.baseline = 'stale';
+      reasons.push(`baseline entry ${c.id} is stale: the check now passes; remove it from the baseline`);
+    }
+    return c;
+  });
+  const { levels, achieved } = computeLevels(checks, ctx.target.features);
+  const gateLevels = computeLevels(gateChecks, ctx.target.features);
+  if (input.requiredLevel && gateLevels.achieved < input.requiredLevel) {
+    const l = gateLevels.levels[input.requiredLevel - 1];
+    reasons.unshift(`required level L${input.requiredLevel} not achieved (${l.state}: ${l.reason})`);
+  }
+
+  const summary = { pass: 0, fail: 0, warn: 0, 'n/a': 0, skipped: 0, blocked: 0, error: 0 } as Report['summary'];
+  for (const c of checks) summary[c.verdict] += 1;
+
+  return {
+    schemaVersion: 1,
+    harness: { name: 'proxyspec', version: input.harnessVersion },
+    startedAt: input.startedAt.toISOString(),
+    durationMs: Math.round(input.durationMs),
+    spec: ctx.revision,
+    target: {
+      name: ctx.target.name,
+      kind: ctx.target.kind,
+      version: ctx.target.version,
+      url: ctx.target.url,
+      upstream: ctx.target.upstream,
+      features: [...ctx.target.features],
+      logs: input.logs,
+    },
+    selection: input.selection,
+    levels,
+    level: achieved,
+    requiredLevel: input.requiredLevel,
+    gate: { passed: reasons.length === 0, reasons },
+    summary,
+    checks,
+    machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * The run context handed to every suite file: where the target listens, how to reach the mocks'
+ * control channel, which checks are selected, where verdicts go. Plain data, so it crosses into
+ * vitest's worker processes through `provide`/`inject`.
+ */
+import type { Revision } from '../wire/index.ts';
+import type { Feature } from '../checks/types.ts';
+
+export interface TargetInfo {
+  name: string;
+  kind: 'reference' | 'direct' | 'profile';
+  version?: string;
+  url: string;
+  headers: Record<string, string>;
+  features: Feature[];
+  upstream: 'http' | 'stdio';
+  config: Record<string, unknown>;
+}
+
+export interface RunContext {
+  target: TargetInfo;
+  revision: Revision;
+  /** Base URL of the mocks' control server (records, sessions, connections). */
+  controlUrl: string;
+  /** Streamable HTTP URL of the primary mock upstream. */
+  upstreamUrl: string;
+  /** JSONL file every scenario appends its verdicts to. */
+  resultsFile: string;
+  /** Check ids the user selected (after --suite, --only, --exclude). */
+  selected: string[];
+  /** In the project's own test run: every verdict must be pass or n/a, or the vitest test fails. */
+  assertPass: boolean;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    proxyspec: RunContext;
+  }
+}

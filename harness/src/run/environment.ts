@@ -1,0 +1,62 @@
+/**
+ * The peers of a proxy under test, started for one run: the recorder and its control channel, and the
+ * primary mock upstream over Streamable HTTP. Its placeholders wire a target to them.
+ */
+import { fileURLToPath } from 'node:url';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HarnessError } from '../errors.ts';
+import { shellQuote, type PlaceholderValues } from '../targets/placeholders.ts';
+// The harness starts the mocks; the mocks import only the wire types.
+import { Recorder, startControlServer, startHttpUpstream, type ControlServer, type HttpUpstream } from '../../../mocks/upstream/index.ts';
+
+export const PROXYSPEC_BIN = fileURLToPath(new URL('../../../bin/proxyspec.js', import.meta.url));
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface MockEnvironment {
+  recorder: Recorder;
+  control: ControlServer;
+  upstream: HttpUpstream;
+  workdir: string;
+  placeholders(port: number): PlaceholderValues;
+  close(): Promise<void>;
+}
+
+/** The shell command that runs the mock upstream over stdio, reporting to this run's control channel. */
+export function stdioUpstreamCommand(controlUrl: string): string {
+  return `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} mock upstream --stdio --control ${shellQuote(controlUrl)}`;
+}
+
+export async function startMockEnvironment(): Promise<MockEnvironment> {
+  const recorder = new Recorder();
+  let control: ControlServer | undefined;
+  try {
+    control = await startControlServer(recorder);
+    const upstream = await startHttpUpstream({ recorder, name: 'primary' });
+    const workdir = await mkdtemp(join(tmpdir(), 'proxyspec-'));
+    const controlUrl = control.url;
+    return {
+      recorder,
+      control,
+      upstream,
+      workdir,
+      placeholders: (port) => ({
+        port: String(port),
+        upstream_url: upstream.url,
+        upstream_url_encoded: encodeURIComponent(upstream.url),
+        upstream_urls: upstream.url,
+        upstream_command: stdioUpstreamCommand(controlUrl),
+        workdir,
+      }),
+      async close() {
+        await upstream.close();
+        await control!.close();
+        await rm(workdir, { recursive: true, force: true });
+      },
+    };
+  } catch (cause) {
+    await control?.close();
+    throw new HarnessError('HARNESS_ERR_MOCK_START', `a mock could not start: ${(cause as Error).message}`, { cause });
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Placeholders in a profile's command, env, url and headers: `{port}`, `{upstream_url}` and friends.
+ * Each is also exported to the command as `PROXYSPEC_<NAME>`. An unknown placeholder is a profile
+ * error; one whose service this run does not start is an error that says so.
+ */
+import { HarnessError } from '../errors.ts';
+
+export const PLACEHOLDERS = [
+  'port',
+  'upstream_url',
+  'upstream_url_encoded',
+  'upstream_urls',
+  'upstream_command',
+  'issuer',
+  'jwks_uri',
+  'audience',
+  'upstream_token',
+  'workdir',
+] as const;
+export type PlaceholderName = (typeof PLACEHOLDERS)[number];
+export type PlaceholderValues = Partial<Record<PlaceholderName, string>>;
+
+const PATTERN = /\{([a-z_]+)\}/g;
+
+/** Fills every `{name}` in text; throws a usage error for an unknown or unavailable one. */
+export function fill(text: string, values: PlaceholderValues, where: string): string {
+  return text.replace(PATTERN, (match, name: string) => {
+    if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
+      throw new HarnessError('HARNESS_ERR_PROFILE_INVALID', `${where}: unknown placeholder ${match}; known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`);
+    }
+    const value = values[name as PlaceholderName];
+    if (value === undefined) {
+      throw new HarnessError('HARNESS_ERR_PROFILE_INVALID', `${where}: placeholder ${match} needs the authorization server, which this version of proxyspec does not start yet`);
+    }
+    return value;
+  });
+}
+
+export function fillRecord(record: Record<string, string>, values: PlaceholderValues, where: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fill(v, values, `${where}.${k}`)]));
+}
+
+/** The PROXYSPEC_* environment variables for the values this run has. */
+export function placeholderEnv(values: PlaceholderValues): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) if (value !== undefined) env[`PROXYSPEC_${name.toUpperCase()}`] = value;
+  return env;
+}
+
+/** Quotes a value for /bin/sh. */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,76 @@
+/**
+ * Target profiles: a YAML or JSON file that tells the harness how to start (or where to find) a proxy
+ * under test. Strict schema: an unknown or misspelt key is an error that names it.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { HarnessError } from '../errors.ts';
+import { FEATURES } from '../checks/types.ts';
+
+export const TargetProfileSchema = z
+  .strictObject({
+    /** Shown in reports; also the default output folder's prefix. */
+    name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore'),
+    version: z.string().optional(),
+    /** Shell command that starts the proxy; omit to attach to one already running at `url`. */
+    command: z.string().min(1).optional(),
+    /** Container image run through testcontainers instead of `command`. */
+    image: z.string().min(1).optional(),
+    /** Working directory of the command; default: the profile file's folder. */
+    cwd: z.string().optional(),
+    env: z.record(z.string(), z.string()).default({}),
+    /** The MCP endpoint clients use. */
+    url: z.string().default('http://127.0.0.1:{port}/mcp'),
+    /** Sent on every client request (front-door keys). */
+    headers: z.record(z.string(), z.string()).default({}),
+    /** Which kind of upstream the proxy is wired to. */
+    upstream: z.enum(['http', 'stdio']).default('http'),
+    /** Optional features the proxy claims; checks of unclaimed features are n/a. */
+    features: z.array(z.enum(FEATURES)).default([]),
+    ready: z
+      .strictObject({
+        timeoutMs: z.number().int().positive().default(20_000),
+        /** Readiness URL: any HTTP answer means ready. Default: the port accepts TCP. */
+        url: z.string().optional(),
+      })
+      .prefault({}),
+    /** Feature hints for the checks, e.g. the rate limit the proxy is configured with. */
+    config: z.record(z.string(), z.unknown()).default({}),
+  })
+  .refine((p) => !(p.command && p.image), { message: 'give either command or image, not both' });
+
+export type TargetProfile = z.infer<typeof TargetProfileSchema>;
+
+export interface LoadedProfile {
+  profile: TargetProfile;
+  /** Folder the profile came from: the default cwd of its command. */
+  baseDir: string;
+  path?: string;
+}
+
+export function parseProfile(raw: unknown, source: string, baseDir: string): LoadedProfile {
+  const result = TargetProfileSchema.safeParse(raw);
+  if (!result.success) {
+    throw new HarnessError('HARNESS_ERR_PROFILE_INVALID', `invalid target profile ${source}:\n${z.prettifyError(result.error)}`);
+  }
+  return { profile: result.data, baseDir };
+}
+
+export async function loadProfile(file: string): Promise<LoadedProfile> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new HarnessError('HARNESS_ERR_PROFILE_READ', `cannot read target profile ${file}: ${(cause as Error).message}`, { cause });
+  }
+  let raw: unknown;
+  try {
+    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (cause) {
+    throw new HarnessError('HARNESS_ERR_PROFILE_SYNTAX', `target profile ${file} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(cause as Error).message}`, { cause });
+  }
+  return { ...parseProfile(raw ?? {}, file, dirname(path)), path };
+}

@@ -1,0 +1,102 @@
+/**
+ * Turns a `--target` argument into a running target: the built-in `reference` (the bundled proxy,
+ * started as a command like any other) and `direct` (no proxy at all), or a profile file.
+ */
+import { resolve } from 'node:path';
+import { HarnessError } from '../errors.ts';
+import type { RunContext, TargetInfo } from '../run/context.ts';
+import { PACKAGE_ROOT, PROXYSPEC_BIN, type MockEnvironment } from '../run/environment.ts';
+import { freePort } from './free-port.ts';
+import { fill, fillRecord, placeholderEnv, shellQuote } from './placeholders.ts';
+import { loadProfile, parseProfile, type LoadedProfile } from './profile.ts';
+import { startProcess, waitReady, type LogTail } from './process-target.ts';
+
+export interface RunningTarget {
+  info: TargetInfo;
+  logs(): { stdout: string; stderr: string };
+  stop(): Promise<void>;
+}
+
+/** The bundled proxy, wired to the mock upstream through the same placeholders any profile uses. */
+export function referenceProfile(upstream: 'http' | 'stdio' = 'http'): LoadedProfile {
+  const upstreamFlag = upstream === 'http' ? '--upstream {upstream_url}' : '--upstream-command "$PROXYSPEC_UPSTREAM_COMMAND"';
+  return parseProfile(
+    {
+      name: upstream === 'http' ? 'reference' : 'reference-stdio',
+      version: '0.1.0',
+      command: `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} proxy --port {port} ${upstreamFlag} --log-level warn`,
+      upstream,
+    },
+    'reference',
+    PACKAGE_ROOT,
+  );
+}
+
+export async function resolveTarget(spec: string): Promise<LoadedProfile | 'direct'> {
+  if (spec === 'direct') return 'direct';
+  if (spec === 'reference') return referenceProfile('http');
+  if (spec === 'reference-stdio') return referenceProfile('stdio');
+  return loadProfile(spec);
+}
+
+export async function startTarget(target: LoadedProfile | 'direct', env: MockEnvironment): Promise<RunningTarget> {
+  if (target === 'direct') {
+    return {
+      info: { name: 'direct', kind: 'direct', url: env.upstream.url, headers: {}, features: [], upstream: 'http', config: {} },
+      logs: () => ({ stdout: '', stderr: '' }),
+      stop: async () => {},
+    };
+  }
+  const { profile, baseDir } = target;
+  if (profile.image) {
+    throw new HarnessError(
+      'HARNESS_ERR_TARGET_IMAGE',
+      `target ${profile.name} is an image (${profile.image}); image targets need a Docker engine through testcontainers, which this version of proxyspec does not drive yet. Run the container yourself and attach with a profile that has only \`url\`.`,
+    );
+  }
+  const usesPort = profile.url.includes('{port}') || (profile.command ?? '').includes('{port}');
+  if (!profile.command && profile.url.includes('{port}')) {
+    throw new HarnessError('HARNESS_ERR_PROFILE_INVALID', `target ${profile.name}: a profile without \`command\` attaches to a running proxy, so its \`url\` must be a real address, not use {port}`);
+  }
+  const port = usesPort ? await freePort() : 0;
+  const values = env.placeholders(port);
+  const url = fill(profile.url, values, 'url');
+  const headers = fillRecord(profile.headers, values, 'headers');
+  const info: TargetInfo = {
+    name: profile.name,
+    kind: profile.name === 'reference' && baseDir === PACKAGE_ROOT ? 'reference' : 'profile',
+    version: profile.version,
+    url,
+    headers,
+    features: profile.features,
+    upstream: profile.upstream,
+    config: profile.config,
+  };
+  const readyUrl = profile.ready.url ? fill(profile.ready.url, values, 'ready.url') : undefined;
+
+  if (!profile.command) {
+    await waitReady({ url, readyUrl, timeoutMs: profile.ready.timeoutMs });
+    return { info, logs: () => ({ stdout: '', stderr: '' }), stop: async () => {} };
+  }
+
+  const command = fill(profile.command, values, 'command');
+  const processEnv = { ...placeholderEnv(values), ...fillRecord(profile.env, values, 'env') };
+  const cwd = resolve(baseDir, profile.cwd ?? '.');
+  const { child, started } = startProcess(command, cwd, processEnv);
+  try {
+    await waitReady({ url, readyUrl, timeoutMs: profile.ready.timeoutMs }, child, started.stderr as LogTail);
+  } catch (err) {
+    await started.stop();
+    throw err;
+  }
+  return {
+    info,
+    logs: () => ({ stdout: started.stdout.toString(), stderr: started.stderr.toString() }),
+    stop: () => started.stop(),
+  };
+}
+
+/** The run context for the suites, from a started target and the mocks. */
+export function makeContext(fields: Omit<RunContext, 'controlUrl' | 'upstreamUrl'>, env: MockEnvironment): RunContext {
+  return { ...fields, controlUrl: env.control.url, upstreamUrl: env.upstream.url };
+}

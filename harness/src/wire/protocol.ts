@@ -1,0 +1,51 @@
+/**
+ * MCP protocol constants: revisions, header names and the correlation-id convention that lets the
+ * harness find, on the upstream side, the messages its client sent through a proxy.
+ */
+import { z } from 'zod';
+
+export const REVISIONS = ['2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28'] as const;
+export const RevisionSchema = z.enum(REVISIONS);
+export type Revision = z.infer<typeof RevisionSchema>;
+export const DEFAULT_REVISION: Revision = '2025-11-25';
+/** Revisions the Streamable HTTP mock speaks (2026-07-28 is stateless and comes later). */
+export const STREAMABLE_HTTP_REVISIONS: readonly Revision[] = ['2025-03-26', '2025-06-18', '2025-11-25'];
+
+export const HEADER = {
+  sessionId: 'mcp-session-id',
+  protocolVersion: 'mcp-protocol-version',
+  lastEventId: 'last-event-id',
+} as const;
+
+/** Revisions in which clients send `MCP-Protocol-Version` on every request after initialization. */
+export function sendsProtocolVersionHeader(revision: Revision): boolean {
+  return revision !== '2025-03-26';
+}
+
+/** Revisions that allow JSON-RPC batches in a POST body. */
+export function allowsBatches(revision: string): boolean {
+  return revision === '2025-03-26';
+}
+
+/** `_meta` key that carries the correlation id in every message the harness sends. */
+export const CID_META_KEY = 'io.proxyspec/cid';
+/** `_meta` key a caller sets to ask the mock upstream for an SSE answer instead of JSON. */
+export const SSE_META_KEY = 'io.proxyspec/sse';
+const CID_PATTERN = /psc_[0-9a-f]{16}/g;
+
+/** A fresh correlation id: ASCII, so no proxy re-encoding can change it. */
+export function newCorrelationId(): string {
+  let hex = '';
+  for (let i = 0; i < 16; i++) hex += Math.floor(Math.random() * 16).toString(16);
+  return `psc_${hex}`;
+}
+
+/** Every correlation id that occurs in a text (a body, a line), whatever its JSON structure. */
+export function findCorrelationIds(text: string): string[] {
+  return [...new Set(text.match(CID_PATTERN) ?? [])];
+}
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one host. */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -1,0 +1,5 @@
+/** Deliberately broken proxies (and one correct one) that prove each check can fail. */
+export { startBrokenProxy } from './pass-through.ts';
+export type { BrokenProxy, BrokenProxyOptions } from './pass-through.ts';
+export { DEFECTS } from './defects.ts';
+export type { Defect } from './defects.ts';

@@ -1,0 +1,80 @@
+/**
+ * The control channel of the mocks: a small HTTP server (separate port, never proxied) through which
+ * the harness's test workers read the recorder, and through which stdio mocks report what they saw.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { UpstreamRecordSchema } from '../../harness/src/wire/index.ts';
+import type { Recorder, RecordQuery } from './recorder.ts';
+
+export interface ControlServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const ForeignRecordSchema = UpstreamRecordSchema.omit({ seq: true });
+const SessionEventSchema = z.object({ upstream: z.string(), sessionId: z.string(), open: z.boolean() });
+const MAX_BODY = 128 * 1024 * 1024;
+
+export async function startControlServer(recorder: Recorder): Promise<ControlServer> {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://control');
+    const reply = (status: number, body: unknown) => {
+      const bytes = Buffer.from(JSON.stringify(body));
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(bytes.length) });
+      res.end(bytes);
+    };
+    try {
+      if (req.method === 'GET' && url.pathname === '/records') {
+        const q: RecordQuery = {};
+        const p = url.searchParams;
+        if (p.has('cid')) q.cid = p.get('cid')!;
+        if (p.has('session')) q.sessionId = p.get('session')!;
+        if (p.has('upstream')) q.upstream = p.get('upstream')!;
+        if (p.has('direction')) q.direction = p.get('direction') as 'in' | 'out';
+        if (p.has('since')) q.sinceSeq = Number(p.get('since'));
+        return reply(200, recorder.query(q));
+      }
+      if (req.method === 'GET' && url.pathname === '/connections') {
+        return reply(200, recorder.connectionRecords(url.searchParams.get('upstream') ?? undefined));
+      }
+      if (req.method === 'GET' && url.pathname === '/sessions') {
+        return reply(200, recorder.sessions(url.searchParams.get('upstream') ?? undefined));
+      }
+      if (req.method === 'POST' && (url.pathname === '/records' || url.pathname === '/sessions')) {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of req) {
+          size += (chunk as Buffer).length;
+          if (size > MAX_BODY) return reply(413, { error: 'too large' });
+          chunks.push(chunk as Buffer);
+        }
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        if (url.pathname === '/records') return reply(200, recorder.addForeign(ForeignRecordSchema.parse(body)));
+        const event = SessionEventSchema.parse(body);
+        if (event.open) recorder.sessionOpened(event.upstream, event.sessionId);
+        else recorder.sessionClosed(event.upstream, event.sessionId);
+        return reply(200, { ok: true });
+      }
+      reply(404, { error: 'not found' });
+    } catch (err) {
+      reply(400, { error: String(err) });
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

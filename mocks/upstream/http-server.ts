@@ -1,0 +1,275 @@
+/**
+ * The mock MCP upstream over Streamable HTTP, on raw `node:http` so that it stays far faster than
+ * any proxy in front of it. Speaks 2025-03-26, 2025-06-18 and 2025-11-25: sessions, JSON or SSE
+ * answers chosen per call, the GET stream, DELETE, and the 400/404 rules of the transport page.
+ * Every request it receives and every message it sends is given to the recorder.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import {
+  ErrorCode,
+  HEADER,
+  STREAMABLE_HTTP_REVISIONS,
+  allowsBatches,
+  classifyMessage,
+  errorResponse,
+  formatSseEvent,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from '../../harness/src/wire/index.ts';
+import { McpSession } from './mcp-session.ts';
+import type { Recorder } from './recorder.ts';
+
+export interface HttpUpstreamOptions {
+  recorder: Recorder;
+  /** Name in the records, to tell several upstreams apart. */
+  name?: string;
+  port?: number;
+  host?: string;
+  /** Endpoint path; default /mcp. */
+  path?: string;
+}
+
+export interface HttpUpstream {
+  url: string;
+  port: number;
+  server: Server;
+  sessionCount(): number;
+  close(): Promise<void>;
+}
+
+interface SessionState {
+  session: McpSession;
+  getStream: ServerResponse | null;
+  eventSeq: number;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<HttpUpstream> {
+  const { recorder } = options;
+  const name = options.name ?? 'primary';
+  const endpoint = options.path ?? '/mcp';
+  const sessions = new Map<string, SessionState>();
+  const connectionIds = new WeakMap<Socket, number>();
+  const openSockets = new Set<Socket>();
+
+  const record = (fields: {
+    direction: 'in' | 'out';
+    req: IncomingMessage;
+    body: Buffer;
+    sessionId: string | null;
+    status?: number;
+  }) =>
+    recorder.add({
+      upstream: name,
+      transport: 'http',
+      direction: fields.direction,
+      httpMethod: fields.req.method,
+      path: fields.req.url,
+      status: fields.status,
+      headers: fields.direction === 'in' ? (fields.req.headers as Record<string, string | string[]>) : undefined,
+      body: fields.body,
+      sessionId: fields.sessionId,
+      connectionId: connectionIds.get(fields.req.socket),
+    });
+
+  const send = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown, sessionId: string | null, headers: Record<string, string> = {}) => {
+    const bytes = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
+    record({ direction: 'out', req, body: bytes, sessionId, status });
+    res.writeHead(status, body === undefined ? headers : { ...JSON_HEADERS, ...headers, 'content-length': String(bytes.length) });
+    res.end(bytes);
+  };
+
+  const openSse = (res: ServerResponse, headers: Record<string, string> = {}) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
+    res.flushHeaders();
+  };
+
+  const writeEvent = (req: IncomingMessage, res: ServerResponse, state: SessionState | null, message: JsonRpcMessage | null) => {
+    const data = message === null ? '' : JSON.stringify(message);
+    const id = state ? `${state.session.id}:${++state.eventSeq}` : undefined;
+    record({ direction: 'out', req, body: Buffer.from(data), sessionId: state?.session.id ?? null });
+    res.write(formatSseEvent({ id, data }));
+  };
+
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const sessionHeader = header(req, HEADER.sessionId);
+    record({ direction: 'in', req, body, sessionId: sessionHeader ?? null });
+
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== endpoint) return send(req, res, 404, { error: 'not found' }, null);
+
+    const version = header(req, HEADER.protocolVersion);
+    if (version !== undefined && !STREAMABLE_HTTP_REVISIONS.includes(version as never)) {
+      return send(req, res, 400, errorResponse(null, ErrorCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${version}`), sessionHeader ?? null);
+    }
+
+    if (req.method === 'POST') return handlePost(req, res, body, sessionHeader);
+    if (req.method === 'GET') return handleGet(req, res, sessionHeader);
+    if (req.method === 'DELETE') return handleDelete(req, res, sessionHeader);
+    send(req, res, 405, errorResponse(null, ErrorCode.InvalidRequest, 'Method not allowed'), sessionHeader ?? null, { allow: 'GET, POST, DELETE' });
+  });
+
+  function lookup(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): SessionState | null {
+    if (sessionId === undefined) {
+      send(req, res, 400, errorResponse(null, ErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required'), null);
+      return null;
+    }
+    const state = sessions.get(sessionId);
+    if (!state) {
+      send(req, res, 404, errorResponse(null, -32001, 'Session not found'), sessionId);
+      return null;
+    }
+    return state;
+  }
+
+  async function handlePost(req: IncomingMessage, res: ServerResponse, body: Buffer, sessionId: string | undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      return send(req, res, 400, errorResponse(null, ErrorCode.ParseError, 'Parse error'), sessionId ?? null);
+    }
+
+    if (Array.isArray(parsed)) return handleBatch(req, res, parsed, sessionId);
+
+    const kind = classifyMessage(parsed);
+    if (kind === 'invalid') {
+      return send(req, res, 400, errorResponse(null, ErrorCode.InvalidRequest, 'Invalid Request'), sessionId ?? null);
+    }
+    const message = parsed as JsonRpcMessage;
+
+    if (kind === 'request' && (message as JsonRpcRequest).method === 'initialize') {
+      if (sessionId !== undefined) {
+        return send(req, res, 400, errorResponse((message as JsonRpcRequest).id, ErrorCode.InvalidRequest, 'initialize must not carry a session id'), sessionId);
+      }
+      const state = createSession();
+      const response = await state.session.handleRequest(message as JsonRpcRequest, null);
+      return send(req, res, 200, response, state.session.id, { [HEADER.sessionId]: state.session.id });
+    }
+
+    const state = lookup(req, res, sessionId);
+    if (!state) return;
+
+    if (kind === 'notification') {
+      state.session.handleNotification(message as never);
+      return send(req, res, 202, undefined, state.session.id);
+    }
+    if (kind === 'response') {
+      state.session.handleResponse(message as JsonRpcResponse);
+      return send(req, res, 202, undefined, state.session.id);
+    }
+    const request = message as JsonRpcRequest;
+    if (!state.session.wantsStream(request)) {
+      const response = await state.session.handleRequest(request, null);
+      return send(req, res, 200, response, state.session.id);
+    }
+    openSse(res);
+    // Priming event (2025-11-25): an event id with empty data, so a client can resume.
+    if (state.session.protocolVersion === '2025-11-25') writeEvent(req, res, state, null);
+    const response = await state.session.handleRequest(request, { emit: (m) => writeEvent(req, res, state, m) });
+    writeEvent(req, res, state, response);
+    res.end();
+  }
+
+  async function handleBatch(req: IncomingMessage, res: ServerResponse, batch: unknown[], sessionId: string | undefined) {
+    const state = lookup(req, res, sessionId);
+    if (!state) return;
+    if (!allowsBatches(state.session.protocolVersion ?? '') || batch.length === 0) {
+      return send(req, res, 400, errorResponse(null, ErrorCode.InvalidRequest, 'Batches are not supported in this protocol version'), state.session.id);
+    }
+    const responses: JsonRpcResponse[] = [];
+    for (const item of batch) {
+      const kind = classifyMessage(item);
+      if (kind === 'request') responses.push(await state.session.handleRequest(item as JsonRpcRequest, null));
+      else if (kind === 'response') state.session.handleResponse(item as JsonRpcResponse);
+      else if (kind === 'invalid') responses.push(errorResponse(null, ErrorCode.InvalidRequest, 'Invalid Request'));
+    }
+    if (responses.length === 0) return send(req, res, 202, undefined, state.session.id);
+    send(req, res, 200, responses, state.session.id);
+  }
+
+  function handleGet(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined) {
+    const state = lookup(req, res, sessionId);
+    if (!state) return;
+    if (state.getStream) {
+      return send(req, res, 409, errorResponse(null, ErrorCode.InvalidRequest, 'Conflict: a GET stream is already open for this session'), state.session.id);
+    }
+    openSse(res);
+    state.getStream = res;
+    res.on('close', () => {
+      if (state.getStream === res) state.getStream = null;
+    });
+    // Let the harness know the stream is open through a record, with the event that primes it.
+    writeEvent(req, res, state, null);
+  }
+
+  function handleDelete(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined) {
+    const state = lookup(req, res, sessionId);
+    if (!state) return;
+    sessions.delete(state.session.id);
+    recorder.sessionClosed(name, state.session.id);
+    state.getStream?.end();
+    send(req, res, 200, undefined, state.session.id);
+  }
+
+  function createSession(): SessionState {
+    const id = randomUUID();
+    const state: SessionState = {
+      eventSeq: 0,
+      getStream: null,
+      session: new McpSession({
+        id,
+        channel: {
+          notify: (message) => {
+            const stream = state.getStream;
+            if (!stream) return false;
+            const data = JSON.stringify(message);
+            recorder.add({ upstream: name, transport: 'http', direction: 'out', httpMethod: 'GET', path: endpoint, body: Buffer.from(data), sessionId: id });
+            stream.write(formatSseEvent({ id: `${id}:${++state.eventSeq}`, data }));
+            return true;
+          },
+        },
+      }),
+    };
+    sessions.set(id, state);
+    recorder.sessionOpened(name, id);
+    return state;
+  }
+
+  server.on('connection', (socket) => {
+    openSockets.add(socket);
+    socket.on('close', () => openSockets.delete(socket));
+    connectionIds.set(socket, recorder.addConnection(name, socket.remotePort).id);
+  });
+  server.keepAliveTimeout = 60_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}${endpoint}`,
+    port,
+    server,
+    sessionCount: () => sessions.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const state of sessions.values()) state.getStream?.end();
+        for (const socket of openSockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,91 @@
+/**
+ * In-memory log of everything mock upstreams received and sent, and of the TCP connections they
+ * accepted. The harness queries it (in process, or over the control server) by correlation id,
+ * session or sequence number.
+ */
+import { findCorrelationIds, preciseNow, type ConnectionRecord, type UpstreamRecord } from '../../harness/src/wire/index.ts';
+
+export interface RecordQuery {
+  cid?: string;
+  sessionId?: string;
+  upstream?: string;
+  direction?: 'in' | 'out';
+  sinceSeq?: number;
+}
+
+export type NewRecord = Omit<UpstreamRecord, 'seq' | 'at' | 'cids' | 'bodyBase64'> & { body: Buffer; at?: number };
+
+/** Keeps at most this many records; the oldest go first (a long soak must not grow without bound). */
+const DEFAULT_CAPACITY = 200_000;
+
+export class Recorder {
+  private records: UpstreamRecord[] = [];
+  private connections: ConnectionRecord[] = [];
+  private seq = 0;
+  private connectionSeq = 0;
+  private readonly liveSessions = new Map<string, Set<string>>();
+
+  constructor(private readonly capacity = DEFAULT_CAPACITY) {}
+
+  add(record: NewRecord): UpstreamRecord {
+    const { body, at, ...rest } = record;
+    const full: UpstreamRecord = {
+      ...rest,
+      seq: ++this.seq,
+      at: at ?? preciseNow(),
+      bodyBase64: body.toString('base64'),
+      cids: findCorrelationIds(body.toString('latin1')),
+    };
+    this.push(full);
+    return full;
+  }
+
+  /** Adds a record made elsewhere (a stdio mock reporting over the control channel), renumbering it. */
+  addForeign(record: Omit<UpstreamRecord, 'seq'>): UpstreamRecord {
+    const full: UpstreamRecord = { ...record, seq: ++this.seq };
+    this.push(full);
+    return full;
+  }
+
+  private push(record: UpstreamRecord): void {
+    this.records.push(record);
+    if (this.records.length > this.capacity) this.records.splice(0, this.records.length - this.capacity);
+  }
+
+  addConnection(upstream: string, remotePort?: number): ConnectionRecord {
+    const record: ConnectionRecord = { id: ++this.connectionSeq, at: preciseNow(), upstream, remotePort };
+    this.connections.push(record);
+    if (this.connections.length > this.capacity) this.connections.splice(0, this.connections.length - this.capacity);
+    return record;
+  }
+
+  sessionOpened(upstream: string, sessionId: string): void {
+    let set = this.liveSessions.get(upstream);
+    if (!set) this.liveSessions.set(upstream, (set = new Set()));
+    set.add(sessionId);
+  }
+
+  sessionClosed(upstream: string, sessionId: string): void {
+    this.liveSessions.get(upstream)?.delete(sessionId);
+  }
+
+  sessions(upstream?: string): string[] {
+    if (upstream) return [...(this.liveSessions.get(upstream) ?? [])];
+    return [...this.liveSessions.values()].flatMap((s) => [...s]);
+  }
+
+  query(q: RecordQuery = {}): UpstreamRecord[] {
+    return this.records.filter(
+      (r) =>
+        (q.cid === undefined || r.cids.includes(q.cid)) &&
+        (q.sessionId === undefined || r.sessionId === q.sessionId) &&
+        (q.upstream === undefined || r.upstream === q.upstream) &&
+        (q.direction === undefined || r.direction === q.direction) &&
+        (q.sinceSeq === undefined || r.seq > q.sinceSeq),
+    );
+  }
+
+  connectionRecords(upstream?: string): ConnectionRecord[] {
+    return upstream ? this.connections.filter((c) => c.upstream === upstream) : [...this.connections];
+  }
+}

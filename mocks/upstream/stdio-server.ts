@@ -1,0 +1,108 @@
+/**
+ * The mock MCP upstream over stdio: one session per process, newline-delimited JSON-RPC on
+ * stdin/stdout. When given a control URL it reports every line it reads or writes to the harness
+ * before acting on it, so the records are complete by the time the client sees an answer.
+ */
+import { createInterface } from 'node:readline';
+import { randomUUID } from 'node:crypto';
+import { request } from 'undici';
+import {
+  ErrorCode,
+  classifyMessage,
+  errorResponse,
+  findCorrelationIds,
+  preciseNow,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from '../../harness/src/wire/index.ts';
+import { McpSession } from './mcp-session.ts';
+
+export interface StdioUpstreamOptions {
+  controlUrl?: string;
+  name?: string;
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+}
+
+export async function runStdioUpstream(options: StdioUpstreamOptions = {}): Promise<void> {
+  const name = options.name ?? 'primary';
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const sessionId = `stdio-${randomUUID()}`;
+
+  const report = async (path: string, body: unknown) => {
+    if (!options.controlUrl) return;
+    try {
+      const res = await request(`${options.controlUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      await res.body.dump();
+    } catch (err) {
+      process.stderr.write(`proxyspec mock: cannot report to the harness: ${String(err)}\n`);
+    }
+  };
+  const record = (direction: 'in' | 'out', line: string) =>
+    report('/records', {
+      upstream: name,
+      transport: 'stdio',
+      direction,
+      at: preciseNow(),
+      bodyBase64: Buffer.from(line, 'utf8').toString('base64'),
+      sessionId,
+      cids: findCorrelationIds(line),
+    });
+
+  // Writes stay in order even though each waits for its report.
+  let queue = Promise.resolve();
+  const write = (message: JsonRpcMessage | JsonRpcResponse[]) => {
+    const line = JSON.stringify(message);
+    queue = queue.then(async () => {
+      await record('out', line);
+      output.write(`${line}\n`);
+    });
+  };
+
+  const session = new McpSession({ id: sessionId, channel: { notify: (m) => (write(m), true) } });
+  await report('/sessions', { upstream: name, sessionId, open: true });
+  process.stderr.write(`proxyspec mock upstream (stdio) session ${sessionId} ready\n`);
+
+  const handle = async (value: unknown): Promise<JsonRpcResponse | null> => {
+    const kind = classifyMessage(value);
+    if (kind === 'request') return session.handleRequest(value as JsonRpcRequest, { emit: (m) => write(m) });
+    if (kind === 'response') session.handleResponse(value as JsonRpcResponse);
+    else if (kind === 'notification') session.handleNotification(value as never);
+    else return errorResponse(null, ErrorCode.InvalidRequest, 'Invalid Request');
+    return null;
+  };
+
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  const inflight = new Set<Promise<void>>();
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    await record('in', line);
+    const work = (async () => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        write(errorResponse(null, ErrorCode.ParseError, 'Parse error'));
+        return;
+      }
+      if (Array.isArray(parsed)) {
+        const answers = (await Promise.all(parsed.map(handle))).filter((a): a is JsonRpcResponse => a !== null);
+        if (answers.length) write(answers);
+        return;
+      }
+      const answer = await handle(parsed);
+      if (answer) write(answer);
+    })();
+    inflight.add(work);
+    void work.finally(() => inflight.delete(work));
+  }
+  await Promise.all(inflight);
+  await queue;
+  await report('/sessions', { upstream: name, sessionId, open: false });
+}

@@ -1,0 +1,61 @@
+/**
+ * The proxy's two error families. Wire errors are what a client sees (a status and a JSON-RPC error
+ * body, short public message, no internals). Local errors carry a PROXY_ERR_* code for callers and logs.
+ */
+
+/** Identifies the proxy as the source of an error it generated, as opposed to one it relayed. */
+export const ERROR_SOURCE = 'proxyspec-reference-proxy';
+
+export type JsonRpcId = string | number | null;
+
+export class ProxyWireError extends Error {
+  constructor(
+    readonly status: number,
+    readonly rpcCode: number,
+    message: string,
+    readonly reason?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  /** The JSON-RPC error body for the request with this id. */
+  body(id: JsonRpcId): string {
+    const data: Record<string, unknown> = { source: ERROR_SOURCE };
+    if (this.reason) data.reason = this.reason;
+    return JSON.stringify({ jsonrpc: '2.0', id, error: { code: this.rpcCode, message: this.message, data } });
+  }
+}
+
+/** JSON-RPC codes the proxy generates. -32050…-32059 are the proxy's own upstream failures. */
+export const WireErrors = {
+  parseError: () => new ProxyWireError(400, -32700, 'Parse error'),
+  invalidRequest: (reason: string) => new ProxyWireError(400, -32600, 'Invalid Request', reason),
+  sessionRequired: () => new ProxyWireError(400, -32600, 'Bad Request: Mcp-Session-Id header is required'),
+  sessionNotFound: () => new ProxyWireError(404, -32001, 'Session not found'),
+  unsupportedMediaType: () => new ProxyWireError(415, -32600, 'Unsupported Media Type: expected application/json'),
+  payloadTooLarge: () => new ProxyWireError(413, -32600, 'Payload Too Large'),
+  methodNotAllowed: () => new ProxyWireError(405, -32600, 'Method Not Allowed', undefined, { allow: 'GET, POST, DELETE' }),
+  upstreamUnavailable: (reason: string) => new ProxyWireError(502, -32050, 'Upstream unavailable', reason),
+  upstreamTimeout: () => new ProxyWireError(504, -32051, 'Upstream timed out', 'no answer within the configured timeout'),
+  streamConflict: () => new ProxyWireError(409, -32600, 'Conflict: a GET stream is already open for this session'),
+  internal: () => new ProxyWireError(500, -32603, 'Internal error'),
+} as const;
+
+export type ProxyErrorCode =
+  | 'PROXY_ERR_CONFIG_INVALID'
+  | 'PROXY_ERR_CONFIG_READ'
+  | 'PROXY_ERR_CONFIG_SYNTAX'
+  | 'PROXY_ERR_CONFIG_ENV'
+  | 'PROXY_ERR_UPSTREAM_SPAWN';
+
+export class ProxyError extends Error {
+  constructor(
+    readonly code: ProxyErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ProxyError';
+  }
+}

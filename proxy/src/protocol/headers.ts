@@ -1,0 +1,64 @@
+/**
+ * Which headers cross the proxy. Hop-by-hop headers (RFC 9110 §7.6.1) and those named in
+ * `Connection` stay on their hop; the client's credentials never reach the upstream; the session
+ * header is rewritten by the caller. Everything else is end-to-end and forwarded.
+ */
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
+
+/** Request headers that are the client's business with the proxy, never the upstream's. */
+const CLIENT_ONLY = new Set(['authorization', 'cookie', 'mcp-session-id']);
+/** Response headers the proxy owns towards its client. */
+const UPSTREAM_ONLY = new Set(['set-cookie', 'mcp-session-id', 'www-authenticate']);
+
+type HeaderBag = Record<string, string | string[] | undefined>;
+
+function connectionNamed(headers: HeaderBag): Set<string> {
+  const named = new Set<string>();
+  const value = headers.connection;
+  for (const v of Array.isArray(value) ? value : value ? [value] : []) {
+    for (const token of v.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name) named.add(name);
+    }
+  }
+  return named;
+}
+
+function filter(headers: HeaderBag, drop: Set<string>): Record<string, string> {
+  const named = connectionNamed(headers);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP.has(lower) || drop.has(lower) || named.has(lower)) continue;
+    out[lower] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/** The client's request headers as they may be sent upstream. */
+export function upstreamRequestHeaders(headers: HeaderBag): Record<string, string> {
+  return filter(headers, CLIENT_ONLY);
+}
+
+/** The upstream's response headers as they may be sent to the client. */
+export function clientResponseHeaders(headers: HeaderBag): Record<string, string> {
+  return filter(headers, UPSTREAM_ONLY);
+}
+
+export function firstHeader(headers: HeaderBag, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

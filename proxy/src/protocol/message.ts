@@ -1,0 +1,55 @@
+/**
+ * The little the proxy needs to know about a POSTed body to route it: its shape, its id (for errors
+ * the proxy answers itself) and whether it initializes a session. The body itself is relayed as bytes.
+ */
+
+export type RpcId = string | number | null;
+
+export interface MessageInfo {
+  kind: 'request' | 'notification' | 'response' | 'batch' | 'invalid';
+  id: RpcId;
+  method?: string;
+  /** Ids of every request in the body (one, or several in a batch). */
+  requestIds: RpcId[];
+  progressTokens: unknown[];
+  isInitialize: boolean;
+}
+
+function single(value: unknown): Omit<MessageInfo, 'requestIds' | 'progressTokens'> & { progressToken?: unknown } {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { kind: 'invalid', id: null, isInitialize: false };
+  const m = value as Record<string, unknown>;
+  const id = typeof m.id === 'string' || typeof m.id === 'number' ? m.id : null;
+  if (m.jsonrpc !== '2.0') return { kind: 'invalid', id, isInitialize: false };
+  if (typeof m.method === 'string') {
+    const params = m.params as Record<string, unknown> | undefined;
+    const meta = params?._meta as Record<string, unknown> | undefined;
+    const kind = 'id' in m ? (id === null ? 'invalid' : 'request') : 'notification';
+    return { kind, id, method: m.method, isInitialize: kind === 'request' && m.method === 'initialize', progressToken: meta?.progressToken };
+  }
+  if ('result' in m || 'error' in m) return { kind: 'response', id, isInitialize: false };
+  return { kind: 'invalid', id, isInitialize: false };
+}
+
+export function inspectMessage(value: unknown): MessageInfo {
+  if (Array.isArray(value)) {
+    const items = value.map(single);
+    return {
+      kind: items.length === 0 ? 'invalid' : 'batch',
+      id: null,
+      requestIds: items.filter((i) => i.kind === 'request').map((i) => i.id),
+      progressTokens: items.map((i) => i.progressToken).filter((t) => t !== undefined),
+      isInitialize: false,
+    };
+  }
+  const { progressToken, ...info } = single(value);
+  return {
+    ...info,
+    requestIds: info.kind === 'request' ? [info.id] : [],
+    progressTokens: progressToken === undefined ? [] : [progressToken],
+  };
+}
+
+/** A key that keeps `1` and `"1"` apart, as JSON-RPC ids of different types are different ids. */
+export function idKey(id: unknown): string {
+  return typeof id === 'number' ? `n:${id}` : `s:${String(id)}`;
+}

@@ -1,0 +1,139 @@
+/**
+ * The MCP endpoint: POST, GET and DELETE on one path. Bodies are relayed as bytes; the proxy reads a
+ * body only to learn its shape, id and whether it initializes. Answers stream through as they come.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { pipeline } from 'node:stream/promises';
+import { WireErrors, type ProxyWireError } from '../errors.ts';
+import { clientResponseHeaders, firstHeader, upstreamRequestHeaders } from '../protocol/headers.ts';
+import { inspectMessage, type MessageInfo } from '../protocol/message.ts';
+import type { SessionMap } from '../sessions/session-map.ts';
+import type { UpstreamConnector, UpstreamReply } from '../upstream/types.ts';
+
+export interface McpRouteOptions {
+  path: string;
+  connector: UpstreamConnector;
+  sessions: SessionMap;
+  /** Streams still open (GET and SSE answers), ended on shutdown. */
+  openStreams: Set<FastifyReply>;
+}
+
+/** Carries the request's id with a wire error, so the error answers the right request. */
+export class RoutedWireError extends Error {
+  constructor(
+    readonly wire: ProxyWireError,
+    readonly id: string | number | null,
+  ) {
+    super(wire.message);
+  }
+}
+
+export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions): Promise<void> {
+  const { connector, sessions, openStreams } = options;
+
+  const abortOnClose = (reply: FastifyReply) => {
+    const controller = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    return controller.signal;
+  };
+
+  const relay = async (reply: FastifyReply, upstream: UpstreamReply, sessionId: string | undefined) => {
+    const headers = clientResponseHeaders(upstream.headers);
+    if (sessionId !== undefined) headers['mcp-session-id'] = sessionId;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(upstream.status, headers);
+    if (!upstream.body) return res.end();
+    openStreams.add(reply);
+    res.flushHeaders();
+    try {
+      await pipeline(upstream.body, res);
+    } catch {
+      // The client went away or the upstream cut the stream: either way this stream is over.
+      if (!res.destroyed) res.destroy();
+    } finally {
+      openStreams.delete(reply);
+    }
+  };
+
+  const sessionFor = (request: FastifyRequest, info: MessageInfo | null) => {
+    const id = firstHeader(request.headers, 'mcp-session-id');
+    if (id === undefined) throw new RoutedWireError(WireErrors.sessionRequired(), info?.id ?? null);
+    const session = sessions.get(id);
+    if (!session) throw new RoutedWireError(WireErrors.sessionNotFound(), info?.id ?? null);
+    return session;
+  };
+
+  const upstreamCall = async <T>(id: string | number | null, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      if (err && typeof err === 'object' && 'rpcCode' in err) throw new RoutedWireError(err as ProxyWireError, id);
+      throw err;
+    }
+  };
+
+  app.post(options.path, async (request, reply) => {
+    const contentType = firstHeader(request.headers, 'content-type') ?? '';
+    if (!/^application\/json\b/i.test(contentType)) throw new RoutedWireError(WireErrors.unsupportedMediaType(), null);
+    const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new RoutedWireError(WireErrors.parseError(), null);
+    }
+    const info = inspectMessage(parsed);
+    if (info.kind === 'invalid') throw new RoutedWireError(WireErrors.invalidRequest('not a JSON-RPC message'), info.id);
+    const headers = upstreamRequestHeaders(request.headers);
+    const signal = abortOnClose(reply);
+
+    if (info.isInitialize && firstHeader(request.headers, 'mcp-session-id') === undefined) {
+      const upstream = connector.open();
+      let answer: UpstreamReply;
+      try {
+        answer = await upstreamCall(info.id, () => upstream.post(body, headers, info, signal));
+      } catch (err) {
+        await upstream.close();
+        throw err;
+      }
+      if (answer.status < 200 || answer.status >= 300) {
+        await relay(reply, answer, undefined);
+        await upstream.close();
+        return;
+      }
+      const session = sessions.create(upstream);
+      return relay(reply, answer, session.id);
+    }
+
+    const session = sessionFor(request, info);
+    const answer = await upstreamCall(info.id, () => session.upstream.post(body, headers, info, signal));
+    // The upstream ended its session: so is ours, and the client must initialize again.
+    if (answer.status === 404) await sessions.remove(session.id);
+    return relay(reply, answer, session.id);
+  });
+
+  app.get(options.path, async (request, reply) => {
+    const session = sessionFor(request, null);
+    const answer = await upstreamCall(null, () => session.upstream.get(upstreamRequestHeaders(request.headers), abortOnClose(reply)));
+    return relay(reply, answer, session.id);
+  });
+
+  app.delete(options.path, async (request, reply) => {
+    const session = sessionFor(request, null);
+    const answer = await upstreamCall(null, () => session.upstream.delete(upstreamRequestHeaders(request.headers)));
+    // 405 means the upstream keeps its sessions; anything else ends ours.
+    if (answer.status !== 405) await sessions.remove(session.id);
+    return relay(reply, answer, answer.status === 405 ? session.id : undefined);
+  });
+
+  app.route({
+    method: ['PUT', 'PATCH', 'OPTIONS'],
+    url: options.path,
+    handler: async () => {
+      throw new RoutedWireError(WireErrors.methodNotAllowed(), null);
+    },
+  });
+}

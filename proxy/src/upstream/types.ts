@@ -1,0 +1,28 @@
+/**
+ * The proxy's view of an upstream: a connector opens one upstream session per client session, and
+ * each session carries POST, GET and DELETE. Replies stream; nothing is buffered that needn't be.
+ */
+import type { Readable } from 'node:stream';
+import type { MessageInfo } from '../protocol/message.ts';
+
+export interface UpstreamReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as it arrives; null when there is none. */
+  body: Readable | null;
+}
+
+export interface UpstreamSession {
+  post(body: Buffer, headers: Record<string, string>, info: MessageInfo, signal: AbortSignal): Promise<UpstreamReply>;
+  get(headers: Record<string, string>, signal: AbortSignal): Promise<UpstreamReply>;
+  delete(headers: Record<string, string>): Promise<UpstreamReply>;
+  /** Releases what the session holds (a child process); does not tell the upstream. */
+  close(): Promise<void>;
+  /** Called when the upstream ended the session on its own (a stdio process exited). */
+  onEnded?: (listener: () => void) => void;
+}
+
+export interface UpstreamConnector {
+  open(): UpstreamSession;
+  close(): Promise<void>;
+}

@@ -1,0 +1,21 @@
+/** The short summary printed at the end of `proxyspec run`. */
+import type { Report } from './schema.ts';
+
+const MARK: Record<string, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', 'n/a': 'N/A ', skipped: 'SKIP', blocked: 'BLKD', error: 'ERR ' };
+
+export function toTerminal(report: Report, options: { verbose?: boolean; outDir?: string } = {}): string {
+  const lines: string[] = [];
+  lines.push(`proxyspec ${report.harness.version} — target ${report.target.name} (${report.target.url}), spec ${report.spec}`);
+  for (const c of report.checks) {
+    if (!options.verbose && ['n/a', 'skipped'].includes(c.verdict)) continue;
+    lines.push(`  ${MARK[c.verdict]}  ${c.id}${c.verdict === 'pass' ? '' : ` — ${c.message.split('\n')[0].slice(0, 160)}`}`);
+    if (['fail', 'warn'].includes(c.verdict) && c.observed) lines.push(`        observed: ${c.observed.split('\n')[0].slice(0, 200)}`);
+  }
+  lines.push('');
+  for (const l of report.levels) lines.push(`  L${l.level} ${l.name.padEnd(10)} ${l.state}${l.state === 'success' ? '' : ` — ${l.reason}`}`);
+  const counts = Object.entries(report.summary).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`).join(', ');
+  lines.push('', `Achieved level: ${report.level === 0 ? 'none' : `L${report.level}`} (${counts})`);
+  if (report.requiredLevel) lines.push(`Gate L${report.requiredLevel}: ${report.gate.passed ? 'passed' : `FAILED — ${report.gate.reasons.join('; ')}`}`);
+  if (options.outDir) lines.push(`Reports: ${options.outDir}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,43 @@
+/** Upstream JSON-RPC errors reach the client with their code, message and data intact. */
+import { bodyJson, diffJson, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+
+const ERROR_PRESERVED = 'errors/jsonrpc-error-preserved';
+
+const CASES = [
+  { code: -32700, message: 'Parse error', data: { at: 17 } },
+  { code: -32600, message: 'Invalid Request' },
+  { code: -32601, message: 'Method not found: tools/teleport' },
+  { code: -32602, message: 'Invalid params: "path" must be absolute', data: { field: 'path', got: 'relative/x' } },
+  { code: -32603, message: 'Internal error', data: 'a string datum' },
+  { code: -32002, message: 'Resource not found', data: { uri: 'file:///nowhere' } },
+  { code: 4242, message: 'Custom failure: quota ¼ used — ✋', data: { nested: { list: [1, 'two', null], ok: false } } },
+  { code: -32099, message: 'Server error at the edge of the range', data: null },
+];
+
+scenario('A proxy MUST relay an upstream JSON-RPC error unchanged', [ERROR_PRESERVED], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const problems: string[] = [];
+  for (const [i, c] of CASES.entries()) {
+    const cid = t.cid();
+    const { exchange, response } = await client.callTool('error', { cid, ...c }, { cid, sse: i % 2 === 1 });
+    const sent = (await t.upstream.sent(cid)).map((r) => bodyJson(r)).find((m) => !!m && typeof m === 'object' && 'error' in (m as object)) as
+      | Record<string, unknown>
+      | undefined;
+    const expected = sent?.error ?? c;
+    if (!response) {
+      problems.push(`code ${c.code}: no response with the request's id (HTTP ${exchange.status}${exchange.error ? `, ${exchange.error}` : ''})`);
+      continue;
+    }
+    if (!('error' in response)) {
+      problems.push(`code ${c.code}: the client got a result instead of the error`);
+      continue;
+    }
+    const diffs = diffJson(expected, response.error, '$.error');
+    if (diffs.length) problems.push(`code ${c.code}: ${diffs.join('; ')}`);
+  }
+  t.judge(ERROR_PRESERVED, problems.length === 0, {
+    message: problems.length ? `${problems.length} of ${CASES.length} errors reached the client altered` : `all ${CASES.length} errors reached the client unchanged`,
+    expected: 'each error object exactly as the upstream sent it',
+    observed: problems.join(' | ') || undefined,
+  });
+});

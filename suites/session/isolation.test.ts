@@ -1,0 +1,71 @@
+/**
+ * Sessions stay apart: each client gets its own visible-ASCII session id, its own upstream session,
+ * only its own answers, and only its own notifications on its GET stream.
+ */
+import { bodyJson, scenario, type McpClient, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+
+const ISOLATION = 'session/isolation';
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+
+function upstreamSessionOf(records: UpstreamRecord[], method: string): Array<string | null> {
+  return records
+    .filter((r) => {
+      const m = bodyJson(r) as Record<string, unknown> | undefined;
+      return m?.method === method;
+    })
+    .map((r) => r.sessionId);
+}
+
+async function onGetStream(client: McpClient, cid: string) {
+  const stream = await client.openGet();
+  return { stream, cid };
+}
+
+scenario('A proxy MUST keep client sessions apart', [ISOLATION], async (t: ScenarioContext) => {
+  const cids = [t.cid(), t.cid()];
+  const clients = [await t.session({ cid: cids[0] }), await t.session({ cid: cids[1] })];
+  const problems: string[] = [];
+
+  const ids = clients.map((c) => c.sessionId);
+  for (const [i, id] of ids.entries()) {
+    if (id !== undefined && !VISIBLE_ASCII.test(id)) problems.push(`client ${i + 1}'s session id ${JSON.stringify(id)} has characters outside 0x21–0x7E`);
+  }
+  if (ids[0] !== undefined && ids[0] === ids[1]) problems.push(`both clients were given the same session id ${ids[0]}`);
+
+  // Each client calls; each must get only its own answer, from its own upstream session.
+  const calls = await Promise.all(clients.map((c, i) => c.callTool('echo', { cid: cids[i], who: `client-${i + 1}` }, { cid: cids[i] })));
+  const upstreamSessions: Array<string | null | undefined> = [];
+  for (const [i, call] of calls.entries()) {
+    const text = JSON.stringify(call.response ?? call.exchange.body);
+    if (!call.response) problems.push(`client ${i + 1} got no answer (HTTP ${call.exchange.status})`);
+    else if (!text.includes(cids[i])) problems.push(`client ${i + 1} got an answer that is not its own`);
+    if (text.includes(cids[1 - i])) problems.push(`client ${i + 1} received client ${2 - i}'s data`);
+    const sessions = upstreamSessionOf(await t.upstream.received(cids[i]), 'tools/call');
+    upstreamSessions.push(sessions[0]);
+  }
+  if (t.ctx.target.upstream === 'http' && upstreamSessions.every((s) => typeof s === 'string') && upstreamSessions[0] === upstreamSessions[1]) {
+    problems.push(`both clients' calls reached the upstream in the same upstream session ${upstreamSessions[0]}`);
+  }
+  if (t.ctx.target.upstream === 'stdio' && upstreamSessions[0] && upstreamSessions[0] === upstreamSessions[1]) {
+    problems.push('both clients\' calls reached the same upstream process');
+  }
+
+  // GET streams: a notification for one session must reach that session's stream only.
+  const streams = await Promise.all(clients.map((c, i) => onGetStream(c, cids[i])));
+  if (streams.every((s) => s.stream.status === 200)) {
+    for (const [i, client] of clients.entries()) {
+      await client.callTool('notify', { cid: cids[i], data: { cid: cids[i] } }, { cid: cids[i] });
+      const got = await streams[i].stream.waitFor((e) => e.data.includes(cids[i]), 5000);
+      if (!got) problems.push(`client ${i + 1}'s own notification never arrived on its GET stream`);
+    }
+    for (const [i, s] of streams.entries()) {
+      if (s.stream.events.some((e) => e.data.includes(cids[1 - i]))) problems.push(`client ${i + 1}'s GET stream carried client ${2 - i}'s notification`);
+    }
+  }
+
+  t.judge(ISOLATION, problems.length === 0, {
+    message: problems.length ? 'sessions are not isolated' : 'two clients got distinct sessions, distinct upstream sessions and only their own messages',
+    expected: 'distinct visible-ASCII session ids, distinct upstream sessions, no message crossing sessions',
+    observed: problems.join('; ') || undefined,
+  });
+});

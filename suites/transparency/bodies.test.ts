@@ -1,0 +1,85 @@
+/**
+ * Message bodies cross the proxy unchanged in both directions: what reached the upstream is what the
+ * client sent, and what the client got is what the upstream sent (ids aside: a proxy may renumber
+ * them upstream, and the id check judges the client's side).
+ */
+import { bodyJson, diffJson, exchangeMessages, scenario, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+
+const REQUEST_BODY = 'transparency/request-body-unchanged';
+const RESPONSE_BODY = 'transparency/response-body-unchanged';
+
+/** Arguments that a careless proxy tends to alter: unicode, escapes, numbers, nesting, empty values. */
+function awkwardArguments(cid: string) {
+  return {
+    cid,
+    text: 'emoji 🧪🚀, CJK 漢字かな, right-to-left שלום عربى, combining é, zero-width \u200b',
+    escapes: 'quote " backslash \\ tab \t newline \n nul \u0000 bell \u0007 line-sep \u2028',
+    numbers: { zero: 0, negative: -17, float: 3.141592653589793, exp: 1e21, small: 5e-324, max: 9007199254740991 },
+    nested: { a: [1, [2, [3, { b: null }]]], empty: {}, list: [] },
+    flags: [true, false, null],
+    'x-unknown-member': { kept: 'unknown members must survive' },
+  };
+}
+
+function rpcRecords(records: UpstreamRecord[], method: string): unknown[] {
+  return records
+    .map((r) => bodyJson(r))
+    .filter((m): m is Record<string, unknown> => !!m && typeof m === 'object' && (m as Record<string, unknown>).method === method);
+}
+
+scenario('A proxy MUST deliver each client message to the upstream unchanged', [REQUEST_BODY], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  const params = {
+    name: 'echo',
+    arguments: awkwardArguments(cid),
+    _meta: { progressToken: `tok-${cid}`, 'com.example/trace': { span: 'abc', sampled: true } },
+    'x-extension': { note: 'an unknown member of params' },
+  };
+  const sent = { jsonrpc: '2.0', id: `req-${cid}`, method: 'tools/call', params: { ...params, _meta: { ...params._meta, 'io.proxyspec/cid': cid } } };
+  const exchange = await client.post(sent);
+  const received = rpcRecords(await t.upstream.received(cid), 'tools/call');
+  if (received.length === 0) {
+    return t.judge(REQUEST_BODY, false, {
+      message: 'the request never reached the upstream',
+      expected: 'the upstream receives the tools/call the client sent',
+      observed: `the client got HTTP ${exchange.status}${exchange.error ? ` (${exchange.error})` : ''}; nothing carrying the correlation id reached the upstream`,
+    });
+  }
+  const diffs = diffJson(withoutId(sent), withoutId(received[0]));
+  t.judge(REQUEST_BODY, diffs.length === 0 && received.length === 1, {
+    message: diffs.length ? 'the upstream received a different message than the client sent' : received.length > 1 ? `the upstream received the request ${received.length} times` : 'the upstream received exactly the message the client sent',
+    expected: JSON.stringify(withoutId(sent)).slice(0, 500),
+    observed: diffs.length ? diffs.join('; ') : `${received.length} copies`,
+  });
+});
+
+scenario('A proxy MUST deliver each upstream answer to the client unchanged', [RESPONSE_BODY], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const problems: string[] = [];
+  // Once answered as JSON, once as SSE: the body must survive both framings.
+  for (const sse of [false, true]) {
+    const cid = t.cid();
+    const { exchange, response } = await client.callTool('echo', awkwardArguments(cid), { cid, sse });
+    const upstreamSent = (await t.upstream.sent(cid))
+      .map((r) => bodyJson(r))
+      .flatMap((m) => (Array.isArray(m) ? m : [m]))
+      .find((m) => !!m && typeof m === 'object' && 'result' in (m as object));
+    const framing = sse ? 'SSE' : 'JSON';
+    if (!upstreamSent) {
+      problems.push(`${framing}: the upstream never answered (the request did not reach it; client got HTTP ${exchange.status})`);
+      continue;
+    }
+    if (!response) {
+      problems.push(`${framing}: the client got no response with its id (HTTP ${exchange.status}, ${exchangeMessages(exchange).length} messages)`);
+      continue;
+    }
+    const diffs = diffJson(withoutId(upstreamSent), withoutId(response));
+    if (diffs.length) problems.push(`${framing}: ${diffs.join('; ')}`);
+  }
+  t.judge(RESPONSE_BODY, problems.length === 0, {
+    message: problems.length ? 'the client got a different answer than the upstream sent' : 'the client got exactly what the upstream sent, as JSON and as SSE',
+    expected: 'the tools/call result as the upstream sent it',
+    observed: problems.join(' | ') || undefined,
+  });
+});
