@@ -1,0 +1,30 @@
+/**
+ * vitest globalSetup for the project's own `suites-<target>` projects (`npm test`): starts the mocks
+ * and the built-in target named by the project, provides the run context to the suite files, and
+ * stops everything afterwards. In these runs every verdict must pass (assertPass).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { DEFAULT_REVISION, RevisionSchema } from '../wire/index.ts';
+import { CHECKS } from '../checks/catalog.ts';
+import { startMockEnvironment } from './environment.ts';
+import { makeContext, resolveTarget, startTarget } from '../targets/start-target.ts';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const targetName = project.name.replace(/^suites-/, '');
+  const revision = RevisionSchema.parse(process.env.PROXYSPEC_SPEC ?? DEFAULT_REVISION);
+  const env = await startMockEnvironment();
+  const scratch = await mkdtemp(join(tmpdir(), 'proxyspec-suites-'));
+  const running = await startTarget(await resolveTarget(targetName), env);
+  project.provide(
+    'proxyspec',
+    makeContext({ target: running.info, revision, resultsFile: join(scratch, 'results.jsonl'), selected: CHECKS.map((c) => c.id), assertPass: true }, env),
+  );
+  return async () => {
+    await running.stop();
+    await env.close();
+    await rm(scratch, { recursive: true, force: true });
+  };
+}

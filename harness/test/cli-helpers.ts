@@ -1,0 +1,36 @@
+/** Runs the proxyspec CLI as a user would, in a child process, and reads what it wrote. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Report } from '../../reports/src/index.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = join(ROOT, 'bin/proxyspec.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function cli(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, timeout: options.timeoutMs ?? 90_000, env: { ...process.env, CI: 'true' } }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 99) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export async function runTarget(target: string, extra: string[] = []): Promise<CliResult & { report: Report; outDir: string }> {
+  const outDir = await mkdtemp(join(tmpdir(), 'proxyspec-selftest-'));
+  const result = await cli(['run', '--target', target, '--out', outDir, ...extra]);
+  const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as Report;
+  return { ...result, report, outDir };
+}
+
+export function verdicts(report: Report, wanted: string[]): string[] {
+  return report.checks.filter((c) => wanted.includes(c.verdict)).map((c) => c.id).sort();
+}

@@ -1,0 +1,113 @@
+/** The CLI as a user meets it: built-in targets, profile errors, setup errors, exit codes, outputs. */
+import { mkdtemp, readFile, readlink, writeFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { cli, runTarget, verdicts } from './cli-helpers.ts';
+
+async function tempProfile(text: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'proxyspec-profile-'));
+  const file = join(dir, 'target.yaml');
+  await writeFile(file, text);
+  return file;
+}
+
+describe('proxyspec run', () => {
+  test('direct passes every transparency check and writes every output', async () => {
+    const { code, report, outDir } = await runTarget('direct', ['--require-level', '1']);
+    expect(code).toBe(0);
+    const transparency = report.checks.filter((c) => c.suite === 'transparency');
+    expect(transparency.length).toBeGreaterThan(0);
+    expect(transparency.every((c) => c.verdict === 'pass')).toBe(true);
+    expect(report.checks.find((c) => c.id === 'boundary/authorization-not-forwarded')?.verdict).toBe('n/a');
+    for (const file of ['report.json', 'junit.xml', 'summary.md']) expect((await stat(join(outDir, file))).size).toBeGreaterThan(0);
+  });
+
+  test('the reference proxy reaches L1, and the default output folder gets a latest link', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'proxyspec-cwd-'));
+    const { code, stdout } = await cli(['run', '--target', 'reference', '--require-level', '1'], { cwd });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Achieved level: L1/);
+    const latest = await readlink(join(cwd, 'reports/out/latest'));
+    expect(latest).toMatch(/^reference-/);
+    const report = JSON.parse(await readFile(join(cwd, 'reports/out/latest/report.json'), 'utf8'));
+    expect(report.level).toBeGreaterThanOrEqual(1);
+    expect(verdicts(report, ['fail', 'error'])).toEqual([]);
+  });
+
+  test('--only narrows the run and the rest is skipped', async () => {
+    const { report } = await runTarget('direct', ['--only', 'transparency/id-*']);
+    expect(verdicts(report, ['pass'])).toEqual(['transparency/id-preserved']);
+    expect(report.checks.filter((c) => c.verdict === 'skipped').length).toBe(report.checks.length - 1);
+    expect(report.levels[0].state).toBe('partial');
+  });
+
+  test('a misspelt profile key exits 2 and names the key', async () => {
+    const file = await tempProfile('name: typo\ncomand: ./proxy --port {port}\n');
+    const { code, stderr } = await cli(['run', '--target', file]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/comand/);
+  });
+
+  test('an unknown placeholder exits 2 and says which', async () => {
+    const file = await tempProfile('name: ph\ncommand: ./proxy --port {prot}\n');
+    const { code, stderr } = await cli(['run', '--target', file]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/\{prot\}/);
+  });
+
+  test('a command that crashes at start exits 3 with the tail of its stderr', async () => {
+    const file = await tempProfile('name: crash\ncommand: "echo boom-at-start >&2; exit 7"\n');
+    const { code, stderr } = await cli(['run', '--target', file]);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/exit code 7/);
+    expect(stderr).toMatch(/boom-at-start/);
+  });
+
+  test('a command that never listens exits 3 when its ready timeout passes', async () => {
+    const file = await tempProfile('name: silent\ncommand: "sleep 30"\nready: { timeoutMs: 500 }\n');
+    const { code, stderr } = await cli(['run', '--target', file]);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/within 500 ms/);
+  });
+
+  test('an image target is a clear setup error, not a crash', async () => {
+    const file = await tempProfile('name: img\nimage: example/proxy:1\n');
+    const { code, stderr } = await cli(['run', '--target', file]);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/Docker engine/);
+  });
+
+  test('a missing profile file exits 2', async () => {
+    const { code, stderr } = await cli(['run', '--target', '/nonexistent/profile.yaml']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/cannot read target profile/);
+  });
+});
+
+describe('usage', () => {
+  test('unknown flags exit 2', async () => {
+    expect((await cli(['run', '--target', 'direct', '--no-such-flag'])).code).toBe(2);
+    expect((await cli(['list', '--bogus'])).code).toBe(2);
+  });
+
+  test('a bad --require-level exits 2', async () => {
+    expect((await cli(['run', '--target', 'direct', '--require-level', '4'])).code).toBe(2);
+  });
+
+  test('--help works on every command', async () => {
+    for (const args of [['--help'], ['run', '--help'], ['list', '--help'], ['mock', 'upstream', '--help'], ['proxy', '--help']]) {
+      const { code, stdout } = await cli(args);
+      expect(code, args.join(' ')).toBe(0);
+      expect(stdout).toMatch(/Usage/);
+    }
+  });
+
+  test('list shows every check with its level and a spec link', async () => {
+    const { code, stdout } = await cli(['list', '--json']);
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout) as Array<{ id: string; level: number; specRefs: Array<{ url: string }> }>;
+    expect(rows.map((r) => r.id)).toContain('session/isolation');
+    for (const r of rows) expect(r.specRefs[0]?.url).toMatch(/^https:\/\/modelcontextprotocol\.io\//);
+  });
+});
