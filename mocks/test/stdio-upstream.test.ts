@@ -1,0 +1,42 @@
+/** The mock upstream over stdio, in a child process, reporting its records over the control channel. */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { Recorder, startControlServer, type ControlServer } from '../upstream/index.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/proxyspec.js', import.meta.url));
+const recorder = new Recorder();
+let control: ControlServer;
+
+beforeAll(async () => {
+  control = await startControlServer(recorder);
+});
+afterAll(async () => {
+  await control.close();
+});
+
+test('the stdio mock answers line by line and reports every line before answering', async () => {
+  const child = spawn(process.execPath, [BIN, 'mock', 'upstream', '--stdio', '--control', control.url], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines = createInterface({ input: child.stdout! });
+  const answers: Array<Record<string, unknown>> = [];
+  const next = () => new Promise<Record<string, unknown>>((resolve) => lines.once('line', (l) => resolve(JSON.parse(l))));
+  try {
+    const cid = 'psc_fedcba9876543210';
+    child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } })}\n`);
+    answers.push(await next());
+    child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { cid } } })}\n`);
+    answers.push(await next());
+    expect(answers[0]).toMatchObject({ id: 1, result: { protocolVersion: '2025-11-25' } });
+    expect(answers[1]).toMatchObject({ id: 2, result: { structuredContent: { cid } } });
+    const records = recorder.query({ cid });
+    expect(records.map((r) => r.direction)).toEqual(['in', 'out']);
+    expect(records[0].transport).toBe('stdio');
+    expect(records[0].sessionId).toMatch(/^stdio-/);
+    expect(recorder.sessions()).toContain(records[0].sessionId);
+  } finally {
+    child.stdin!.end();
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  expect(recorder.sessions()).toEqual([]);
+});
