@@ -85,6 +85,28 @@ describe('proxyspec run', () => {
   });
 });
 
+describe('--baseline', () => {
+  test('a listed expected failure does not fail the gate but still shows; a listed check that passes is stale', async () => {
+    const file = await tempProfile('expectedFailures:\n  - id: boundary/authorization-not-forwarded\n    reason: known bug\n');
+    const broken = await runTarget('mocks/broken-proxies/profiles/forward-authorization.yaml', ['--require-level', '1', '--baseline', file]);
+    expect(broken.code).toBe(0);
+    const check = broken.report.checks.find((c) => c.id === 'boundary/authorization-not-forwarded')!;
+    expect(check.verdict).toBe('fail');
+    expect(check.baseline).toBe('expected-failure');
+
+    const stale = await runTarget('reference', ['--require-level', '1', '--baseline', file]);
+    expect(stale.code).toBe(1);
+    expect(stale.report.gate.reasons.join(' ')).toMatch(/baseline entry boundary\/authorization-not-forwarded is stale/);
+  });
+
+  test('a baseline naming an unknown check exits 2', async () => {
+    const file = await tempProfile('expectedFailures: [no/such-check]\n');
+    const { code, stderr } = await cli(['run', '--target', 'direct', '--baseline', file]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/no\/such-check/);
+  });
+});
+
 describe('usage', () => {
   test('unknown flags exit 2', async () => {
     expect((await cli(['run', '--target', 'direct', '--no-such-flag'])).code).toBe(2);

@@ -1,0 +1,22 @@
+/** The generated docs stay in step with the check catalogue. */
+import { readFileSync } from 'node:fs';
+import { expect, test } from 'vitest';
+import { checksMarkdown } from '../src/cli/checks-doc.ts';
+import { CHECKS } from '../src/checks/catalog.ts';
+import { findRequirement } from '../src/checks/requirements.ts';
+
+test('suites/CHECKS.md is what `npm run docs:checks` generates', () => {
+  const committed = readFileSync(new URL('../../suites/CHECKS.md', import.meta.url), 'utf8');
+  expect(committed).toBe(checksMarkdown('2025-11-25'));
+});
+
+test('every check cites requirements that exist in the vendored catalogue for each of its revisions, or a later one', () => {
+  for (const check of CHECKS) {
+    expect(check.requirements.length, check.id).toBeGreaterThan(0);
+    for (const id of check.requirements) {
+      for (const revision of check.revisions) expect(findRequirement(id, revision), `${check.id} → ${id} @ ${revision}`).toBeDefined();
+    }
+    expect(check.id).toMatch(new RegExp(`^${check.suite}/[a-z0-9-]+$`));
+    expect(check.title).toMatch(/\b(MUST|SHOULD)\b/);
+  }
+});
