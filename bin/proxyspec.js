@@ -10,6 +10,10 @@ if (args[0] === 'proxy') {
   const { main } = await import('../proxy/src/main.ts');
   // The proxy has stopped (or never started): leave now, whatever timers a library left behind.
   process.exit(await main(args.slice(1)));
+} else if (args[0] === 'mock' && args[1] === 'upstream' && args.includes('--stdio') && !args.includes('--help')) {
+  // Started once per client session by stdio bridges: skip the CLI and load only the mock.
+  const { main } = await import('../mocks/upstream/stdio-main.ts');
+  process.exitCode = await main(args.slice(2));
 } else {
   const { main } = await import('../harness/src/cli/main.ts');
   process.exitCode = await main(args);

@@ -43,6 +43,14 @@ export async function startControlServer(recorder: Recorder): Promise<ControlSer
       if (req.method === 'GET' && url.pathname === '/sessions') {
         return reply(200, recorder.sessions(url.searchParams.get('upstream') ?? undefined));
       }
+      if (req.method === 'POST' && url.pathname === '/release') {
+        recorder.release(url.searchParams.get('cid') ?? '');
+        return reply(200, { ok: true });
+      }
+      if (req.method === 'GET' && url.pathname === '/gate') {
+        const timeoutMs = Math.min(Number(url.searchParams.get('timeoutMs') ?? 10_000), 60_000);
+        return reply(200, { released: await recorder.waitRelease(url.searchParams.get('cid') ?? '', timeoutMs) });
+      }
       if (req.method === 'POST' && (url.pathname === '/records' || url.pathname === '/sessions')) {
         const chunks: Buffer[] = [];
         let size = 0;

@@ -9,7 +9,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import {
   ErrorCode,
+  FAULT_META_KEY,
   HEADER,
+  HTTP_STATUS_META_KEY,
   STREAMABLE_HTTP_REVISIONS,
   allowsBatches,
   classifyMessage,
@@ -166,6 +168,20 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
       return send(req, res, 202, undefined, state.session.id);
     }
     const request = message as JsonRpcRequest;
+    const meta = (request.params?._meta ?? {}) as Record<string, unknown>;
+    const scriptedStatus = meta[HTTP_STATUS_META_KEY];
+    if (typeof scriptedStatus === 'number' && scriptedStatus >= 400 && scriptedStatus <= 599) {
+      return send(req, res, scriptedStatus, errorResponse(request.id, ErrorCode.InvalidRequest, `scripted HTTP ${scriptedStatus}`, { scripted: true }), state.session.id);
+    }
+    if (meta[FAULT_META_KEY] === 'reset') {
+      record({ direction: 'out', req, body: Buffer.from('(connection reset)'), sessionId: state.session.id });
+      return void req.socket.destroy();
+    }
+    if (meta[FAULT_META_KEY] === 'drop-sse') {
+      openSse(res);
+      writeEvent(req, res, state, { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'the stream is about to drop' } });
+      return void res.socket?.end(() => res.socket?.destroy());
+    }
     if (!state.session.wantsStream(request)) {
       const response = await state.session.handleRequest(request, null);
       return send(req, res, 200, response, state.session.id);
@@ -226,6 +242,7 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
       getStream: null,
       session: new McpSession({
         id,
+        waitRelease: (cid, timeoutMs) => recorder.waitRelease(cid, timeoutMs),
         channel: {
           notify: (message) => {
             const stream = state.getStream;

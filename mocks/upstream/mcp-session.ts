@@ -45,6 +45,8 @@ export interface McpSessionOptions {
   channel: SessionChannel;
   /** Versions this upstream accepts; anything else is answered with the latest it knows. */
   supportedVersions?: readonly string[];
+  /** Waits for the harness to release a gate (by correlation id); resolves false on timeout. */
+  waitRelease?: (cid: string, timeoutMs: number) => Promise<boolean>;
 }
 
 export class McpSession {
@@ -52,6 +54,7 @@ export class McpSession {
   protocolVersion: string | undefined;
   readonly createdAt = Date.now();
   private readonly channel: SessionChannel;
+  private readonly waitRelease: (cid: string, timeoutMs: number) => Promise<boolean>;
   private readonly supported: readonly string[];
   private readonly pending = new Map<JsonRpcId, (response: JsonRpcResponse) => void>();
   private nextServerRequestId = 1;
@@ -59,6 +62,7 @@ export class McpSession {
   constructor(options: McpSessionOptions) {
     this.id = options.id;
     this.channel = options.channel;
+    this.waitRelease = options.waitRelease ?? (async () => true);
     this.supported = options.supportedVersions ?? STREAMABLE_HTTP_REVISIONS;
   }
 
@@ -120,6 +124,7 @@ export class McpSession {
           },
           notify: (message) => this.channel.notify(message),
           ask: (method, askParams) => this.ask(method, askParams, sink),
+          waitRelease: (cid, timeoutMs) => this.waitRelease(cid, timeoutMs),
           error: (code, message, data) => new ToolRpcError(code, message, data),
         };
         return callTool(String(params.name ?? ''), (params.arguments ?? {}) as Record<string, unknown>, ctx);

@@ -24,6 +24,7 @@ export class Recorder {
   private seq = 0;
   private connectionSeq = 0;
   private readonly liveSessions = new Map<string, Set<string>>();
+  private readonly gates = new Map<string, { released: boolean; waiters: Array<() => void> }>();
 
   constructor(private readonly capacity = DEFAULT_CAPACITY) {}
 
@@ -72,6 +73,36 @@ export class Recorder {
   sessions(upstream?: string): string[] {
     if (upstream) return [...(this.liveSessions.get(upstream) ?? [])];
     return [...this.liveSessions.values()].flatMap((s) => [...s]);
+  }
+
+  /** Opens the gate named by a correlation id: a tool waiting on it goes on. */
+  release(cid: string): void {
+    const gate = this.gate(cid);
+    gate.released = true;
+    for (const wake of gate.waiters.splice(0)) wake();
+  }
+
+  /** Waits until the gate is released; false when time runs out first. */
+  waitRelease(cid: string, timeoutMs: number): Promise<boolean> {
+    const gate = this.gate(cid);
+    if (gate.released) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        gate.waiters.splice(gate.waiters.indexOf(wake), 1);
+        resolve(false);
+      }, timeoutMs);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      gate.waiters.push(wake);
+    });
+  }
+
+  private gate(cid: string) {
+    let gate = this.gates.get(cid);
+    if (!gate) this.gates.set(cid, (gate = { released: false, waiters: [] }));
+    return gate;
   }
 
   query(q: RecordQuery = {}): UpstreamRecord[] {

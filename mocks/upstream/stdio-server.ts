@@ -65,8 +65,23 @@ export async function runStdioUpstream(options: StdioUpstreamOptions = {}): Prom
     });
   };
 
-  const session = new McpSession({ id: sessionId, channel: { notify: (m) => (write(m), true) } });
+  const waitRelease = async (cid: string, timeoutMs: number): Promise<boolean> => {
+    if (!options.controlUrl) return true;
+    try {
+      const res = await request(`${options.controlUrl}/gate?cid=${encodeURIComponent(cid)}&timeoutMs=${timeoutMs}`, { bodyTimeout: timeoutMs + 5000, headersTimeout: timeoutMs + 5000 });
+      return ((await res.body.json()) as { released: boolean }).released;
+    } catch {
+      return false;
+    }
+  };
+  const session = new McpSession({ id: sessionId, channel: { notify: (m) => (write(m), true) }, waitRelease });
   await report('/sessions', { upstream: name, sessionId, open: true });
+  if (input === process.stdin) {
+    // Stopped by the proxy: say the session ended before going.
+    process.once('SIGTERM', () => {
+      void report('/sessions', { upstream: name, sessionId, open: false }).finally(() => process.exit(0));
+    });
+  }
   process.stderr.write(`proxyspec mock upstream (stdio) session ${sessionId} ready\n`);
 
   const handle = async (value: unknown): Promise<JsonRpcResponse | null> => {

@@ -14,6 +14,8 @@ export interface ToolContext {
   /** Sends a server→client request and waits for the client's answer. */
   ask(method: string, params: Record<string, unknown>): Promise<JsonRpcResponse>;
   error(code: number, message: string, data?: unknown): Error;
+  /** Waits for the harness to release the gate named by a correlation id. */
+  waitRelease(cid: string, timeoutMs: number): Promise<boolean>;
 }
 
 type Args = Record<string, unknown>;
@@ -34,8 +36,8 @@ export const TOOLS = [
   },
   {
     name: 'progress',
-    description: 'Sends N progress notifications at an interval, then the result.',
-    inputSchema: objectSchema({ count: { type: 'integer' }, intervalMs: { type: 'integer' } }),
+    description: 'Sends N progress notifications at an interval, then the result. With gate, waits after the first until the harness releases it.',
+    inputSchema: objectSchema({ count: { type: 'integer' }, intervalMs: { type: 'integer' }, gate: { type: 'boolean' }, gateTimeoutMs: { type: 'integer' } }),
   },
   { name: 'large', description: 'Returns a text of N bytes.', inputSchema: objectSchema({ bytes: { type: 'integer' } }) },
   { name: 'slow', description: 'Answers after a delay.', inputSchema: objectSchema({ ms: { type: 'integer' } }) },
@@ -105,16 +107,20 @@ async function runTool(name: string, args: Args, ctx: ToolContext): Promise<unkn
     case 'progress': {
       const count = intArg(args, 'count', 3, 10_000);
       const intervalMs = intArg(args, 'intervalMs', 10, MAX_DELAY_MS);
-      const token = ((ctx.request.params?._meta ?? {}) as Record<string, unknown>).progressToken;
+      const meta = (ctx.request.params?._meta ?? {}) as Record<string, unknown>;
+      const token = meta.progressToken;
       const sentAt: number[] = [];
+      let released: boolean | undefined;
       for (let i = 1; i <= count; i++) {
+        // The gate holds the rest until the harness has seen the first notification arrive.
+        if (i === 2 && args.gate === true) released = await ctx.waitRelease(String(meta[CID_META_KEY] ?? ''), intArg(args, 'gateTimeoutMs', 5000, 60_000));
         if (i > 1 || intervalMs > 0) await delay(intervalMs);
         if (token !== undefined) {
           sentAt.push(preciseNow());
           ctx.emit({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: token, progress: i, total: count, message: `step ${i} of ${count}` } });
         }
       }
-      return textResult(`sent ${sentAt.length} progress notifications`, { sent: sentAt.length, sentAt });
+      return textResult(`sent ${sentAt.length} progress notifications`, released === undefined ? { sent: sentAt.length, sentAt } : { sent: sentAt.length, sentAt, released });
     }
     case 'large': {
       const bytes = intArg(args, 'bytes', 1024, MAX_LARGE_BYTES);

@@ -32,6 +32,7 @@ export const WireErrors = {
   parseError: () => new ProxyWireError(400, -32700, 'Parse error'),
   invalidRequest: (reason: string) => new ProxyWireError(400, -32600, 'Invalid Request', reason),
   sessionRequired: () => new ProxyWireError(400, -32600, 'Bad Request: Mcp-Session-Id header is required'),
+  unsupportedProtocolVersion: (version: string) => new ProxyWireError(400, -32600, 'Bad Request: unsupported MCP-Protocol-Version', `unsupported version ${version.slice(0, 40)}`),
   sessionNotFound: () => new ProxyWireError(404, -32001, 'Session not found'),
   unsupportedMediaType: () => new ProxyWireError(415, -32600, 'Unsupported Media Type: expected application/json'),
   payloadTooLarge: () => new ProxyWireError(413, -32600, 'Payload Too Large'),

@@ -60,7 +60,14 @@ export async function buildProxy(config: Readonly<ProxyConfig>): Promise<ProxyAp
 
   // Per-request log lines cost on the hot path: only at debug and trace.
   const logLevel = config.logging.level === 'debug' || config.logging.level === 'trace' ? config.logging.level : 'warn';
-  await app.register(mcpRoutes, { path: config.listen.path, connector, sessions, openStreams, logLevel });
+  await app.register(mcpRoutes, {
+    path: config.listen.path,
+    connector,
+    sessions,
+    openStreams,
+    validateProtocolVersion: !isHttpUpstream(config.upstream),
+    logLevel,
+  });
   await app.register(healthRoutes, { sessions, isDraining: () => draining, logLevel });
 
   app.addHook('onClose', async () => {

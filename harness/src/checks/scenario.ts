@@ -8,6 +8,7 @@ import { expect, inject, test } from 'vitest';
 import { newCorrelationId, preciseNow, type UpstreamRecord } from '../wire/index.ts';
 import { McpClient, type McpClientOptions } from '../client/mcp-client.ts';
 import type { Exchange } from '../client/exchange.ts';
+import { rawHttp } from '../client/raw-http.ts';
 import { UpstreamView } from '../record/upstream-view.ts';
 import type { RunContext } from '../run/context.ts';
 import { getCheck } from './catalog.ts';
@@ -77,6 +78,13 @@ export class ScenarioContext {
       throw new TargetFailure('could not open a session through the target', describeExchange(exchange));
     }
     return client;
+  }
+
+  /** A bare node:http request to the target (for headers undici will not send), kept in the transcript. */
+  async raw(method: string, headers: Array<[string, string]>, body = '', timeoutMs?: number): Promise<Exchange> {
+    const ex = await rawHttp(this.ctx.target.url, method, [...Object.entries(this.ctx.target.headers), ...headers], body, timeoutMs);
+    this.exchanges.push(ex);
+    return ex;
   }
 
   /** Records a verdict: pass when ok, otherwise fail (MUST) or warn (SHOULD). */

@@ -11,7 +11,6 @@ import { specRefsFor } from '../checks/requirements.ts';
 import { HarnessError, isHarnessError } from '../errors.ts';
 import { DEFAULT_REVISION, REVISIONS, type Revision } from '../wire/index.ts';
 import { loadBaseline } from '../run/baseline.ts';
-import { runConformance } from '../run/run.ts';
 import { writeReports, toTerminal, reportJsonSchema } from '../../../reports/src/index.ts';
 import { checksMarkdown } from './checks-doc.ts';
 
@@ -49,6 +48,8 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     .option('--verbose', 'show every check and vitest\'s own output')
     .action(async (opts: { target: string; spec: Revision; suite: string[]; only: string[]; exclude: string[]; out?: string; requireLevel?: number; baseline?: string; verbose?: boolean }) => {
       const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
+      // vitest is heavy to load: only `run` pays for it.
+      const { runConformance } = await import('../run/run.ts');
       const report = await runConformance({
         target: opts.target,
         revision: opts.spec,

@@ -29,6 +29,8 @@ export interface PostOptions {
   /** Protocol version header; null sends none; default: per revision once initialized. */
   protocolVersion?: string | null;
   timeoutMs?: number;
+  /** Called with each SSE event as it arrives (to answer a server request, or to time a progress). */
+  onEvent?: (event: SseEventRecord) => void;
 }
 
 export interface RequestOptions extends PostOptions {
@@ -103,7 +105,7 @@ export class McpClient {
       ...this.options.headers,
       ...options.headers,
     };
-    return this.exchange('POST', headers, bytes, options.timeoutMs);
+    return this.exchange('POST', headers, bytes, options.timeoutMs, { onEvent: options.onEvent && ((_ex, e) => options.onEvent!(e)) });
   }
 
   /** Opens the GET stream; events are collected as they arrive. */

@@ -44,6 +44,26 @@ export class UpstreamView {
     return this.get(`/sessions${upstream ? `?upstream=${encodeURIComponent(upstream)}` : ''}`) as Promise<string[]>;
   }
 
+  /**
+   * Records matching the filter, waiting (bounded) until `until` holds for them. Needed where nothing
+   * on the client side marks the moment the upstream got a message: a notification answered 202 by a
+   * stdio bridge before the child process has read it.
+   */
+  async eventually(filter: RecordFilter, until: (records: UpstreamRecord[]) => boolean, timeoutMs = 5000): Promise<UpstreamRecord[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const records = await this.records(filter);
+      if (until(records) || Date.now() > deadline) return records;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Releases a tool waiting on the gate named by this correlation id (the gated `progress`). */
+  async release(cid: string): Promise<void> {
+    const res = await request(`${this.controlUrl}/release?cid=${encodeURIComponent(cid)}`, { method: 'POST' });
+    await res.body.dump();
+  }
+
   private async get(path: string): Promise<unknown> {
     const res = await request(`${this.controlUrl}${path}`);
     if (res.statusCode !== 200) throw new Error(`control channel answered ${res.statusCode} for ${path}`);

@@ -26,6 +26,8 @@ export function referenceProfile(upstream: 'http' | 'stdio' = 'http'): LoadedPro
       version: '0.1.0',
       command: `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} proxy --port {port} ${upstreamFlag} --log-level warn`,
       upstream,
+      // The reference proxy relays bodies as bytes.
+      features: upstream === 'http' ? ['byte-transparency'] : [],
     },
     'reference',
     PACKAGE_ROOT,

@@ -35,11 +35,13 @@ export {
   allowsBatches,
   CID_META_KEY,
   SSE_META_KEY,
+  HTTP_STATUS_META_KEY,
+  FAULT_META_KEY,
   newCorrelationId,
   findCorrelationIds,
   preciseNow,
 } from './protocol.ts';
-export type { Revision } from './protocol.ts';
+export type { Revision, Fault } from './protocol.ts';
 export { UpstreamRecordSchema, ConnectionRecordSchema, recordBodyText, recordBodyJson } from './records.ts';
 export type { UpstreamRecord, ConnectionRecord } from './records.ts';
 export { formatSseEvent } from './sse.ts';

@@ -31,6 +31,11 @@ export function allowsBatches(revision: string): boolean {
 export const CID_META_KEY = 'io.proxyspec/cid';
 /** `_meta` key a caller sets to ask the mock upstream for an SSE answer instead of JSON. */
 export const SSE_META_KEY = 'io.proxyspec/sse';
+/** `_meta` key asking the mock upstream to answer with this HTTP status (and a JSON-RPC error body). */
+export const HTTP_STATUS_META_KEY = 'io.proxyspec/http-status';
+/** `_meta` key asking the mock upstream to misbehave: `reset` (drop the connection unanswered) or `drop-sse` (cut the SSE stream mid-way). */
+export const FAULT_META_KEY = 'io.proxyspec/fault';
+export type Fault = 'reset' | 'drop-sse';
 const CID_PATTERN = /psc_[0-9a-f]{16}/g;
 
 /** A fresh correlation id: ASCII, so no proxy re-encoding can change it. */

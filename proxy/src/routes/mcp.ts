@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { WireErrors, type ProxyWireError } from '../errors.ts';
 import { clientResponseHeaders, firstHeader, upstreamRequestHeaders } from '../protocol/headers.ts';
 import { inspectMessage, type MessageInfo } from '../protocol/message.ts';
+import { isKnownProtocolVersion } from '../protocol/versions.ts';
 import type { SessionMap } from '../sessions/session-map.ts';
 import type { UpstreamConnector, UpstreamReply } from '../upstream/types.ts';
 
@@ -16,6 +17,8 @@ export interface McpRouteOptions {
   sessions: SessionMap;
   /** Streams still open (GET and SSE answers), ended on shutdown. */
   openStreams: Set<FastifyReply>;
+  /** Refuse unknown MCP-Protocol-Version values here (stdio upstreams, which have no HTTP of their own). */
+  validateProtocolVersion: boolean;
 }
 
 /** Carries the request's id with a wire error, so the error answers the right request. */
@@ -59,6 +62,10 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
   };
 
   const sessionFor = (request: FastifyRequest, info: MessageInfo | null) => {
+    const version = firstHeader(request.headers, 'mcp-protocol-version');
+    if (options.validateProtocolVersion && version !== undefined && !isKnownProtocolVersion(version)) {
+      throw new RoutedWireError(WireErrors.unsupportedProtocolVersion(version), info?.id ?? null);
+    }
     const id = firstHeader(request.headers, 'mcp-session-id');
     if (id === undefined) throw new RoutedWireError(WireErrors.sessionRequired(), info?.id ?? null);
     const session = sessions.get(id);

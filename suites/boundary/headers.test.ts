@@ -1,0 +1,50 @@
+/** Hop-by-hop headers stay on their hop; end-to-end headers cross. Sent with node:http, which lets
+ * a client send a Connection header naming other headers. */
+import { bodyJson, recordHeader, scenario, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+
+const HOP = 'boundary/hop-by-hop-not-forwarded';
+const END_TO_END = 'boundary/end-to-end-headers-forwarded';
+
+function callRecord(records: UpstreamRecord[]): UpstreamRecord | undefined {
+  return records.find((r) => (bodyJson(r) as Record<string, unknown> | undefined)?.method === 'tools/call');
+}
+
+scenario('A proxy MUST NOT forward hop-by-hop headers and SHOULD forward end-to-end ones', [HOP, END_TO_END], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  const secret = `proxy-credential-${cid}`;
+  const headers: Array<[string, string]> = [
+    ['content-type', 'application/json'],
+    ['accept', 'application/json, text/event-stream'],
+    ['mcp-session-id', client.sessionId ?? ''],
+    ['proxy-authorization', `Basic ${Buffer.from(`user:${secret}`).toString('base64')}`],
+    ['connection', 'keep-alive, x-proxyspec-hop'],
+    ['x-proxyspec-hop', `hop-${cid}`],
+    ['x-proxyspec-trace', `trace-${cid}`],
+  ];
+  if (client.negotiatedVersion && t.revision !== '2025-03-26') headers.push(['mcp-protocol-version', client.negotiatedVersion]);
+  const body = JSON.stringify({ jsonrpc: '2.0', id: `hop-${cid}`, method: 'tools/call', params: { name: 'echo', arguments: { cid }, _meta: { 'io.proxyspec/cid': cid } } });
+  const exchange = await t.raw('POST', headers, body);
+  const record = callRecord(await t.upstream.received(cid));
+  if (!record) {
+    const observed = `the call never reached the upstream (HTTP ${exchange.status}${exchange.error ? `, ${exchange.error}` : ''})`;
+    t.judge(HOP, false, { message: 'nothing reached the upstream, so forwarding could not be judged', observed });
+    t.judge(END_TO_END, false, { message: 'nothing reached the upstream', observed });
+    return;
+  }
+  const leaks: string[] = [];
+  if (recordHeader(record, 'proxy-authorization') !== undefined) leaks.push('Proxy-Authorization');
+  if (recordHeader(record, 'x-proxyspec-hop') !== undefined) leaks.push('X-Proxyspec-Hop (named in Connection)');
+  if (JSON.stringify(record.headers ?? {}).includes(secret) && !leaks.includes('Proxy-Authorization')) leaks.push('the proxy credential, under another name');
+  t.judge(HOP, leaks.length === 0, {
+    message: leaks.length ? 'hop-by-hop headers reached the upstream' : 'Proxy-Authorization and the Connection-named header stayed on the client hop',
+    expected: 'neither Proxy-Authorization nor X-Proxyspec-Hop upstream',
+    observed: leaks.length ? `forwarded: ${leaks.join(', ')}` : undefined,
+  });
+  const trace = recordHeader(record, 'x-proxyspec-trace');
+  t.judge(END_TO_END, trace === `trace-${cid}`, {
+    message: trace === `trace-${cid}` ? 'the end-to-end header X-Proxyspec-Trace reached the upstream' : 'the end-to-end header X-Proxyspec-Trace was not forwarded',
+    expected: `x-proxyspec-trace: trace-${cid}`,
+    observed: trace === undefined ? '(absent)' : trace,
+  });
+});

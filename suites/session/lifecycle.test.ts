@@ -1,0 +1,131 @@
+/**
+ * Session lifecycle through the proxy: unknown and missing sessions, DELETE, protocol version
+ * negotiation and header, and SSE event ids.
+ */
+import { bodyJson, recordHeader, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+
+const UNKNOWN = 'session/unknown-session-404';
+const MISSING = 'session/missing-session-400';
+const DELETE = 'session/delete-ends-session';
+const VERSION = 'session/protocol-version-passthrough';
+const BAD_VERSION = 'session/unsupported-version-400';
+const EVENT_IDS = 'session/sse-event-ids-unique';
+
+scenario('A proxy MUST answer an unknown session with 404 and SHOULD answer a missing one with 400', [UNKNOWN, MISSING], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  const unknown = await client.callTool('echo', { cid }, { cid, session: `proxyspec-no-such-session-${cid}` });
+  t.judge(UNKNOWN, unknown.exchange.status === 404, {
+    message: unknown.exchange.status === 404 ? 'an unknown session id got 404' : `an unknown session id got HTTP ${unknown.exchange.status}`,
+    expected: 'HTTP 404',
+    observed: `HTTP ${unknown.exchange.status}${unknown.exchange.error ? ` (${unknown.exchange.error})` : ''}`,
+  });
+  const missing = await client.callTool('echo', { cid }, { cid, session: null });
+  t.judge(MISSING, missing.exchange.status === 400, {
+    message: missing.exchange.status === 400 ? 'a request without a session got 400' : `a request without a session got HTTP ${missing.exchange.status}`,
+    expected: 'HTTP 400',
+    observed: `HTTP ${missing.exchange.status}`,
+  });
+});
+
+/** Polls an observable condition of the upstream (no fixed sleep): true as soon as it holds. */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
+
+scenario('A proxy MUST end a session on DELETE, upstream too', [DELETE], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  await client.callTool('echo', { cid }, { cid });
+  const upstreamSession = (await t.upstream.received(cid)).find((r) => (bodyJson(r) as Record<string, unknown> | undefined)?.method === 'tools/call')?.sessionId ?? null;
+  const sessionId = client.sessionId;
+  const deleted = await client.delete();
+  const problems: string[] = [];
+  if (deleted.status === 405) {
+    const upstream405 = (await t.upstream.records({ direction: 'out', sessionId: upstreamSession ?? undefined })).some((r) => r.httpMethod === 'DELETE' && r.status === 405);
+    if (!upstream405) problems.push('the proxy answered DELETE with 405 although the upstream accepts DELETE');
+  } else if (deleted.status < 200 || deleted.status >= 300) {
+    problems.push(`DELETE got HTTP ${deleted.status}${deleted.error ? ` (${deleted.error})` : ''}`);
+  } else {
+    if (upstreamSession) {
+      const ended = await eventually(async () => !(await t.upstream.liveSessions()).includes(upstreamSession));
+      if (!ended) problems.push(`the upstream session ${upstreamSession} is still alive after DELETE`);
+    }
+    const after = await client.callTool('echo', { cid }, { cid, session: sessionId ?? null });
+    if (after.exchange.status !== 404) problems.push(`the deleted session id then got HTTP ${after.exchange.status}, not 404`);
+  }
+  client.sessionId = undefined;
+  t.judge(DELETE, problems.length === 0, {
+    message: problems.length ? 'DELETE did not end the session' : `DELETE got ${deleted.status}, the upstream session ended and the id then got 404`,
+    expected: 'a 2xx (upstream session ended, then 404) or the upstream\'s own 405',
+    observed: problems.join('; ') || undefined,
+  });
+});
+
+scenario('A proxy MUST pass protocol versions through exactly', [VERSION], async (t: ScenarioContext) => {
+  const problems: string[] = [];
+  // Once with the run's revision, once with a version the upstream does not know (it answers its latest).
+  for (const asked of [t.revision, '2099-01-01']) {
+    const cid = t.cid();
+    const client = t.client();
+    const init = await client.initialize({ cid, params: { protocolVersion: asked } });
+    const upstreamInit = (await t.upstream.received(cid)).map((r) => bodyJson(r) as { method?: string; params?: { protocolVersion?: string } } | undefined).find((m) => m?.method === 'initialize');
+    const upstreamAnswer = (await t.upstream.sent(cid)).map((r) => bodyJson(r) as { result?: { protocolVersion?: string } } | undefined).find((m) => m?.result?.protocolVersion);
+    const clientGot = (init.response?.result as { protocolVersion?: string } | undefined)?.protocolVersion;
+    if (!upstreamInit) problems.push(`initialize (${asked}) never reached the upstream`);
+    else if (upstreamInit.params?.protocolVersion !== asked) problems.push(`asked ${asked}, the upstream was asked ${upstreamInit.params?.protocolVersion}`);
+    if (upstreamAnswer && clientGot !== upstreamAnswer.result?.protocolVersion) problems.push(`the upstream negotiated ${upstreamAnswer.result?.protocolVersion}, the client was told ${clientGot}`);
+    if (asked === t.revision && t.revision !== '2025-03-26' && clientGot) {
+      const callCid = t.cid();
+      await client.callTool('echo', { cid: callCid }, { cid: callCid });
+      const call = (await t.upstream.received(callCid)).find((r) => (bodyJson(r) as Record<string, unknown> | undefined)?.method === 'tools/call');
+      const header = call ? recordHeader(call, 'mcp-protocol-version') : undefined;
+      if (call?.transport === 'http' && header !== clientGot) problems.push(`MCP-Protocol-Version ${clientGot} reached the upstream as ${header ?? '(absent)'}`);
+    }
+  }
+  t.judge(VERSION, problems.length === 0, {
+    message: problems.length ? 'the protocol version was changed on the way' : 'requested and negotiated versions, and the version header, crossed exactly',
+    expected: 'the requested version upstream, the negotiated version back, MCP-Protocol-Version forwarded',
+    observed: problems.join('; ') || undefined,
+  });
+});
+
+scenario('A proxy MUST refuse an unsupported MCP-Protocol-Version with 400', [BAD_VERSION], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  const { exchange } = await client.callTool('echo', { cid }, { cid, protocolVersion: '1999-01-01' });
+  t.judge(BAD_VERSION, exchange.status === 400, {
+    message: exchange.status === 400 ? 'an unsupported version header got 400' : `an unsupported version header got HTTP ${exchange.status}`,
+    expected: 'HTTP 400',
+    observed: `HTTP ${exchange.status}`,
+  });
+});
+
+scenario('A proxy MUST keep SSE event ids unique across a session\'s streams', [EVENT_IDS], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const stream = await client.openGet();
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const cid = t.cid();
+    const { exchange } = await client.callTool(i === 2 ? 'progress' : 'echo', { cid, count: 2, intervalMs: 0 }, { cid, sse: true, meta: i === 2 ? { progressToken: `p-${cid}` } : undefined });
+    ids.push(...exchange.events.map((e) => e.id).filter((id): id is string => id !== undefined));
+    if (stream.status === 200) {
+      await client.callTool('notify', { cid, data: { cid } }, { cid });
+      await stream.waitFor((e) => e.data.includes(cid), 5000);
+    }
+  }
+  stream.close();
+  ids.push(...stream.events.map((e) => e.id).filter((id): id is string => id !== undefined));
+  const seen = new Set<string>();
+  const repeated = ids.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
+  t.judge(EVENT_IDS, repeated.length === 0, {
+    message: repeated.length ? 'event ids repeat within the session' : `${ids.length} event ids across the session's streams, all distinct`,
+    expected: 'no event id twice in one session',
+    observed: repeated.length ? `repeated: ${[...new Set(repeated)].slice(0, 10).join(', ')}` : undefined,
+  });
+});

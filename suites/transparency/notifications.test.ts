@@ -1,0 +1,53 @@
+/** Notifications are relayed and acknowledged with 202; cancellation reaches the upstream; ping answers. */
+import { bodyJson, diffJson, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+
+const NOTIFICATION = 'transparency/notification-accepted';
+const CANCEL_PING = 'transparency/cancel-and-ping-relayed';
+
+async function relayedUnchanged(t: ScenarioContext, cid: string, sent: Record<string, unknown>): Promise<string | null> {
+  const method = sent.method;
+  const isIt = (m: unknown) => (m as Record<string, unknown> | undefined)?.method === method;
+  const records = await t.upstream.eventually({ cid, direction: 'in' }, (rs) => rs.some((r) => isIt(bodyJson(r))));
+  const got = records.map((r) => bodyJson(r)).find(isIt);
+  if (!got) return `${method} never reached the upstream`;
+  const diffs = diffJson(sent, got);
+  return diffs.length ? `${method} reached the upstream altered: ${diffs.join('; ')}` : null;
+}
+
+scenario('A proxy MUST forward a notification unchanged and answer 202 with no body', [NOTIFICATION], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  const sent = { jsonrpc: '2.0', method: 'notifications/roots/list_changed', params: { _meta: { 'io.proxyspec/cid': cid, 'com.example/note': 'ü' } } };
+  const exchange = await client.post(sent);
+  const problems: string[] = [];
+  if (exchange.error) problems.push(`no answer: ${exchange.error}`);
+  else if (exchange.status !== 202) problems.push(`HTTP ${exchange.status} instead of 202`);
+  if (exchange.body !== '') problems.push(`a body came back: ${JSON.stringify(exchange.body.slice(0, 120))}`);
+  const relay = await relayedUnchanged(t, cid, sent);
+  if (relay) problems.push(relay);
+  t.judge(NOTIFICATION, problems.length === 0, {
+    message: problems.length ? 'the notification was not handled as one' : 'relayed unchanged and acknowledged with 202 and no body',
+    expected: 'HTTP 202, empty body, the notification unchanged upstream',
+    observed: problems.join('; ') || undefined,
+  });
+});
+
+scenario('A proxy MUST relay notifications/cancelled and answer ping', [CANCEL_PING], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  const problems: string[] = [];
+  const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: `gone-${cid}`, reason: 'the user changed their mind', _meta: { 'io.proxyspec/cid': cid } } };
+  const cancelled = await client.post(cancel);
+  if (cancelled.status !== 202) problems.push(`notifications/cancelled got HTTP ${cancelled.status}${cancelled.error ? ` (${cancelled.error})` : ''}`);
+  const relay = await relayedUnchanged(t, cid, cancel);
+  if (relay) problems.push(relay);
+  const ping = await client.request('ping', {}, { id: `ping-${cid}`, cid });
+  const result = ping.response?.result;
+  if (!ping.response) problems.push(`ping got no response with its id (HTTP ${ping.exchange.status})`);
+  else if (!result || typeof result !== 'object' || Object.keys(result).some((k) => k !== '_meta')) problems.push(`ping answered ${JSON.stringify(ping.response).slice(0, 160)}, not an empty result`);
+  t.judge(CANCEL_PING, problems.length === 0, {
+    message: problems.length ? 'cancellation or ping was not relayed' : 'cancellation reached the upstream unchanged and ping was answered',
+    expected: 'notifications/cancelled unchanged upstream with 202; ping → {"result":{}} with the same id',
+    observed: problems.join('; ') || undefined,
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Streams stay streams: progress arrives while the tool runs, server requests reach the client and its
+ * answers reach the upstream, the GET stream carries server notifications, framing and priming survive.
+ */
+import { bodyJson, scenario, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
+
+const FRAMING = 'transparency/response-framing-preserved';
+const PROGRESS = 'transparency/progress-streamed';
+const SERVER_REQUEST = 'transparency/server-request-relayed';
+const GET_STREAM = 'transparency/get-stream-relayed';
+const PRIMING = 'transparency/sse-priming-relayed';
+
+const isMethod = (e: SseEventRecord, method: string) => (e.json as Record<string, unknown> | undefined)?.method === method;
+
+scenario('A proxy SHOULD keep JSON answers JSON and SSE answers SSE', [FRAMING], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const asJson = await client.callTool('echo', { cid: t.cid() }, { cid: t.cids.at(-1) });
+  const asSse = await client.callTool('echo', { cid: t.cid() }, { cid: t.cids.at(-1), sse: true });
+  const problems: string[] = [];
+  if (asJson.exchange.kind !== 'json') problems.push(`a JSON answer arrived as ${asJson.exchange.kind} (${asJson.exchange.headers['content-type'] ?? 'no content-type'})`);
+  if (asSse.exchange.kind !== 'sse') problems.push(`an SSE answer arrived as ${asSse.exchange.kind} (${asSse.exchange.headers['content-type'] ?? 'no content-type'})`);
+  t.judge(FRAMING, problems.length === 0, {
+    message: problems.length ? 'the proxy changed how answers are framed' : 'JSON stayed JSON and SSE stayed SSE',
+    expected: 'application/json for the JSON answer, text/event-stream for the SSE answer',
+    observed: problems.join('; ') || undefined,
+  });
+});
+
+scenario('A proxy MUST relay progress notifications while the tool is still running', [PROGRESS], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  let firstProgressAt: number | undefined;
+  // The upstream sends one notification, then waits until the harness has seen it arrive: a proxy
+  // that buffers the stream never lets it through, and the upstream goes on only when its gate times out.
+  const { exchange, response } = await client.callTool('progress', { cid, count: 3, intervalMs: 0, gate: true, gateTimeoutMs: 6000 }, {
+    cid,
+    meta: { progressToken: `progress-${cid}`, 'io.proxyspec/cid': cid },
+    timeoutMs: 12_000,
+    onEvent: (e) => {
+      if (firstProgressAt === undefined && isMethod(e, 'notifications/progress')) {
+        firstProgressAt = e.at;
+        void t.upstream.release(cid);
+      }
+    },
+  });
+  const progress = exchange.events.filter((e) => isMethod(e, 'notifications/progress'));
+  const released = (response?.result as { structuredContent?: { released?: boolean } } | undefined)?.structuredContent?.released;
+  const problems: string[] = [];
+  if (!response) problems.push(`no result came back (HTTP ${exchange.status}${exchange.error ? `, ${exchange.error}` : ''})`);
+  if (progress.length !== 3) problems.push(`${progress.length} of 3 progress notifications reached the client`);
+  if (released === false) problems.push('the first progress notification reached the client only after the tool had finished (the upstream waited 6 s for it in vain)');
+  t.judge(PROGRESS, problems.length === 0 && released === true, {
+    message: problems.length ? 'progress was not streamed' : 'the first progress notification arrived while the tool was still running',
+    expected: 'progress 1 delivered before the upstream sends progress 2, then 3 and the result',
+    observed: problems.join('; ') || (released === undefined ? 'the tool result did not say whether it was released' : undefined),
+  });
+});
+
+scenario('A proxy MUST relay a sampling request to the client and its answer upstream', [SERVER_REQUEST], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  const answerText = `sampled answer for ${cid}`;
+  let asked: Record<string, unknown> | undefined;
+  let reply: Promise<import('../../harness/src/index.ts').Exchange> | undefined;
+  const call = await client.callTool('sample', { cid, prompt: 'Say hello' }, {
+    cid,
+    timeoutMs: 8000,
+    onEvent: (e) => {
+      const m = e.json as Record<string, unknown> | undefined;
+      if (!asked && m?.method === 'sampling/createMessage' && 'id' in m) {
+        asked = m;
+        reply = client.post({ jsonrpc: '2.0', id: m.id, result: { role: 'assistant', content: { type: 'text', text: answerText }, model: 'proxyspec', stopReason: 'endTurn' } });
+      }
+    },
+  });
+  const replied = await reply;
+  const problems: string[] = [];
+  if (!asked) problems.push('the sampling request never reached the client');
+  if (replied && replied.status !== 202) problems.push(`the client's answer got HTTP ${replied.status} instead of 202`);
+  const upstreamGot = (await t.upstream.records({ direction: 'in' }))
+    .map((r) => bodyJson(r) as Record<string, unknown> | undefined)
+    .some((m) => !!m && m.id === asked?.id && JSON.stringify(m.result ?? '').includes(answerText));
+  if (asked && !upstreamGot) problems.push('the client\'s answer never reached the upstream');
+  const final = JSON.stringify(call.response?.result ?? '');
+  if (!final.includes(answerText)) problems.push(`the tool result did not carry the client's answer (HTTP ${call.exchange.status}${call.exchange.error ? `, ${call.exchange.error}` : ''})`);
+  t.judge(SERVER_REQUEST, problems.length === 0, {
+    message: problems.length ? 'the server→client round trip broke' : 'the sampling request reached the client and its answer reached the upstream',
+    expected: 'sampling/createMessage on the call\'s stream; the client\'s response → 202 and upstream; the tool result carries it',
+    observed: problems.join('; ') || undefined,
+  });
+});
+
+scenario('A proxy MUST relay server notifications on the GET stream', [GET_STREAM], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  const stream = await client.openGet();
+  const problems: string[] = [];
+  if (stream.status !== 200) {
+    problems.push(`GET got HTTP ${stream.status} although the upstream offers a GET stream`);
+  } else {
+    const notify = await client.callTool('notify', { cid, data: { cid } }, { cid });
+    const delivered = (notify.response?.result as { structuredContent?: { delivered?: boolean } } | undefined)?.structuredContent?.delivered;
+    const got = await stream.waitFor((e) => e.data.includes(cid), 5000);
+    if (delivered === false) problems.push('the upstream saw no open GET stream for this session');
+    if (!got) problems.push('the notification never arrived on the client\'s GET stream');
+  }
+  stream.close();
+  t.judge(GET_STREAM, problems.length === 0, {
+    message: problems.length ? 'the GET stream did not carry the notification' : 'the server notification arrived on the GET stream',
+    expected: 'notifications/message with the correlation id on the GET stream',
+    observed: problems.join('; ') || undefined,
+  });
+});
+
+scenario('A proxy SHOULD relay the priming SSE event', [PRIMING], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  const { exchange } = await client.callTool('echo', { cid }, { cid, sse: true });
+  const priming = exchange.events.find((e) => e.data === '' && e.id !== undefined);
+  t.judge(PRIMING, exchange.kind === 'sse' && !!priming, {
+    message: priming ? 'the priming event (id, empty data) reached the client' : 'the priming event was dropped',
+    expected: 'an SSE event with an id and empty data before the response',
+    observed: priming ? undefined : `events: ${exchange.events.map((e) => JSON.stringify({ id: e.id, data: e.data.slice(0, 40) })).join(', ') || '(none)'}`,
+  });
+});
