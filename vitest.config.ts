@@ -17,7 +17,7 @@ export default defineConfig({
     projects: [
       { test: { name: 'proxy', include: ['proxy/test/**/*.test.ts'] } },
       { test: { name: 'mocks', include: ['mocks/test/**/*.test.ts'] } },
-      { test: { name: 'harness', include: ['harness/test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 } },
+      { test: { name: 'harness', include: ['harness/test/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, maxConcurrency: 3 } },
       { test: { name: 'reports', include: ['reports/test/**/*.test.ts'] } },
       suites('reference'),
       suites('reference-stdio'),

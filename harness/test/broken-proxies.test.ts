@@ -1,40 +1,84 @@
 /**
- * Trust in the verdicts: each deliberately broken proxy fails exactly the check that names its
- * defect, and the same proxy without a defect passes every check.
+ * Trust in the verdicts: each deliberately broken proxy fails exactly the checks its defect breaks
+ * (the one that names it, plus the ones the defect cannot help breaking), every check is caught by
+ * some defect, and the same proxy without a defect passes everything.
  */
 import { describe, expect, test } from 'vitest';
+import { CHECKS } from '../src/checks/catalog.ts';
 import { runTarget, verdicts } from './cli-helpers.ts';
 
 const profile = (defect: string) => `mocks/broken-proxies/profiles/${defect}.yaml`;
 
-const CAUGHT: Array<{ defect: string; check: string; extra?: string[] }> = [
-  { defect: 'strip-request-meta', check: 'transparency/request-body-unchanged' },
-  { defect: 'rewrite-response-body', check: 'transparency/response-body-unchanged' },
-  { defect: 'stringify-ids', check: 'transparency/id-preserved' },
-  { defect: 'generic-errors', check: 'errors/jsonrpc-error-preserved' },
-  { defect: 'forward-authorization', check: 'boundary/authorization-not-forwarded' },
-  // Sharing one upstream session also lets one client's DELETE break the others' calls, so the
-  // cascade is judged on its own suite.
-  { defect: 'shared-upstream-session', check: 'session/isolation', extra: ['--suite', 'session'] },
+interface Case {
+  defect: string;
+  /** The checks that must come out fail (MUST) or warn (SHOULD), and no others. */
+  caught: string[];
+  extra?: string[];
+}
+
+const CASES: Case[] = [
+  { defect: 'strip-unknown-members', caught: ['transparency/request-body-unchanged'] },
+  { defect: 'reserialize-json', caught: ['transparency/request-bytes-unchanged'] },
+  { defect: 'body-limit-1mb', caught: ['transparency/large-payloads'] },
+  { defect: 'rewrite-response-body', caught: ['transparency/response-body-unchanged'] },
+  { defect: 'stringify-ids', caught: ['transparency/id-preserved'] },
+  // One shared upstream session also lets one client's DELETE break everyone's calls: judged on the isolation checks alone.
+  { defect: 'shared-upstream-session', caught: ['session/isolation', 'session/isolation-concurrent'], extra: ['--only', 'session/isolation*'] },
+  { defect: 'generic-errors', caught: ['errors/jsonrpc-error-preserved'] },
+  { defect: 'tool-errors-as-rpc-errors', caught: ['errors/tool-error-result-preserved'] },
+  { defect: 'forward-authorization', caught: ['boundary/authorization-not-forwarded'] },
+  { defect: 'forward-hop-by-hop', caught: ['boundary/hop-by-hop-not-forwarded'] },
+  { defect: 'strip-custom-headers', caught: ['boundary/end-to-end-headers-forwarded'] },
+  // A 200 for a notification is also a 200 for the client's answers to server requests and for cancellations.
+  { defect: 'notification-ack-200', caught: ['transparency/notification-accepted', 'transparency/server-request-relayed', 'transparency/cancel-and-ping-relayed'] },
+  { defect: 'drop-cancelled', caught: ['transparency/cancel-and-ping-relayed'] },
+  { defect: 'json-to-sse', caught: ['transparency/response-framing-preserved'] },
+  // Buffering a stream holds back everything on it: progress, server requests, the GET stream.
+  { defect: 'buffer-sse', caught: ['transparency/progress-streamed', 'transparency/server-request-relayed', 'transparency/get-stream-relayed', 'session/sse-event-ids-unique'] },
+  { defect: 'drop-server-requests', caught: ['transparency/server-request-relayed'] },
+  { defect: 'drop-empty-events', caught: ['transparency/sse-priming-relayed'] },
+  { defect: 'renumber-event-ids', caught: ['session/sse-event-ids-unique'] },
+  { defect: 'no-get-stream', caught: ['transparency/get-stream-relayed'] },
+  { defect: 'reject-batches', caught: ['transparency/batch-relayed'], extra: ['--spec', '2025-03-26'] },
+  // The id of a deleted session is an unknown session too.
+  { defect: 'session-404-as-400', caught: ['session/unknown-session-404', 'session/delete-ends-session'] },
+  { defect: 'missing-session-500', caught: ['session/missing-session-400'] },
+  { defect: 'swallow-delete', caught: ['session/delete-ends-session'] },
+  { defect: 'rewrite-negotiated-version', caught: ['session/protocol-version-passthrough'] },
+  { defect: 'drop-unknown-version-header', caught: ['session/unsupported-version-400'] },
+  { defect: 'uncommon-status-as-502', caught: ['errors/http-status-preserved'] },
+  { defect: 'hang-on-upstream-error', caught: ['errors/upstream-failure-attributable'] },
+  { defect: 'keep-stream-open-on-drop', caught: ['errors/sse-drop-ends-stream'] },
+  { defect: 'crash-on-bad-json', caught: ['errors/malformed-json-rejected'] },
 ];
 
+const strengthOf = new Map(CHECKS.map((c) => [c.id, c.strength]));
+
 describe('broken proxies', () => {
-  test('a correct pass-through proxy reaches L1 with no fail and no error', async () => {
+  test('every check is caught by at least one broken proxy', () => {
+    const caught = new Set(CASES.flatMap((c) => c.caught));
+    expect(CHECKS.map((c) => c.id).filter((id) => !caught.has(id))).toEqual([]);
+  });
+
+  test('a correct pass-through proxy reaches L1 with no fail, warn or error', async () => {
     const { code, report } = await runTarget(profile('none'), ['--require-level', '1']);
     expect(verdicts(report, ['fail', 'error', 'warn', 'blocked'])).toEqual([]);
     expect(report.level).toBe(1);
     expect(code).toBe(0);
   });
 
-  test.concurrent.each(CAUGHT)('defect $defect is caught by $check and by nothing else', async ({ defect, check, extra = [] }) => {
+  test.concurrent.each(CASES)('defect $defect is caught by $caught and by nothing else', async ({ defect, caught, extra = [] }) => {
     const { code, report } = await runTarget(profile(defect), ['--require-level', '1', ...extra]);
-    expect(verdicts(report, ['fail'])).toEqual([check]);
-    expect(verdicts(report, ['error', 'warn', 'blocked'])).toEqual([]);
-    const failed = report.checks.find((c) => c.id === check)!;
-    expect(failed.observed ?? '').not.toBe('');
-    expect(failed.evidence.some((e) => e.leg === 'client')).toBe(true);
-    expect(failed.evidence.some((e) => e.leg === 'upstream')).toBe(true);
-    expect(report.level).toBe(0);
-    expect(code).toBe(1);
+    expect(verdicts(report, ['fail', 'warn'])).toEqual([...caught].sort());
+    expect(verdicts(report, ['error', 'blocked'])).toEqual([]);
+    for (const id of caught) {
+      const check = report.checks.find((c) => c.id === id)!;
+      expect(check.verdict).toBe(strengthOf.get(id) === 'MUST' ? 'fail' : 'warn');
+      expect(check.observed ?? '', id).not.toBe('');
+      expect(check.evidence.some((e) => e.leg === 'client'), id).toBe(true);
+    }
+    const mustBroken = caught.some((id) => strengthOf.get(id) === 'MUST');
+    expect(report.level).toBe(mustBroken ? 0 : 1);
+    expect(code).toBe(mustBroken ? 1 : 0);
   });
 });

@@ -18,7 +18,9 @@ describe('proxyspec run', () => {
     expect(code).toBe(0);
     const transparency = report.checks.filter((c) => c.suite === 'transparency');
     expect(transparency.length).toBeGreaterThan(0);
-    expect(transparency.every((c) => c.verdict === 'pass')).toBe(true);
+    // Checks that judge a proxy (or a revision other than the run's) are n/a; every other one passes.
+    expect(transparency.filter((c) => c.verdict !== 'pass' && c.verdict !== 'n/a').map((c) => c.id)).toEqual([]);
+    expect(transparency.filter((c) => c.verdict === 'pass').length).toBeGreaterThan(5);
     expect(report.checks.find((c) => c.id === 'boundary/authorization-not-forwarded')?.verdict).toBe('n/a');
     for (const file of ['report.json', 'junit.xml', 'summary.md']) expect((await stat(join(outDir, file))).size).toBeGreaterThan(0);
   });

@@ -1,58 +1,120 @@
 /**
  * The deliberate defects of the self-test proxies, one each. A check is trusted only once a proxy
- * with the defect it names is shown to fail it, and a proxy without defects to pass it.
+ * with the defect it names is shown to fail it, and the same proxy without a defect to pass it.
+ * Each defect is described by what it does to a request, a status, a message or a stream.
  */
 
 export const DEFECTS = [
-  /** A correct pass-through proxy. */
-  'none',
-  /** Re-builds requests from the members it knows, dropping `_meta` and anything unknown. */
-  'strip-request-meta',
-  /** Drops `structuredContent` from tool results. */
-  'rewrite-response-body',
-  /** Returns every response id as a string. */
-  'stringify-ids',
-  /** Sends every client's traffic to the first upstream session it saw. */
-  'shared-upstream-session',
-  /** Replaces upstream JSON-RPC errors with a generic -32603. */
-  'generic-errors',
-  /** Forwards the client's Authorization header upstream. */
-  'forward-authorization',
+  'none', // a correct pass-through proxy
+  'strip-unknown-members', // rebuilds request params from the members it knows, dropping the rest
+  'reserialize-json', // parses and re-serialises request bodies (same JSON, different bytes)
+  'body-limit-1mb', // refuses request bodies over 1 MB with 413
+  'rewrite-response-body', // drops structuredContent from tool results
+  'stringify-ids', // returns every response id as a string
+  'shared-upstream-session', // sends every client's traffic to the first upstream session it saw
+  'generic-errors', // replaces upstream JSON-RPC errors with a generic -32603
+  'tool-errors-as-rpc-errors', // turns isError tool results into JSON-RPC errors
+  'forward-authorization', // forwards the client's Authorization header upstream
+  'forward-hop-by-hop', // forwards Proxy-Authorization and the headers named in Connection
+  'strip-custom-headers', // forwards only the headers it knows
+  'notification-ack-200', // answers notifications 200 with a JSON body instead of relaying 202
+  'drop-cancelled', // acknowledges notifications/cancelled without forwarding it
+  'json-to-sse', // re-frames JSON answers as SSE
+  'buffer-sse', // collects a whole SSE answer before sending any of it
+  'drop-server-requests', // drops server-to-client requests from SSE streams
+  'drop-empty-events', // drops SSE events with empty data (the priming event)
+  'renumber-event-ids', // numbers SSE event ids per stream, from 1
+  'no-get-stream', // answers GET with 405 itself
+  'reject-batches', // answers JSON-RPC batches with 400 itself
+  'session-404-as-400', // turns the upstream's session-not-found 404 into 400
+  'missing-session-500', // turns the upstream's 400 for a request without a session into 500
+  'swallow-delete', // answers DELETE 200 itself without telling the upstream
+  'rewrite-negotiated-version', // tells the client a different negotiated version than the upstream chose
+  'drop-unknown-version-header', // strips an MCP-Protocol-Version it does not know instead of refusing it
+  'uncommon-status-as-502', // turns upstream 405, 406 and 415 into 502
+  'hang-on-upstream-error', // never answers when the upstream connection fails
+  'keep-stream-open-on-drop', // leaves the client's stream open when the upstream drops it
+  'crash-on-bad-json', // answers malformed JSON with a bare 500 and no parse error
 ] as const;
 
 export type Defect = (typeof DEFECTS)[number];
 
 type Json = Record<string, unknown>;
 
-/** The defect's change to a client message on its way upstream. */
-export function mutateRequest(defect: Defect, message: unknown): unknown {
-  if (defect !== 'strip-request-meta' || !message || typeof message !== 'object' || Array.isArray(message)) return message;
-  const m = message as Json;
-  const params = m.params as Json | undefined;
-  const known: Json = { jsonrpc: m.jsonrpc, method: m.method };
-  if ('id' in m) known.id = m.id;
-  if (params) {
-    const { _meta: _dropped, ...rest } = params;
-    known.params = rest;
-  }
-  return known;
+export interface LocalAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
 }
 
-/** The defect's change to an upstream message on its way to the client. */
-export function mutateResponse(defect: Defect, message: unknown): unknown {
+const KNOWN_VERSIONS = ['2025-03-26', '2025-06-18', '2025-11-25'];
+const KNOWN_HEADERS = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'user-agent'];
+const KNOWN_PARAMS = ['name', 'arguments', '_meta', 'protocolVersion', 'capabilities', 'clientInfo', 'requestId', 'reason', 'cursor', 'uri'];
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+/** A defect that answers instead of forwarding, or undefined to forward. */
+export function localAnswer(defect: Defect, method: string, body: Buffer | undefined, parsed: unknown, parseFailed: boolean): LocalAnswer | undefined {
+  if (defect === 'no-get-stream' && method === 'GET') return { status: 405, headers: { allow: 'POST, DELETE' }, body: '' };
+  if (defect === 'swallow-delete' && method === 'DELETE') return { status: 200, headers: {}, body: '' };
+  if (defect === 'body-limit-1mb' && body && body.length > 1024 * 1024) return { status: 413, headers: JSON_TYPE, body: '{"error":"too large"}' };
+  if (defect === 'crash-on-bad-json' && method === 'POST' && parseFailed) return { status: 500, headers: { 'content-type': 'text/plain' }, body: 'Internal Server Error' };
+  if (defect === 'reject-batches' && Array.isArray(parsed)) return { status: 400, headers: JSON_TYPE, body: '{"error":"batches are not supported"}' };
+  if (defect === 'drop-cancelled' && (parsed as Json | undefined)?.method === 'notifications/cancelled') return { status: 202, headers: {}, body: '' };
+  return undefined;
+}
+
+export function mutateRequestHeaders(defect: Defect, headers: Record<string, string>): Record<string, string> {
+  if (defect === 'strip-custom-headers') return Object.fromEntries(Object.entries(headers).filter(([k]) => KNOWN_HEADERS.includes(k)));
+  if (defect === 'drop-unknown-version-header' && headers['mcp-protocol-version'] && !KNOWN_VERSIONS.includes(headers['mcp-protocol-version'])) {
+    const { 'mcp-protocol-version': _dropped, ...rest } = headers;
+    return rest;
+  }
+  return headers;
+}
+
+export function mutateRequestBody(defect: Defect, body: Buffer, parsed: unknown): Buffer {
+  if (defect === 'reserialize-json' && parsed !== undefined) return Buffer.from(JSON.stringify(parsed));
+  if (defect !== 'strip-unknown-members' || !parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return body;
+  const m = { ...(parsed as Json) };
+  const params = m.params as Json | undefined;
+  if (params) m.params = Object.fromEntries(Object.entries(params).filter(([k]) => KNOWN_PARAMS.includes(k)));
+  return Buffer.from(JSON.stringify(m));
+}
+
+/** The status the client gets for the upstream's status. */
+export function mapStatus(defect: Defect, status: number, sessionHeader: boolean, upstreamBody: string): number {
+  if (defect === 'session-404-as-400' && status === 404 && upstreamBody.includes('-32001')) return 400;
+  if (defect === 'missing-session-500' && status === 400 && !sessionHeader) return 500;
+  if (defect === 'uncommon-status-as-502' && [405, 406, 415].includes(status)) return 502;
+  if (defect === 'notification-ack-200' && status === 202) return 200;
+  return status;
+}
+
+/** Whether the defect needs to see (and so buffer) a non-SSE body. */
+export function rewritesBodies(defect: Defect): boolean {
+  return ['stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors', 'rewrite-negotiated-version', 'session-404-as-400', 'notification-ack-200'].includes(defect);
+}
+
+/** The defect's change to one upstream message on its way to the client; null drops it. */
+export function mutateMessage(defect: Defect, message: unknown): unknown {
   if (!message || typeof message !== 'object' || Array.isArray(message)) return message;
   const m = { ...(message as Json) };
+  if (defect === 'drop-server-requests' && 'method' in m && 'id' in m) return null;
   const isResponse = !('method' in m) && ('result' in m || 'error' in m);
   if (!isResponse) return message;
   if (defect === 'stringify-ids' && m.id !== null && m.id !== undefined) m.id = String(m.id);
-  if (defect === 'rewrite-response-body' && m.result && typeof m.result === 'object') {
-    const { structuredContent: _dropped, ...rest } = m.result as Json;
+  const result = m.result as Json | undefined;
+  if (defect === 'rewrite-response-body' && result && typeof result === 'object') {
+    const { structuredContent: _dropped, ...rest } = result;
     m.result = rest;
+  }
+  if (defect === 'tool-errors-as-rpc-errors' && result?.isError === true) {
+    delete m.result;
+    m.error = { code: -32603, message: 'Tool failed' };
+  }
+  if (defect === 'rewrite-negotiated-version' && typeof result?.protocolVersion === 'string' && result.serverInfo) {
+    m.result = { ...result, protocolVersion: result.protocolVersion === '2025-06-18' ? '2025-11-25' : '2025-06-18' };
   }
   if (defect === 'generic-errors' && m.error) m.error = { code: -32603, message: 'Internal error' };
   return m;
-}
-
-export function changesResponses(defect: Defect): boolean {
-  return defect === 'stringify-ids' || defect === 'rewrite-response-body' || defect === 'generic-errors';
 }

@@ -1,12 +1,12 @@
 /**
  * A minimal Streamable HTTP pass-through proxy on `node:http` + undici, used by the self-tests: with
- * defect `none` it is a correct proxy (sessions passed through, SSE streamed, hop-by-hop headers and
- * credentials dropped); with a defect it breaks exactly one requirement.
+ * defect `none` it is a correct proxy (sessions passed through, SSE streamed as it arrives, hop-by-hop
+ * headers and credentials dropped); with a defect it breaks one requirement on purpose.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { changesResponses, mutateRequest, mutateResponse, type Defect } from './defects.ts';
+import { localAnswer, mapStatus, mutateMessage, mutateRequestBody, mutateRequestHeaders, rewritesBodies, type Defect } from './defects.ts';
 
 export interface BrokenProxyOptions {
   upstream: string;
@@ -23,13 +23,49 @@ const HOP = new Set(['connection', 'keep-alive', 'proxy-authorization', 'proxy-c
 
 function forwardHeaders(headers: IncomingMessage['headers'], defect: Defect): Record<string, string> {
   const named = new Set(String(headers.connection ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  const leaky = defect === 'forward-hop-by-hop';
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined || HOP.has(k) || named.has(k)) continue;
+    if (v === undefined) continue;
+    if (leaky ? ['connection', 'keep-alive', 'host', 'content-length', 'transfer-encoding'].includes(k) : HOP.has(k) || named.has(k)) continue;
     if (k === 'authorization' && defect !== 'forward-authorization') continue;
     out[k] = Array.isArray(v) ? v.join(', ') : v;
   }
-  return out;
+  return mutateRequestHeaders(defect, out);
+}
+
+/** Rewrites SSE text event by event; keeps what it cannot parse. */
+function createSseRewriter(defect: Defect) {
+  let pending = '';
+  let nextId = 0;
+  const rewriteEvent = (block: string): string | null => {
+    const lines = block.split('\n');
+    const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+    if (defect === 'drop-empty-events' && data === '') return null;
+    let out = lines;
+    if (defect === 'renumber-event-ids') out = out.map((l) => (l.startsWith('id:') ? `id: ${++nextId}` : l));
+    if (data) {
+      try {
+        const changed = mutateMessage(defect, JSON.parse(data));
+        if (changed === null) return null;
+        out = [...out.filter((l) => !l.startsWith('data:')), `data: ${JSON.stringify(changed)}`];
+      } catch {
+        // Not JSON: relayed as is.
+      }
+    }
+    return out.join('\n');
+  };
+  return (chunk: string, end = false): string => {
+    pending += chunk;
+    const blocks = pending.split('\n\n');
+    pending = end ? '' : (blocks.pop() ?? '');
+    return blocks
+      .filter((b) => b !== '')
+      .map(rewriteEvent)
+      .filter((b): b is string => b !== null)
+      .map((b) => `${b}\n\n`)
+      .join('');
+  };
 }
 
 export async function startBrokenProxy(options: BrokenProxyOptions): Promise<BrokenProxy> {
@@ -41,13 +77,21 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body: Buffer | undefined = chunks.length ? Buffer.concat(chunks) : undefined;
-    if (body && defect === 'strip-request-meta') {
+    let parsed: unknown;
+    let parseFailed = false;
+    if (body) {
       try {
-        body = Buffer.from(JSON.stringify(mutateRequest(defect, JSON.parse(body.toString('utf8')))));
+        parsed = JSON.parse(body.toString('utf8'));
       } catch {
-        // Not JSON: relayed as is.
+        parseFailed = true;
       }
     }
+    const local = localAnswer(defect, req.method ?? 'GET', body, parsed, parseFailed);
+    if (local) {
+      res.writeHead(local.status, local.headers);
+      return void res.end(local.body);
+    }
+    if (body) body = mutateRequestBody(defect, body, parsed);
     const headers = forwardHeaders(req.headers, defect);
     if (defect === 'shared-upstream-session' && headers['mcp-session-id'] && firstUpstreamSession) headers['mcp-session-id'] = firstUpstreamSession;
     try {
@@ -55,33 +99,48 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(upstream.headers)) if (v !== undefined && !HOP.has(k)) out[k] = Array.isArray(v) ? v.join(', ') : v;
       if (out['mcp-session-id'] && !firstUpstreamSession) firstUpstreamSession = out['mcp-session-id'];
-      res.writeHead(upstream.statusCode, out);
-      res.flushHeaders();
       const sse = (out['content-type'] ?? '').startsWith('text/event-stream');
-      if (!changesResponses(defect)) {
-        for await (const chunk of upstream.body) res.write(chunk);
-        return void res.end();
-      }
-      if (!sse) {
+
+      if (!sse && (rewritesBodies(defect) || defect === 'json-to-sse' || ['session-404-as-400', 'missing-session-500', 'uncommon-status-as-502'].includes(defect))) {
         const text = await upstream.body.text();
+        const status = mapStatus(defect, upstream.statusCode, headers['mcp-session-id'] !== undefined, text);
+        let outBody = text;
         try {
-          return void res.end(JSON.stringify(mutateResponse(defect, JSON.parse(text))));
+          const changed = Array.isArray(JSON.parse(text)) ? (JSON.parse(text) as unknown[]).map((m) => mutateMessage(defect, m)) : mutateMessage(defect, JSON.parse(text));
+          outBody = JSON.stringify(changed);
         } catch {
-          return void res.end(text);
+          // Not JSON: relayed as is.
         }
+        if (defect === 'notification-ack-200' && upstream.statusCode === 202) outBody = '{}';
+        if (defect === 'json-to-sse' && outBody) {
+          delete out['content-length'];
+          res.writeHead(status, { ...out, 'content-type': 'text/event-stream' });
+          return void res.end(`data: ${outBody}\n\n`);
+        }
+        res.writeHead(status, { ...out, ...(defect === 'notification-ack-200' && upstream.statusCode === 202 ? { 'content-type': 'application/json' } : {}) });
+        return void res.end(outBody);
       }
-      // SSE: rewrite each data line as it passes, still streaming.
-      let pending = '';
-      for await (const chunk of upstream.body) {
-        pending += (chunk as Buffer).toString('utf8');
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        res.write(lines.map((line) => rewriteDataLine(defect, line)).join('\n') + '\n');
+
+      res.writeHead(upstream.statusCode, out);
+      if (defect === 'buffer-sse' && sse) {
+        const whole = await upstream.body.text();
+        return void res.end(whole);
       }
-      res.end(pending);
+      res.flushHeaders();
+      const rewrite = sse && ['drop-server-requests', 'drop-empty-events', 'renumber-event-ids', 'stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors'].includes(defect) ? createSseRewriter(defect) : null;
+      try {
+        for await (const chunk of upstream.body) res.write(rewrite ? rewrite((chunk as Buffer).toString('utf8')) : chunk);
+      } catch {
+        // The upstream dropped the stream mid-way: pass the ending on (or, with the defect, do not).
+        if (defect === 'keep-stream-open-on-drop') return;
+        return void res.destroy();
+      }
+      res.end(rewrite ? rewrite('', true) : undefined);
     } catch (err) {
+      if (defect === 'hang-on-upstream-error') return;
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32050, message: 'Upstream unavailable', data: { source: 'proxyspec-pass-through', reason: String(err) } } }));
+      const id = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? ((parsed as Record<string, unknown>).id ?? null) : null;
+      res.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32050, message: 'Upstream unavailable', data: { source: 'proxyspec-pass-through', reason: String(err) } } }));
     }
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
@@ -94,15 +153,4 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
       await agent.close();
     },
   };
-}
-
-function rewriteDataLine(defect: Defect, line: string): string {
-  if (!line.startsWith('data:')) return line;
-  const data = line.slice(5).trim();
-  if (!data) return line;
-  try {
-    return `data: ${JSON.stringify(mutateResponse(defect, JSON.parse(data)))}`;
-  } catch {
-    return line;
-  }
 }

@@ -4,6 +4,7 @@
  * (sampling) whose answers come back through `handleResponse`.
  */
 import {
+  CID_META_KEY,
   ErrorCode,
   SSE_META_KEY,
   STREAMABLE_HTTP_REVISIONS,
@@ -18,6 +19,11 @@ import { TOOLS, callTool, toolNeedsStream, type ToolContext } from './tools.ts';
 
 export const MOCK_SERVER_INFO = { name: 'proxyspec-mock-upstream', version: '0.1.0' } as const;
 const LATEST = '2025-11-25';
+
+function cidOf(params: Record<string, unknown>): string | undefined {
+  const cid = (params._meta as Record<string, unknown> | undefined)?.[CID_META_KEY];
+  return typeof cid === 'string' ? cid : undefined;
+}
 
 /** Where a message related to the request being handled goes (the POST's SSE stream, or stdout). */
 export interface RequestSink {
@@ -109,6 +115,8 @@ export class McpSession {
           capabilities: { tools: { listChanged: false }, logging: {} },
           serverInfo: MOCK_SERVER_INFO,
           instructions: 'Scriptable mock upstream of proxyspec.',
+          // The correlation id comes back, so the harness can find this answer among the records.
+          ...(cidOf(params) && { _meta: { [CID_META_KEY]: cidOf(params) } }),
         };
       }
       case 'ping':

@@ -192,7 +192,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
     promise,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TargetFailure(`the scenario did not finish within ${ms} ms: the target hung`)), ms);
+      timer = setTimeout(() => reject(new TargetFailure(`the scenario did not finish within ${ms} ms: the target hung`, `still waiting for the target after ${ms} ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }
