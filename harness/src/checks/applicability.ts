@@ -20,7 +20,7 @@ export function whyNotRun(check: CheckDef, ctx: RunContext): NotRun | null {
   }
   if (check.proxyOnly && ctx.target.kind === 'direct') return { verdict: 'n/a', message: 'judges a proxy, and the direct target has none' };
   if (check.upstreams && !check.upstreams.includes(ctx.target.upstream)) {
-    return { verdict: 'n/a', message: `cannot be judged with a ${ctx.target.upstream} upstream` };
+    return { verdict: 'n/a', message: `cannot be judged with a ${ctx.target.upstream} upstream${check.upstreamReason ? `: ${check.upstreamReason}` : ''}` };
   }
   return null;
 }

@@ -91,8 +91,8 @@ export const CHECKS: readonly CheckDef[] = [
     requirements: ['transport-utf8', 'http-post-body'],
     why: 'Signed or hashed payloads, and clients that compare bodies, need the exact bytes; re-serialising changes escapes, number forms and member order.',
     proxyOnly: true,
-    // stdio forbids embedded newlines, so a bridge may have to compact a body.
     upstreams: ['http'],
+    upstreamReason: 'stdio forbids newlines inside a message, so a bridge may have to compact a body',
   },
   {
     id: 'transparency/notification-accepted',
@@ -114,6 +114,7 @@ export const CHECKS: readonly CheckDef[] = [
     requirements: ['http-request-content-type', 'sse-post-includes-response'],
     why: 'Turning a stream into one JSON body means buffering it (progress arrives late); turning JSON into a stream adds latency and surprises simple clients.',
     upstreams: ['http'],
+    upstreamReason: 'a stdio server does not choose between JSON and SSE; the bridge does',
   },
   {
     id: 'transparency/progress-streamed',
@@ -175,6 +176,7 @@ export const CHECKS: readonly CheckDef[] = [
     requirements: ['sse-prime-event'],
     why: 'The priming event gives the client an event id to resume from; a proxy that drops empty events takes resumability away.',
     upstreams: ['http'],
+    upstreamReason: 'a stdio server sends no SSE events to prime',
   },
   {
     id: 'session/isolation-concurrent',
@@ -266,6 +268,7 @@ export const CHECKS: readonly CheckDef[] = [
     requirements: ['session-terminated-404', 'http-notification-reject-status'],
     why: 'Clients act on the status: 404 means initialize again, 405 means no GET stream; a proxy that maps all to 500 or 502 hides what to do.',
     upstreams: ['http'],
+    upstreamReason: 'a stdio server has no HTTP status to relay',
   },
   {
     id: 'errors/upstream-failure-attributable',
@@ -277,6 +280,7 @@ export const CHECKS: readonly CheckDef[] = [
     requirements: ['base-error-code-message', 'base-error-id-match', 'lifecycle-error-cases'],
     why: 'An upstream that drops the connection must not leave the client waiting for an answer that will never come, nor with an error it cannot match to its request.',
     upstreams: ['http'],
+    upstreamReason: 'the fault is a dropped HTTP connection, which a stdio server cannot script',
     proxyOnly: true,
   },
   {
@@ -299,6 +303,7 @@ export const CHECKS: readonly CheckDef[] = [
     requirements: ['sse-server-close-any-time', 'sse-disconnect-any-time'],
     why: 'A client blocked on a stream that will never finish cannot retry or resume.',
     upstreams: ['http'],
+    upstreamReason: 'a stdio server has no SSE stream to drop',
   },
   {
     id: 'boundary/hop-by-hop-not-forwarded',
@@ -322,6 +327,17 @@ export const CHECKS: readonly CheckDef[] = [
     why: 'Tracing and tenant headers travel end to end (RFC 9110 §5.1); a proxy that strips them breaks observability and routing behind it.',
     proxyOnly: true,
     upstreams: ['http'],
+    upstreamReason: 'a stdio server receives no HTTP headers',
+  },
+  {
+    id: 'interop/sdk-client-session',
+    title: 'A proxy MUST carry a whole session of the official MCP TypeScript SDK client: initialize, tools/list, a call with progress, a sampling round trip, DELETE',
+    suite: 'interop',
+    level: 1,
+    strength: 'MUST',
+    revisions: STREAMABLE,
+    requirements: ['lifecycle-initialize-request', 'sse-post-interleave', 'session-delete'],
+    why: 'Most clients are built on the official SDK; whatever the other checks say, a proxy that this client cannot use is broken for real users.',
   },
 ];
 

@@ -9,7 +9,7 @@ export const VERDICTS = ['pass', 'fail', 'warn', 'n/a', 'skipped', 'blocked', 'e
 export const VerdictSchema = z.enum(VERDICTS);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
-export const SUITES = ['transparency', 'session', 'errors', 'boundary'] as const;
+export const SUITES = ['transparency', 'session', 'errors', 'boundary', 'interop'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export type Strength = 'MUST' | 'SHOULD';
@@ -49,6 +49,8 @@ export interface CheckDef {
   proxyOnly?: boolean;
   /** Upstream kinds the check can judge; default both. */
   upstreams?: readonly ('http' | 'stdio')[];
+  /** Why it cannot be judged with the other upstream kind (shown with the n/a verdict). */
+  upstreamReason?: string;
 }
 
 export interface SpecRef {
