@@ -5,9 +5,11 @@ import { checksMarkdown } from '../src/cli/checks-doc.ts';
 import { CHECKS } from '../src/checks/catalog.ts';
 import { findRequirement } from '../src/checks/requirements.ts';
 
-test('suites/CHECKS.md is what `npm run docs:checks` generates', () => {
-  const committed = readFileSync(new URL('../../suites/CHECKS.md', import.meta.url), 'utf8');
-  expect(committed).toBe(checksMarkdown('2025-11-25'));
+test('the README\'s table of checks is what `npm run docs:checks` generates', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const start = '<!-- checks:start -->\n';
+  const section = readme.slice(readme.indexOf(start) + start.length, readme.indexOf('<!-- checks:end -->'));
+  expect(section).toBe(checksMarkdown('2025-11-25'));
 });
 
 test('every check cites requirements that exist in the vendored catalogue for each of its revisions, or a later one', () => {
