@@ -21,7 +21,7 @@ function withTimeout<T>(step: string, promise: Promise<T>, ms = 10_000): Promise
 
 scenario('A proxy MUST carry a whole session of the official SDK client', [SDK_SESSION], async (t: ScenarioContext) => {
   const cid = t.cid();
-  const transport = new StreamableHTTPClientTransport(new URL(t.ctx.target.url), { requestInit: { headers: t.ctx.target.headers } });
+  const transport = new StreamableHTTPClientTransport(new URL(t.ctx.target.url), { requestInit: { headers: t.ctx.target.headers }, fetch: t.recordingFetch() });
   const client = new Client({ name: 'proxyspec-interop', version: '0.1.0' }, { capabilities: { sampling: {} } });
   const answer = `sdk sampled ${cid}`;
   client.setRequestHandler(CreateMessageRequestSchema, async () => ({ role: 'assistant', content: { type: 'text', text: answer }, model: 'proxyspec', stopReason: 'endTurn' }));

@@ -87,6 +87,44 @@ export class ScenarioContext {
     return ex;
   }
 
+  /**
+   * A fetch for third-party clients (the SDK) that keeps each exchange in the transcript: the request
+   * whole, the response's status and headers (its body stays the client's to read).
+   */
+  recordingFetch(): typeof fetch {
+    return async (input, init) => {
+      const request = new Request(input, init);
+      const requestBody = init?.body === undefined || init.body === null ? '' : String(init.body);
+      const ex: Exchange = {
+        method: request.method,
+        url: request.url,
+        requestHeaders: Object.fromEntries(request.headers),
+        requestBody,
+        startedAt: preciseNow(),
+        status: 0,
+        headers: {},
+        kind: 'empty',
+        body: '',
+        events: [],
+      };
+      this.exchanges.push(ex);
+      try {
+        const response = await fetch(input, init);
+        ex.headersAt = ex.endedAt = preciseNow();
+        ex.status = response.status;
+        ex.headers = Object.fromEntries(response.headers);
+        const type = ex.headers['content-type'] ?? '';
+        ex.kind = type.startsWith('text/event-stream') ? 'sse' : type.startsWith('application/json') ? 'json' : response.status === 202 ? 'empty' : 'other';
+        ex.body = '(read by the client)';
+        return response;
+      } catch (err) {
+        ex.error = (err as Error).message;
+        ex.endedAt = preciseNow();
+        throw err;
+      }
+    };
+  }
+
   /** Records a verdict: pass when ok, otherwise fail (MUST) or warn (SHOULD). */
   judge(id: string, ok: boolean, judgement: Judgement = {}): void {
     const check = this.own(id);
