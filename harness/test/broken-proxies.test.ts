@@ -50,7 +50,9 @@ const CASES: Case[] = [
   { defect: 'rewrite-negotiated-version', caught: ['session/protocol-version-passthrough'] },
   { defect: 'drop-unknown-version-header', caught: ['session/unsupported-version-400'] },
   { defect: 'uncommon-status-as-502', caught: ['errors/http-status-preserved'] },
-  { defect: 'hang-on-upstream-error', caught: ['errors/upstream-failure-attributable'] },
+  // Every way the upstream can fail (reset, down, timed out) ends in the same silence.
+  { defect: 'hang-on-upstream-error', caught: ['errors/upstream-failure-attributable', 'errors/upstream-down-attributable', 'errors/upstream-timeout-attributable'] },
+  { defect: 'no-upstream-timeout', caught: ['errors/upstream-timeout-attributable'] },
   { defect: 'keep-stream-open-on-drop', caught: ['errors/sse-drop-ends-stream'] },
   { defect: 'crash-on-bad-json', caught: ['errors/malformed-json-rejected'] },
 ];

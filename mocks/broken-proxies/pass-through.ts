@@ -12,6 +12,8 @@ export interface BrokenProxyOptions {
   upstream: string;
   defect: Defect;
   port?: number;
+  /** Time the upstream has to start answering before the client gets a 504. */
+  timeoutMs?: number;
 }
 
 export interface BrokenProxy {
@@ -95,7 +97,8 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
     const headers = forwardHeaders(req.headers, defect);
     if (defect === 'shared-upstream-session' && headers['mcp-session-id'] && firstUpstreamSession) headers['mcp-session-id'] = firstUpstreamSession;
     try {
-      const upstream = await request(options.upstream, { method: req.method as 'POST', headers, body, dispatcher: agent, bodyTimeout: 0 });
+      const headersTimeout = defect === 'no-upstream-timeout' ? 0 : (options.timeoutMs ?? 30_000);
+      const upstream = await request(options.upstream, { method: req.method as 'POST', headers, body, dispatcher: agent, bodyTimeout: 0, headersTimeout });
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(upstream.headers)) if (v !== undefined && !HOP.has(k)) out[k] = Array.isArray(v) ? v.join(', ') : v;
       if (out['mcp-session-id'] && !firstUpstreamSession) firstUpstreamSession = out['mcp-session-id'];
@@ -138,9 +141,10 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
       res.end(rewrite ? rewrite('', true) : undefined);
     } catch (err) {
       if (defect === 'hang-on-upstream-error') return;
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+      const timedOut = (err as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT';
+      if (!res.headersSent) res.writeHead(timedOut ? 504 : 502, { 'content-type': 'application/json' });
       const id = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? ((parsed as Record<string, unknown>).id ?? null) : null;
-      res.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32050, message: 'Upstream unavailable', data: { source: 'proxyspec-pass-through', reason: String(err) } } }));
+      res.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: timedOut ? -32051 : -32050, message: timedOut ? 'Upstream timed out' : 'Upstream unavailable', data: { source: 'proxyspec-pass-through', reason: String(err) } } }));
     }
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));

@@ -3,13 +3,26 @@
  * upstream said, a broken upstream connection gets a prompt error with the request's id, malformed
  * input is refused without harm, and a dropped stream ends instead of hanging.
  */
-import { FAULT_META_KEY, HTTP_STATUS_META_KEY, bodyJson, diffJson, scenario, withoutId, type ScenarioContext } from '../../harness/src/index.ts';
+import { FAULT_META_KEY, HTTP_STATUS_META_KEY, TargetFailure, bodyJson, diffJson, scenario, withoutId, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
 
 const TOOL_ERROR = 'errors/tool-error-result-preserved';
 const HTTP_STATUS = 'errors/http-status-preserved';
 const UPSTREAM_FAILURE = 'errors/upstream-failure-attributable';
 const MALFORMED = 'errors/malformed-json-rejected';
 const SSE_DROP = 'errors/sse-drop-ends-stream';
+const UPSTREAM_DOWN = 'errors/upstream-down-attributable';
+const UPSTREAM_TIMEOUT = 'errors/upstream-timeout-attributable';
+
+/** What is wrong with a proxy's own error answer for request `id` (empty when it is right). */
+function errorAnswerProblems(exchange: Exchange, response: Record<string, unknown> | undefined, id: string): string[] {
+  if (exchange.error && !exchange.status) return [`no answer: ${exchange.error}`];
+  const problems: string[] = [];
+  if (exchange.status < 500) problems.push(`HTTP ${exchange.status}, not a 5xx`);
+  const error = response && 'error' in response ? (response.error as Record<string, unknown>) : undefined;
+  if (!error) problems.push(`no JSON-RPC error with the request's id ${JSON.stringify(id)} (body ${JSON.stringify(exchange.body.slice(0, 160))})`);
+  else if (!Number.isInteger(error.code) || typeof error.message !== 'string') problems.push(`the error lacks an integer code and a message: ${JSON.stringify(error)}`);
+  return problems;
+}
 
 scenario('A proxy MUST relay an isError tool result unchanged', [TOOL_ERROR], async (t: ScenarioContext) => {
   const client = await t.session();
@@ -53,20 +66,49 @@ scenario('A proxy MUST answer promptly, with the request id, when the upstream c
   const cid = t.cid();
   const id = `fail-${cid}`;
   const { exchange, response } = await client.callTool('echo', { cid }, { cid, id, timeoutMs: 10_000, meta: { [FAULT_META_KEY]: 'reset' } });
-  const problems: string[] = [];
-  if (exchange.error && !exchange.status) problems.push(`no answer: ${exchange.error}`);
-  else {
-    if (exchange.status < 500) problems.push(`HTTP ${exchange.status}, not a 5xx`);
-    const error = response && 'error' in response ? (response.error as Record<string, unknown>) : undefined;
-    if (!error) problems.push(`no JSON-RPC error with the request's id (body ${JSON.stringify(exchange.body.slice(0, 160))})`);
-    else if (!Number.isInteger(error.code) || typeof error.message !== 'string') problems.push(`the error lacks an integer code and a message: ${JSON.stringify(error)}`);
-  }
+  const problems = errorAnswerProblems(exchange, response, id);
   t.judge(UPSTREAM_FAILURE, problems.length === 0, {
     message: problems.length ? 'the upstream failure was not reported properly' : `HTTP ${exchange.status} with a JSON-RPC error for id ${id}`,
     expected: 'within 10 s: HTTP 5xx, body {"jsonrpc":"2.0","id":<the request id>,"error":{code, message}}',
     observed: problems.join('; ') || undefined,
   });
 });
+
+scenario('A proxy MUST answer promptly, with the request id, when the upstream is down', [UPSTREAM_DOWN], async (t: ScenarioContext) => {
+  // Destructive: a copy of the target with an upstream of its own, which this scenario stops.
+  const target = await t.isolatedTarget();
+  const client = t.client({ url: target.url, headers: target.headers });
+  const init = await client.initialize({ cid: t.cid() });
+  if (!init.response || !('result' in init.response)) throw new TargetFailure('could not open a session through a fresh copy of the target', `HTTP ${init.exchange.status}`);
+  await target.stopUpstream();
+  const cid = t.cid();
+  const id = `down-${cid}`;
+  const { exchange, response } = await client.callTool('echo', { cid }, { cid, id, timeoutMs: 10_000 });
+  const problems = errorAnswerProblems(exchange, response, id);
+  t.judge(UPSTREAM_DOWN, problems.length === 0, {
+    message: problems.length ? 'the proxy did not report the upstream being down properly' : `HTTP ${exchange.status} with a JSON-RPC error for id ${id}`,
+    expected: 'within 10 s: HTTP 5xx, body {"jsonrpc":"2.0","id":<the request id>,"error":{code, message}}',
+    observed: problems.join('; ') || undefined,
+  });
+});
+
+scenario('A proxy SHOULD time out an upstream that does not answer, with the request id', [UPSTREAM_TIMEOUT], async (t: ScenarioContext) => {
+  const timeoutMs = t.ctx.target.config.upstreamTimeoutMs;
+  if (typeof timeoutMs !== 'number' || timeoutMs <= 0 || timeoutMs > 60_000) {
+    return t.notApplicable(UPSTREAM_TIMEOUT, 'the profile does not give the proxy\'s upstream timeout: set config.upstreamTimeoutMs (at most 60000) to judge it');
+  }
+  const client = await t.session();
+  const cid = t.cid();
+  const id = `timeout-${cid}`;
+  // The upstream answers well after the proxy's timeout; the client waits a little longer than the proxy should.
+  const { exchange, response } = await client.callTool('slow', { cid, ms: timeoutMs + 8000 }, { cid, id, timeoutMs: timeoutMs + 5000 });
+  const problems = errorAnswerProblems(exchange, response, id);
+  t.judge(UPSTREAM_TIMEOUT, problems.length === 0, {
+    message: problems.length ? `no timeout error within ${timeoutMs} ms (+5 s grace)` : `HTTP ${exchange.status} with a JSON-RPC error for id ${id} after ${Math.round((exchange.endedAt ?? 0) - exchange.startedAt)} ms`,
+    expected: `within ${timeoutMs} ms (the profile's config.upstreamTimeoutMs) + 5 s: HTTP 5xx with a JSON-RPC error for the request`,
+    observed: problems.join('; ') || undefined,
+  });
+}, { timeoutMs: 90_000 });
 
 scenario('A proxy MUST reject malformed JSON and keep serving', [MALFORMED], async (t: ScenarioContext) => {
   const client = await t.session();

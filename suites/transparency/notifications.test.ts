@@ -36,18 +36,27 @@ scenario('A proxy MUST relay notifications/cancelled and answer ping', [CANCEL_P
   const client = await t.session();
   const cid = t.cid();
   const problems: string[] = [];
-  const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: `gone-${cid}`, reason: 'the user changed their mind', _meta: { 'io.proxyspec/cid': cid } } };
+  // Cancel a request that is really in flight: a proxy may rightly drop a cancellation for an unknown id.
+  const slowId = `slow-${cid}`;
+  const slow = client.callTool('slow', { cid, ms: 500 }, { id: slowId, cid, timeoutMs: 10_000 });
+  const isCall = (m: unknown) => (m as Record<string, unknown> | undefined)?.method === 'tools/call';
+  const inFlight = (await t.upstream.eventually({ cid, direction: 'in' }, (rs) => rs.some((r) => isCall(bodyJson(r))))).map((r) => bodyJson(r) as Record<string, unknown>).find(isCall);
+  if (!inFlight) problems.push('the call to cancel never reached the upstream');
+  const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: slowId, reason: 'the user changed their mind', _meta: { 'io.proxyspec/cid': cid } } };
   const cancelled = await client.post(cancel);
   if (cancelled.status !== 202) problems.push(`notifications/cancelled got HTTP ${cancelled.status}${cancelled.error ? ` (${cancelled.error})` : ''}`);
-  const relay = await relayedUnchanged(t, cid, cancel);
+  // A proxy that renumbers ids upstream must name the upstream's id for the cancelled request.
+  const expected = { ...cancel, params: { ...cancel.params, requestId: inFlight?.id ?? slowId } };
+  const relay = await relayedUnchanged(t, cid, expected);
   if (relay) problems.push(relay);
+  await slow;
   const ping = await client.request('ping', {}, { id: `ping-${cid}`, cid });
   const result = ping.response?.result;
   if (!ping.response) problems.push(`ping got no response with its id (HTTP ${ping.exchange.status})`);
   else if (!result || typeof result !== 'object' || Object.keys(result).some((k) => k !== '_meta')) problems.push(`ping answered ${JSON.stringify(ping.response).slice(0, 160)}, not an empty result`);
   t.judge(CANCEL_PING, problems.length === 0, {
-    message: problems.length ? 'cancellation or ping was not relayed' : 'cancellation reached the upstream unchanged and ping was answered',
-    expected: 'notifications/cancelled unchanged upstream with 202; ping → {"result":{}} with the same id',
+    message: problems.length ? 'cancellation or ping was not relayed' : 'the cancellation of a call in flight reached the upstream unchanged and ping was answered',
+    expected: 'notifications/cancelled for the call in flight unchanged upstream, with 202; ping → {"result":{}} with the same id',
     observed: problems.join('; ') || undefined,
   });
 });

@@ -9,6 +9,8 @@ import { newCorrelationId, preciseNow, type UpstreamRecord } from '../wire/index
 import { McpClient, type McpClientOptions } from '../client/mcp-client.ts';
 import type { Exchange } from '../client/exchange.ts';
 import { rawHttp } from '../client/raw-http.ts';
+import { startMockEnvironment } from '../run/environment.ts';
+import { resolveTarget, startTarget } from '../targets/start-target.ts';
 import { UpstreamView } from '../record/upstream-view.ts';
 import type { RunContext } from '../run/context.ts';
 import { getCheck } from './catalog.ts';
@@ -38,6 +40,7 @@ export class ScenarioContext {
   readonly cids: string[] = [];
   readonly results = new Map<string, Omit<CheckResult, 'durationMs' | 'evidence'>>();
   private readonly clients: McpClient[] = [];
+  private readonly isolated: Array<() => Promise<void>> = [];
 
   constructor(
     readonly ctx: RunContext,
@@ -153,8 +156,28 @@ export class ScenarioContext {
     return getCheck(id);
   }
 
+  /**
+   * A copy of the target with mocks of its own, for destructive scenarios (an upstream that goes down)
+   * that must not disturb the shared target. Stopped with the scenario.
+   */
+  async isolatedTarget(): Promise<{ url: string; headers: Record<string, string>; stopUpstream(): Promise<void> }> {
+    const env = await startMockEnvironment();
+    try {
+      const running = await startTarget(await resolveTarget(this.ctx.targetSpec), env);
+      this.isolated.push(async () => {
+        await running.stop();
+        await env.close();
+      });
+      return { url: running.info.url, headers: running.info.headers, stopUpstream: () => env.upstream.close() };
+    } catch (err) {
+      await env.close();
+      throw err;
+    }
+  }
+
   async cleanup(): Promise<void> {
     await Promise.all(this.clients.map((c) => c.close()));
+    await Promise.all(this.isolated.map((stop) => stop()));
   }
 
   async upstreamEvidence(): Promise<UpstreamRecord[]> {

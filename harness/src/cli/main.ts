@@ -107,10 +107,11 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     .requiredOption('--upstream <url>', 'Streamable HTTP URL of the upstream')
     .option('--port <n>', 'port to listen on', (v) => Number.parseInt(v, 10), 0)
     .option('--defect <name>', 'the defect to have (see mocks/broken-proxies)', 'none')
-    .action(async (opts: { upstream: string; port: number; defect: string }) => {
+    .option('--timeout-ms <ms>', 'time the upstream has to start answering', (v) => Number.parseInt(v, 10), 30_000)
+    .action(async (opts: { upstream: string; port: number; defect: string; timeoutMs: number }) => {
       const { startBrokenProxy, DEFECTS } = await import('../../../mocks/broken-proxies/index.ts');
       if (!(DEFECTS as readonly string[]).includes(opts.defect)) throw new HarnessError('HARNESS_ERR_USAGE', `unknown defect ${opts.defect}; known: ${DEFECTS.join(', ')}`);
-      const proxy = await startBrokenProxy({ upstream: opts.upstream, port: opts.port, defect: opts.defect as never });
+      const proxy = await startBrokenProxy({ upstream: opts.upstream, port: opts.port, defect: opts.defect as never, timeoutMs: opts.timeoutMs });
       output.out(`pass-through proxy (defect: ${opts.defect}): ${proxy.url}\n`);
       await waitForSignal();
       await proxy.close();

@@ -19,6 +19,8 @@ export interface TargetInfo {
 
 export interface RunContext {
   target: TargetInfo;
+  /** How the target was named (a built-in, or a profile's absolute path): destructive scenarios start their own copy. */
+  targetSpec: string;
   revision: Revision;
   /** Base URL of the mocks' control server (records, sessions, connections). */
   controlUrl: string;

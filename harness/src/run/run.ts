@@ -16,7 +16,7 @@ import type { Baseline } from './baseline.ts';
 import type { RunContext } from './context.ts';
 import { PACKAGE_ROOT, startMockEnvironment } from './environment.ts';
 import { selectChecks, type Selection } from './select.ts';
-import { makeContext, resolveTarget, startTarget } from '../targets/start-target.ts';
+import { makeContext, resolveTarget, startTarget, targetSpecOf } from '../targets/start-target.ts';
 import type { Report } from '../../../reports/src/index.ts';
 
 export interface RunOptions {
@@ -47,7 +47,7 @@ export async function runConformance(options: RunOptions): Promise<Report> {
   try {
     running = await startTarget(target, env);
     const ctx = makeContext(
-      { target: running.info, revision: options.revision, resultsFile: join(scratch, 'results.jsonl'), selected, assertPass: false },
+      { target: running.info, targetSpec: targetSpecOf(options.target), revision: options.revision, resultsFile: join(scratch, 'results.jsonl'), selected, assertPass: false },
       env,
     );
     const runErrors = await runSuites(ctx, suiteFiles(selected), options.verbose ?? false);

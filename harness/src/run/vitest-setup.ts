@@ -20,7 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const running = await startTarget(await resolveTarget(targetName), env);
   project.provide(
     'proxyspec',
-    makeContext({ target: running.info, revision, resultsFile: join(scratch, 'results.jsonl'), selected: CHECKS.map((c) => c.id), assertPass: true }, env),
+    makeContext({ target: running.info, targetSpec: targetName, revision, resultsFile: join(scratch, 'results.jsonl'), selected: CHECKS.map((c) => c.id), assertPass: true }, env),
   );
   return async () => {
     await running.stop();

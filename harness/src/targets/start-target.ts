@@ -17,6 +17,9 @@ export interface RunningTarget {
   stop(): Promise<void>;
 }
 
+/** Short, so that the timeout check does not wait long; the proxy's own default is 30 s. */
+const REFERENCE_UPSTREAM_TIMEOUT_MS = 3000;
+
 /** The bundled proxy, wired to the mock upstream through the same placeholders any profile uses. */
 export function referenceProfile(upstream: 'http' | 'stdio' = 'http'): LoadedProfile {
   const upstreamFlag = upstream === 'http' ? '--upstream {upstream_url}' : '--upstream-command "$PROXYSPEC_UPSTREAM_COMMAND"';
@@ -24,14 +27,22 @@ export function referenceProfile(upstream: 'http' | 'stdio' = 'http'): LoadedPro
     {
       name: upstream === 'http' ? 'reference' : 'reference-stdio',
       version: '0.1.0',
-      command: `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} proxy --port {port} ${upstreamFlag} --log-level warn`,
+      command: `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} proxy --port {port} ${upstreamFlag} --upstream-timeout-ms ${REFERENCE_UPSTREAM_TIMEOUT_MS} --log-level warn`,
       upstream,
+      config: { upstreamTimeoutMs: REFERENCE_UPSTREAM_TIMEOUT_MS },
       // The reference proxy relays bodies as bytes.
       features: upstream === 'http' ? ['byte-transparency'] : [],
     },
     'reference',
     PACKAGE_ROOT,
   );
+}
+
+const BUILT_IN = ['direct', 'reference', 'reference-stdio'];
+
+/** A --target value that stays valid from any working directory (for a scenario's own copy of the target). */
+export function targetSpecOf(spec: string): string {
+  return BUILT_IN.includes(spec) ? spec : resolve(spec);
 }
 
 export async function resolveTarget(spec: string): Promise<LoadedProfile | 'direct'> {

@@ -24,6 +24,8 @@ const StdioUpstreamSchema = z.strictObject({
   env: z.record(z.string(), z.string()).default({}),
   /** Time allowed for the process to send the first message of an answer before the client gets a 504. */
   timeoutMs: z.number().int().positive().default(30_000),
+  /** Time allowed for a new process to answer initialize (starting a process can take seconds). */
+  startupTimeoutMs: z.number().int().positive().default(30_000),
 });
 
 export const ProxyConfigSchema = z.strictObject({

@@ -43,6 +43,7 @@ export function createStdioConnector(config: StdioUpstreamConfig, log: (msg: str
       const backlog: string[] = [];
       let eventSeq = 0;
       let exited = false;
+      let answered = false;
       const endedListeners: Array<() => void> = [];
 
       const sse = (line: string) => `id: ${++eventSeq}\ndata: ${line}\n\n`;
@@ -78,6 +79,7 @@ export function createStdioConnector(config: StdioUpstreamConfig, log: (msg: str
         const first = items[0] as Record<string, unknown> | undefined;
         const isResponse = first && !('method' in first) && ('result' in first || 'error' in first);
         if (isResponse) {
+          answered = true;
           const route = routes.get(idKey(first.id));
           if (!route) return log('stdio upstream answered an id nobody asked; dropped');
           for (const item of items) route.remaining.delete(idKey((item as Record<string, unknown>).id));
@@ -136,10 +138,11 @@ export function createStdioConnector(config: StdioUpstreamConfig, log: (msg: str
             return { status: 202, headers: {}, body: null };
           }
           return new Promise<UpstreamReply>((resolve, reject) => {
+            // Until the process has answered once, it may still be starting.
             const timer = setTimeout(() => {
               finish(route);
               reject(WireErrors.upstreamTimeout());
-            }, config.timeoutMs);
+            }, answered ? config.timeoutMs : Math.max(config.timeoutMs, config.startupTimeoutMs));
             const route: Route = {
               remaining: new Set(info.requestIds.map(idKey)),
               tokens: info.progressTokens.map(idKey),
