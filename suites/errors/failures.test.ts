@@ -33,10 +33,10 @@ scenario('A proxy MUST relay an isError tool result unchanged', [TOOL_ERROR], as
   if (!response) problems.push(`no response (HTTP ${exchange.status})`);
   else if ('error' in response) problems.push(`the tool result became a JSON-RPC error: ${JSON.stringify(response.error).slice(0, 160)}`);
   else if (sent) problems.push(...diffJson(withoutId(sent), withoutId(response)));
-  t.judge(TOOL_ERROR, problems.length === 0, {
-    message: problems.length ? 'the isError result was altered' : 'the isError result reached the client unchanged',
+  t.judgeProblems(TOOL_ERROR, problems, {
+    fail: 'the isError result was altered',
+    pass: 'the isError result reached the client unchanged',
     expected: 'result { content, isError: true } exactly as the upstream sent it',
-    observed: problems.join('; ') || undefined,
   });
 });
 
@@ -54,10 +54,10 @@ scenario('A proxy MUST relay the upstream\'s HTTP error statuses', [HTTP_STATUS]
       if (diffs.length) problems.push(`HTTP ${status} body altered: ${diffs.join('; ')}`);
     }
   }
-  t.judge(HTTP_STATUS, problems.length === 0, {
-    message: problems.length ? 'upstream HTTP statuses were not preserved' : 'upstream 400, 404, 405, 406 and 415 reached the client as sent',
+  t.judgeProblems(HTTP_STATUS, problems, {
+    fail: 'upstream HTTP statuses were not preserved',
+    pass: 'upstream 400, 404, 405, 406 and 415 reached the client as sent',
     expected: 'the same status and body the upstream answered',
-    observed: problems.join('; ') || undefined,
   });
 });
 
@@ -67,10 +67,10 @@ scenario('A proxy MUST answer promptly, with the request id, when the upstream c
   const id = `fail-${cid}`;
   const { exchange, response } = await client.callTool('echo', { cid }, { cid, id, timeoutMs: 10_000, meta: { [FAULT_META_KEY]: 'reset' } });
   const problems = errorAnswerProblems(exchange, response, id);
-  t.judge(UPSTREAM_FAILURE, problems.length === 0, {
-    message: problems.length ? 'the upstream failure was not reported properly' : `HTTP ${exchange.status} with a JSON-RPC error for id ${id}`,
+  t.judgeProblems(UPSTREAM_FAILURE, problems, {
+    fail: 'the upstream failure was not reported properly',
+    pass: `HTTP ${exchange.status} with a JSON-RPC error for id ${id}`,
     expected: 'within 10 s: HTTP 5xx, body {"jsonrpc":"2.0","id":<the request id>,"error":{code, message}}',
-    observed: problems.join('; ') || undefined,
   });
 });
 
@@ -85,10 +85,10 @@ scenario('A proxy MUST answer promptly, with the request id, when the upstream i
   const id = `down-${cid}`;
   const { exchange, response } = await client.callTool('echo', { cid }, { cid, id, timeoutMs: 10_000 });
   const problems = errorAnswerProblems(exchange, response, id);
-  t.judge(UPSTREAM_DOWN, problems.length === 0, {
-    message: problems.length ? 'the proxy did not report the upstream being down properly' : `HTTP ${exchange.status} with a JSON-RPC error for id ${id}`,
+  t.judgeProblems(UPSTREAM_DOWN, problems, {
+    fail: 'the proxy did not report the upstream being down properly',
+    pass: `HTTP ${exchange.status} with a JSON-RPC error for id ${id}`,
     expected: 'within 10 s: HTTP 5xx, body {"jsonrpc":"2.0","id":<the request id>,"error":{code, message}}',
-    observed: problems.join('; ') || undefined,
   });
 });
 
@@ -103,10 +103,10 @@ scenario('A proxy SHOULD time out an upstream that does not answer, with the req
   // The upstream answers well after the proxy's timeout; the client waits a little longer than the proxy should.
   const { exchange, response } = await client.callTool('slow', { cid, ms: timeoutMs + 8000 }, { cid, id, timeoutMs: timeoutMs + 5000 });
   const problems = errorAnswerProblems(exchange, response, id);
-  t.judge(UPSTREAM_TIMEOUT, problems.length === 0, {
-    message: problems.length ? `no timeout error within ${timeoutMs} ms (+5 s grace)` : `HTTP ${exchange.status} with a JSON-RPC error for id ${id} after ${Math.round((exchange.endedAt ?? 0) - exchange.startedAt)} ms`,
+  t.judgeProblems(UPSTREAM_TIMEOUT, problems, {
+    fail: `no timeout error within ${timeoutMs} ms (+5 s grace)`,
+    pass: `HTTP ${exchange.status} with a JSON-RPC error for id ${id} after ${Math.round((exchange.endedAt ?? 0) - exchange.startedAt)} ms`,
     expected: `within ${timeoutMs} ms (the profile's config.upstreamTimeoutMs) + 5 s: HTTP 5xx with a JSON-RPC error for the request`,
-    observed: problems.join('; ') || undefined,
   });
 }, { timeoutMs: 90_000 });
 
@@ -122,10 +122,10 @@ scenario('A proxy MUST reject malformed JSON and keep serving', [MALFORMED], asy
   const cid = t.cid();
   const after = await client.callTool('echo', { cid }, { cid });
   if (!after.response) problems.push(`afterwards a valid call got no answer (HTTP ${after.exchange.status})`);
-  t.judge(MALFORMED, problems.length === 0, {
-    message: problems.length ? 'malformed JSON was not handled' : 'malformed JSON got 400 or -32700 and the proxy kept serving',
+  t.judgeProblems(MALFORMED, problems, {
+    fail: 'malformed JSON was not handled',
+    pass: 'malformed JSON got 400 or -32700 and the proxy kept serving',
     expected: 'HTTP 400 or a -32700 parse error, then normal service',
-    observed: problems.join('; ') || undefined,
   });
 });
 
@@ -139,9 +139,9 @@ scenario('A proxy MUST end the client\'s stream when the upstream drops it', [SS
   const problems: string[] = [];
   if (hung) problems.push('the client\'s stream stayed open for 8 s after the upstream dropped it');
   if (!after.response) problems.push(`afterwards a valid call got no answer (HTTP ${after.exchange.status})`);
-  t.judge(SSE_DROP, problems.length === 0, {
-    message: problems.length ? 'a dropped upstream stream was not passed on' : `the client's stream ended (${exchange.error ?? 'closed'}) and service went on`,
+  t.judgeProblems(SSE_DROP, problems, {
+    fail: 'a dropped upstream stream was not passed on',
+    pass: `the client's stream ended (${exchange.error ?? 'closed'}) and service went on`,
     expected: 'the client stream ends promptly; the next call works',
-    observed: problems.join('; ') || undefined,
   });
 });

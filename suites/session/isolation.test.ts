@@ -68,9 +68,9 @@ scenario('A proxy MUST keep client sessions apart', [ISOLATION], async (t: Scena
     }
   }
 
-  t.judge(ISOLATION, problems.length === 0, {
-    message: problems.length ? 'sessions are not isolated' : 'two clients got distinct sessions, distinct upstream sessions and only their own messages',
+  t.judgeProblems(ISOLATION, problems, {
+    fail: 'sessions are not isolated',
+    pass: 'two clients got distinct sessions, distinct upstream sessions and only their own messages',
     expected: 'distinct visible-ASCII session ids, distinct upstream sessions, no message crossing sessions',
-    observed: problems.join('; ') || undefined,
   });
 });

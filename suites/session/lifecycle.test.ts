@@ -60,10 +60,10 @@ scenario('A proxy MUST end a session on DELETE, upstream too', [DELETE], async (
     if (after.exchange.status !== 404) problems.push(`the deleted session id then got HTTP ${after.exchange.status}, not 404`);
   }
   client.sessionId = undefined;
-  t.judge(DELETE, problems.length === 0, {
-    message: problems.length ? 'DELETE did not end the session' : `DELETE got ${deleted.status}, the upstream session ended and the id then got 404`,
+  t.judgeProblems(DELETE, problems, {
+    fail: 'DELETE did not end the session',
+    pass: `DELETE got ${deleted.status}, the upstream session ended and the id then got 404`,
     expected: 'a 2xx (upstream session ended, then 404) or the upstream\'s own 405',
-    observed: problems.join('; ') || undefined,
   });
 });
 
@@ -88,10 +88,10 @@ scenario('A proxy MUST pass protocol versions through exactly', [VERSION], async
       if (call?.transport === 'http' && header !== clientGot) problems.push(`MCP-Protocol-Version ${clientGot} reached the upstream as ${header ?? '(absent)'}`);
     }
   }
-  t.judge(VERSION, problems.length === 0, {
-    message: problems.length ? 'the protocol version was changed on the way' : 'requested and negotiated versions, and the version header, crossed exactly',
+  t.judgeProblems(VERSION, problems, {
+    fail: 'the protocol version was changed on the way',
+    pass: 'requested and negotiated versions, and the version header, crossed exactly',
     expected: 'the requested version upstream, the negotiated version back, MCP-Protocol-Version forwarded',
-    observed: problems.join('; ') || undefined,
   });
 });
 

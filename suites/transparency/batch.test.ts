@@ -18,9 +18,9 @@ scenario('A proxy MUST relay a JSON-RPC batch under 2025-03-26', [BATCH], async 
     if (!answers.some((a) => a && a.id === id && ('result' in a || 'error' in a))) problems.push(`no answer for id ${JSON.stringify(id)}`);
   }
   if (exchange.status >= 400) problems.push(`HTTP ${exchange.status}: ${exchange.body.slice(0, 160)}`);
-  t.judge(BATCH, problems.length === 0, {
-    message: problems.length ? 'the batch was not relayed' : 'both requests of the batch were answered',
+  t.judgeProblems(BATCH, problems, {
+    fail: 'the batch was not relayed',
+    pass: 'both requests of the batch were answered',
     expected: 'answers for ids "b1-…" and 7',
-    observed: problems.join('; ') || undefined,
   });
 });

@@ -23,9 +23,9 @@ scenario('A proxy MUST answer each request with the id the client sent, in value
       problems.push(`sent id ${JSON.stringify(id)} (${typeof id}), got ${JSON.stringify(answer.id)} (${typeof answer.id})`);
     }
   }
-  t.judge(ID_PRESERVED, problems.length === 0, {
-    message: problems.length ? `${problems.length} of ${IDS.length} responses did not carry the request's id` : `all ${IDS.length} ids came back with the same value and type`,
+  t.judgeProblems(ID_PRESERVED, problems, {
+    fail: `${problems.length} of ${IDS.length} responses did not carry the request's id`,
+    pass: `all ${IDS.length} ids came back with the same value and type`,
     expected: `ids ${IDS.map((id) => JSON.stringify(id)).join(', ')} returned as sent`,
-    observed: problems.join('; ') || undefined,
   });
 });

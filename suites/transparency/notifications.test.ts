@@ -25,10 +25,10 @@ scenario('A proxy MUST forward a notification unchanged and answer 202 with no b
   if (exchange.body !== '') problems.push(`a body came back: ${JSON.stringify(exchange.body.slice(0, 120))}`);
   const relay = await relayedUnchanged(t, cid, sent);
   if (relay) problems.push(relay);
-  t.judge(NOTIFICATION, problems.length === 0, {
-    message: problems.length ? 'the notification was not handled as one' : 'relayed unchanged and acknowledged with 202 and no body',
+  t.judgeProblems(NOTIFICATION, problems, {
+    fail: 'the notification was not handled as one',
+    pass: 'relayed unchanged and acknowledged with 202 and no body',
     expected: 'HTTP 202, empty body, the notification unchanged upstream',
-    observed: problems.join('; ') || undefined,
   });
 });
 
@@ -54,9 +54,9 @@ scenario('A proxy MUST relay notifications/cancelled and answer ping', [CANCEL_P
   const result = ping.response?.result;
   if (!ping.response) problems.push(`ping got no response with its id (HTTP ${ping.exchange.status})`);
   else if (!result || typeof result !== 'object' || Object.keys(result).some((k) => k !== '_meta')) problems.push(`ping answered ${JSON.stringify(ping.response).slice(0, 160)}, not an empty result`);
-  t.judge(CANCEL_PING, problems.length === 0, {
-    message: problems.length ? 'cancellation or ping was not relayed' : 'the cancellation of a call in flight reached the upstream unchanged and ping was answered',
+  t.judgeProblems(CANCEL_PING, problems, {
+    fail: 'cancellation or ping was not relayed',
+    pass: 'the cancellation of a call in flight reached the upstream unchanged and ping was answered',
     expected: 'notifications/cancelled for the call in flight unchanged upstream, with 202; ping → {"result":{}} with the same id',
-    observed: problems.join('; ') || undefined,
   });
 });

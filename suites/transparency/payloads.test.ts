@@ -28,10 +28,10 @@ scenario('A proxy MUST relay 1 MB and 5 MB messages whole, in both directions', 
     if (text === undefined) problems.push(`${label} response: no result reached the client (HTTP ${down.exchange.status}${down.exchange.error ? `, ${down.exchange.error}` : ''})`);
     else if (text.length !== size || !text.startsWith('proxyspec-')) problems.push(`${label} response: the client got ${text.length} characters, not ${size}`);
   }
-  t.judge(LARGE, problems.length === 0, {
-    message: problems.length ? 'a large message did not cross whole' : '1 MB and 5 MB crossed whole both ways',
+  t.judgeProblems(LARGE, problems, {
+    fail: 'a large message did not cross whole',
+    pass: '1 MB and 5 MB crossed whole both ways',
     expected: 'requests and results of 1 MB and 5 MB relayed complete',
-    observed: problems.join('; ') || undefined,
   });
 });
 
@@ -47,9 +47,9 @@ scenario('A proxy that claims byte transparency MUST relay bodies byte for byte'
   if (!received) problems.push('the request never reached the upstream');
   else if (bodyText(received) !== raw) problems.push(`request bytes differ: upstream got ${JSON.stringify(bodyText(received).slice(0, 200))}`);
   if (exchange.kind === 'json' && sent && exchange.body !== bodyText(sent)) problems.push(`response bytes differ: client got ${JSON.stringify(exchange.body.slice(0, 200))}`);
-  t.judge(BYTES, problems.length === 0, {
-    message: problems.length ? 'bytes were changed on the way' : 'request and response bytes crossed unchanged',
+  t.judgeProblems(BYTES, problems, {
+    fail: 'bytes were changed on the way',
+    pass: 'request and response bytes crossed unchanged',
     expected: JSON.stringify(raw.slice(0, 200)),
-    observed: problems.join('; ') || undefined,
   });
 });

@@ -19,10 +19,10 @@ scenario('A proxy SHOULD keep JSON answers JSON and SSE answers SSE', [FRAMING],
   const problems: string[] = [];
   if (asJson.exchange.kind !== 'json') problems.push(`a JSON answer arrived as ${asJson.exchange.kind} (${asJson.exchange.headers['content-type'] ?? 'no content-type'})`);
   if (asSse.exchange.kind !== 'sse') problems.push(`an SSE answer arrived as ${asSse.exchange.kind} (${asSse.exchange.headers['content-type'] ?? 'no content-type'})`);
-  t.judge(FRAMING, problems.length === 0, {
-    message: problems.length ? 'the proxy changed how answers are framed' : 'JSON stayed JSON and SSE stayed SSE',
+  t.judgeProblems(FRAMING, problems, {
+    fail: 'the proxy changed how answers are framed',
+    pass: 'JSON stayed JSON and SSE stayed SSE',
     expected: 'application/json for the JSON answer, text/event-stream for the SSE answer',
-    observed: problems.join('; ') || undefined,
   });
 });
 
@@ -53,10 +53,10 @@ scenario('A proxy MUST relay progress notifications while the tool is still runn
   if (firstProgressAt === undefined) problems.push('no progress notification reached the client');
   else if (secondSentAt === undefined) problems.push('the upstream never sent its second notification');
   else if (firstProgressAt > secondSentAt) problems.push(`the first notification reached the client ${Math.round(firstProgressAt - secondSentAt)} ms after the upstream had gone on without it (it waited 6 s in vain)`);
-  t.judge(PROGRESS, problems.length === 0, {
-    message: problems.length ? 'progress was not streamed' : 'the first progress notification arrived while the tool was still running',
+  t.judgeProblems(PROGRESS, problems, {
+    fail: 'progress was not streamed',
+    pass: 'the first progress notification arrived while the tool was still running',
     expected: 'progress 1 delivered before the upstream sends progress 2, then 3 and the result',
-    observed: problems.join('; ') || undefined,
   });
 });
 
@@ -87,10 +87,10 @@ scenario('A proxy MUST relay a sampling request to the client and its answer ups
   if (asked && !upstreamGot) problems.push('the client\'s answer never reached the upstream');
   const final = JSON.stringify(call.response?.result ?? '');
   if (!final.includes(answerText)) problems.push(`the tool result did not carry the client's answer (HTTP ${call.exchange.status}${call.exchange.error ? `, ${call.exchange.error}` : ''})`);
-  t.judge(SERVER_REQUEST, problems.length === 0, {
-    message: problems.length ? 'the server→client round trip broke' : 'the sampling request reached the client and its answer reached the upstream',
+  t.judgeProblems(SERVER_REQUEST, problems, {
+    fail: 'the server→client round trip broke',
+    pass: 'the sampling request reached the client and its answer reached the upstream',
     expected: 'sampling/createMessage on the call\'s stream; the client\'s response → 202 and upstream; the tool result carries it',
-    observed: problems.join('; ') || undefined,
   });
 });
 

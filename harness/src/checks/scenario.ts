@@ -7,7 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { expect, inject, test } from 'vitest';
 import { newCorrelationId, preciseNow, type UpstreamRecord } from '../wire/index.ts';
 import { McpClient, type McpClientOptions } from '../client/mcp-client.ts';
-import type { Exchange } from '../client/exchange.ts';
+import { newExchange, type Exchange } from '../client/exchange.ts';
 import { rawHttp } from '../client/raw-http.ts';
 import { startMockEnvironment } from '../run/environment.ts';
 import { resolveTarget, startTarget } from '../targets/start-target.ts';
@@ -98,18 +98,7 @@ export class ScenarioContext {
     return async (input, init) => {
       const request = new Request(input, init);
       const requestBody = init?.body === undefined || init.body === null ? '' : String(init.body);
-      const ex: Exchange = {
-        method: request.method,
-        url: request.url,
-        requestHeaders: Object.fromEntries(request.headers),
-        requestBody,
-        startedAt: preciseNow(),
-        status: 0,
-        headers: {},
-        kind: 'empty',
-        body: '',
-        events: [],
-      };
+      const ex = newExchange(request.method, request.url, Object.fromEntries(request.headers), requestBody, preciseNow());
       this.exchanges.push(ex);
       try {
         const response = await fetch(input, init);
@@ -139,6 +128,11 @@ export class ScenarioContext {
       expected: judgement.expected,
       observed: judgement.observed,
     });
+  }
+
+  /** Judges a check from the problems a scenario found: none is a pass, any is a fail (or warn) listing them. */
+  judgeProblems(id: string, problems: string[], text: { pass: string; fail: string; expected: string }): void {
+    this.judge(id, problems.length === 0, { message: problems.length ? text.fail : text.pass, expected: text.expected, observed: problems.join('; ') || undefined });
   }
 
   pass(id: string, message?: string): void {

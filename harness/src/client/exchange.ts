@@ -33,6 +33,11 @@ export interface Exchange {
   error?: string;
 }
 
+/** A fresh exchange, before anything came back. */
+export function newExchange(method: string, url: string, requestHeaders: Record<string, string>, requestBody: string, startedAt: number): Exchange {
+  return { method, url, requestHeaders, requestBody, startedAt, status: 0, headers: {}, kind: 'empty', body: '', events: [] };
+}
+
 /** All JSON-RPC messages an exchange carried, whether as a JSON body or as SSE events. */
 export function exchangeMessages(exchange: Exchange): unknown[] {
   if (exchange.kind === 'json') return Array.isArray(exchange.json) ? exchange.json : exchange.json === undefined ? [] : [exchange.json];

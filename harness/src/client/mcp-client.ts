@@ -8,7 +8,7 @@ import { Agent, request } from 'undici';
 import { createParser } from 'eventsource-parser';
 import { CID_META_KEY, HEADER, SSE_META_KEY, preciseNow, sendsProtocolVersionHeader, type Revision } from '../wire/index.ts';
 import type { Exchange, SseEventRecord } from './exchange.ts';
-import { findResponse } from './exchange.ts';
+import { findResponse, newExchange } from './exchange.ts';
 
 export interface McpClientOptions {
   url: string;
@@ -150,18 +150,7 @@ export class McpClient {
   async exchange(method: string, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs?: number, live: ExchangeListeners = {}): Promise<Exchange> {
     const limit = timeoutMs ?? this.options.timeoutMs ?? 15_000;
     const { signal } = live;
-    const ex: Exchange = {
-      method,
-      url: this.options.url,
-      requestHeaders: headers,
-      requestBody: body === undefined ? '' : body.toString(),
-      startedAt: preciseNow(),
-      status: 0,
-      headers: {},
-      kind: 'empty',
-      body: '',
-      events: [],
-    };
+    const ex = newExchange(method, this.options.url, headers, body === undefined ? '' : body.toString(), preciseNow());
     const timeout = AbortSignal.timeout(limit);
     try {
       const res = await request(this.options.url, {

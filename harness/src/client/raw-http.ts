@@ -4,12 +4,12 @@
  */
 import { request } from 'node:http';
 import { preciseNow } from '../wire/index.ts';
-import type { Exchange } from './exchange.ts';
+import { newExchange, type Exchange } from './exchange.ts';
 
 export function rawHttp(url: string, method: string, headers: Array<[string, string]>, body: string, timeoutMs = 15_000): Promise<Exchange> {
   const flat: Record<string, string> = {};
   for (const [k, v] of headers) flat[k] = flat[k] === undefined ? v : `${flat[k]}, ${v}`;
-  const ex: Exchange = { method, url, requestHeaders: flat, requestBody: body, startedAt: preciseNow(), status: 0, headers: {}, kind: 'empty', body: '', events: [] };
+  const ex = newExchange(method, url, flat, body, preciseNow());
   return new Promise((resolve) => {
     const done = () => {
       ex.endedAt = preciseNow();
