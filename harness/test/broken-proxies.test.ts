@@ -29,6 +29,7 @@ const CASES: Case[] = [
   { defect: 'forward-authorization', caught: ['boundary/authorization-not-forwarded'] },
   { defect: 'forward-hop-by-hop', caught: ['boundary/hop-by-hop-not-forwarded'] },
   { defect: 'strip-custom-headers', caught: ['boundary/end-to-end-headers-forwarded'] },
+  { defect: 'forward-client-host', caught: ['boundary/host-is-upstream'] },
   // A 200 for a notification is also a 200 for the client's answers to server requests and for cancellations.
   { defect: 'notification-ack-200', caught: ['transparency/notification-accepted', 'transparency/server-request-relayed', 'transparency/cancel-and-ping-relayed'] },
   { defect: 'drop-cancelled', caught: ['transparency/cancel-and-ping-relayed'] },

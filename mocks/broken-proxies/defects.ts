@@ -17,6 +17,7 @@ export const DEFECTS = [
   'forward-authorization', // forwards the client's Authorization header upstream
   'forward-hop-by-hop', // forwards Proxy-Authorization and the headers named in Connection
   'strip-custom-headers', // forwards only the headers it knows
+  'forward-client-host', // sends the client's Host header upstream
   'notification-ack-200', // answers notifications 200 with a JSON body instead of relaying 202
   'drop-cancelled', // acknowledges notifications/cancelled without forwarding it
   'json-to-sse', // re-frames JSON answers as SSE

@@ -29,6 +29,10 @@ function forwardHeaders(headers: IncomingMessage['headers'], defect: Defect): Re
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined) continue;
+    if (k === 'host' && defect === 'forward-client-host') {
+      out.host = String(v);
+      continue;
+    }
     if (leaky ? ['connection', 'keep-alive', 'host', 'content-length', 'transfer-encoding'].includes(k) : HOP.has(k) || named.has(k)) continue;
     if (k === 'authorization' && defect !== 'forward-authorization') continue;
     out[k] = Array.isArray(v) ? v.join(', ') : v;

@@ -4,12 +4,13 @@ import { bodyJson, recordHeader, scenario, type ScenarioContext, type UpstreamRe
 
 const HOP = 'boundary/hop-by-hop-not-forwarded';
 const END_TO_END = 'boundary/end-to-end-headers-forwarded';
+const HOST = 'boundary/host-is-upstream';
 
 function callRecord(records: UpstreamRecord[]): UpstreamRecord | undefined {
   return records.find((r) => (bodyJson(r) as Record<string, unknown> | undefined)?.method === 'tools/call');
 }
 
-scenario('A proxy MUST NOT forward hop-by-hop headers and SHOULD forward end-to-end ones', [HOP, END_TO_END], async (t: ScenarioContext) => {
+scenario('A proxy MUST NOT forward hop-by-hop headers, MUST send the upstream\'s Host and SHOULD forward end-to-end ones', [HOP, END_TO_END, HOST], async (t: ScenarioContext) => {
   const client = await t.session();
   const cid = t.cid();
   const secret = `proxy-credential-${cid}`;
@@ -30,6 +31,7 @@ scenario('A proxy MUST NOT forward hop-by-hop headers and SHOULD forward end-to-
     const observed = `the call never reached the upstream (HTTP ${exchange.status}${exchange.error ? `, ${exchange.error}` : ''})`;
     t.judge(HOP, false, { message: 'nothing reached the upstream, so forwarding could not be judged', observed });
     t.judge(END_TO_END, false, { message: 'nothing reached the upstream', observed });
+    t.judge(HOST, false, { message: 'nothing reached the upstream', observed });
     return;
   }
   const leaks: string[] = [];
@@ -40,6 +42,13 @@ scenario('A proxy MUST NOT forward hop-by-hop headers and SHOULD forward end-to-
     message: leaks.length ? 'hop-by-hop headers reached the upstream' : 'Proxy-Authorization and the Connection-named header stayed on the client hop',
     expected: 'neither Proxy-Authorization nor X-Proxyspec-Hop upstream',
     observed: leaks.length ? `forwarded: ${leaks.join(', ')}` : undefined,
+  });
+  const host = recordHeader(record, 'host');
+  const upstreamHost = new URL(t.ctx.upstreamUrl).host;
+  t.judge(HOST, host === upstreamHost, {
+    message: host === upstreamHost ? 'the upstream got its own authority as Host' : 'the upstream got a Host that is not its own',
+    expected: `host: ${upstreamHost}`,
+    observed: host === undefined ? '(absent)' : `host: ${host}`,
   });
   const trace = recordHeader(record, 'x-proxyspec-trace');
   t.judge(END_TO_END, trace === `trace-${cid}`, {

@@ -341,6 +341,28 @@ export const CHECKS: readonly CheckDef[] = [
     proxyOnly: true,
   },
   {
+    id: 'boundary/host-is-upstream',
+    title: 'A proxy MUST send the upstream\'s own authority as Host, not the client\'s',
+    suite: 'boundary',
+    level: 1,
+    strength: 'MUST',
+    revisions: STREAMABLE,
+    requirements: [],
+    externalRefs: [
+      {
+        requirement: 'RFC 9112 §3.2',
+        revision: 'RFC 9112',
+        url: 'https://www.rfc-editor.org/rfc/rfc9112#section-3.2',
+        quote: 'If the target URI includes an authority component, then a client MUST send a field value for Host that is identical to that authority component, excluding any userinfo subcomponent and its "@" delimiter',
+        strength: 'MUST',
+      },
+    ],
+    why: 'Upstreams behind virtual hosting, TLS termination or Origin checks route and validate by Host; the client\'s Host names the proxy, not them.',
+    proxyOnly: true,
+    upstreams: ['http'],
+    upstreamReason: 'a stdio server receives no HTTP headers',
+  },
+  {
     id: 'boundary/end-to-end-headers-forwarded',
     title: 'A proxy SHOULD forward end-to-end headers it does not recognise',
     suite: 'boundary',

@@ -43,6 +43,8 @@ export interface CheckDef {
   dependsOn?: readonly string[];
   /** Requirement ids of the vendored catalogue (suites/requirements/<revision>.yaml) this check tests. */
   requirements: readonly string[];
+  /** Sentences of other standards (HTTP) the check tests, where MCP itself says nothing. */
+  externalRefs?: readonly SpecRef[];
   /** Why a proxy author should care, in a sentence or two. */
   why: string;
   /** Only meaningful with a proxy in the path: n/a on the `direct` target. */
@@ -55,7 +57,8 @@ export interface CheckDef {
 
 export interface SpecRef {
   requirement: string;
-  revision: Revision;
+  /** The MCP revision quoted, or the standard (`RFC 9112`) for a sentence from outside MCP. */
+  revision: Revision | `RFC ${number}`;
   url: string;
   quote: string;
   strength: string;

@@ -11,7 +11,7 @@ export function checksMarkdown(revision: Revision): string {
     '|---|---|---|---|---|---|',
   ];
   for (const c of CHECKS) {
-    const refs = specRefsFor(c.requirements, revision)
+    const refs = [...specRefsFor(c.requirements, revision), ...(c.externalRefs ?? [])]
       .map((r) => `[${r.requirement}](${r.url})`)
       .join(', ');
     const notes = [c.proxyOnly ? 'n/a on `direct`' : '', c.feature ? `needs feature \`${c.feature}\`` : ''].filter(Boolean).join('; ');

@@ -72,7 +72,7 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     .addOption(new Option('--spec <revision>', 'revision whose spec links to show').choices([...REVISIONS]).default(DEFAULT_REVISION))
     .action((opts: { json?: boolean; markdown?: boolean; spec: Revision }) => {
       if (opts.markdown) return output.out(checksMarkdown(opts.spec));
-      const rows = CHECKS.map((c) => ({ ...c, specRefs: specRefsFor(c.requirements, opts.spec) }));
+      const rows = CHECKS.map((c) => ({ ...c, specRefs: [...specRefsFor(c.requirements, opts.spec), ...(c.externalRefs ?? [])] }));
       if (opts.json) return output.out(`${JSON.stringify(rows, null, 2)}\n`);
       for (const c of rows) {
         output.out(`${c.id.padEnd(40)} L${c.level} ${c.strength.padEnd(6)} ${c.suite.padEnd(12)} ${c.revisions.join(',')}  ${c.specRefs[0]?.url ?? ''}\n`);

@@ -53,7 +53,7 @@ export function aggregate(input: AggregateInput): Report {
       message: result.message,
       expected: result.expected,
       observed: result.observed,
-      specRefs: specRefsFor(def.requirements, ctx.revision),
+      specRefs: [...specRefsFor(def.requirements, ctx.revision), ...(def.externalRefs ?? [])],
       durationMs: result.durationMs,
       evidence: result.evidence,
     };
