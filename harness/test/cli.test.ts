@@ -132,6 +132,7 @@ describe('usage', () => {
     expect(code).toBe(0);
     const rows = JSON.parse(stdout) as Array<{ id: string; level: number; specRefs: Array<{ url: string }> }>;
     expect(rows.map((r) => r.id)).toContain('session/isolation');
-    for (const r of rows) expect(r.specRefs[0]?.url).toMatch(/^https:\/\/modelcontextprotocol\.io\//);
+    // Every check links the MCP spec, or for HTTP-only rules the RFC.
+    for (const r of rows) expect(r.specRefs[0]?.url, r.id).toMatch(/^https:\/\/(modelcontextprotocol\.io|www\.rfc-editor\.org)\//);
   });
 });

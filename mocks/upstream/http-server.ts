@@ -49,6 +49,8 @@ interface SessionState {
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
+/** The `retry` the mock announces on its priming events; a proxy must pass it on. */
+export const PRIMING_RETRY_MS = 2500;
 
 export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<HttpUpstream> {
   const { recorder } = options;
@@ -90,11 +92,11 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     res.flushHeaders();
   };
 
-  const writeEvent = (req: IncomingMessage, res: ServerResponse, state: SessionState | null, message: JsonRpcMessage | null) => {
+  const writeEvent = (req: IncomingMessage, res: ServerResponse, state: SessionState | null, message: JsonRpcMessage | null, retry?: number) => {
     const data = message === null ? '' : JSON.stringify(message);
     const id = state ? `${state.session.id}:${++state.eventSeq}` : undefined;
     record({ direction: 'out', req, body: Buffer.from(data), sessionId: state?.session.id ?? null });
-    res.write(formatSseEvent({ id, data }));
+    res.write(formatSseEvent({ id, data, retry }));
   };
 
   const server = createServer(async (req, res) => {
@@ -187,8 +189,8 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
       return send(req, res, 200, response, state.session.id);
     }
     openSse(res);
-    // Priming event (2025-11-25): an event id with empty data, so a client can resume.
-    if (state.session.protocolVersion === '2025-11-25') writeEvent(req, res, state, null);
+    // Priming event (2025-11-25): an event id with empty data, so a client can resume, and a retry hint.
+    if (state.session.protocolVersion === '2025-11-25') writeEvent(req, res, state, null, PRIMING_RETRY_MS);
     const response = await state.session.handleRequest(request, { emit: (m) => writeEvent(req, res, state, m) });
     writeEvent(req, res, state, response);
     res.end();

@@ -124,14 +124,19 @@ scenario('A proxy MUST relay server notifications on the GET stream', [GET_STREA
   });
 });
 
-scenario('A proxy SHOULD relay the priming SSE event', [PRIMING], async (t: ScenarioContext) => {
+scenario('A proxy SHOULD relay the priming SSE event and its retry field', [PRIMING], async (t: ScenarioContext) => {
   const client = await t.session();
   const cid = t.cid();
   const { exchange } = await client.callTool('echo', { cid }, { cid, sse: true });
   const priming = exchange.events.find((e) => e.data === '' && e.id !== undefined);
-  t.judge(PRIMING, exchange.kind === 'sse' && !!priming, {
-    message: priming ? 'the priming event (id, empty data) reached the client' : 'the priming event was dropped',
-    expected: 'an SSE event with an id and empty data before the response',
-    observed: priming ? undefined : `events: ${exchange.events.map((e) => JSON.stringify({ id: e.id, data: e.data.slice(0, 40) })).join(', ') || '(none)'}`,
+  // The mock upstream announces retry: 2500 on its priming event.
+  const retried = (exchange.retries ?? []).includes(2500);
+  const problems: string[] = [];
+  if (!priming) problems.push(`no priming event; events: ${exchange.events.map((e) => JSON.stringify({ id: e.id, data: e.data.slice(0, 40) })).join(', ') || '(none)'}`);
+  if (!retried) problems.push(`the retry field did not arrive (got ${JSON.stringify(exchange.retries ?? [])})`);
+  t.judgeProblems(PRIMING, problems, {
+    fail: 'the priming event or its retry field was dropped',
+    pass: 'the priming event (id, empty data) and retry: 2500 reached the client',
+    expected: 'an SSE event with an id and empty data, and retry: 2500, before the response',
   });
 });

@@ -29,6 +29,8 @@ export interface Exchange {
   body: string;
   json?: unknown;
   events: SseEventRecord[];
+  /** `retry` values the SSE stream announced, in order. */
+  retries?: number[];
   /** Set when the exchange did not complete: a network error or the client's own timeout. */
   error?: string;
 }

@@ -171,6 +171,7 @@ export class McpClient {
       const decoder = new TextDecoder();
       if (ex.kind === 'sse') {
         const parser = createParser({
+          onRetry: (retry) => (ex.retries ??= []).push(retry),
           onEvent: (e) => {
             const event: SseEventRecord = { at: preciseNow(), data: e.data };
             if (e.id !== undefined) event.id = e.id;
