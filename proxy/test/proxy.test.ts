@@ -155,3 +155,25 @@ describe('upstream failures', () => {
     expect(recordBodyJson(records[0])).toMatchObject({ id: 12, method: 'tools/call' });
   });
 });
+
+describe('operations', () => {
+  test('/healthz answers ok and /readyz reports ready with the session count', async () => {
+    const health = await request(rig.url.replace(/\/mcp$/, '/healthz'));
+    expect(health.statusCode).toBe(200);
+    expect(await health.body.json()).toEqual({ status: 'ok' });
+    const ready = await request(rig.url.replace(/\/mcp$/, '/readyz'));
+    expect(ready.statusCode).toBe(200);
+    expect(await ready.body.json()).toMatchObject({ status: 'ready', sessions: expect.any(Number) });
+  });
+
+  test('shutdown ends open GET streams instead of waiting for them', async () => {
+    const own = await startRig();
+    const sid = await openSession(own.url);
+    const get = await request(own.url, { method: 'GET', headers: { 'mcp-session-id': sid, accept: 'text/event-stream' } });
+    expect(get.statusCode).toBe(200);
+    const drained = get.body.text();
+    await own.close();
+    // The stream ended (the promise settles) rather than holding shutdown open.
+    await expect(drained.then(() => 'ended', () => 'ended')).resolves.toBe('ended');
+  });
+});

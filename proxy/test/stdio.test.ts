@@ -1,0 +1,53 @@
+/** The proxy bridging to a stdio upstream: one process per session, answers framed by what the process says. */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { request } from 'undici';
+import { buildProxy, parseConfig, type ProxyApp } from '../src/index.ts';
+import { initializeMessage, post } from './helpers.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/proxyspec.js', import.meta.url));
+let proxy: ProxyApp;
+let url: string;
+
+beforeAll(async () => {
+  const config = parseConfig({ logging: { level: 'silent' }, upstream: { command: `"${process.execPath}" "${BIN}" mock upstream --stdio`, timeoutMs: 5000 } });
+  proxy = await buildProxy(config);
+  url = `${await proxy.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
+});
+afterAll(async () => {
+  await proxy.shutdown();
+});
+
+test('initialize starts a process; a plain answer comes back as JSON, one with progress as SSE', async () => {
+  const init = await post(url, initializeMessage('i'));
+  expect(init.status).toBe(200);
+  const sid = init.headers['mcp-session-id'] as string;
+  expect(init.json).toMatchObject({ id: 'i', result: { serverInfo: { name: 'proxyspec-mock-upstream' } } });
+  const echo = await post(url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { a: 1 } } }, { 'mcp-session-id': sid });
+  expect(echo.headers['content-type']).toMatch(/application\/json/);
+  expect(echo.json).toMatchObject({ id: 2, result: { structuredContent: { a: 1 } } });
+  const progress = await post(
+    url,
+    { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'progress', arguments: { count: 2, intervalMs: 1 }, _meta: { progressToken: 'p' } } },
+    { 'mcp-session-id': sid },
+  );
+  expect(progress.headers['content-type']).toMatch(/text\/event-stream/);
+  expect(progress.text.match(/notifications\/progress/g)).toHaveLength(2);
+});
+
+test('an unknown MCP-Protocol-Version is refused by the proxy itself (the stdio server has no HTTP)', async () => {
+  const init = await post(url, initializeMessage('v'));
+  const sid = init.headers['mcp-session-id'] as string;
+  const res = await post(url, { jsonrpc: '2.0', id: 4, method: 'ping' }, { 'mcp-session-id': sid, 'mcp-protocol-version': '1999-01-01' });
+  expect(res.status).toBe(400);
+  expect(res.json).toMatchObject({ id: 4, error: { code: -32600 } });
+});
+
+test('DELETE stops the process and ends the session', async () => {
+  const init = await post(url, initializeMessage('d'));
+  const sid = init.headers['mcp-session-id'] as string;
+  const del = await request(url, { method: 'DELETE', headers: { 'mcp-session-id': sid } });
+  await del.body.dump();
+  expect(del.statusCode).toBe(200);
+  expect((await post(url, { jsonrpc: '2.0', id: 5, method: 'ping' }, { 'mcp-session-id': sid })).status).toBe(404);
+});
