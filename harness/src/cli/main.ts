@@ -102,6 +102,33 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       await control.close();
     });
   mock
+    .command('idp')
+    .description('Run the mock OAuth 2.1 authorization server (oidc-provider): JWT access tokens for a resource, client_credentials, PKCE.')
+    .option('--port <n>', 'port (default: a free one)', (v) => Number.parseInt(v, 10), 0)
+    .option('--audience <url>', 'the protected resource tokens are for (your proxy\'s MCP URL)', 'http://127.0.0.1:8080/mcp')
+    .option('--resource <url...>', 'other resources tokens may be asked for (an upstream)', [])
+    .action(async (opts: { port: number; audience: string; resource: string[] }) => {
+      const { startIdp } = await import('../../../mocks/idp/index.ts');
+      const idp = await startIdp({ port: opts.port, audience: opts.audience, otherResources: opts.resource });
+      const sample = await idp.token();
+      output.out(
+        [
+          `issuer:         ${idp.issuer}`,
+          `discovery:      ${idp.issuer}/.well-known/openid-configuration`,
+          `jwks_uri:       ${idp.jwksUri}`,
+          `token endpoint: ${idp.tokenEndpoint}`,
+          `audience:       ${idp.audience}`,
+          `client:         ${idp.clients.client.id} / ${idp.clients.client.secret} (client_credentials, authorization_code + PKCE)`,
+          `proxy client:   ${idp.clients.proxy.id} / ${idp.clients.proxy.secret} (client_credentials, for the proxy's own upstream token)`,
+          `a token for the audience (5 minutes):`,
+          sample,
+          '',
+        ].join('\n'),
+      );
+      await waitForSignal();
+      await idp.close();
+    });
+  mock
     .command('proxy')
     .description('Run the small pass-through proxy used in self-tests, optionally with one deliberate defect.')
     .requiredOption('--upstream <url>', 'Streamable HTTP URL of the upstream')
