@@ -1,9 +1,9 @@
 /** The CLI as a user meets it: built-in targets, profile errors, setup errors, exit codes, outputs. */
 import { mkdtemp, readFile, readlink, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { cli, runTarget, verdicts } from './cli-helpers.ts';
+import { BIN, cli, runTarget, verdicts } from './cli-helpers.ts';
 
 async function tempProfile(text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'proxyspec-profile-'));
@@ -56,6 +56,27 @@ describe('proxyspec run', () => {
     const { code, stderr } = await cli(['run', '--target', file]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/\{prot\}/);
+  });
+
+  test('the authorization server placeholders are filled: issuer, JWKS, the target\'s URL as audience, a JWT for the upstream', async () => {
+    const file = await tempProfile(
+      [
+        'name: with-auth',
+        `command: "printf '%s\\n' \\"$PROXYSPEC_ISSUER\\" {jwks_uri} {audience} {upstream_token} > seen.txt; exec node ${JSON.stringify(BIN).slice(1, -1)} mock proxy --port {port} --upstream {upstream_url}"`,
+        '',
+      ].join('\n'),
+    );
+    const { code, stderr } = await cli(['run', '--target', file, '--only', 'transparency/id-preserved']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const [issuer, jwksUri, audience, token] = (await readFile(join(dirname(file), 'seen.txt'), 'utf8')).trim().split('\n');
+    expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(jwksUri).toBe(`${issuer}/jwks`);
+    expect(audience).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+    expect(payload.iss).toBe(issuer);
+    expect(payload.client_id).toBe('proxyspec-proxy');
+    expect(payload.aud).not.toBe(audience);
   });
 
   test('a command that crashes at start exits 3 with the tail of its stderr', async () => {

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider, { errors } from 'oidc-provider';
+import type ProviderType from 'oidc-provider';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 
 export interface IdpOptions {
@@ -34,12 +34,33 @@ export interface Idp {
 const CLIENT = { id: 'proxyspec-client', secret: 'proxyspec-client-secret-0123456789abcdef' };
 const PROXY = { id: 'proxyspec-proxy', secret: 'proxyspec-proxy-secret-0123456789abcdef' };
 
+let noticesMuted = false;
+
+/**
+ * oidc-provider prints notices about what a mock does on purpose (in-memory storage, development
+ * interactions, Node 20); they would drown the harness's own output, so they are dropped. Other
+ * console output passes.
+ */
+function muteProviderNotices(): void {
+  if (noticesMuted) return;
+  noticesMuted = true;
+  for (const level of ['warn', 'info'] as const) {
+    const original = console[level].bind(console);
+    console[level] = (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && args[0].includes('oidc-provider ')) return;
+      original(...args);
+    };
+  }
+}
+
 async function signingKey(kid: string): Promise<JWK> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   return { ...(await exportJWK(privateKey)), kid, use: 'sig', alg: 'RS256' };
 }
 
 export async function startIdp(options: IdpOptions): Promise<Idp> {
+  muteProviderNotices();
+  const { default: Provider, errors } = (await import('oidc-provider')) as unknown as { default: typeof ProviderType; errors: typeof import('oidc-provider').errors };
   const scopes = options.scopes ?? ['mcp:read', 'mcp:write', 'mcp:admin'];
   const resources = new Set([options.audience, ...(options.otherResources ?? [])]);
   const server: Server = createServer();
@@ -75,7 +96,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
           enabled: true,
           defaultResource: () => options.audience,
           useGrantedResource: () => true,
-          getResourceServerInfo: (_ctx, resource) => {
+          getResourceServerInfo: (_ctx: unknown, resource: string) => {
             if (!resources.has(resource)) throw new errors.InvalidTarget();
             return { scope: scopes.join(' '), audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: options.accessTokenTtlSeconds ?? 300, jwt: { sign: { alg: 'RS256' } } };
           },

@@ -21,6 +21,12 @@ export type PlaceholderName = (typeof PLACEHOLDERS)[number];
 export type PlaceholderValues = Partial<Record<PlaceholderName, string>>;
 
 const PATTERN = /\{([a-z_]+)\}/g;
+export const AUTH_PLACEHOLDERS: readonly PlaceholderName[] = ['issuer', 'jwks_uri', 'audience', 'upstream_token'];
+
+/** Whether a text uses any of the given placeholders. */
+export function usesPlaceholder(text: string, names: readonly PlaceholderName[]): boolean {
+  return [...text.matchAll(PATTERN)].some((m) => (names as readonly string[]).includes(m[1]));
+}
 
 /** Fills every `{name}` in text; throws a usage error for an unknown or unavailable one. */
 export function fill(text: string, values: PlaceholderValues, where: string): string {
@@ -30,7 +36,7 @@ export function fill(text: string, values: PlaceholderValues, where: string): st
     }
     const value = values[name as PlaceholderName];
     if (value === undefined) {
-      throw new HarnessError('HARNESS_ERR_PROFILE_INVALID', `${where}: placeholder ${match} needs the authorization server, which this version of proxyspec does not start yet`);
+      throw new HarnessError('HARNESS_ERR_PROFILE_INVALID', `${where}: placeholder ${match} has no value in this place (the authorization server's values are known only once the target's url is)`);
     }
     return value;
   });

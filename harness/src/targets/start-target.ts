@@ -7,7 +7,7 @@ import { HarnessError } from '../errors.ts';
 import type { RunContext, TargetInfo } from '../run/context.ts';
 import { PACKAGE_ROOT, PROXYSPEC_BIN, type MockEnvironment } from '../run/environment.ts';
 import { freePort } from './free-port.ts';
-import { fill, fillRecord, placeholderEnv, shellQuote } from './placeholders.ts';
+import { AUTH_PLACEHOLDERS, fill, fillRecord, placeholderEnv, shellQuote, usesPlaceholder, type PlaceholderValues } from './placeholders.ts';
 import { loadProfile, parseProfile, type LoadedProfile } from './profile.ts';
 import { startProcess, waitReady, type LogTail } from './process-target.ts';
 
@@ -72,8 +72,10 @@ export async function startTarget(target: LoadedProfile | 'direct', env: MockEnv
     throw new HarnessError('HARNESS_ERR_PROFILE_INVALID', `target ${profile.name}: a profile without \`command\` attaches to a running proxy, so its \`url\` must be a real address, not use {port}`);
   }
   const port = usesPort ? await freePort() : 0;
-  const values = env.placeholders(port);
-  const url = fill(profile.url, values, 'url');
+  const base = env.placeholders(port);
+  const url = fill(profile.url, base, 'url');
+  const auth = needsAuthorizationServer(target) ? await startAuthorizationServer(url, base) : undefined;
+  const values: PlaceholderValues = { ...base, ...auth?.values };
   const headers = fillRecord(profile.headers, values, 'headers');
   const info: TargetInfo = {
     name: profile.name,
@@ -89,7 +91,7 @@ export async function startTarget(target: LoadedProfile | 'direct', env: MockEnv
 
   if (!profile.command) {
     await waitReady({ url, readyUrl, timeoutMs: profile.ready.timeoutMs });
-    return { info, logs: () => ({ stdout: '', stderr: '' }), stop: async () => {} };
+    return { info, logs: () => ({ stdout: '', stderr: '' }), stop: async () => auth?.stop() };
   }
 
   const command = fill(profile.command, values, 'command');
@@ -100,12 +102,41 @@ export async function startTarget(target: LoadedProfile | 'direct', env: MockEnv
     await waitReady({ url, readyUrl, timeoutMs: profile.ready.timeoutMs }, child, started.stderr as LogTail);
   } catch (err) {
     await started.stop();
+    await auth?.stop();
     throw err;
   }
   return {
     info,
     logs: () => ({ stdout: started.stdout.toString(), stderr: started.stderr.toString() }),
-    stop: () => started.stop(),
+    stop: async () => {
+      await started.stop();
+      await auth?.stop();
+    },
+  };
+}
+
+/** A target needs the authorization server when it claims `auth` or uses one of its placeholders. */
+function needsAuthorizationServer({ profile }: LoadedProfile): boolean {
+  const texts = [profile.command ?? '', profile.ready.url ?? '', ...Object.values(profile.env), ...Object.values(profile.headers)];
+  return profile.features.includes('auth') || texts.some((t) => usesPlaceholder(t, AUTH_PLACEHOLDERS));
+}
+
+/**
+ * Starts the mock authorization server for a target: tokens are for the target's own URL (its
+ * resource), and the proxy gets a token of its own for the upstream.
+ */
+async function startAuthorizationServer(audience: string, base: PlaceholderValues): Promise<{ values: PlaceholderValues; stop(): Promise<void> }> {
+  const { startIdp } = await import('../../../mocks/idp/index.ts');
+  let idp: Awaited<ReturnType<typeof startIdp>>;
+  try {
+    idp = await startIdp({ audience, otherResources: base.upstream_url ? [base.upstream_url] : [] });
+  } catch (cause) {
+    throw new HarnessError('HARNESS_ERR_MOCK_START', `the mock authorization server could not start: ${(cause as Error).message}`, { cause });
+  }
+  const upstreamToken = await idp.token({ client: 'proxy', resource: base.upstream_url ?? audience });
+  return {
+    values: { issuer: idp.issuer, jwks_uri: idp.jwksUri, audience, upstream_token: upstreamToken },
+    stop: () => idp.close(),
   };
 }
 
