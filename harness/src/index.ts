@@ -9,7 +9,8 @@ export type { McpClientOptions, PostOptions, RequestOptions, CallResult } from '
 export { exchangeMessages, findResponse } from './client/exchange.ts';
 export { rawHttp } from './client/raw-http.ts';
 export type { Exchange, SseEventRecord } from './client/exchange.ts';
-export { UpstreamView, bodyJson, bodyText, recordHeader } from './record/upstream-view.ts';
+export { UpstreamView, bodyJson, bodyText, recordHeader, recordMethod } from './record/upstream-view.ts';
+export { waitUntil } from './record/wait.ts';
 export { diffJson, withoutId } from './record/compare.ts';
 export type { RunContext, TargetInfo } from './run/context.ts';
 export { CID_META_KEY, FAULT_META_KEY, HTTP_STATUS_META_KEY, findCorrelationIds, type UpstreamRecord } from './wire/index.ts';

@@ -92,9 +92,17 @@ export function mapStatus(defect: Defect, status: number, sessionHeader: boolean
   return status;
 }
 
-/** Whether the defect needs to see (and so buffer) a non-SSE body. */
-export function rewritesBodies(defect: Defect): boolean {
-  return ['stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors', 'rewrite-negotiated-version', 'session-404-as-400', 'notification-ack-200'].includes(defect);
+/** Defects that change what a message says: applied to JSON bodies and to SSE events alike. */
+const MESSAGE_DEFECTS: readonly Defect[] = ['stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors', 'rewrite-negotiated-version'];
+
+/** Whether the defect must hold a JSON (non-SSE) answer whole: to rewrite it, re-frame it, or pick its status from it. */
+export function needsWholeBody(defect: Defect): boolean {
+  return MESSAGE_DEFECTS.includes(defect) || ['session-404-as-400', 'missing-session-500', 'uncommon-status-as-502', 'notification-ack-200', 'json-to-sse'].includes(defect);
+}
+
+/** Whether the defect rewrites SSE streams event by event. */
+export function rewritesEvents(defect: Defect): boolean {
+  return MESSAGE_DEFECTS.includes(defect) || ['drop-server-requests', 'drop-empty-events', 'renumber-event-ids'].includes(defect);
 }
 
 /** The defect's change to one upstream message on its way to the client; null drops it. */

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { localAnswer, mapStatus, mutateMessage, mutateRequestBody, mutateRequestHeaders, rewritesBodies, type Defect } from './defects.ts';
+import { localAnswer, mapStatus, mutateMessage, mutateRequestBody, mutateRequestHeaders, needsWholeBody, rewritesEvents, type Defect } from './defects.ts';
 
 export interface BrokenProxyOptions {
   upstream: string;
@@ -108,7 +108,7 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
       if (out['mcp-session-id'] && !firstUpstreamSession) firstUpstreamSession = out['mcp-session-id'];
       const sse = (out['content-type'] ?? '').startsWith('text/event-stream');
 
-      if (!sse && (rewritesBodies(defect) || defect === 'json-to-sse' || ['session-404-as-400', 'missing-session-500', 'uncommon-status-as-502'].includes(defect))) {
+      if (!sse && needsWholeBody(defect)) {
         const text = await upstream.body.text();
         const status = mapStatus(defect, upstream.statusCode, headers['mcp-session-id'] !== undefined, text);
         let outBody = text;
@@ -134,7 +134,7 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
         return void res.end(whole);
       }
       res.flushHeaders();
-      const rewrite = sse && ['drop-server-requests', 'drop-empty-events', 'renumber-event-ids', 'stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors'].includes(defect) ? createSseRewriter(defect) : null;
+      const rewrite = sse && rewritesEvents(defect) ? createSseRewriter(defect) : null;
       try {
         for await (const chunk of upstream.body) res.write(rewrite ? rewrite((chunk as Buffer).toString('utf8')) : chunk);
       } catch {

@@ -3,10 +3,10 @@
  * body, short public message, no internals). Local errors carry a PROXY_ERR_* code for callers and logs.
  */
 
+import type { RpcId } from './protocol/message.ts';
+
 /** Identifies the proxy as the source of an error it generated, as opposed to one it relayed. */
 export const ERROR_SOURCE = 'proxyspec-reference-proxy';
-
-export type JsonRpcId = string | number | null;
 
 export class ProxyWireError extends Error {
   constructor(
@@ -20,7 +20,7 @@ export class ProxyWireError extends Error {
   }
 
   /** The JSON-RPC error body for the request with this id. */
-  body(id: JsonRpcId): string {
+  body(id: RpcId): string {
     const data: Record<string, unknown> = { source: ERROR_SOURCE };
     if (this.reason) data.reason = this.reason;
     return JSON.stringify({ jsonrpc: '2.0', id, error: { code: this.rpcCode, message: this.message, data } });

@@ -7,6 +7,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ProxyWireError, WireErrors } from './errors.ts';
+import type { RpcId } from './protocol/message.ts';
 import { isHttpUpstream, type ProxyConfig } from './config/schema.ts';
 import { createHttpConnector } from './upstream/http.ts';
 import { createStdioConnector } from './upstream/stdio.ts';
@@ -44,7 +45,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>): Promise<ProxyAp
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     let wire: ProxyWireError;
-    let id: string | number | null = null;
+    let id: RpcId = null;
     if (error instanceof RoutedWireError) {
       wire = error.wire;
       id = error.id;

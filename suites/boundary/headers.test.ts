@@ -1,14 +1,10 @@
 /** Hop-by-hop headers stay on their hop; end-to-end headers cross. Sent with node:http, which lets
  * a client send a Connection header naming other headers. */
-import { bodyJson, recordHeader, scenario, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { recordHeader, scenario, type ScenarioContext } from '../../harness/src/index.ts';
 
 const HOP = 'boundary/hop-by-hop-not-forwarded';
 const END_TO_END = 'boundary/end-to-end-headers-forwarded';
 const HOST = 'boundary/host-is-upstream';
-
-function callRecord(records: UpstreamRecord[]): UpstreamRecord | undefined {
-  return records.find((r) => (bodyJson(r) as Record<string, unknown> | undefined)?.method === 'tools/call');
-}
 
 scenario('A proxy MUST NOT forward hop-by-hop headers, MUST send the upstream\'s Host and SHOULD forward end-to-end ones', [HOP, END_TO_END, HOST], async (t: ScenarioContext) => {
   const client = await t.session();
@@ -26,7 +22,7 @@ scenario('A proxy MUST NOT forward hop-by-hop headers, MUST send the upstream\'s
   if (client.negotiatedVersion && t.revision !== '2025-03-26') headers.push(['mcp-protocol-version', client.negotiatedVersion]);
   const body = JSON.stringify({ jsonrpc: '2.0', id: `hop-${cid}`, method: 'tools/call', params: { name: 'echo', arguments: { cid }, _meta: { 'io.proxyspec/cid': cid } } });
   const exchange = await t.raw('POST', headers, body);
-  const record = callRecord(await t.upstream.received(cid));
+  const record = await t.upstream.receivedRequest(cid, 'tools/call');
   if (!record) {
     const observed = `the call never reached the upstream (HTTP ${exchange.status}${exchange.error ? `, ${exchange.error}` : ''})`;
     t.judge(HOP, false, { message: 'nothing reached the upstream, so forwarding could not be judged', observed });

@@ -1,5 +1,5 @@
 /** Twenty sessions at once: each its own upstream session, each only its own answers. */
-import { bodyJson, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { scenario, type ScenarioContext } from '../../harness/src/index.ts';
 
 const CONCURRENT = 'session/isolation-concurrent';
 const CLIENTS = 20;
@@ -20,7 +20,7 @@ scenario('A proxy MUST keep twenty concurrent sessions apart', [CONCURRENT], asy
     else if (!text.includes(cids[i])) problems.push(`client ${i + 1}: got an answer that is not its own`);
     const foreign = cids.filter((c, j) => j !== i && text.includes(c));
     if (foreign.length) problems.push(`client ${i + 1}: received data of ${foreign.length} other client(s)`);
-    const record = (await t.upstream.received(cids[i])).find((r) => (bodyJson(r) as Record<string, unknown> | undefined)?.method === 'tools/call');
+    const record = await t.upstream.receivedRequest(cids[i], 'tools/call');
     if (record?.sessionId) upstreamSessions.add(record.sessionId);
   }
   if (upstreamSessions.size > 0 && upstreamSessions.size !== CLIENTS) problems.push(`${CLIENTS} clients' calls reached only ${upstreamSessions.size} distinct upstream sessions`);

@@ -2,7 +2,7 @@
  * Session lifecycle through the proxy: unknown and missing sessions, DELETE, protocol version
  * negotiation and header, and SSE event ids.
  */
-import { bodyJson, recordHeader, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { bodyJson, recordHeader, scenario, waitUntil, type ScenarioContext } from '../../harness/src/index.ts';
 
 const UNKNOWN = 'session/unknown-session-404';
 const MISSING = 'session/missing-session-400';
@@ -28,21 +28,11 @@ scenario('A proxy MUST answer an unknown session with 404 and SHOULD answer a mi
   });
 });
 
-/** Polls an observable condition of the upstream (no fixed sleep): true as soon as it holds. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
-
 scenario('A proxy MUST end a session on DELETE, upstream too', [DELETE], async (t: ScenarioContext) => {
   const client = await t.session();
   const cid = t.cid();
   await client.callTool('echo', { cid }, { cid });
-  const upstreamSession = (await t.upstream.received(cid)).find((r) => (bodyJson(r) as Record<string, unknown> | undefined)?.method === 'tools/call')?.sessionId ?? null;
+  const upstreamSession = (await t.upstream.receivedRequest(cid, 'tools/call'))?.sessionId ?? null;
   const sessionId = client.sessionId;
   const deleted = await client.delete();
   const problems: string[] = [];
@@ -53,8 +43,8 @@ scenario('A proxy MUST end a session on DELETE, upstream too', [DELETE], async (
     problems.push(`DELETE got HTTP ${deleted.status}${deleted.error ? ` (${deleted.error})` : ''}`);
   } else {
     if (upstreamSession) {
-      const ended = await eventually(async () => !(await t.upstream.liveSessions()).includes(upstreamSession));
-      if (!ended) problems.push(`the upstream session ${upstreamSession} is still alive after DELETE`);
+      const live = await waitUntil(() => t.upstream.liveSessions(), (sessions) => !sessions.includes(upstreamSession));
+      if (live.includes(upstreamSession)) problems.push(`the upstream session ${upstreamSession} is still alive after DELETE`);
     }
     const after = await client.callTool('echo', { cid }, { cid, session: sessionId ?? null });
     if (after.exchange.status !== 404) problems.push(`the deleted session id then got HTTP ${after.exchange.status}, not 404`);
@@ -74,7 +64,8 @@ scenario('A proxy MUST pass protocol versions through exactly', [VERSION], async
     const cid = t.cid();
     const client = t.client();
     const init = await client.initialize({ cid, params: { protocolVersion: asked } });
-    const upstreamInit = (await t.upstream.received(cid)).map((r) => bodyJson(r) as { method?: string; params?: { protocolVersion?: string } } | undefined).find((m) => m?.method === 'initialize');
+    const initRecord = await t.upstream.receivedRequest(cid, 'initialize');
+    const upstreamInit = initRecord && (bodyJson(initRecord) as { params?: { protocolVersion?: string } });
     const upstreamAnswer = (await t.upstream.sent(cid)).map((r) => bodyJson(r) as { result?: { protocolVersion?: string } } | undefined).find((m) => m?.result?.protocolVersion);
     const clientGot = (init.response?.result as { protocolVersion?: string } | undefined)?.protocolVersion;
     if (!upstreamInit) problems.push(`initialize (${asked}) never reached the upstream`);
@@ -83,7 +74,7 @@ scenario('A proxy MUST pass protocol versions through exactly', [VERSION], async
     if (asked === t.revision && t.revision !== '2025-03-26' && clientGot) {
       const callCid = t.cid();
       await client.callTool('echo', { cid: callCid }, { cid: callCid });
-      const call = (await t.upstream.received(callCid)).find((r) => (bodyJson(r) as Record<string, unknown> | undefined)?.method === 'tools/call');
+      const call = await t.upstream.receivedRequest(callCid, 'tools/call');
       const header = call ? recordHeader(call, 'mcp-protocol-version') : undefined;
       if (call?.transport === 'http' && header !== clientGot) problems.push(`MCP-Protocol-Version ${clientGot} reached the upstream as ${header ?? '(absent)'}`);
     }

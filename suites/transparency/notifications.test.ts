@@ -1,14 +1,14 @@
 /** Notifications are relayed and acknowledged with 202; cancellation reaches the upstream; ping answers. */
-import { bodyJson, diffJson, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { bodyJson, diffJson, recordMethod, scenario, type ScenarioContext } from '../../harness/src/index.ts';
 
 const NOTIFICATION = 'transparency/notification-accepted';
 const CANCEL_PING = 'transparency/cancel-and-ping-relayed';
 
 async function relayedUnchanged(t: ScenarioContext, cid: string, sent: Record<string, unknown>): Promise<string | null> {
   const method = sent.method;
-  const isIt = (m: unknown) => (m as Record<string, unknown> | undefined)?.method === method;
-  const records = await t.upstream.eventually({ cid, direction: 'in' }, (rs) => rs.some((r) => isIt(bodyJson(r))));
-  const got = records.map((r) => bodyJson(r)).find(isIt);
+  const records = await t.upstream.eventually({ cid, direction: 'in' }, (rs) => rs.some((r) => recordMethod(r) === method));
+  const record = records.find((r) => recordMethod(r) === method);
+  const got = record && bodyJson(record);
   if (!got) return `${method} never reached the upstream`;
   const diffs = diffJson(sent, got);
   return diffs.length ? `${method} reached the upstream altered: ${diffs.join('; ')}` : null;
@@ -39,8 +39,8 @@ scenario('A proxy MUST relay notifications/cancelled and answer ping', [CANCEL_P
   // Cancel a request that is really in flight: a proxy may rightly drop a cancellation for an unknown id.
   const slowId = `slow-${cid}`;
   const slow = client.callTool('slow', { cid, ms: 500 }, { id: slowId, cid, timeoutMs: 10_000 });
-  const isCall = (m: unknown) => (m as Record<string, unknown> | undefined)?.method === 'tools/call';
-  const inFlight = (await t.upstream.eventually({ cid, direction: 'in' }, (rs) => rs.some((r) => isCall(bodyJson(r))))).map((r) => bodyJson(r) as Record<string, unknown>).find(isCall);
+  const callRecord = (await t.upstream.eventually({ cid, direction: 'in' }, (rs) => rs.some((r) => recordMethod(r) === 'tools/call'))).find((r) => recordMethod(r) === 'tools/call');
+  const inFlight = callRecord && (bodyJson(callRecord) as Record<string, unknown>);
   if (!inFlight) problems.push('the call to cancel never reached the upstream');
   const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: slowId, reason: 'the user changed their mind', _meta: { 'io.proxyspec/cid': cid } } };
   const cancelled = await client.post(cancel);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { REVISIONS, type Revision } from '../wire/index.ts';
-import type { SpecRef } from './types.ts';
+import type { CheckDef, SpecRef } from './types.ts';
 
 export interface Requirement {
   id: string;
@@ -61,6 +61,11 @@ export function findRequirement(id: string, revision: Revision): { requirement: 
     if (requirement) return { requirement, revision: rev };
   }
   return undefined;
+}
+
+/** Everything a check cites: its MCP requirements as worded in `revision`, then any other standard's sentences. */
+export function specRefsOf(check: CheckDef, revision: Revision): SpecRef[] {
+  return [...specRefsFor(check.requirements, revision), ...(check.externalRefs ?? [])];
 }
 
 export function specRefsFor(ids: readonly string[], revision: Revision): SpecRef[] {

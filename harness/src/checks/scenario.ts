@@ -7,7 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { expect, inject, test } from 'vitest';
 import { newCorrelationId, preciseNow, type UpstreamRecord } from '../wire/index.ts';
 import { McpClient, type McpClientOptions } from '../client/mcp-client.ts';
-import { newExchange, type Exchange } from '../client/exchange.ts';
+import { bodyKind, newExchange, type Exchange } from '../client/exchange.ts';
 import { rawHttp } from '../client/raw-http.ts';
 import { startMockEnvironment } from '../run/environment.ts';
 import { resolveTarget, startTarget } from '../targets/start-target.ts';
@@ -105,8 +105,8 @@ export class ScenarioContext {
         ex.headersAt = ex.endedAt = preciseNow();
         ex.status = response.status;
         ex.headers = Object.fromEntries(response.headers);
-        const type = ex.headers['content-type'] ?? '';
-        ex.kind = type.startsWith('text/event-stream') ? 'sse' : type.startsWith('application/json') ? 'json' : response.status === 202 ? 'empty' : 'other';
+        const kind = bodyKind(ex.headers['content-type']);
+        ex.kind = kind === 'other' && response.status === 202 ? 'empty' : kind;
         ex.body = '(read by the client)';
         return response;
       } catch (err) {

@@ -1,6 +1,6 @@
 /** The README's table of checks, generated from the catalogue so that it is never written twice. */
 import { CHECKS } from '../checks/catalog.ts';
-import { specRefsFor } from '../checks/requirements.ts';
+import { specRefsOf } from '../checks/requirements.ts';
 import type { Revision } from '../wire/index.ts';
 
 export function checksMarkdown(revision: Revision): string {
@@ -11,7 +11,7 @@ export function checksMarkdown(revision: Revision): string {
     '|---|---|---|---|---|---|',
   ];
   for (const c of CHECKS) {
-    const refs = [...specRefsFor(c.requirements, revision), ...(c.externalRefs ?? [])]
+    const refs = specRefsOf(c, revision)
       .map((r) => `[${r.requirement}](${r.url})`)
       .join(', ');
     const notes = [c.proxyOnly ? 'n/a on `direct`' : '', c.feature ? `needs feature \`${c.feature}\`` : ''].filter(Boolean).join('; ');

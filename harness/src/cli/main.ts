@@ -7,8 +7,9 @@ import { writeFile } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CHECKS } from '../checks/catalog.ts';
-import { specRefsFor } from '../checks/requirements.ts';
+import { specRefsOf } from '../checks/requirements.ts';
 import { HarnessError, isHarnessError } from '../errors.ts';
+import { HARNESS_VERSION } from '../version.ts';
 import { DEFAULT_REVISION, REVISIONS, type Revision } from '../wire/index.ts';
 import { loadBaseline } from '../run/baseline.ts';
 import { writeReports, toTerminal, reportJsonSchema } from '../../../reports/src/index.ts';
@@ -28,7 +29,7 @@ function timestamp(): string {
 export function buildProgram(output: { out: (s: string) => void; err: (s: string) => void }, setExit: (code: number) => void): Command {
   const program = new Command('proxyspec')
     .description('Conformance and performance harness for MCP proxies, with a reference MCP proxy.')
-    .version('0.1.0')
+    .version(HARNESS_VERSION)
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: output.out, writeErr: output.err })
@@ -72,7 +73,7 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     .addOption(new Option('--spec <revision>', 'revision whose spec links to show').choices([...REVISIONS]).default(DEFAULT_REVISION))
     .action((opts: { json?: boolean; markdown?: boolean; spec: Revision }) => {
       if (opts.markdown) return output.out(checksMarkdown(opts.spec));
-      const rows = CHECKS.map((c) => ({ ...c, specRefs: [...specRefsFor(c.requirements, opts.spec), ...(c.externalRefs ?? [])] }));
+      const rows = CHECKS.map((c) => ({ ...c, specRefs: specRefsOf(c, opts.spec) }));
       if (opts.json) return output.out(`${JSON.stringify(rows, null, 2)}\n`);
       for (const c of rows) {
         output.out(`${c.id.padEnd(40)} L${c.level} ${c.strength.padEnd(6)} ${c.suite.padEnd(12)} ${c.revisions.join(',')}  ${c.specRefs[0]?.url ?? ''}\n`);

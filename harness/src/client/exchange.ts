@@ -35,6 +35,12 @@ export interface Exchange {
   error?: string;
 }
 
+/** How a body is framed, from its Content-Type. */
+export function bodyKind(contentType: string | undefined): 'json' | 'sse' | 'other' {
+  const type = (contentType ?? '').toLowerCase();
+  return type.startsWith('text/event-stream') ? 'sse' : type.startsWith('application/json') ? 'json' : 'other';
+}
+
 /** A fresh exchange, before anything came back. */
 export function newExchange(method: string, url: string, requestHeaders: Record<string, string>, requestBody: string, startedAt: number): Exchange {
   return { method, url, requestHeaders, requestBody, startedAt, status: 0, headers: {}, kind: 'empty', body: '', events: [] };

@@ -8,7 +8,8 @@ import { Agent, request } from 'undici';
 import { createParser } from 'eventsource-parser';
 import { CID_META_KEY, HEADER, SSE_META_KEY, preciseNow, sendsProtocolVersionHeader, type Revision } from '../wire/index.ts';
 import type { Exchange, SseEventRecord } from './exchange.ts';
-import { findResponse, newExchange } from './exchange.ts';
+import { HARNESS_VERSION } from '../version.ts';
+import { bodyKind, findResponse, newExchange } from './exchange.ts';
 
 export interface McpClientOptions {
   url: string;
@@ -64,7 +65,7 @@ export class McpClient {
     const params = {
       protocolVersion: this.options.revision,
       capabilities: { sampling: {}, roots: { listChanged: true } },
-      clientInfo: { name: 'proxyspec-harness', version: '0.1.0' },
+      clientInfo: { name: 'proxyspec-harness', version: HARNESS_VERSION },
       ...options.params,
     };
     const result = await this.request('initialize', params, { ...options, session: null, protocolVersion: null });
@@ -166,8 +167,7 @@ export class McpClient {
       ex.status = res.statusCode;
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) ex.headers[k] = Array.isArray(v) ? v.join(', ') : v;
       live.onHeaders?.(ex);
-      const type = (ex.headers['content-type'] ?? '').toLowerCase();
-      ex.kind = type.startsWith('text/event-stream') ? 'sse' : type.startsWith('application/json') ? 'json' : 'other';
+      ex.kind = bodyKind(ex.headers['content-type']);
       const decoder = new TextDecoder();
       if (ex.kind === 'sse') {
         const parser = createParser({

@@ -4,7 +4,7 @@
  */
 import { request } from 'node:http';
 import { preciseNow } from '../wire/index.ts';
-import { newExchange, type Exchange } from './exchange.ts';
+import { bodyKind, newExchange, type Exchange } from './exchange.ts';
 
 export function rawHttp(url: string, method: string, headers: Array<[string, string]>, body: string, timeoutMs = 15_000): Promise<Exchange> {
   const flat: Record<string, string> = {};
@@ -22,8 +22,7 @@ export function rawHttp(url: string, method: string, headers: Array<[string, str
       ex.headersAt = preciseNow();
       ex.status = res.statusCode ?? 0;
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) ex.headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      const type = ex.headers['content-type'] ?? '';
-      ex.kind = type.startsWith('text/event-stream') ? 'sse' : type.startsWith('application/json') ? 'json' : 'other';
+      ex.kind = bodyKind(ex.headers['content-type']);
       res.setEncoding('utf8');
       res.on('data', (c: string) => (ex.body += c));
       res.on('end', () => {

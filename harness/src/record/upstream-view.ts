@@ -4,6 +4,7 @@
  */
 import { request } from 'undici';
 import { recordBodyJson, recordBodyText, type ConnectionRecord, type UpstreamRecord } from '../wire/index.ts';
+import { waitUntil } from './wait.ts';
 
 export interface RecordFilter {
   cid?: string;
@@ -36,6 +37,11 @@ export class UpstreamView {
     return this.records({ cid, direction: 'out' });
   }
 
+  /** The first record received with this correlation id whose message calls `method`. */
+  async receivedRequest(cid: string, method: string): Promise<UpstreamRecord | undefined> {
+    return (await this.received(cid)).find((r) => recordMethod(r) === method);
+  }
+
   connections(upstream?: string): Promise<ConnectionRecord[]> {
     return this.get(`/connections${upstream ? `?upstream=${encodeURIComponent(upstream)}` : ''}`) as Promise<ConnectionRecord[]>;
   }
@@ -49,13 +55,8 @@ export class UpstreamView {
    * on the client side marks the moment the upstream got a message: a notification answered 202 by a
    * stdio bridge before the child process has read it.
    */
-  async eventually(filter: RecordFilter, until: (records: UpstreamRecord[]) => boolean, timeoutMs = 5000): Promise<UpstreamRecord[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const records = await this.records(filter);
-      if (until(records) || Date.now() > deadline) return records;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+  eventually(filter: RecordFilter, until: (records: UpstreamRecord[]) => boolean, timeoutMs = 5000): Promise<UpstreamRecord[]> {
+    return waitUntil(() => this.records(filter), until, timeoutMs);
   }
 
   /** Releases a tool waiting on the gate named by this correlation id (the gated `progress`). */
@@ -74,6 +75,12 @@ export class UpstreamView {
 /** A record's body parsed as JSON (undefined when it is not JSON). */
 export const bodyJson = recordBodyJson;
 export const bodyText = recordBodyText;
+
+/** The JSON-RPC method a record's body carries (undefined for a response, a batch, or no JSON). */
+export function recordMethod(record: UpstreamRecord): string | undefined {
+  const message = recordBodyJson(record) as Record<string, unknown> | undefined;
+  return message && typeof message.method === 'string' ? message.method : undefined;
+}
 
 /** The header of a recorded HTTP request, lower-cased name; the first value when repeated. */
 export function recordHeader(record: UpstreamRecord, name: string): string | undefined {

@@ -4,7 +4,7 @@
  */
 import { cpus } from 'node:os';
 import { CHECKS } from '../checks/catalog.ts';
-import { specRefsFor } from '../checks/requirements.ts';
+import { specRefsOf } from '../checks/requirements.ts';
 import type { CheckResult } from '../checks/types.ts';
 import { computeLevels } from '../levels/compute.ts';
 import type { Baseline } from './baseline.ts';
@@ -53,7 +53,7 @@ export function aggregate(input: AggregateInput): Report {
       message: result.message,
       expected: result.expected,
       observed: result.observed,
-      specRefs: [...specRefsFor(def.requirements, ctx.revision), ...(def.externalRefs ?? [])],
+      specRefs: specRefsOf(def, ctx.revision),
       durationMs: result.durationMs,
       evidence: result.evidence,
     };

@@ -3,13 +3,13 @@
  * suite files under vitest with the run context injected, stop everything, aggregate the verdicts.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startVitest } from 'vitest/node';
 import { CHECKS } from '../checks/catalog.ts';
 import type { CheckResult } from '../checks/types.ts';
 import { HarnessError } from '../errors.ts';
+import { HARNESS_VERSION } from '../version.ts';
 import type { Revision } from '../wire/index.ts';
 import { aggregate } from './aggregate.ts';
 import type { Baseline } from './baseline.ts';
@@ -28,7 +28,6 @@ export interface RunOptions {
   verbose?: boolean;
 }
 
-export const HARNESS_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The suite files that hold scenarios for the selected checks. */
 function suiteFiles(selected: string[]): string[] {

@@ -48,6 +48,8 @@ export interface LoadedProfile {
   /** Folder the profile came from: the default cwd of its command. */
   baseDir: string;
   path?: string;
+  /** Set for the bundled proxy's built-in profiles. */
+  reference?: true;
 }
 
 export function parseProfile(raw: unknown, source: string, baseDir: string): LoadedProfile {

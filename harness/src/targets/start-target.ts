@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { HarnessError } from '../errors.ts';
+import { HARNESS_VERSION } from '../version.ts';
 import type { RunContext, TargetInfo } from '../run/context.ts';
 import { PACKAGE_ROOT, PROXYSPEC_BIN, type MockEnvironment } from '../run/environment.ts';
 import { freePort } from './free-port.ts';
@@ -23,10 +24,10 @@ const REFERENCE_UPSTREAM_TIMEOUT_MS = 3000;
 /** The bundled proxy, wired to the mock upstream through the same placeholders any profile uses. */
 export function referenceProfile(upstream: 'http' | 'stdio' = 'http'): LoadedProfile {
   const upstreamFlag = upstream === 'http' ? '--upstream {upstream_url}' : '--upstream-command "$PROXYSPEC_UPSTREAM_COMMAND"';
-  return parseProfile(
+  const loaded = parseProfile(
     {
       name: upstream === 'http' ? 'reference' : 'reference-stdio',
-      version: '0.1.0',
+      version: HARNESS_VERSION,
       command: `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} proxy --port {port} ${upstreamFlag} --upstream-timeout-ms ${REFERENCE_UPSTREAM_TIMEOUT_MS} --log-level warn`,
       upstream,
       config: { upstreamTimeoutMs: REFERENCE_UPSTREAM_TIMEOUT_MS },
@@ -36,6 +37,7 @@ export function referenceProfile(upstream: 'http' | 'stdio' = 'http'): LoadedPro
     'reference',
     PACKAGE_ROOT,
   );
+  return { ...loaded, reference: true };
 }
 
 const BUILT_IN = ['direct', 'reference', 'reference-stdio'];
@@ -79,7 +81,7 @@ export async function startTarget(target: LoadedProfile | 'direct', env: MockEnv
   const headers = fillRecord(profile.headers, values, 'headers');
   const info: TargetInfo = {
     name: profile.name,
-    kind: profile.name === 'reference' && baseDir === PACKAGE_ROOT ? 'reference' : 'profile',
+    kind: target.reference ? 'reference' : 'profile',
     version: profile.version,
     url,
     headers,

@@ -4,9 +4,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pipeline } from 'node:stream/promises';
-import { WireErrors, type ProxyWireError } from '../errors.ts';
+import { ProxyWireError, WireErrors } from '../errors.ts';
 import { clientResponseHeaders, firstHeader, upstreamRequestHeaders } from '../protocol/headers.ts';
-import { inspectMessage, type MessageInfo } from '../protocol/message.ts';
+import { inspectMessage, type MessageInfo, type RpcId } from '../protocol/message.ts';
 import { isKnownProtocolVersion } from '../protocol/versions.ts';
 import type { SessionMap } from '../sessions/session-map.ts';
 import type { UpstreamConnector, UpstreamReply } from '../upstream/types.ts';
@@ -25,7 +25,7 @@ export interface McpRouteOptions {
 export class RoutedWireError extends Error {
   constructor(
     readonly wire: ProxyWireError,
-    readonly id: string | number | null,
+    readonly id: RpcId,
   ) {
     super(wire.message);
   }
@@ -73,11 +73,11 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     return session;
   };
 
-  const upstreamCall = async <T>(id: string | number | null, call: () => Promise<T>): Promise<T> => {
+  const upstreamCall = async <T>(id: RpcId, call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
     } catch (err) {
-      if (err && typeof err === 'object' && 'rpcCode' in err) throw new RoutedWireError(err as ProxyWireError, id);
+      if (err instanceof ProxyWireError) throw new RoutedWireError(err, id);
       throw err;
     }
   };

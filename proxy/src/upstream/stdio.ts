@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { WireErrors, ERROR_SOURCE } from '../errors.ts';
+import { WireErrors } from '../errors.ts';
 import type { StdioUpstreamConfig } from '../config/schema.ts';
 import { idKey, type MessageInfo } from '../protocol/message.ts';
 import type { UpstreamConnector, UpstreamReply, UpstreamSession } from './types.ts';
@@ -113,7 +113,7 @@ export function createStdioConnector(config: StdioUpstreamConfig, log: (msg: str
           if (route.stream) {
             for (const key of route.remaining) {
               const id = key.startsWith('n:') ? Number(key.slice(2)) : key.slice(2);
-              route.stream.write(sse(JSON.stringify({ jsonrpc: '2.0', id, error: { code: failure.rpcCode, message: failure.message, data: { source: ERROR_SOURCE, reason: failure.reason } } })));
+              route.stream.write(sse(failure.body(id)));
             }
             route.stream.end();
           } else route.fail(failure);
