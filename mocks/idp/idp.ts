@@ -23,16 +23,27 @@ export interface Idp {
   jwksUri: string;
   tokenEndpoint: string;
   audience: string;
-  clients: { client: { id: string; secret: string }; proxy: { id: string; secret: string } };
+  scopes: string[];
+  clients: Record<IdpClient, { id: string; secret: string }>;
   /** A client_credentials token for `resource` (default: the audience) with these scopes. */
-  token(options?: { resource?: string; scope?: string; client?: 'client' | 'proxy' }): Promise<string>;
+  token(options?: { resource?: string; scope?: string; client?: IdpClient }): Promise<string>;
+  /** The current signing key, private part included: the harness forges tokens that differ from real ones in one way. */
+  signingKey(): JWK;
   /** Publishes a new signing key (the old one stays published until `retireOldKeys`). */
   rotateKey(): Promise<void>;
   close(): Promise<void>;
 }
 
-const CLIENT = { id: 'proxyspec-client', secret: 'proxyspec-client-secret-0123456789abcdef' };
-const PROXY = { id: 'proxyspec-proxy', secret: 'proxyspec-proxy-secret-0123456789abcdef' };
+/** `client` and `other` are two users of the proxy (subjects); `proxy` is the proxy's own identity upstream. */
+export type IdpClient = 'client' | 'other' | 'proxy';
+const CLIENTS: Record<IdpClient, { id: string; secret: string }> = {
+  client: { id: 'proxyspec-client', secret: 'proxyspec-client-secret-0123456789abcdef' },
+  other: { id: 'proxyspec-other-client', secret: 'proxyspec-other-secret-0123456789abcdef' },
+  proxy: { id: 'proxyspec-proxy', secret: 'proxyspec-proxy-secret-0123456789abcdef' },
+};
+const DEFAULT_TTL_SECONDS = 3600;
+/** A resource that is neither the proxy nor its upstream: a token for it is valid, but for someone else. */
+export const FOREIGN_RESOURCE = 'https://elsewhere.proxyspec.invalid/mcp';
 
 let noticesMuted = false;
 
@@ -75,20 +86,27 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     new Provider(issuer, {
       clients: [
         {
-          client_id: CLIENT.id,
-          client_secret: CLIENT.secret,
+          client_id: CLIENTS.client.id,
+          client_secret: CLIENTS.client.secret,
           grant_types: ['client_credentials', 'authorization_code'],
           response_types: ['code'],
           redirect_uris: ['http://127.0.0.1/callback'],
           token_endpoint_auth_method: 'client_secret_basic',
         },
-        { client_id: PROXY.id, client_secret: PROXY.secret, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' },
+        ...(['other', 'proxy'] as const).map((who) => ({
+          client_id: CLIENTS[who].id,
+          client_secret: CLIENTS[who].secret,
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+          token_endpoint_auth_method: 'client_secret_basic' as const,
+        })),
       ],
       jwks: { keys: keys as never },
       scopes: ['openid', ...scopes],
       // Authorization code always with PKCE (oidc-provider allows S256 only).
       pkce: { required: () => true },
-      ttl: { ClientCredentials: options.accessTokenTtlSeconds ?? 300 },
+      ttl: { ClientCredentials: options.accessTokenTtlSeconds ?? DEFAULT_TTL_SECONDS },
       features: {
         devInteractions: { enabled: true },
         clientCredentials: { enabled: true },
@@ -98,7 +116,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
           useGrantedResource: () => true,
           getResourceServerInfo: (_ctx: unknown, resource: string) => {
             if (!resources.has(resource)) throw new errors.InvalidTarget();
-            return { scope: scopes.join(' '), audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: options.accessTokenTtlSeconds ?? 300, jwt: { sign: { alg: 'RS256' } } };
+            return { scope: scopes.join(' '), audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: options.accessTokenTtlSeconds ?? DEFAULT_TTL_SECONDS, jwt: { sign: { alg: 'RS256' } } };
           },
         },
       },
@@ -108,7 +126,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   server.on('request', (req, res) => provider.callback()(req, res));
 
   const token: Idp['token'] = async ({ resource, scope, client } = {}) => {
-    const who = client === 'proxy' ? PROXY : CLIENT;
+    const who = CLIENTS[client ?? 'client'];
     const body = new URLSearchParams({ grant_type: 'client_credentials', resource: resource ?? options.audience, scope: scope ?? scopes.join(' ') });
     const res = await fetch(`${issuer}/token`, {
       method: 'POST',
@@ -125,8 +143,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     jwksUri: `${issuer}/jwks`,
     tokenEndpoint: `${issuer}/token`,
     audience: options.audience,
-    clients: { client: CLIENT, proxy: PROXY },
+    scopes,
+    clients: CLIENTS,
     token,
+    signingKey: () => keys[0],
     async rotateKey() {
       keys.unshift(await signingKey(`k${keys.length + 1}`));
       provider = makeProvider();

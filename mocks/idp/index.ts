@@ -1,3 +1,3 @@
 /** The mock OAuth 2.1 / OIDC authorization server (oidc-provider). */
-export { startIdp } from './idp.ts';
-export type { Idp, IdpOptions } from './idp.ts';
+export { startIdp, FOREIGN_RESOURCE } from './idp.ts';
+export type { Idp, IdpClient, IdpOptions } from './idp.ts';

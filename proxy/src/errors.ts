@@ -27,7 +27,7 @@ export class ProxyWireError extends Error {
   }
 }
 
-/** JSON-RPC codes the proxy generates. -32050…-32059 are the proxy's own upstream failures. */
+/** JSON-RPC codes the proxy generates. -32040…-32049 refuse access; -32050…-32059 are the proxy's own upstream failures. */
 export const WireErrors = {
   parseError: () => new ProxyWireError(400, -32700, 'Parse error'),
   invalidRequest: (reason: string) => new ProxyWireError(400, -32600, 'Invalid Request', reason),
@@ -41,6 +41,12 @@ export const WireErrors = {
   upstreamTimeout: () => new ProxyWireError(504, -32051, 'Upstream timed out', 'no answer within the configured timeout'),
   streamConflict: () => new ProxyWireError(409, -32600, 'Conflict: a GET stream is already open for this session'),
   internal: () => new ProxyWireError(500, -32603, 'Internal error'),
+  unauthorized: (challenge: string, reason?: string) => new ProxyWireError(401, -32040, 'Unauthorized', reason, { 'www-authenticate': challenge }),
+  badAuthorization: (challenge: string, reason: string) => new ProxyWireError(400, -32040, 'Bad Request: malformed authorization', reason, { 'www-authenticate': challenge }),
+  insufficientScope: (challenge: string) => new ProxyWireError(403, -32041, 'Forbidden: insufficient scope', undefined, { 'www-authenticate': challenge }),
+  forbiddenOrigin: () => new ProxyWireError(403, -32042, 'Forbidden: Origin not allowed'),
+  authorizationUnavailable: () => new ProxyWireError(503, -32052, 'Authorization server unavailable', 'the signing keys could not be fetched', { 'retry-after': '5' }),
+  headersTooLarge: () => new ProxyWireError(431, -32600, 'Request Header Fields Too Large'),
 } as const;
 
 export type ProxyErrorCode =

@@ -6,6 +6,7 @@
  * await app.listen({ port: 0, host: '127.0.0.1' });
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Socket } from 'node:net';
 import { ProxyWireError, WireErrors } from './errors.ts';
 import type { RpcId } from './protocol/message.ts';
 import { isHttpUpstream, type ProxyConfig } from './config/schema.ts';
@@ -14,28 +15,73 @@ import { createStdioConnector } from './upstream/stdio.ts';
 import { createSessionMap } from './sessions/session-map.ts';
 import { mcpRoutes, RoutedWireError } from './routes/mcp.ts';
 import { healthRoutes } from './routes/health.ts';
+import { createAuthGate, resourceMetadataRoutes, type AuthGate, type Principal } from './auth/plugin.ts';
+import type { AuthConfig } from './config/schema.ts';
+import type { UpstreamConnector } from './upstream/types.ts';
 
 export { parseConfig, loadConfigFile } from './config/load.ts';
 export { ProxyConfigSchema } from './config/schema.ts';
 export type { ProxyConfig, ProxyConfigInput } from './config/schema.ts';
-export { ProxyError, ProxyWireError, ERROR_SOURCE } from './errors.ts';
+export { ProxyError, ProxyWireError, ERROR_SOURCE, WireErrors } from './errors.ts';
+export { createAuthGate, resourceMetadataUrl, type AuthGate, type Principal } from './auth/plugin.ts';
+export { createTokenVerifier, discoverJwksUri, TokenRejected, type TokenVerifier } from './auth/verifier.ts';
+export type { UpstreamConnector } from './upstream/types.ts';
+
+/**
+ * Replaceable parts, for embedding and for tests: a custom token check, an instrumented upstream
+ * connector, another notion of who owns a session, another session id generator.
+ */
+export interface ProxyParts {
+  authGate?: (auth: AuthConfig) => AuthGate;
+  connector?: (built: UpstreamConnector) => UpstreamConnector;
+  sessionOwner?: (principal: Principal | null) => string | undefined;
+  newSessionId?: () => string;
+}
 
 export interface ProxyApp extends FastifyInstance {
   /** Stops taking requests, lets in-flight ones finish (up to `shutdown.graceMs`), then closes streams and upstreams. */
   shutdown(): Promise<void>;
 }
 
-export async function buildProxy(config: Readonly<ProxyConfig>): Promise<ProxyApp> {
+/** Answers a request the HTTP parser refused (head too large, too slow, malformed) with a JSON-RPC error, then closes. */
+function refuseOnSocket(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, text, wire] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? ([431, 'Request Header Fields Too Large', WireErrors.headersTooLarge()] as const)
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ([408, 'Request Timeout', new ProxyWireError(408, -32600, 'Request Timeout')] as const)
+        : ([400, 'Bad Request', WireErrors.invalidRequest('malformed HTTP request')] as const);
+  const body = wire.body(null);
+  socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
+
+export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyParts = {}): Promise<ProxyApp> {
   const app = Fastify({
     logger: config.logging.level === 'silent' ? false : { level: config.logging.level },
     bodyLimit: config.limits.maxBodyBytes,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Timeouts are checked every second, so that a slow client is cut off close to its deadline.
+    http: { maxHeaderSize: config.limits.maxHeaderBytes, connectionsCheckingInterval: 1000 },
+    disableRequestLogging: config.logging.level !== 'debug' && config.logging.level !== 'trace',
+    requestTimeout: config.limits.requestTimeoutMs,
+    clientErrorHandler: refuseOnSocket,
   });
-  const connector = isHttpUpstream(config.upstream)
+  app.server.headersTimeout = Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs);
+  const built = isHttpUpstream(config.upstream)
     ? createHttpConnector(config.upstream)
     : createStdioConnector(config.upstream, (msg) => app.log.debug(msg));
-  const sessions = createSessionMap();
+  const connector = parts.connector ? parts.connector(built) : built;
+  const sessions = createSessionMap({
+    idleTimeoutMs: config.sessions.idleTimeoutMs,
+    newId: parts.newSessionId,
+    onReaped: (session) => app.log.info({ session: session.id }, 'idle session ended'),
+  });
+  const auth = config.auth ? (parts.authGate ?? createAuthGate)(config.auth) : undefined;
   const openStreams = new Set<FastifyReply>();
   let draining = false;
 
@@ -67,8 +113,12 @@ export async function buildProxy(config: Readonly<ProxyConfig>): Promise<ProxyAp
     sessions,
     openStreams,
     validateProtocolVersion: !isHttpUpstream(config.upstream),
+    auth,
+    allowedOrigins: config.security.allowedOrigins,
+    sessionOwner: parts.sessionOwner,
     logLevel,
   });
+  if (config.auth) await app.register(resourceMetadataRoutes, { auth: config.auth, logLevel });
   await app.register(healthRoutes, { sessions, isDraining: () => draining, logLevel });
 
   app.addHook('onClose', async () => {

@@ -12,7 +12,7 @@ import { rawHttp } from '../client/raw-http.ts';
 import { startMockEnvironment } from '../run/environment.ts';
 import { resolveTarget, startTarget } from '../targets/start-target.ts';
 import { UpstreamView } from '../record/upstream-view.ts';
-import type { RunContext } from '../run/context.ts';
+import type { RunContext, TargetAuth } from '../run/context.ts';
 import { getCheck } from './catalog.ts';
 import { whyNotRun } from './applicability.ts';
 import { exchangeEvidence, recordEvidence } from './evidence.ts';
@@ -83,11 +83,27 @@ export class ScenarioContext {
     return client;
   }
 
-  /** A bare node:http request to the target (for headers undici will not send), kept in the transcript. */
-  async raw(method: string, headers: Array<[string, string]>, body = '', timeoutMs?: number): Promise<Exchange> {
-    const ex = await rawHttp(this.ctx.target.url, method, [...Object.entries(this.ctx.target.headers), ...headers], body, timeoutMs);
+  /**
+   * A bare node:http request to the target (for headers undici will not send), kept in the transcript.
+   * `bare` leaves out the target's own headers (its token), for requests that must carry other credentials.
+   */
+  async raw(method: string, headers: Array<[string, string]>, body: string | Buffer = '', timeoutMs?: number, options: { bare?: boolean; query?: string; url?: string } = {}): Promise<Exchange> {
+    const base = options.url ?? this.ctx.target.url;
+    const url = options.query ? `${base}${base.includes('?') ? '&' : '?'}${options.query}` : base;
+    const ex = await rawHttp(url, method, [...(options.bare ? [] : Object.entries(this.ctx.target.headers)), ...headers], body, timeoutMs);
     this.exchanges.push(ex);
     return ex;
+  }
+
+  /** The authorization server the target trusts; a target claiming `auth` always has one. */
+  get auth(): TargetAuth {
+    if (!this.ctx.target.auth) throw new Error('the run started no authorization server for this target');
+    return this.ctx.target.auth;
+  }
+
+  /** The target's headers without its Authorization (for requests that carry a token of their own). */
+  headersWithout(name: string): Record<string, string> {
+    return Object.fromEntries(Object.entries(this.ctx.target.headers).filter(([k]) => k.toLowerCase() !== name));
   }
 
   /**
@@ -154,7 +170,7 @@ export class ScenarioContext {
    * A copy of the target with mocks of its own, for destructive scenarios (an upstream that goes down)
    * that must not disturb the shared target. Stopped with the scenario.
    */
-  async isolatedTarget(): Promise<{ url: string; headers: Record<string, string>; stopUpstream(): Promise<void> }> {
+  async isolatedTarget(): Promise<{ url: string; headers: Record<string, string>; upstreamUrl: string; stopUpstream(): Promise<void> }> {
     const env = await startMockEnvironment();
     try {
       const running = await startTarget(await resolveTarget(this.ctx.targetSpec), env);
@@ -162,7 +178,7 @@ export class ScenarioContext {
         await running.stop();
         await env.close();
       });
-      return { url: running.info.url, headers: running.info.headers, stopUpstream: () => env.upstream.close() };
+      return { url: running.info.url, headers: running.info.headers, upstreamUrl: env.upstream.url, stopUpstream: () => env.upstream.close() };
     } catch (err) {
       await env.close();
       throw err;

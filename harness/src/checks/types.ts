@@ -9,7 +9,7 @@ export const VERDICTS = ['pass', 'fail', 'warn', 'n/a', 'skipped', 'blocked', 'e
 export const VerdictSchema = z.enum(VERDICTS);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
-export const SUITES = ['transparency', 'session', 'errors', 'boundary', 'interop'] as const;
+export const SUITES = ['transparency', 'session', 'errors', 'boundary', 'interop', 'auth', 'security', 'pooling', 'limits', 'performance'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export type Strength = 'MUST' | 'SHOULD';
@@ -58,7 +58,7 @@ export interface CheckDef {
 export interface SpecRef {
   requirement: string;
   /** The MCP revision quoted, or the standard (`RFC 9112`) for a sentence from outside MCP. */
-  revision: Revision | `RFC ${number}`;
+  revision: Revision | `RFC ${number}` | 'RFC 9728' | 'OWASP' | 'proxyspec';
   url: string;
   quote: string;
   strength: string;

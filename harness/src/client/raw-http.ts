@@ -6,10 +6,10 @@ import { request } from 'node:http';
 import { preciseNow } from '../wire/index.ts';
 import { bodyKind, newExchange, type Exchange } from './exchange.ts';
 
-export function rawHttp(url: string, method: string, headers: Array<[string, string]>, body: string, timeoutMs = 15_000): Promise<Exchange> {
+export function rawHttp(url: string, method: string, headers: Array<[string, string]>, body: string | Buffer, timeoutMs = 15_000): Promise<Exchange> {
   const flat: Record<string, string> = {};
   for (const [k, v] of headers) flat[k] = flat[k] === undefined ? v : `${flat[k]}, ${v}`;
-  const ex = newExchange(method, url, flat, body, preciseNow());
+  const ex = newExchange(method, url, flat, typeof body === 'string' ? body : body.toString('utf8'), preciseNow());
   return new Promise((resolve) => {
     const done = () => {
       ex.endedAt = preciseNow();

@@ -15,6 +15,28 @@ export interface TargetInfo {
   features: Feature[];
   upstream: 'http' | 'stdio';
   config: Record<string, unknown>;
+  /** Process group of the started target (for memory figures); absent when the harness attached to it. */
+  pid?: number;
+  /** The mock authorization server this target trusts, when the run started one. */
+  auth?: TargetAuth;
+}
+
+/** What scenarios need to get real tokens and forge hostile ones. */
+export interface TargetAuth {
+  issuer: string;
+  jwksUri: string;
+  tokenEndpoint: string;
+  /** The target's resource URI: tokens for it name it in `aud`. */
+  audience: string;
+  /** The upstream's resource URI: the proxy's own tokens are for it. */
+  upstreamAudience: string;
+  clients: Record<'client' | 'other' | 'proxy', { id: string; secret: string }>;
+  /** Every scope the authorization server knows; the run's default token carries them all. */
+  scopes: string[];
+  /** The token sent on every request of the run (also in the target's headers). */
+  token: string;
+  /** The authorization server's current private signing key (a JWK), for forged tokens. */
+  signingKey: Record<string, unknown>;
 }
 
 export interface RunContext {

@@ -15,13 +15,16 @@ export const PLACEHOLDERS = [
   'jwks_uri',
   'audience',
   'upstream_token',
+  'token_endpoint',
+  'proxy_client_id',
+  'proxy_client_secret',
   'workdir',
 ] as const;
 export type PlaceholderName = (typeof PLACEHOLDERS)[number];
 export type PlaceholderValues = Partial<Record<PlaceholderName, string>>;
 
 const PATTERN = /\{([a-z_]+)\}/g;
-export const AUTH_PLACEHOLDERS: readonly PlaceholderName[] = ['issuer', 'jwks_uri', 'audience', 'upstream_token'];
+export const AUTH_PLACEHOLDERS: readonly PlaceholderName[] = ['issuer', 'jwks_uri', 'audience', 'upstream_token', 'token_endpoint', 'proxy_client_id', 'proxy_client_secret'];
 
 /** Whether a text uses any of the given placeholders. */
 export function usesPlaceholder(text: string, names: readonly PlaceholderName[]): boolean {

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { HarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
-import type { RunContext, TargetInfo } from '../run/context.ts';
+import type { RunContext, TargetAuth, TargetInfo } from '../run/context.ts';
 import { PACKAGE_ROOT, PROXYSPEC_BIN, type MockEnvironment } from '../run/environment.ts';
 import { freePort } from './free-port.ts';
 import { AUTH_PLACEHOLDERS, fill, fillRecord, placeholderEnv, shellQuote, usesPlaceholder, type PlaceholderValues } from './placeholders.ts';
@@ -18,21 +18,29 @@ export interface RunningTarget {
   stop(): Promise<void>;
 }
 
-/** Short, so that the timeout check does not wait long; the proxy's own default is 30 s. */
-const REFERENCE_UPSTREAM_TIMEOUT_MS = 3000;
+/**
+ * What the reference proxy's configs (proxy/configs/reference-*.yaml) set, told to the checks: the
+ * upstream timeout, the idle-session timeout and the scopes.
+ */
+export const REFERENCE_HINTS = {
+  upstreamTimeoutMs: 3000,
+  sessionIdleTimeoutMs: 5000,
+  requiredScopes: ['mcp:read'],
+  toolScope: { tool: 'echo', scope: 'mcp:write' },
+};
 
-/** The bundled proxy, wired to the mock upstream through the same placeholders any profile uses. */
+/** The bundled proxy, wired to the mock upstream and authorization server through the placeholders any profile uses. */
 export function referenceProfile(upstream: 'http' | 'stdio' = 'http'): LoadedProfile {
-  const upstreamFlag = upstream === 'http' ? '--upstream {upstream_url}' : '--upstream-command "$PROXYSPEC_UPSTREAM_COMMAND"';
+  const config = resolve(PACKAGE_ROOT, `proxy/configs/reference-${upstream}.yaml`);
   const loaded = parseProfile(
     {
       name: upstream === 'http' ? 'reference' : 'reference-stdio',
       version: HARNESS_VERSION,
-      command: `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} proxy --port {port} ${upstreamFlag} --upstream-timeout-ms ${REFERENCE_UPSTREAM_TIMEOUT_MS} --log-level warn`,
+      command: `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} proxy --config ${shellQuote(config)} --port {port}`,
       upstream,
-      config: { upstreamTimeoutMs: REFERENCE_UPSTREAM_TIMEOUT_MS },
+      config: REFERENCE_HINTS,
       // The reference proxy relays bodies as bytes.
-      features: upstream === 'http' ? ['byte-transparency'] : [],
+      features: upstream === 'http' ? ['byte-transparency', 'auth'] : ['auth'],
     },
     'reference',
     PACKAGE_ROOT,
@@ -79,6 +87,10 @@ export async function startTarget(target: LoadedProfile | 'direct', env: MockEnv
   const auth = needsAuthorizationServer(target) ? await startAuthorizationServer(url, base) : undefined;
   const values: PlaceholderValues = { ...base, ...auth?.values };
   const headers = fillRecord(profile.headers, values, 'headers');
+  // A proxy that authenticates gets the run's token on every request, unless its profile sends its own.
+  if (auth && profile.features.includes('auth') && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
+    headers.authorization = `Bearer ${auth.info.token}`;
+  }
   const info: TargetInfo = {
     name: profile.name,
     kind: target.reference ? 'reference' : 'profile',
@@ -88,6 +100,7 @@ export async function startTarget(target: LoadedProfile | 'direct', env: MockEnv
     features: profile.features,
     upstream: profile.upstream,
     config: profile.config,
+    ...(auth && { auth: auth.info }),
   };
   const readyUrl = profile.ready.url ? fill(profile.ready.url, values, 'ready.url') : undefined;
 
@@ -107,6 +120,7 @@ export async function startTarget(target: LoadedProfile | 'direct', env: MockEnv
     await auth?.stop();
     throw err;
   }
+  info.pid = child.pid;
   return {
     info,
     logs: () => ({ stdout: started.stdout.toString(), stderr: started.stderr.toString() }),
@@ -127,19 +141,45 @@ function needsAuthorizationServer({ profile }: LoadedProfile): boolean {
  * Starts the mock authorization server for a target: tokens are for the target's own URL (its
  * resource), and the proxy gets a token of its own for the upstream.
  */
-async function startAuthorizationServer(audience: string, base: PlaceholderValues): Promise<{ values: PlaceholderValues; stop(): Promise<void> }> {
-  const { startIdp } = await import('../../../mocks/idp/index.ts');
+async function startAuthorizationServer(audience: string, base: PlaceholderValues): Promise<{ values: PlaceholderValues; info: TargetAuth; stop(): Promise<void> }> {
+  const { startIdp, FOREIGN_RESOURCE } = await import('../../../mocks/idp/index.ts');
   let idp: Awaited<ReturnType<typeof startIdp>>;
+  const upstreamAudience = base.upstream_url ?? audience;
   try {
-    idp = await startIdp({ audience, otherResources: base.upstream_url ? [base.upstream_url] : [] });
+    idp = await startIdp({ audience, otherResources: [upstreamAudience, FOREIGN_RESOURCE] });
   } catch (cause) {
     throw new HarnessError('HARNESS_ERR_MOCK_START', `the mock authorization server could not start: ${(cause as Error).message}`, { cause });
   }
-  const upstreamToken = await idp.token({ client: 'proxy', resource: base.upstream_url ?? audience });
-  return {
-    values: { issuer: idp.issuer, jwks_uri: idp.jwksUri, audience, upstream_token: upstreamToken },
-    stop: () => idp.close(),
-  };
+  try {
+    const upstreamToken = await idp.token({ client: 'proxy', resource: upstreamAudience });
+    const token = await idp.token();
+    return {
+      values: {
+        issuer: idp.issuer,
+        jwks_uri: idp.jwksUri,
+        audience,
+        upstream_token: upstreamToken,
+        token_endpoint: idp.tokenEndpoint,
+        proxy_client_id: idp.clients.proxy.id,
+        proxy_client_secret: idp.clients.proxy.secret,
+      },
+      info: {
+        issuer: idp.issuer,
+        jwksUri: idp.jwksUri,
+        tokenEndpoint: idp.tokenEndpoint,
+        audience,
+        upstreamAudience,
+        clients: idp.clients,
+        scopes: idp.scopes,
+        token,
+        signingKey: idp.signingKey() as Record<string, unknown>,
+      },
+      stop: () => idp.close(),
+    };
+  } catch (cause) {
+    await idp.close();
+    throw new HarnessError('HARNESS_ERR_MOCK_START', `the mock authorization server did not issue tokens: ${(cause as Error).message}`, { cause });
+  }
 }
 
 /** The run context for the suites, from a started target and the mocks. */

@@ -13,6 +13,28 @@ const HttpUpstreamSchema = z.strictObject({
   idleTimeoutMs: z.number().int().min(0).default(300_000),
   /** Most TCP connections the proxy keeps open to this upstream. */
   connections: z.number().int().positive().default(128),
+  /** Reuse upstream connections between requests. Turn off only for an upstream that mishandles keep-alive. */
+  keepAlive: z.boolean().default(true),
+  /** The proxy's own credential towards this upstream. The client's token is never forwarded. */
+  auth: z
+    .union([
+      z.strictObject({
+        /** A static bearer token; write `${ENV_VAR}` to keep it out of the file. */
+        bearer: z.string().min(1),
+      }),
+      z.strictObject({
+        /** OAuth 2.1 client credentials grant: a token fetched, cached and refreshed before it expires. */
+        clientCredentials: z.strictObject({
+          tokenUrl: z.url({ protocol: /^https?$/ }),
+          clientId: z.string().min(1),
+          clientSecret: z.string().min(1),
+          /** RFC 8707 resource indicator; default: the upstream's URL. */
+          resource: z.string().optional(),
+          scope: z.string().optional(),
+        }),
+      }),
+    ])
+    .optional(),
 });
 
 const StdioUpstreamSchema = z.strictObject({
@@ -28,6 +50,39 @@ const StdioUpstreamSchema = z.strictObject({
   startupTimeoutMs: z.number().int().positive().default(30_000),
 });
 
+const ScopeList = z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is printable ASCII without space, quote or backslash'));
+
+const AuthSchema = z.strictObject({
+  /** The authorization server whose tokens are accepted (exact `iss`). */
+  issuer: z.url(),
+  /** This proxy's canonical resource URI (RFC 8707); tokens must name it in `aud`. */
+  audience: z.url(),
+  /** JWKS location; default: `jwks_uri` from the issuer's RFC 8414 or OpenID discovery document. */
+  jwksUri: z.url().optional(),
+  /** Signature algorithms accepted; `none` and HMAC never are. */
+  algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+  /** Clock skew allowed on `exp` and `nbf`, in seconds. */
+  clockToleranceSec: z.number().int().min(0).max(300).default(5),
+  /** Longest bearer token accepted, in bytes. */
+  maxTokenBytes: z.number().int().positive().default(8192),
+  /** How long fetched keys are trusted before the JWKS is fetched again; an unknown `kid` refetches sooner. */
+  jwksCacheMs: z.number().int().positive().default(600_000),
+  /** Least time between two JWKS fetches (an unknown `kid` cannot make the proxy hammer the issuer). */
+  jwksCooldownMs: z.number().int().min(0).default(30_000),
+  scopes: z
+    .strictObject({
+      /** Scopes every request needs. */
+      required: ScopeList.default([]),
+      /** Extra scopes per JSON-RPC method, e.g. `tools/call: [mcp:write]`. */
+      methods: z.record(z.string(), ScopeList).default({}),
+      /** Extra scopes per tool name for `tools/call`. */
+      tools: z.record(z.string(), ScopeList).default({}),
+    })
+    .prefault({}),
+  /** Shown to clients in the protected resource metadata. */
+  resourceName: z.string().optional(),
+});
+
 export const ProxyConfigSchema = z.strictObject({
   listen: z
     .strictObject({
@@ -41,10 +96,30 @@ export const ProxyConfigSchema = z.strictObject({
     .prefault({}),
   /** The MCP server behind the proxy: `url` for Streamable HTTP, `command` for stdio. */
   upstream: z.union([HttpUpstreamSchema, StdioUpstreamSchema]),
+  /** OAuth 2.1 resource server: omit to accept requests without a token (keep such a proxy on loopback). */
+  auth: AuthSchema.optional(),
+  security: z
+    .strictObject({
+      /** Origins allowed to call the proxy from a browser; a request with any other Origin gets 403. */
+      allowedOrigins: z.array(z.string()).default([]),
+    })
+    .prefault({}),
+  sessions: z
+    .strictObject({
+      /** A session with no request for this long is ended, upstream included. 0 = never. */
+      idleTimeoutMs: z.number().int().min(0).default(1_800_000),
+    })
+    .prefault({}),
   limits: z
     .strictObject({
       /** Largest request body accepted, in bytes (larger gets 413). */
       maxBodyBytes: z.number().int().positive().default(8 * 1024 * 1024),
+      /** Largest request head (request line and headers), in bytes (larger gets 431). */
+      maxHeaderBytes: z.number().int().min(1024).default(16 * 1024),
+      /** Time a client has to send its request head; a slower one is cut off (slowloris). */
+      headersTimeoutMs: z.number().int().positive().default(10_000),
+      /** Time a client has to send a whole request, body included. */
+      requestTimeoutMs: z.number().int().positive().default(60_000),
     })
     .prefault({}),
   logging: z
@@ -64,6 +139,7 @@ export type ProxyConfig = z.infer<typeof ProxyConfigSchema>;
 export type ProxyConfigInput = z.input<typeof ProxyConfigSchema>;
 export type HttpUpstreamConfig = z.infer<typeof HttpUpstreamSchema>;
 export type StdioUpstreamConfig = z.infer<typeof StdioUpstreamSchema>;
+export type AuthConfig = z.infer<typeof AuthSchema>;
 
 export function isHttpUpstream(upstream: ProxyConfig['upstream']): upstream is HttpUpstreamConfig {
   return 'url' in upstream;

@@ -13,9 +13,13 @@ export interface MessageInfo {
   requestIds: RpcId[];
   progressTokens: unknown[];
   isInitialize: boolean;
+  /** Each request and notification in the body: its method, and the tool for tools/call (for scopes). */
+  calls: Array<{ method: string; tool?: string }>;
 }
 
-function single(value: unknown): Omit<MessageInfo, 'requestIds' | 'progressTokens'> & { progressToken?: unknown } {
+type Single = Omit<MessageInfo, 'requestIds' | 'progressTokens' | 'calls'> & { progressToken?: unknown; tool?: string };
+
+function single(value: unknown): Single {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { kind: 'invalid', id: null, isInitialize: false };
   const m = value as Record<string, unknown>;
   const id = typeof m.id === 'string' || typeof m.id === 'number' ? m.id : null;
@@ -24,10 +28,15 @@ function single(value: unknown): Omit<MessageInfo, 'requestIds' | 'progressToken
     const params = m.params as Record<string, unknown> | undefined;
     const meta = params?._meta as Record<string, unknown> | undefined;
     const kind = 'id' in m ? (id === null ? 'invalid' : 'request') : 'notification';
-    return { kind, id, method: m.method, isInitialize: kind === 'request' && m.method === 'initialize', progressToken: meta?.progressToken };
+    const tool = m.method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
+    return { kind, id, method: m.method, isInitialize: kind === 'request' && m.method === 'initialize', progressToken: meta?.progressToken, tool };
   }
   if ('result' in m || 'error' in m) return { kind: 'response', id, isInitialize: false };
   return { kind: 'invalid', id, isInitialize: false };
+}
+
+function callOf(item: Single): MessageInfo['calls'] {
+  return item.method === undefined ? [] : [item.tool === undefined ? { method: item.method } : { method: item.method, tool: item.tool }];
 }
 
 export function inspectMessage(value: unknown): MessageInfo {
@@ -39,13 +48,16 @@ export function inspectMessage(value: unknown): MessageInfo {
       requestIds: items.filter((i) => i.kind === 'request').map((i) => i.id),
       progressTokens: items.map((i) => i.progressToken).filter((t) => t !== undefined),
       isInitialize: false,
+      calls: items.flatMap(callOf),
     };
   }
-  const { progressToken, ...info } = single(value);
+  const item = single(value);
+  const { progressToken, tool: _tool, ...info } = item;
   return {
     ...info,
     requestIds: info.kind === 'request' ? [info.id] : [],
     progressTokens: progressToken === undefined ? [] : [progressToken],
+    calls: callOf(item),
   };
 }
 

@@ -10,6 +10,14 @@ import { inspectMessage, type MessageInfo, type RpcId } from '../protocol/messag
 import { isKnownProtocolVersion } from '../protocol/versions.ts';
 import type { SessionMap } from '../sessions/session-map.ts';
 import type { UpstreamConnector, UpstreamReply } from '../upstream/types.ts';
+import type { AuthGate, Principal } from '../auth/plugin.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Whom the request's token speaks for; null when the proxy runs without authentication. */
+    principal: Principal | null;
+  }
+}
 
 export interface McpRouteOptions {
   path: string;
@@ -19,6 +27,12 @@ export interface McpRouteOptions {
   openStreams: Set<FastifyReply>;
   /** Refuse unknown MCP-Protocol-Version values here (stdio upstreams, which have no HTTP of their own). */
   validateProtocolVersion: boolean;
+  /** Token checks; absent when the proxy runs without authentication. */
+  auth?: AuthGate;
+  /** Origins a browser may call from; any other Origin gets 403. */
+  allowedOrigins: readonly string[];
+  /** Who owns a session opened with this principal; default its subject. */
+  sessionOwner?: (principal: Principal | null) => string | undefined;
 }
 
 /** Carries the request's id with a wire error, so the error answers the right request. */
@@ -31,13 +45,26 @@ export class RoutedWireError extends Error {
   }
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions): Promise<void> {
-  const { connector, sessions, openStreams } = options;
+  const { connector, sessions, openStreams, auth } = options;
+  const allowedOrigins = new Set(options.allowedOrigins);
+  const ownerOf = options.sessionOwner ?? ((principal: Principal | null) => principal?.subject);
+
+  app.decorateRequest('principal', null);
+  // Before the body is read: a foreign page (DNS rebinding) and a missing or bad token get nothing.
+  app.addHook('onRequest', async (request) => {
+    const origin = request.headers.origin;
+    if (origin !== undefined && !allowedOrigins.has('*') && !allowedOrigins.has(origin)) throw new RoutedWireError(WireErrors.forbiddenOrigin(), null);
+    if (auth) request.principal = await auth.authenticate(request);
+  });
 
   const abortOnClose = (reply: FastifyReply) => {
     const controller = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
+    reply.raw.once('close', () => {
+      // Ended by us (answer complete) is not the client going away.
+      if (!reply.raw.writableEnded) controller.abort();
     });
     return controller.signal;
   };
@@ -61,7 +88,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     }
   };
 
-  const sessionFor = (request: FastifyRequest, info: MessageInfo | null) => {
+  const sessionFor = (request: FastifyRequest, reply: FastifyReply, info: MessageInfo | null) => {
     const version = firstHeader(request.headers, 'mcp-protocol-version');
     if (options.validateProtocolVersion && version !== undefined && !isKnownProtocolVersion(version)) {
       throw new RoutedWireError(WireErrors.unsupportedProtocolVersion(version), info?.id ?? null);
@@ -69,7 +96,10 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     const id = firstHeader(request.headers, 'mcp-session-id');
     if (id === undefined) throw new RoutedWireError(WireErrors.sessionRequired(), info?.id ?? null);
     const session = sessions.get(id);
-    if (!session) throw new RoutedWireError(WireErrors.sessionNotFound(), info?.id ?? null);
+    // Another subject's session is no session of theirs: the same 404 as an unknown id, so nothing is revealed.
+    if (!session || session.owner !== ownerOf(request.principal)) throw new RoutedWireError(WireErrors.sessionNotFound(), info?.id ?? null);
+    if (version !== undefined) session.protocolVersion = version;
+    reply.raw.once('close', sessions.hold(session));
     return session;
   };
 
@@ -88,12 +118,20 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body.toString('utf8'));
+      // JSON-RPC messages are UTF-8: bytes that are not get a parse error, not a guess.
+      parsed = JSON.parse(strictUtf8.decode(body));
     } catch {
       throw new RoutedWireError(WireErrors.parseError(), null);
     }
     const info = inspectMessage(parsed);
     if (info.kind === 'invalid') throw new RoutedWireError(WireErrors.invalidRequest('not a JSON-RPC message'), info.id);
+    if (auth && request.principal) {
+      try {
+        auth.authorize(request.principal, info.calls);
+      } catch (err) {
+        throw new RoutedWireError(err as ProxyWireError, info.id);
+      }
+    }
     const headers = upstreamRequestHeaders(request.headers);
     const signal = abortOnClose(reply);
 
@@ -111,11 +149,12 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
         await upstream.close();
         return;
       }
-      const session = sessions.create(upstream);
+      const session = sessions.create(upstream, ownerOf(request.principal));
+      session.protocolVersion = firstHeader(request.headers, 'mcp-protocol-version');
       return relay(reply, answer, session.id);
     }
 
-    const session = sessionFor(request, info);
+    const session = sessionFor(request, reply, info);
     const answer = await upstreamCall(info.id, () => session.upstream.post(body, headers, info, signal));
     // The upstream ended its session: so is ours, and the client must initialize again.
     if (answer.status === 404) await sessions.remove(session.id);
@@ -123,13 +162,13 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
   });
 
   app.get(options.path, async (request, reply) => {
-    const session = sessionFor(request, null);
+    const session = sessionFor(request, reply, null);
     const answer = await upstreamCall(null, () => session.upstream.get(upstreamRequestHeaders(request.headers), abortOnClose(reply)));
     return relay(reply, answer, session.id);
   });
 
   app.delete(options.path, async (request, reply) => {
-    const session = sessionFor(request, null);
+    const session = sessionFor(request, reply, null);
     const answer = await upstreamCall(null, () => session.upstream.delete(upstreamRequestHeaders(request.headers)));
     // 405 means the upstream keeps its sessions; anything else ends ours.
     if (answer.status !== 405) await sessions.remove(session.id);

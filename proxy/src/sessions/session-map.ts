@@ -1,6 +1,8 @@
 /**
  * Client sessions minted by the proxy, each mapped to its upstream session. Ids are 192 random bits
- * in base64url: visible ASCII, unguessable, and never the upstream's own id.
+ * in base64url: visible ASCII, unguessable, and never the upstream's own id. A session belongs to the
+ * subject whose token opened it. One idle for longer than the configured time (no request in flight,
+ * no stream open) is ended, with a DELETE upstream, so that neither side keeps it for ever.
  */
 import { randomBytes } from 'node:crypto';
 import type { UpstreamSession } from '../upstream/types.ts';
@@ -8,31 +10,75 @@ import type { UpstreamSession } from '../upstream/types.ts';
 export interface ProxySession {
   id: string;
   upstream: UpstreamSession;
+  /** The token subject that opened the session; undefined without authentication. */
+  owner: string | undefined;
   createdAt: number;
   lastSeenAt: number;
+  /** Requests and streams of this session still open. */
+  active: number;
+  /** The MCP-Protocol-Version the client last sent, repeated on the proxy's own DELETE. */
+  protocolVersion?: string;
+}
+
+export interface SessionMapOptions {
+  /** End sessions idle this long; 0 = never. */
+  idleTimeoutMs?: number;
+  /** Called for each session ended for idleness, after its upstream side is told. */
+  onReaped?: (session: ProxySession) => void;
+  /** Session id generator; default 192 random bits. */
+  newId?: () => string;
 }
 
 export interface SessionMap {
-  create(upstream: UpstreamSession): ProxySession;
+  create(upstream: UpstreamSession, owner: string | undefined): ProxySession;
   get(id: string): ProxySession | undefined;
+  /** Marks the session busy until the returned function is called. */
+  hold(session: ProxySession): () => void;
   /** Forgets a session and releases its upstream side. */
   remove(id: string): Promise<void>;
   size(): number;
   closeAll(): Promise<void>;
 }
 
-export function createSessionMap(): SessionMap {
+export function createSessionMap(options: SessionMapOptions = {}): SessionMap {
   const sessions = new Map<string, ProxySession>();
+  const idleTimeoutMs = options.idleTimeoutMs ?? 0;
+  const newId = options.newId ?? (() => randomBytes(24).toString('base64url'));
   const remove = async (id: string) => {
     const session = sessions.get(id);
     if (!session) return;
     sessions.delete(id);
     await session.upstream.close();
   };
+
+  const reap = async (session: ProxySession) => {
+    sessions.delete(session.id);
+    const headers: Record<string, string> = session.protocolVersion ? { 'mcp-protocol-version': session.protocolVersion } : {};
+    // The upstream may be gone already; the session ends on our side whatever it answers.
+    await session.upstream
+      .delete(headers)
+      .then((reply) => reply.body?.resume())
+      .catch(() => undefined);
+    await session.upstream.close();
+    options.onReaped?.(session);
+  };
+
+  let sweeper: NodeJS.Timeout | undefined;
+  if (idleTimeoutMs > 0) {
+    sweeper = setInterval(
+      () => {
+        const cutoff = Date.now() - idleTimeoutMs;
+        for (const session of sessions.values()) if (session.active === 0 && session.lastSeenAt < cutoff) void reap(session);
+      },
+      Math.min(Math.max(idleTimeoutMs / 4, 250), 60_000),
+    );
+    sweeper.unref();
+  }
+
   return {
-    create(upstream) {
+    create(upstream, owner) {
       const now = Date.now();
-      const session: ProxySession = { id: randomBytes(24).toString('base64url'), upstream, createdAt: now, lastSeenAt: now };
+      const session: ProxySession = { id: newId(), upstream, owner, createdAt: now, lastSeenAt: now, active: 0 };
       sessions.set(session.id, session);
       upstream.onEnded?.(() => void remove(session.id));
       return session;
@@ -42,9 +88,20 @@ export function createSessionMap(): SessionMap {
       if (session) session.lastSeenAt = Date.now();
       return session;
     },
+    hold(session) {
+      session.active++;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        session.active--;
+        session.lastSeenAt = Date.now();
+      };
+    },
     remove,
     size: () => sessions.size,
     async closeAll() {
+      clearInterval(sweeper);
       await Promise.all([...sessions.keys()].map(remove));
     },
   };

@@ -9,6 +9,7 @@ import type { HttpUpstreamConfig } from '../config/schema.ts';
 import type { MessageInfo } from '../protocol/message.ts';
 import { firstHeader } from '../protocol/headers.ts';
 import type { UpstreamConnector, UpstreamReply, UpstreamSession } from './types.ts';
+import { createUpstreamCredential } from './credential.ts';
 
 export function createHttpConnector(config: HttpUpstreamConfig): UpstreamConnector {
   const url = new URL(config.url);
@@ -19,15 +20,18 @@ export function createHttpConnector(config: HttpUpstreamConfig): UpstreamConnect
     keepAliveTimeout: 30_000,
   });
   const path = `${url.pathname}${url.search}`;
+  const credential = createUpstreamCredential(config);
 
   async function send(method: 'POST' | 'GET' | 'DELETE', headers: Record<string, string>, body: Buffer | null, signal?: AbortSignal, streaming = false): Promise<UpstreamReply> {
     try {
+      const authorization = await credential();
       const res = await pool.request({
         path,
         method,
-        headers,
+        headers: authorization === undefined ? headers : { ...headers, authorization },
         body,
         signal,
+        reset: !config.keepAlive,
         // A GET stream may be silent for as long as the session lives.
         bodyTimeout: streaming ? 0 : config.idleTimeoutMs,
       });

@@ -1,0 +1,93 @@
+/**
+ * Many sessions at once, for the checks that need hundreds (id entropy, leaks, memory, pooling): lean
+ * requests on one keep-alive agent, kept out of the transcript (a scenario reports their totals).
+ */
+import { Agent, request } from 'undici';
+import { CID_META_KEY, type Revision } from '../wire/index.ts';
+
+export interface BulkTarget {
+  url: string;
+  headers: Record<string, string>;
+  revision: Revision;
+}
+
+/** An initialize request carrying a correlation id. */
+export function initializeBody(revision: Revision, cid: string, id: string | number = `init-${cid}`): string {
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'initialize',
+    params: { protocolVersion: revision, capabilities: {}, clientInfo: { name: 'proxyspec-harness', version: '1' }, _meta: { [CID_META_KEY]: cid } },
+  });
+}
+
+/** Runs `task(i)` for i in [0, count) with at most `concurrency` at a time; results in order. */
+export async function inPool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return results;
+}
+
+export interface BulkSession {
+  id: string | undefined;
+  status: number;
+  error?: string;
+}
+
+export class BulkClient {
+  private readonly agent = new Agent({ connections: 32, keepAliveTimeout: 10_000 });
+
+  constructor(private readonly target: BulkTarget) {}
+
+  private async send(method: string, headers: Record<string, string>, body?: string) {
+    const res = await request(this.target.url, {
+      method: method as 'POST',
+      headers: { accept: 'application/json, text/event-stream', ...this.target.headers, ...headers },
+      body,
+      dispatcher: this.agent,
+      headersTimeout: 15_000,
+      bodyTimeout: 15_000,
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, text };
+  }
+
+  /** initialize + notifications/initialized; the session id the target minted. */
+  async open(cid: string): Promise<BulkSession> {
+    try {
+      const init = await this.send('POST', { 'content-type': 'application/json' }, initializeBody(this.target.revision, cid));
+      const id = init.headers['mcp-session-id'];
+      const sid = Array.isArray(id) ? id[0] : id;
+      if (init.status !== 200 || !sid) return { id: sid, status: init.status };
+      await this.send('POST', { 'content-type': 'application/json', 'mcp-session-id': sid, 'mcp-protocol-version': this.target.revision }, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+      return { id: sid, status: init.status };
+    } catch (err) {
+      return { id: undefined, status: 0, error: (err as Error).message };
+    }
+  }
+
+  async call(sessionId: string, tool: string, args: Record<string, unknown>, cid: string): Promise<number> {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: args, _meta: { [CID_META_KEY]: cid } } });
+    const res = await this.send('POST', { 'content-type': 'application/json', 'mcp-session-id': sessionId, 'mcp-protocol-version': this.target.revision }, body);
+    return res.status;
+  }
+
+  async delete(sessionId: string): Promise<number> {
+    try {
+      return (await this.send('DELETE', { 'mcp-session-id': sessionId, 'mcp-protocol-version': this.target.revision })).status;
+    } catch {
+      return 0;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Input any client can send: too big, not UTF-8, absurdly nested, a huge header, a request head
+ * trickled byte by byte. Each gets a clear refusal (or the connection closed), and the proxy goes on
+ * serving everyone else.
+ */
+import { connect } from 'node:net';
+import { preciseNow, scenario, type Exchange, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
+
+const HOSTILE = 'limits/hostile-input-contained';
+const SLOW = 'limits/slow-request-cut-off';
+
+const SLOW_BOUND_MS = 15_000;
+
+function sessionHeaders(client: McpClient, t: ScenarioContext): Array<[string, string]> {
+  return [
+    ['content-type', 'application/json'],
+    ['accept', 'application/json, text/event-stream'],
+    ['mcp-session-id', client.sessionId ?? ''],
+    ['mcp-protocol-version', client.negotiatedVersion ?? t.revision],
+  ];
+}
+
+/** A refusal: a 4xx, or the connection closed without an answer. A 2xx means the message was relayed and answered. */
+function outcome(ex: Exchange): 'refused' | 'answered' | 'cut' | 'server-error' | 'hung' {
+  if (ex.status >= 400 && ex.status < 500) return 'refused';
+  if (ex.status >= 200 && ex.status < 300) return 'answered';
+  if (ex.status >= 500) return 'server-error';
+  return ex.error && /no complete answer within/.test(ex.error) ? 'hung' : 'cut';
+}
+
+async function stillServes(client: McpClient, t: ScenarioContext): Promise<string | undefined> {
+  const cid = t.cid();
+  const call = await client.callTool('echo', { cid }, { cid, timeoutMs: 10_000 });
+  return call.response && 'result' in call.response ? undefined : `HTTP ${call.exchange.status || call.exchange.error}`;
+}
+
+scenario(
+  'Oversized, non-UTF-8, deeply nested and huge-header requests are refused, and the proxy keeps serving',
+  [HOSTILE],
+  async (t) => {
+    const victim = await t.session();
+    const bystander = await t.session();
+    const headers = sessionHeaders(victim, t);
+    const deep = 100_000;
+    const cases: Array<{ name: string; send: () => Promise<Exchange>; allowed: Array<ReturnType<typeof outcome>> }> = [
+      {
+        name: 'a 32 MB body',
+        send: () => t.raw('POST', headers, JSON.stringify({ jsonrpc: '2.0', id: 'big', method: 'tools/call', params: { name: 'echo', arguments: { pad: 'x'.repeat(32 * 1024 * 1024) } } }), 20_000),
+        allowed: ['refused', 'cut'],
+      },
+      {
+        name: 'invalid UTF-8',
+        send: () => t.raw('POST', headers, Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":"utf8","method":"tools/call","params":{"name":"echo","arguments":{"text":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('"}}}')]), 10_000),
+        allowed: ['refused', 'cut'],
+      },
+      {
+        // Relaying it is fine (it is valid JSON); crashing, hanging or a 5xx is not.
+        name: `JSON nested ${deep.toLocaleString('en')} deep`,
+        send: () => t.raw('POST', headers, `{"jsonrpc":"2.0","id":"deep","method":"ping","params":{"nested":${'['.repeat(deep)}${']'.repeat(deep)}}}`, 10_000),
+        allowed: ['refused', 'cut', 'answered'],
+      },
+      {
+        name: 'a 64 KB header',
+        send: () => t.raw('POST', [...headers, ['x-proxyspec-padding', 'a'.repeat(64 * 1024)]], '{"jsonrpc":"2.0","id":"hdr","method":"ping"}', 10_000),
+        allowed: ['refused', 'cut'],
+      },
+    ];
+    const problems: string[] = [];
+    const seen: string[] = [];
+    for (const c of cases) {
+      const ex = await c.send();
+      const got = outcome(ex);
+      seen.push(`${c.name}: ${ex.status || 'closed'}`);
+      if (!c.allowed.includes(got)) problems.push(`${c.name}: ${got === 'answered' ? `answered HTTP ${ex.status} as if it were fine` : got === 'hung' ? 'no answer and the connection left open' : `HTTP ${ex.status || ex.error}`}`);
+      const broken = await stillServes(bystander, t);
+      if (broken) problems.push(`after ${c.name}, another client's call failed: ${broken}`);
+    }
+    t.judgeProblems(HOSTILE, problems, {
+      pass: `${seen.join('; ')}; other clients served throughout`,
+      fail: 'hostile input is not contained',
+      expected: 'a 4xx (413, 400, 431) or the connection closed, and other clients served',
+    });
+  },
+  { timeoutMs: 90_000 },
+);
+
+scenario(
+  'A request head trickled byte by byte is cut off, and others are served meanwhile',
+  [SLOW],
+  async (t) => {
+    const url = new URL(t.ctx.target.url);
+    const bystander = await t.session();
+    const started = preciseNow();
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    const closed = new Promise<number>((resolve) => {
+      socket.on('close', () => resolve(preciseNow() - started));
+      socket.on('error', () => undefined);
+    });
+    socket.resume();
+    socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n`);
+    let n = 0;
+    const drip = setInterval(() => {
+      if (!socket.destroyed) socket.write(`X-Drip-${n++}: ${'z'}\r\n`);
+    }, 500);
+    try {
+      const during = await stillServes(bystander, t);
+      const result = await Promise.race([closed, new Promise<null>((r) => setTimeout(() => r(null), SLOW_BOUND_MS))]);
+      const problems: string[] = [];
+      if (during) problems.push(`another client's call failed during the drip: ${during}`);
+      if (result === null) problems.push(`the connection was still open after ${SLOW_BOUND_MS / 1000} s of trickled headers`);
+      t.judgeProblems(SLOW, problems, {
+        pass: `the trickling connection was closed after ${((result ?? 0) / 1000).toFixed(1)} s; another client was served meanwhile`,
+        fail: 'slow clients can hold connections open indefinitely',
+        expected: `connection closed within ${SLOW_BOUND_MS / 1000} s`,
+      });
+    } finally {
+      clearInterval(drip);
+      socket.destroy();
+    }
+  },
+  { timeoutMs: 40_000 },
+);

@@ -1,0 +1,78 @@
+/**
+ * The L2 overhead check: a 20 ms upstream call, ten clients at once (each pausing up to 20 ms between
+ * calls), in rotating rounds of one run: straight to the mock upstream (direct), through a minimal
+ * pass-through proxy (the floor: what one more loopback hop costs on this machine), and through the
+ * target. Only medians are compared: the target may add at most 1 ms (or 5 %) more than the floor.
+ */
+import { BulkClient, inPool, preciseNow, scenario } from '../../harness/src/index.ts';
+import { startFloorProxy } from '../../harness/src/targets/floor-proxy.ts';
+
+const OVERHEAD = 'performance/overhead';
+const CLIENTS = 10;
+const CALLS_PER_ROUND = 3;
+const ROUNDS = 24;
+const UPSTREAM_MS = 20;
+const THINK_MS = 20;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+scenario(
+  'The proxy adds at most 1 ms (or 5 %) to the median of a 20 ms upstream call',
+  [OVERHEAD],
+  async (t) => {
+    const cid = t.cid();
+    const floor = await startFloorProxy(t.ctx.upstreamUrl);
+    const sides = {
+      proxy: new BulkClient({ url: t.ctx.target.url, headers: t.ctx.target.headers, revision: t.revision }),
+      floor: new BulkClient({ url: floor.url, headers: {}, revision: t.revision }),
+      direct: new BulkClient({ url: t.ctx.upstreamUrl, headers: {}, revision: t.revision }),
+    };
+    const SIDES = ['direct', 'floor', 'proxy'] as const;
+    const latencies = { proxy: [] as number[], floor: [] as number[], direct: [] as number[] };
+    let failures = 0;
+    try {
+      const sessions = { proxy: [] as string[], floor: [] as string[], direct: [] as string[] };
+      for (const side of SIDES) {
+        for (const s of await inPool(CLIENTS, CLIENTS, () => sides[side].open(cid))) {
+          if (!s.id) throw new Error(`a ${side} session did not open: HTTP ${s.status} ${s.error ?? ''}`);
+          sessions[side].push(s.id);
+        }
+      }
+      // Round 0 warms both paths up (connections, JIT) and is not counted.
+      for (let round = 0; round <= ROUNDS; round++) {
+        for (let k = 0; k < SIDES.length; k++) {
+          const side = SIDES[(k + round) % SIDES.length];
+          await inPool(CLIENTS, CLIENTS, async (i) => {
+            for (let c = 0; c < CALLS_PER_ROUND; c++) {
+              // Clients think between calls, as real ones do; in lockstep they would all arrive at once.
+              await new Promise((r) => setTimeout(r, Math.random() * THINK_MS));
+              const started = preciseNow();
+              const status = await sides[side].call(sessions[side][i], 'slow', { ms: UPSTREAM_MS }, cid);
+              if (status !== 200) failures++;
+              else if (round > 0) latencies[side].push(preciseNow() - started);
+            }
+          });
+        }
+      }
+      await Promise.all(SIDES.flatMap((side) => sessions[side].map((id) => sides[side].delete(id))));
+    } finally {
+      await Promise.all(SIDES.map((side) => sides[side].close()));
+      await floor.stop();
+    }
+    if (failures) throw new Error(`${failures} calls failed; overhead cannot be measured`);
+    const p50 = { proxy: median(latencies.proxy), floor: median(latencies.floor), direct: median(latencies.direct) };
+    const hop = p50.floor - p50.direct;
+    const added = p50.proxy - p50.direct;
+    const allowed = hop + Math.max(1, 0.05 * p50.direct);
+    t.judge(OVERHEAD, added <= allowed, {
+      message: `median ${p50.proxy.toFixed(2)} ms through the proxy, ${p50.floor.toFixed(2)} ms through a minimal pass-through, ${p50.direct.toFixed(2)} ms direct: the proxy adds ${added.toFixed(2)} ms, ${(added - hop).toFixed(2)} ms more than the extra hop itself (${latencies.proxy.length} calls each way, ${CLIENTS} clients, ${ROUNDS} rotating rounds)`,
+      expected: `at most ${allowed.toFixed(2)} ms added (the hop's ${hop.toFixed(2)} ms + ${Math.max(1, 0.05 * p50.direct).toFixed(2)} ms)`,
+      observed: `${added.toFixed(2)} ms added`,
+    });
+  },
+  { timeoutMs: 60_000 },
+);

@@ -1,0 +1,41 @@
+/** Upstream connections are a shared pool, not one per client or per request. */
+import { BulkClient, inPool, scenario } from '../../harness/src/index.ts';
+
+const REUSED = 'pooling/upstream-connections-reused';
+const CLIENTS = 20;
+const WAVE = 5;
+const CALLS = 5;
+
+scenario('Twenty clients share fewer upstream connections than there are clients', [REUSED], async (t) => {
+  const cid = t.cid();
+  const bulk = new BulkClient({ url: t.ctx.target.url, headers: t.ctx.target.headers, revision: t.revision });
+  const statuses: number[] = [];
+  try {
+    // All twenty sessions stay open throughout; their traffic comes five clients at a time, so a pool
+    // needs about five connections where a connection per client needs twenty.
+    const sessions: string[] = [];
+    for (let w = 0; w < CLIENTS; w += WAVE) {
+      for (const s of await inPool(WAVE, WAVE, () => bulk.open(cid))) {
+        if (!s.id) throw new Error(`a session did not open: HTTP ${s.status} ${s.error ?? ''}`);
+        sessions.push(s.id);
+      }
+    }
+    for (let w = 0; w < CLIENTS; w += WAVE) {
+      await inPool(WAVE, WAVE, async (i) => {
+        for (let c = 0; c < CALLS; c++) statuses.push(await bulk.call(sessions[w + i], 'echo', { c }, cid));
+      });
+    }
+    await inPool(sessions.length, WAVE, (i) => bulk.delete(sessions[i]));
+  } finally {
+    await bulk.close();
+  }
+  const failed = statuses.filter((s) => s !== 200).length;
+  if (failed) throw new Error(`${failed} of ${statuses.length} calls failed`);
+  const records = await t.upstream.received(cid);
+  const connections = new Set(records.map((r) => r.connectionId).filter((id) => id !== undefined));
+  t.judge(REUSED, connections.size < CLIENTS, {
+    message: `${records.length} upstream requests from ${CLIENTS} clients arrived on ${connections.size} upstream connections`,
+    expected: `fewer than ${CLIENTS} upstream connections`,
+    observed: `${connections.size} connections`,
+  });
+});
