@@ -1,27 +1,42 @@
 // One vitest project per folder; the suites run against the built-in targets (`reference`,
 // `reference-stdio`, `direct`), where every verdict must pass. vitest 4 reads `test.projects`.
+// Group 1 (the quiet scenarios against `reference`) starts once every group-0 project has finished.
 import { defineConfig } from 'vitest/config';
 
 const suites = (target: string) => ({
   test: {
     name: `suites-${target}`,
     include: ['suites/**/*.test.ts'],
+    // Timing- and memory-sensitive scenarios run in the quiet group below, after everything else.
+    exclude: ['**/node_modules/**', 'suites/**/*.quiet.test.ts'],
     globalSetup: ['harness/src/run/vitest-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    sequence: { groupOrder: 0 },
   },
 });
 
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'proxy', include: ['proxy/test/**/*.test.ts'] } },
-      { test: { name: 'mocks', include: ['mocks/test/**/*.test.ts'] } },
-      { test: { name: 'harness', include: ['harness/test/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, maxConcurrency: 3 } },
-      { test: { name: 'reports', include: ['reports/test/**/*.test.ts'] } },
+      { test: { name: 'proxy', include: ['proxy/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      { test: { name: 'mocks', include: ['mocks/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      { test: { name: 'harness', include: ['harness/test/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, maxConcurrency: 3, sequence: { groupOrder: 0 } } },
+      { test: { name: 'reports', include: ['reports/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       suites('reference'),
       suites('reference-stdio'),
       suites('direct'),
+      {
+        test: {
+          name: 'suites-reference-quiet',
+          include: ['suites/**/*.quiet.test.ts'],
+          globalSetup: ['harness/src/run/vitest-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

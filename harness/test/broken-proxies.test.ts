@@ -56,9 +56,40 @@ const CASES: Case[] = [
   { defect: 'no-upstream-timeout', caught: ['errors/upstream-timeout-attributable'] },
   { defect: 'keep-stream-open-on-drop', caught: ['errors/sse-drop-ends-stream'] },
   { defect: 'crash-on-bad-json', caught: ['errors/malformed-json-rejected'] },
+  // Level 2: the reference proxy with one production property taken away (mocks/broken-proxies/reference-defects.ts).
+  { defect: 'ref-accept-alg-none', caught: ['auth/hostile-tokens-refused'] },
+  { defect: 'ref-ignore-audience', caught: ['auth/hostile-tokens-refused', 'auth/audience-bound'] },
+  // Sending the client's token also means sending none of its own.
+  { defect: 'ref-forward-client-token', caught: ['auth/no-token-passthrough', 'auth/own-upstream-credential'] },
+  { defect: 'ref-no-upstream-credential', caught: ['auth/own-upstream-credential'] },
+  { defect: 'ref-ignore-scopes', caught: ['auth/scope-enforced'] },
+  // A bare challenge also names no scope.
+  { defect: 'ref-no-resource-metadata', caught: ['auth/challenge-and-metadata', 'auth/scope-enforced'] },
+  { defect: 'ref-sessions-not-bound', caught: ['security/session-bound-to-user'] },
+  { defect: 'ref-no-origin-check', caught: ['security/foreign-origin-refused'] },
+  { defect: 'ref-predictable-session-ids', caught: ['security/session-ids-unguessable'] },
+  { defect: 'ref-leak-upstream-address', caught: ['security/errors-leak-nothing'] },
+  { defect: 'ref-no-idle-reaping', caught: ['session/idle-reaped'] },
+  // The upstream never hears of an ended session, whoever ends it: the client's DELETE or the reaper.
+  { defect: 'ref-keep-upstream-sessions', caught: ['session/delete-ends-session', 'session/idle-reaped', 'session/no-leak'] },
+  { defect: 'ref-leak-memory', caught: ['session/memory-bounded'] },
+  { defect: 'ref-connection-per-request', caught: ['pooling/upstream-connections-reused'] },
+  { defect: 'ref-no-limits', caught: ['limits/hostile-input-contained', 'limits/slow-request-cut-off'] },
+  { defect: 'ref-slow-5ms', caught: ['performance/overhead'] },
 ];
 
 const strengthOf = new Map(CHECKS.map((c) => [c.id, c.strength]));
+const levelOf = new Map(CHECKS.map((c) => [c.id, c.level]));
+
+/**
+ * What a defect's run judges: the checks of the gate's level in the suites its caught checks belong
+ * to, and the caught checks themselves. A Level 1 defect is judged by the Level 1 checks of its
+ * suites, a Level 2 defect (of the reference proxy, which passes Level 1) by the Level 2 ones.
+ */
+function selection(caught: string[], gate: number): string[] {
+  const suites = new Set(caught.map((id) => id.split('/')[0]));
+  return ['--only', CHECKS.filter((c) => (suites.has(c.suite) && c.level === gate) || caught.includes(c.id)).map((c) => c.id).join(',')];
+}
 
 describe('broken proxies', () => {
   test('every check is caught by at least one broken proxy', () => {
@@ -66,18 +97,24 @@ describe('broken proxies', () => {
     expect(CHECKS.map((c) => c.id).filter((id) => !caught.has(id))).toEqual([]);
   });
 
-  test('a correct pass-through proxy reaches L1 with no fail, warn or error', async () => {
-    const { code, report } = await runTarget(profile('none'), ['--require-level', '1']);
-    expect(verdicts(report, ['fail', 'error', 'warn', 'blocked'])).toEqual([]);
+  // Level 2 needs what a pass-through does not have (authentication first); its Level 1 must be spotless.
+  test('a correct pass-through proxy reaches L1 with no fail, warn or error, and not L2, for want of auth', async () => {
+    const levelOneChecks = CHECKS.filter((c) => c.level === 1).map((c) => c.id);
+    const { code, report, summary } = await runTarget(profile('none'), ['--require-level', '2', '--only', levelOneChecks.join(',')]);
+    const levelOne = { ...report, checks: report.checks.filter((c) => c.level === 1) };
+    expect(verdicts(levelOne, ['fail', 'error', 'warn', 'blocked'])).toEqual([]);
     expect(report.level).toBe(1);
-    expect(code).toBe(0);
+    expect(report.levels[1].state).toBe('failure');
+    expect(report.levels[1].reason).toMatch(/needs the feature auth/);
+    expect(summary).toMatch(/\| L2 Production \| failure \| needs the feature auth/);
+    expect(code).toBe(1);
   });
 
   // Each defect runs the suites its checks belong to (the defect-free proxy above runs them all, which
   // is what shows no check flags a correct proxy); that keeps `npm test` within its time budget.
   test.concurrent.each(CASES)('defect $defect is caught by $caught and by nothing else', async ({ defect, caught, extra }) => {
-    const suites = [...new Set(caught.map((id) => id.split('/')[0]))].join(',');
-    const { code, report } = await runTarget(profile(defect), ['--require-level', '1', ...(extra ?? ['--suite', suites])]);
+    const gate = Math.max(...caught.map((id) => levelOf.get(id)!));
+    const { code, report } = await runTarget(profile(defect), ['--require-level', String(gate), ...(extra ?? selection(caught, gate))]);
     expect(verdicts(report, ['fail', 'warn'])).toEqual([...caught].sort());
     expect(verdicts(report, ['error', 'blocked'])).toEqual([]);
     for (const id of caught) {
@@ -86,10 +123,10 @@ describe('broken proxies', () => {
       expect(check.observed ?? '', id).not.toBe('');
       expect(check.evidence.some((e) => e.leg === 'client'), id).toBe(true);
     }
-    // With suites left out, L1 is at best partial; a broken MUST makes it a failure and fails the gate.
+    // With suites left out, the gate's level is at best partial; a broken MUST makes it a failure and fails the gate.
     const mustBroken = caught.some((id) => strengthOf.get(id) === 'MUST');
     expect(report.level).toBe(0);
-    expect(report.levels[0].state).toBe(mustBroken ? 'failure' : 'partial');
+    expect(report.levels[gate - 1].state).toBe(mustBroken ? 'failure' : 'partial');
     expect(code).toBe(1);
   });
 });

@@ -24,11 +24,12 @@ export function cli(args: string[], options: { cwd?: string; timeoutMs?: number 
   });
 }
 
-export async function runTarget(target: string, extra: string[] = []): Promise<CliResult & { report: Report; outDir: string }> {
+export async function runTarget(target: string, extra: string[] = []): Promise<CliResult & { report: Report; summary: string; outDir: string }> {
   const outDir = await mkdtemp(join(tmpdir(), 'proxyspec-selftest-'));
-  const result = await cli(['run', '--target', target, '--out', outDir, ...extra]);
+  const result = await cli(['run', '--target', target, '--out', outDir, ...extra], { timeoutMs: 150_000 });
   const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as Report;
-  return { ...result, report, outDir };
+  const summary = await readFile(join(outDir, 'summary.md'), 'utf8');
+  return { ...result, report, summary, outDir };
 }
 
 export function verdicts(report: Report, wanted: string[]): string[] {

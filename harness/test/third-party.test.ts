@@ -6,13 +6,22 @@
 import { expect, test } from 'vitest';
 import { runTarget, verdicts } from './cli-helpers.ts';
 
-test('supergateway fails only the 1 MB request (its HTTP body limit) and never errors', async () => {
+test('supergateway fails the 1 MB request (its HTTP body limit) and the Level 2 checks the README explains, and never errors', async () => {
   const { report } = await runTarget('examples/targets/supergateway.yaml');
   expect(verdicts(report, ['error', 'blocked'])).toEqual([]);
-  expect(verdicts(report, ['fail', 'warn'])).toEqual(['transparency/large-payloads']);
-  expect(report.checks.find((c) => c.id === 'transparency/large-payloads')?.observed).toMatch(/413/);
+  expect(verdicts(report, ['fail', 'warn'])).toEqual([
+    'limits/hostile-input-contained',
+    'limits/slow-request-cut-off',
+    'security/errors-leak-nothing',
+    'security/foreign-origin-refused',
+    'transparency/large-payloads',
+  ]);
+  const observed = (id: string) => report.checks.find((c) => c.id === id)?.observed ?? '';
+  expect(observed('transparency/large-payloads')).toMatch(/413/);
+  expect(observed('security/errors-leak-nothing')).toMatch(/malformed JSON \(HTTP 400\): a stack trace/);
+  expect(observed('limits/hostile-input-contained')).toMatch(/invalid UTF-8: answered HTTP 200/);
   expect(report.level).toBe(0);
   // stdio upstream: the checks that need an HTTP upstream, or byte transparency, do not apply.
   expect(verdicts(report, ['n/a']).length).toBeGreaterThan(0);
-  for (const c of report.checks.filter((x) => x.verdict === 'n/a')) expect(c.message, c.id).toMatch(/stdio upstream|feature|revisions|upstream timeout/);
+  for (const c of report.checks.filter((x) => x.verdict === 'n/a')) expect(c.message, c.id).toMatch(/stdio upstream|feature|revisions|upstream timeout|idle timeout/);
 });

@@ -143,7 +143,11 @@ scenario("A valid token is accepted, never forwarded, and the upstream sees the 
   if (t.ctx.target.upstream !== 'http') return;
   const authorizations = [...new Set(records.map((r) => r.headers?.authorization).filter((v): v is string => typeof v === 'string'))];
   if (authorizations.length === 0) {
-    return t.judge(OWN_CREDENTIAL, false, { message: 'the upstream received no credential at all (fine only for an upstream that needs none)', expected: 'Authorization: Bearer <token issued for the upstream>' });
+    return t.judge(OWN_CREDENTIAL, false, {
+      message: 'the upstream received no credential at all (fine only for an upstream that needs none)',
+      expected: 'Authorization: Bearer <token issued for the upstream>',
+      observed: `no Authorization header on ${records.length} upstream requests`,
+    });
   }
   const keys = createRemoteJWKSet(new URL(t.auth.jwksUri));
   const problems: string[] = [];

@@ -1,5 +1,5 @@
 /** Upstream connections are a shared pool, not one per client or per request. */
-import { BulkClient, inPool, scenario } from '../../harness/src/index.ts';
+import { inPool, scenario } from '../../harness/src/index.ts';
 
 const REUSED = 'pooling/upstream-connections-reused';
 const CLIENTS = 20;
@@ -8,27 +8,23 @@ const CALLS = 5;
 
 scenario('Twenty clients share fewer upstream connections than there are clients', [REUSED], async (t) => {
   const cid = t.cid();
-  const bulk = new BulkClient({ url: t.ctx.target.url, headers: t.ctx.target.headers, revision: t.revision });
+  const bulk = t.bulk();
   const statuses: number[] = [];
-  try {
-    // All twenty sessions stay open throughout; their traffic comes five clients at a time, so a pool
-    // needs about five connections where a connection per client needs twenty.
-    const sessions: string[] = [];
-    for (let w = 0; w < CLIENTS; w += WAVE) {
-      for (const s of await inPool(WAVE, WAVE, () => bulk.open(cid))) {
-        if (!s.id) throw new Error(`a session did not open: HTTP ${s.status} ${s.error ?? ''}`);
-        sessions.push(s.id);
-      }
+  // All twenty sessions stay open throughout; their traffic comes five clients at a time, so a pool
+  // needs about five connections where a connection per client needs twenty.
+  const sessions: string[] = [];
+  for (let w = 0; w < CLIENTS; w += WAVE) {
+    for (const s of await inPool(WAVE, WAVE, () => bulk.open(cid))) {
+      if (!s.id) throw new Error(`a session did not open: HTTP ${s.status} ${s.error ?? ''}`);
+      sessions.push(s.id);
     }
-    for (let w = 0; w < CLIENTS; w += WAVE) {
-      await inPool(WAVE, WAVE, async (i) => {
-        for (let c = 0; c < CALLS; c++) statuses.push(await bulk.call(sessions[w + i], 'echo', { c }, cid));
-      });
-    }
-    await inPool(sessions.length, WAVE, (i) => bulk.delete(sessions[i]));
-  } finally {
-    await bulk.close();
   }
+  for (let w = 0; w < CLIENTS; w += WAVE) {
+    await inPool(WAVE, WAVE, async (i) => {
+      for (let c = 0; c < CALLS; c++) statuses.push(await bulk.call(sessions[w + i], 'echo', { c }, cid));
+    });
+  }
+  await inPool(sessions.length, WAVE, (i) => bulk.delete(sessions[i]));
   const failed = statuses.filter((s) => s !== 200).length;
   if (failed) throw new Error(`${failed} of ${statuses.length} calls failed`);
   const records = await t.upstream.received(cid);

@@ -2,7 +2,7 @@
  * What an attacker can try without breaking a token: use someone else's session id, call from a
  * foreign web page, guess the next session id, read internals out of error bodies.
  */
-import { BulkClient, inPool, initializeBody, issueToken, scenario, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
+import { inPool, initializeBody, issueToken, scenario, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
 
 const BOUND = 'security/session-bound-to-user';
 const ORIGIN = 'security/foreign-origin-refused';
@@ -94,31 +94,27 @@ scenario(
   async (t) => {
     // Every stdio session is a process: fewer of them say as much about the id generator.
     const count = t.ctx.target.upstream === 'stdio' ? 40 : 1000;
-    const bulk = new BulkClient({ url: t.ctx.target.url, headers: t.ctx.target.headers, revision: t.revision });
-    try {
-      const cid = t.cid();
-      const sessions = await inPool(count, 10, () => bulk.open(cid));
-      const ids = sessions.map((s) => s.id).filter((id): id is string => id !== undefined);
-      await inPool(ids.length, 10, (i) => bulk.delete(ids[i]));
-      if (ids.length < count) {
-        const failed = sessions.find((s) => s.id === undefined);
-        throw new Error(`only ${ids.length} of ${count} sessions opened (one failure: HTTP ${failed?.status} ${failed?.error ?? ''})`);
-      }
-      const unique = new Set(ids).size;
-      const shortest = Math.min(...ids.map((id) => id.length));
-      const bits = estimateEntropyBits(ids);
-      const problems: string[] = [];
-      if (unique < ids.length) problems.push(`${ids.length - unique} repeated ids`);
-      if (shortest < 16) problems.push(`ids as short as ${shortest} characters`);
-      if (bits < 64) problems.push(`about ${bits.toFixed(0)} bits of entropy`);
-      t.judgeProblems(IDS, problems, {
-        pass: `${ids.length} ids, all different, ${shortest}+ characters, about ${bits.toFixed(0)} bits of entropy (e.g. ${ids[0].slice(0, 8)}…)`,
-        fail: 'session ids can be guessed',
-        expected: 'unique ids with at least 64 bits of entropy',
-      });
-    } finally {
-      await bulk.close();
+    const bulk = t.bulk();
+    const cid = t.cid();
+    const sessions = await inPool(count, 10, () => bulk.open(cid));
+    const ids = sessions.map((s) => s.id).filter((id): id is string => id !== undefined);
+    await inPool(ids.length, 10, (i) => bulk.delete(ids[i]));
+    if (ids.length < count) {
+      const failed = sessions.find((s) => s.id === undefined);
+      throw new Error(`only ${ids.length} of ${count} sessions opened (one failure: HTTP ${failed?.status} ${failed?.error ?? ''})`);
     }
+    const unique = new Set(ids).size;
+    const shortest = Math.min(...ids.map((id) => id.length));
+    const bits = estimateEntropyBits(ids);
+    const problems: string[] = [];
+    if (unique < ids.length) problems.push(`${ids.length - unique} repeated ids`);
+    if (shortest < 16) problems.push(`ids as short as ${shortest} characters`);
+    if (bits < 64) problems.push(`about ${bits.toFixed(0)} bits of entropy`);
+    t.judgeProblems(IDS, problems, {
+      pass: `${ids.length} ids, all different, ${shortest}+ characters, about ${bits.toFixed(0)} bits of entropy (e.g. ${ids[0].slice(0, 8)}…)`,
+      fail: 'session ids can be guessed',
+      expected: 'unique ids with at least 64 bits of entropy',
+    });
   },
   { timeoutMs: 90_000 },
 );

@@ -415,7 +415,6 @@ export const CHECKS: readonly CheckDef[] = [
     strength: 'MUST',
     revisions: STREAMABLE,
     feature: 'auth',
-    dependsOn: ['auth/challenge-and-metadata'],
     requirements: ['auth-rs-validate-token', 'auth-rs-invalid-401', 'auth-rs-validate-before-processing', 'auth-rs-audience-claim', 'auth-no-token-in-query', 'secbp-verify-all-inbound'],
     why: 'Each token in the matrix is a known attack (alg none, key confusion, replay after expiry, a token for another service); one accepted token is a way in for anyone.',
   },

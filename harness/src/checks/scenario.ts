@@ -9,6 +9,7 @@ import { newCorrelationId, preciseNow, type UpstreamRecord } from '../wire/index
 import { McpClient, type McpClientOptions } from '../client/mcp-client.ts';
 import { bodyKind, newExchange, type Exchange } from '../client/exchange.ts';
 import { rawHttp } from '../client/raw-http.ts';
+import { BulkClient } from '../client/bulk.ts';
 import { startMockEnvironment } from '../run/environment.ts';
 import { resolveTarget, startTarget } from '../targets/start-target.ts';
 import { UpstreamView } from '../record/upstream-view.ts';
@@ -40,6 +41,7 @@ export class ScenarioContext {
   readonly cids: string[] = [];
   readonly results = new Map<string, Omit<CheckResult, 'durationMs' | 'evidence'>>();
   private readonly clients: McpClient[] = [];
+  private readonly bulks: BulkClient[] = [];
   private readonly isolated: Array<() => Promise<void>> = [];
 
   constructor(
@@ -93,6 +95,16 @@ export class ScenarioContext {
     const ex = await rawHttp(url, method, [...(options.bare ? [] : Object.entries(this.ctx.target.headers)), ...headers], body, timeoutMs);
     this.exchanges.push(ex);
     return ex;
+  }
+
+  /**
+   * A client for hundreds of sessions at once (the target's, unless another URL is given): lean
+   * requests, of which the first few of each kind go into the transcript.
+   */
+  bulk(target: { url?: string; headers?: Record<string, string> } = {}): BulkClient {
+    const client = new BulkClient({ url: target.url ?? this.ctx.target.url, headers: target.headers ?? this.ctx.target.headers, revision: this.revision, sample: (ex) => this.exchanges.push(ex) });
+    this.bulks.push(client);
+    return client;
   }
 
   /** The authorization server the target trusts; a target claiming `auth` always has one. */
@@ -186,7 +198,7 @@ export class ScenarioContext {
   }
 
   async cleanup(): Promise<void> {
-    await Promise.all(this.clients.map((c) => c.close()));
+    await Promise.all([...this.clients.map((c) => c.close()), ...this.bulks.map((b) => b.close())]);
     await Promise.all(this.isolated.map((stop) => stop()));
   }
 

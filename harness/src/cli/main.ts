@@ -120,8 +120,9 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
           `token endpoint: ${idp.tokenEndpoint}`,
           `audience:       ${idp.audience}`,
           `client:         ${idp.clients.client.id} / ${idp.clients.client.secret} (client_credentials, authorization_code + PKCE)`,
+          `other client:   ${idp.clients.other.id} / ${idp.clients.other.secret} (client_credentials, a second user)`,
           `proxy client:   ${idp.clients.proxy.id} / ${idp.clients.proxy.secret} (client_credentials, for the proxy's own upstream token)`,
-          `a token for the audience (5 minutes):`,
+          `a token for the audience (1 hour):`,
           sample,
           '',
         ].join('\n'),
@@ -143,6 +144,22 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       output.out(`pass-through proxy (defect: ${opts.defect}): ${proxy.url}\n`);
       await waitForSignal();
       await proxy.close();
+    });
+  mock
+    .command('reference')
+    .description('Run the reference proxy with one deliberate Level 2 defect (the Level 2 self-tests).')
+    .requiredOption('--defect <name>', 'the defect to have (see mocks/broken-proxies/reference-defects.ts)')
+    .requiredOption('-c, --config <file>', 'the reference proxy config to start from')
+    .option('--port <n>', 'port to listen on', (v) => Number.parseInt(v, 10), 0)
+    .action(async (opts: { defect: string; config: string; port: number }) => {
+      const { buildDefectiveReference, REFERENCE_DEFECTS } = await import('../../../mocks/broken-proxies/index.ts');
+      const { loadConfigFile } = await import('../../../proxy/src/index.ts');
+      if (!(REFERENCE_DEFECTS as readonly string[]).includes(opts.defect)) throw new HarnessError('HARNESS_ERR_USAGE', `unknown defect ${opts.defect}; known: ${REFERENCE_DEFECTS.join(', ')}`);
+      const app = await buildDefectiveReference(opts.defect as never, await loadConfigFile(opts.config));
+      const address = await app.listen({ port: opts.port, host: '127.0.0.1' });
+      output.out(`reference proxy (defect: ${opts.defect}): ${address}\n`);
+      await waitForSignal();
+      await app.shutdown();
     });
 
   program

@@ -3,13 +3,19 @@
  * requests on one keep-alive agent, kept out of the transcript (a scenario reports their totals).
  */
 import { Agent, request } from 'undici';
-import { CID_META_KEY, type Revision } from '../wire/index.ts';
+import { CID_META_KEY, preciseNow, type Revision } from '../wire/index.ts';
+import { bodyKind, newExchange, type Exchange } from './exchange.ts';
 
 export interface BulkTarget {
   url: string;
   headers: Record<string, string>;
   revision: Revision;
+  /** Receives the first few exchanges of each kind (method and JSON-RPC method), as evidence. */
+  sample?: (exchange: Exchange) => void;
 }
+
+/** Exchanges of one kind kept as evidence; the rest are only counted by the scenario. */
+const SAMPLES_PER_KIND = 2;
 
 /** An initialize request carrying a correlation id. */
 export function initializeBody(revision: Revision, cid: string, id: string | number = `init-${cid}`): string {
@@ -43,19 +49,26 @@ export interface BulkSession {
 
 export class BulkClient {
   private readonly agent = new Agent({ connections: 32, keepAliveTimeout: 10_000 });
+  private readonly sampled = new Map<string, number>();
 
   constructor(private readonly target: BulkTarget) {}
 
   private async send(method: string, headers: Record<string, string>, body?: string) {
-    const res = await request(this.target.url, {
-      method: method as 'POST',
-      headers: { accept: 'application/json, text/event-stream', ...this.target.headers, ...headers },
-      body,
-      dispatcher: this.agent,
-      headersTimeout: 15_000,
-      bodyTimeout: 15_000,
-    });
+    const allHeaders = { accept: 'application/json, text/event-stream', ...this.target.headers, ...headers };
+    const kind = `${method} ${body ? (/"method":"([^"]+)"/.exec(body)?.[1] ?? '') : ''}`;
+    const keep = this.target.sample && (this.sampled.get(kind) ?? 0) < SAMPLES_PER_KIND;
+    const ex = keep ? newExchange(method, this.target.url, allHeaders, body ?? '', preciseNow()) : undefined;
+    if (keep) this.sampled.set(kind, (this.sampled.get(kind) ?? 0) + 1);
+    const res = await request(this.target.url, { method: method as 'POST', headers: allHeaders, body, dispatcher: this.agent, headersTimeout: 15_000, bodyTimeout: 15_000 });
     const text = await res.body.text();
+    if (ex) {
+      ex.headersAt = ex.endedAt = preciseNow();
+      ex.status = res.statusCode;
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) ex.headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      ex.kind = text === '' ? 'empty' : bodyKind(ex.headers['content-type']);
+      ex.body = text;
+      this.target.sample!(ex);
+    }
     return { status: res.statusCode, headers: res.headers, text };
   }
 

@@ -2,6 +2,7 @@
  * One conformance run, end to end: start the mocks, start (or attach to) the target, run the selected
  * suite files under vitest with the run context injected, stop everything, aggregate the verdicts.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,10 +30,21 @@ export interface RunOptions {
 }
 
 
+function selectedSuites(selected: string[]): string[] {
+  return [...new Set(CHECKS.filter((c) => selected.includes(c.id)).map((c) => c.suite))];
+}
+
 /** The suite files that hold scenarios for the selected checks. */
 function suiteFiles(selected: string[]): string[] {
-  const suites = new Set(CHECKS.filter((c) => selected.includes(c.id)).map((c) => c.suite));
-  return [...suites].map((s) => `suites/${s}/**/*.test.ts`);
+  return selectedSuites(selected).map((s) => `suites/${s}/**/*.test.ts`);
+}
+
+/** The quiet scenario files of the selected suites. */
+function quietFiles(selected: string[]): string[] {
+  return selectedSuites(selected).flatMap((s) => {
+    const folder = join(PACKAGE_ROOT, 'suites', s);
+    return existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.quiet.test.ts')).map((f) => `suites/${s}/${f}`) : [];
+  });
 }
 
 export async function runConformance(options: RunOptions): Promise<Report> {
@@ -49,7 +61,11 @@ export async function runConformance(options: RunOptions): Promise<Report> {
       { target: running.info, targetSpec: targetSpecOf(options.target), revision: options.revision, resultsFile: join(scratch, 'results.jsonl'), selected, assertPass: false },
       env,
     );
-    const runErrors = await runSuites(ctx, suiteFiles(selected), options.verbose ?? false);
+    // Timing- and memory-sensitive scenarios (`*.quiet.test.ts`) run after the others, one at a time,
+    // so that no other scenario's load is in their figures.
+    const runErrors = await runSuites(ctx, suiteFiles(selected), { exclude: [QUIET_FILES], maxWorkers: 2 }, options.verbose ?? false);
+    const quiet = quietFiles(selected);
+    if (quiet.length) runErrors.push(...(await runSuites(ctx, quiet, { exclude: [], maxWorkers: 1 }, options.verbose ?? false)));
     const results = await readResults(ctx.resultsFile);
     return aggregate({
       ctx,
@@ -70,7 +86,10 @@ export async function runConformance(options: RunOptions): Promise<Report> {
   }
 }
 
-async function runSuites(ctx: RunContext, include: string[], verbose: boolean): Promise<string[]> {
+/** Scenario files that must run alone, after the others. */
+export const QUIET_FILES = '**/*.quiet.test.ts';
+
+async function runSuites(ctx: RunContext, include: string[], phase: { exclude: string[]; maxWorkers: number }, verbose: boolean): Promise<string[]> {
   const vitest = await startVitest(
     'test',
     [],
@@ -79,10 +98,12 @@ async function runSuites(ctx: RunContext, include: string[], verbose: boolean): 
       config: false,
       watch: false,
       include,
+      exclude: ['**/node_modules/**', ...phase.exclude],
       reporters: verbose ? ['default'] : [{ onInit() {} }],
       provide: { proxyspec: ctx },
       // Scenarios isolate themselves by session and correlation id; two workers keep a 2-core machine busy.
-      maxWorkers: 2,
+      maxWorkers: phase.maxWorkers,
+      fileParallelism: phase.maxWorkers > 1,
       passWithNoTests: true,
     } as never,
   );

@@ -13,7 +13,7 @@ import { startMockEnvironment } from './environment.ts';
 import { makeContext, resolveTarget, startTarget } from '../targets/start-target.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const targetName = project.name.replace(/^suites-/, '');
+  const targetName = project.name.replace(/^suites-/, '').replace(/-quiet$/, '');
   const revision = RevisionSchema.parse(process.env.PROXYSPEC_SPEC ?? DEFAULT_REVISION);
   const env = await startMockEnvironment();
   const scratch = await mkdtemp(join(tmpdir(), 'proxyspec-suites-'));

@@ -40,22 +40,22 @@ export async function discoverJwksUri(issuer: string): Promise<string> {
   const problems: string[] = [];
   for (const path of DISCOVERY_PATHS) {
     // RFC 8414 inserts the well-known segment before an issuer's path; OpenID appends it. Try both.
-    for (const url of [new URL(`${path}${suffix}`, base.origin), new URL(`${base.origin}${suffix}${path}`)]) {
+    for (const url of new Set([`${base.origin}${path}${suffix}`, `${base.origin}${suffix}${path}`])) {
       try {
         const res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(5000) });
         if (!res.ok) {
-          problems.push(`${url.href}: HTTP ${res.status}`);
+          problems.push(`${url}: HTTP ${res.status}`);
           continue;
         }
         const doc = (await res.json()) as { issuer?: string; jwks_uri?: string };
         if (doc.issuer !== undefined && doc.issuer !== issuer) {
-          problems.push(`${url.href}: issuer ${doc.issuer} is not ${issuer}`);
+          problems.push(`${url}: issuer ${doc.issuer} is not ${issuer}`);
           continue;
         }
         if (typeof doc.jwks_uri === 'string') return doc.jwks_uri;
-        problems.push(`${url.href}: no jwks_uri`);
+        problems.push(`${url}: no jwks_uri`);
       } catch (err) {
-        problems.push(`${url.href}: ${(err as Error).message}`);
+        problems.push(`${url}: ${(err as Error).message}`);
       }
     }
   }

@@ -4,7 +4,7 @@
  * pass-through proxy (the floor: what one more loopback hop costs on this machine), and through the
  * target. Only medians are compared: the target may add at most 1 ms (or 5 %) more than the floor.
  */
-import { BulkClient, inPool, preciseNow, scenario } from '../../harness/src/index.ts';
+import { inPool, preciseNow, scenario } from '../../harness/src/index.ts';
 import { startFloorProxy } from '../../harness/src/targets/floor-proxy.ts';
 
 const OVERHEAD = 'performance/overhead';
@@ -27,9 +27,9 @@ scenario(
     const cid = t.cid();
     const floor = await startFloorProxy(t.ctx.upstreamUrl);
     const sides = {
-      proxy: new BulkClient({ url: t.ctx.target.url, headers: t.ctx.target.headers, revision: t.revision }),
-      floor: new BulkClient({ url: floor.url, headers: {}, revision: t.revision }),
-      direct: new BulkClient({ url: t.ctx.upstreamUrl, headers: {}, revision: t.revision }),
+      proxy: t.bulk(),
+      floor: t.bulk({ url: floor.url, headers: {} }),
+      direct: t.bulk({ url: t.ctx.upstreamUrl, headers: {} }),
     };
     const SIDES = ['direct', 'floor', 'proxy'] as const;
     const latencies = { proxy: [] as number[], floor: [] as number[], direct: [] as number[] };
@@ -60,7 +60,6 @@ scenario(
       }
       await Promise.all(SIDES.flatMap((side) => sessions[side].map((id) => sides[side].delete(id))));
     } finally {
-      await Promise.all(SIDES.map((side) => sides[side].close()));
       await floor.stop();
     }
     if (failures) throw new Error(`${failures} calls failed; overhead cannot be measured`);

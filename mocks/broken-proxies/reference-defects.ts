@@ -1,0 +1,176 @@
+/**
+ * Level 2 self-tests: the reference proxy with one deliberate defect each. Level 2 is about what a
+ * production proxy does beyond relaying (tokens, sessions, limits), so the base is the reference
+ * proxy, which passes every check, and each defect takes away exactly one of those properties: by a
+ * weaker configuration where the product has one, otherwise through its replaceable parts.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import {
+  buildProxy,
+  createAuthGate,
+  createTokenVerifier,
+  parseConfig,
+  ProxyWireError,
+  type AuthGate,
+  type ProxyApp,
+  type ProxyConfig,
+  type ProxyParts,
+  type TokenVerifier,
+  type UpstreamConnector,
+} from '../../proxy/src/index.ts';
+
+export const REFERENCE_DEFECTS = [
+  'accept-alg-none', // takes unsigned tokens at their word
+  'ignore-audience', // verifies signature, issuer and expiry, but not whom the token is for
+  'forward-client-token', // sends the client's token upstream instead of its own
+  'no-upstream-credential', // calls the upstream with no credential of its own
+  'ignore-scopes', // lets every valid token call everything
+  'no-resource-metadata', // challenges with a bare "Bearer", no resource_metadata
+  'sessions-not-bound', // serves a session to any authenticated user who presents its id
+  'no-origin-check', // allows every Origin
+  'predictable-session-ids', // numbers sessions 1, 2, 3…
+  'leak-upstream-address', // puts the upstream's URL and a stack trace in its 502s
+  'no-idle-reaping', // keeps idle sessions for ever
+  'keep-upstream-sessions', // never tells the upstream a session ended
+  'leak-memory', // keeps 64 KB for every session it ever opened
+  'connection-per-request', // opens a new upstream connection for every request
+  'no-limits', // accepts any body and header size, waits for ever for a slow head
+  'slow-5ms', // waits 5 ms before each upstream request
+] as const;
+
+export type ReferenceDefect = (typeof REFERENCE_DEFECTS)[number];
+
+/** The configuration the defect weakens, where the product has a setting for it. */
+function weakenConfig(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Readonly<ProxyConfig> {
+  const raw = structuredClone(config) as ProxyConfig;
+  if (defect === 'no-origin-check') raw.security.allowedOrigins = ['*'];
+  if (defect === 'no-idle-reaping') raw.sessions.idleTimeoutMs = 0;
+  if (defect === 'no-limits') raw.limits = { maxBodyBytes: 256 * 1024 * 1024, maxHeaderBytes: 256 * 1024, headersTimeoutMs: 600_000, requestTimeoutMs: 600_000 };
+  if ('url' in raw.upstream) {
+    if (defect === 'connection-per-request') raw.upstream.keepAlive = false;
+    if (defect === 'no-upstream-credential' || defect === 'forward-client-token') delete raw.upstream.auth;
+  }
+  return parseConfig(raw);
+}
+
+/** Accepts `alg: none` tokens as they say; checks every other token properly. */
+function unsignedTrusting(real: TokenVerifier): TokenVerifier {
+  return async (token) => {
+    const header = (() => {
+      try {
+        return decodeProtectedHeader(token);
+      } catch {
+        return undefined;
+      }
+    })();
+    if (header?.alg !== 'none') return real(token);
+    const claims = decodeJwt(token);
+    return { subject: String(claims.sub ?? claims.client_id), scopes: new Set(String(claims.scope ?? '').split(' ')), expiresAt: Date.now() + 60_000 };
+  };
+}
+
+/** Replaces the resource_metadata challenge with a bare one. */
+function withoutMetadata(real: AuthGate): AuthGate {
+  return {
+    async authenticate(request) {
+      try {
+        return await real.authenticate(request);
+      } catch (err) {
+        if (err instanceof ProxyWireError && err.status === 401) throw new ProxyWireError(401, err.rpcCode, err.message, err.reason, { 'www-authenticate': 'Bearer' });
+        throw err;
+      }
+    },
+    authorize: real.authorize,
+  };
+}
+
+const retained: Buffer[] = [];
+const clientToken = new AsyncLocalStorage<string | undefined>();
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wraps every upstream session the connector opens. */
+function wrapSessions(connector: UpstreamConnector, wrap: (session: ReturnType<UpstreamConnector['open']>) => ReturnType<UpstreamConnector['open']>): UpstreamConnector {
+  return { open: () => wrap(connector.open()), close: () => connector.close() };
+}
+
+function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): ProxyParts {
+  switch (defect) {
+    case 'accept-alg-none':
+      return { authGate: (a) => createAuthGate(a, unsignedTrusting(createTokenVerifier(a))) };
+    case 'ignore-audience':
+      return { authGate: (a) => createAuthGate(a, createTokenVerifier({ ...a, audience: undefined as never })) };
+    case 'ignore-scopes':
+      return { authGate: (a) => ({ ...createAuthGate(a), authorize: () => undefined }) };
+    case 'no-resource-metadata':
+      return { authGate: (a) => withoutMetadata(createAuthGate(a)) };
+    case 'sessions-not-bound':
+      return { sessionOwner: () => undefined };
+    case 'predictable-session-ids': {
+      let n = 0;
+      return { newSessionId: () => `session-${++n}` };
+    }
+    case 'forward-client-token':
+      return {
+        connector: (c) =>
+          wrapSessions(c, (s) => ({
+            ...s,
+            post: (body, headers, info, signal) => {
+              const token = clientToken.getStore();
+              return s.post(body, token ? { ...headers, authorization: token } : headers, info, signal);
+            },
+          })),
+      };
+    case 'leak-upstream-address': {
+      const where = 'url' in config.upstream ? config.upstream.url : config.upstream.command;
+      return {
+        connector: (c) =>
+          wrapSessions(c, (s) => ({
+            ...s,
+            post: async (...args) => {
+              try {
+                return await s.post(...args);
+              } catch (err) {
+                const e = err as ProxyWireError;
+                throw new ProxyWireError(e.status ?? 502, e.rpcCode ?? -32050, `${e.message} (${where})`, `${e.reason ?? ''}\n${new Error(`upstream ${where} failed`).stack}`);
+              }
+            },
+          })),
+      };
+    }
+    case 'keep-upstream-sessions':
+      return { connector: (c) => wrapSessions(c, (s) => ({ ...s, delete: async () => ({ status: 200, headers: {}, body: null }) })) };
+    case 'leak-memory':
+      return {
+        connector: (c) =>
+          wrapSessions(c, (s) => {
+            retained.push(Buffer.alloc(64 * 1024, 1));
+            return s;
+          }),
+      };
+    case 'slow-5ms':
+      return {
+        connector: (c) =>
+          wrapSessions(c, (s) => ({
+            ...s,
+            post: async (...args) => {
+              await delay(5);
+              return s.post(...args);
+            },
+          })),
+      };
+    default:
+      return {};
+  }
+}
+
+/** The reference proxy, built from `config`, with the defect. */
+export async function buildDefectiveReference(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Promise<ProxyApp> {
+  const weakened = weakenConfig(defect, config);
+  const app = await buildProxy(weakened, partsFor(defect, weakened));
+  if (defect === 'forward-client-token') {
+    // Remember each request's Authorization where the upstream call can find it.
+    app.server.prependListener('request', (req) => clientToken.enterWith(req.headers.authorization));
+  }
+  return app;
+}

@@ -1,0 +1,58 @@
+/**
+ * Memory that stays behind per session. Timing- and load-sensitive, so it runs in the quiet phase of a
+ * run (`*.quiet.test.ts`: after the other suites, alone).
+ */
+import { inPool, scenario } from '../../harness/src/index.ts';
+import { processGroupRss } from '../../harness/src/record/process-memory.ts';
+
+const MEMORY = 'session/memory-bounded';
+const PER_BATCH = 300;
+const BATCHES = 4;
+
+/** Least-squares slope of ys against 0, 1, 2, … */
+export function slope(ys: number[]): number {
+  const n = ys.length;
+  const mx = (n - 1) / 2;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  ys.forEach((y, x) => {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  });
+  return den === 0 ? 0 : num / den;
+}
+
+scenario(
+  'Sessions opened and deleted by the hundred leave no memory behind',
+  [MEMORY],
+  async (t) => {
+    const pid = t.ctx.target.pid;
+    if (pid === undefined) return t.notApplicable(MEMORY, 'the harness did not start the target (it attached by url), so it cannot read its memory');
+    const bulk = t.bulk();
+    const cid = t.cid();
+    const rss: number[] = [];
+    for (let b = 0; b < BATCHES; b++) {
+      const statuses = await inPool(PER_BATCH, 10, async () => {
+        const s = await bulk.open(cid);
+        return s.id === undefined ? undefined : bulk.delete(s.id);
+      });
+      const failed = statuses.filter((s) => s === undefined).length;
+      if (failed) throw new Error(`${failed} of ${PER_BATCH} sessions did not open`);
+      await new Promise((r) => setTimeout(r, 300));
+      const bytes = await processGroupRss(pid);
+      if (bytes === undefined) return t.notApplicable(MEMORY, "the target's memory cannot be read on this system (no /proc)");
+      rss.push(bytes);
+    }
+    // The first batch warms up (JIT, pools, buffers). After it, the trend of resident memory over the
+    // batches (least squares, so that one garbage collection does not decide) is what stays per session.
+    const perSession = slope(rss.slice(1)) / PER_BATCH;
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    t.judge(MEMORY, perSession < 20 * 1024, {
+      message: `resident memory after each batch of ${PER_BATCH} sessions: ${rss.map(mb).join(', ')}; ${(perSession / 1024).toFixed(1)} KB per session after warm-up`,
+      expected: 'under 20 KB per session opened and deleted',
+      observed: `${(perSession / 1024).toFixed(1)} KB per session`,
+    });
+  },
+  { timeoutMs: 120_000 },
+);
