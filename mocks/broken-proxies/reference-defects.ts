@@ -33,7 +33,7 @@ export const REFERENCE_DEFECTS = [
   'leak-upstream-address', // puts the upstream's URL and a stack trace in its 502s
   'no-idle-reaping', // keeps idle sessions for ever
   'keep-upstream-sessions', // never tells the upstream a session ended
-  'leak-memory', // keeps 64 KB for every session it ever opened
+  'leak-memory', // keeps 256 KB for every session it ever opened
   'connection-per-request', // opens a new upstream connection for every request
   'no-limits', // accepts any body and header size, waits for ever for a slow head
   'slow-5ms', // waits 5 ms before each upstream request
@@ -144,7 +144,7 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
       return {
         connector: (c) =>
           wrapSessions(c, (s) => {
-            retained.push(Buffer.alloc(64 * 1024, 1));
+            retained.push(Buffer.alloc(256 * 1024, 1));
             return s;
           }),
       };

@@ -4,5 +4,6 @@ export type { Report, CheckReport, LevelReport, LevelState, ReportVerdict } from
 export { toJson } from './json.ts';
 export { toJunit } from './junit.ts';
 export { toMarkdown } from './markdown.ts';
+export { toHtml } from './html.ts';
 export { toTerminal } from './terminal.ts';
 export { writeReports } from './write.ts';

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { toJson } from './json.ts';
 import { toJunit } from './junit.ts';
 import { toMarkdown } from './markdown.ts';
+import { toHtml } from './html.ts';
 import type { Report } from './schema.ts';
 
 export async function writeReports(report: Report, outDir: string, options: { linkLatest?: boolean } = {}): Promise<string[]> {
@@ -12,6 +13,7 @@ export async function writeReports(report: Report, outDir: string, options: { li
     'report.json': toJson(report),
     'junit.xml': toJunit(report),
     'summary.md': toMarkdown(report),
+    'index.html': toHtml(report),
   };
   for (const [name, text] of Object.entries(files)) await writeFile(join(outDir, name), text);
   if (options.linkLatest) {

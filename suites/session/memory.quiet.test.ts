@@ -8,6 +8,12 @@ import { processGroupRss } from '../../harness/src/record/process-memory.ts';
 const MEMORY = 'session/memory-bounded';
 const PER_BATCH = 300;
 const BATCHES = 4;
+/**
+ * Resident memory moves by several megabytes as V8 grows and shrinks its heap, which over a batch of
+ * 300 sessions reads as up to ~25 KB per session on a proxy that keeps nothing; 64 KB stays clear
+ * of that and still catches a proxy that keeps a request's worth of data per session.
+ */
+const LIMIT_BYTES = 64 * 1024;
 
 /** Least-squares slope of ys against 0, 1, 2, … */
 export function slope(ys: number[]): number {
@@ -48,9 +54,9 @@ scenario(
     // batches (least squares, so that one garbage collection does not decide) is what stays per session.
     const perSession = slope(rss.slice(1)) / PER_BATCH;
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-    t.judge(MEMORY, perSession < 20 * 1024, {
+    t.judge(MEMORY, perSession < LIMIT_BYTES, {
       message: `resident memory after each batch of ${PER_BATCH} sessions: ${rss.map(mb).join(', ')}; ${(perSession / 1024).toFixed(1)} KB per session after warm-up`,
-      expected: 'under 20 KB per session opened and deleted',
+      expected: `under ${LIMIT_BYTES / 1024} KB per session opened and deleted`,
       observed: `${(perSession / 1024).toFixed(1)} KB per session`,
     });
   },

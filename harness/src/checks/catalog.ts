@@ -543,7 +543,7 @@ export const CHECKS: readonly CheckDef[] = [
   },
   {
     id: 'session/memory-bounded',
-    title: 'A proxy SHOULD not grow in memory while sessions are opened and deleted (under 20 KB per session after warm-up)',
+    title: 'A proxy SHOULD not grow in memory while sessions are opened and deleted (under 64 KB per session after warm-up)',
     suite: 'session',
     level: 2,
     strength: 'SHOULD',
