@@ -22,7 +22,7 @@ export default defineConfig({
     maxWorkers: 4,
     projects: [
       { test: { name: 'proxy', include: ['proxy/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
-      { test: { name: 'mocks', include: ['mocks/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      { test: { name: 'mocks', include: ['mocks/test/**/*.test.ts'], testTimeout: 30_000, sequence: { groupOrder: 0 } } },
       { test: { name: 'harness', include: ['harness/test/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, maxConcurrency: 4, sequence: { groupOrder: 0 } } },
       { test: { name: 'reports', include: ['reports/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       suites('reference'),

@@ -14,6 +14,10 @@ if (args[0] === 'proxy') {
   // Started once per client session by stdio bridges: skip the CLI and load only the mock.
   const { main } = await import('../mocks/upstream/stdio-main.ts');
   process.exitCode = await main(args.slice(2));
+} else if (args[0] === 'mock' && args[1] === 'bench-upstream' && !args.includes('--help')) {
+  // The load test's upstream: as lean a process as it can be.
+  const { main } = await import('../mocks/bench/main.ts');
+  process.exitCode = await main(args.slice(2));
 } else {
   const { main } = await import('../harness/src/cli/main.ts');
   // Reports are written by now; a mock's pending timer (a slow tool's answer) must not hold the exit.

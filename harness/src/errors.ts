@@ -15,6 +15,7 @@ export const HarnessErrorCodes = {
   HARNESS_ERR_TARGET_IMAGE: 3,
   HARNESS_ERR_MOCK_START: 3,
   HARNESS_ERR_SUITE_RUN: 3,
+  HARNESS_ERR_BENCH_TARGET: 3,
 } as const;
 
 export type HarnessErrorCode = keyof typeof HarnessErrorCodes;

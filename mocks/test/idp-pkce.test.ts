@@ -54,7 +54,10 @@ async function walk(go: ReturnType<typeof browser>, start: string): Promise<URL>
     const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
     if (!action) throw new Error(`stuck at HTTP ${res.status}: ${html.slice(0, 200)}`);
     const fields = new URLSearchParams();
-    for (const m of html.matchAll(/<input[^>]*name="([^"]+)"[^>]*?(?:value="([^"]*)")?[^>]*>/g)) fields.set(m[1], m[2] ?? '');
+    for (const [tag] of html.matchAll(/<(?:input|button)\b[^>]*>/g)) {
+      const name = /\bname="([^"]+)"/.exec(tag)?.[1];
+      if (name) fields.set(name, /\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '');
+    }
     if (fields.has('login')) fields.set('login', 'alice');
     if (fields.has('password')) fields.set('password', 'secret');
     res = await go(new URL(action, idp.issuer).href, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() });
@@ -101,5 +104,5 @@ test('the code is exchanged only with the right verifier, for a JWT whose aud is
 test('an authorization request without a code challenge is refused (PKCE is required)', async () => {
   const callback = await walk(browser(), authorizeUrl({}));
   expect(callback.searchParams.get('error')).toBe('invalid_request');
-  expect(callback.searchParams.get('error_description')).toMatch(/code_challenge/i);
+  expect(callback.searchParams.get('error_description')).toMatch(/PKCE/);
 });

@@ -7,3 +7,6 @@ export { toMarkdown } from './markdown.ts';
 export { toHtml } from './html.ts';
 export { toTerminal } from './terminal.ts';
 export { writeReports } from './write.ts';
+export { PerfSchema, PERF_SCHEMA_VERSION, perfJsonSchema } from './perf-schema.ts';
+export type { Perf, PerfRound, PerfSummary } from './perf-schema.ts';
+export { perfHtml, perfTerminal, writePerf } from './perf.ts';

@@ -1,7 +1,7 @@
 /** The report writers: schema validity, the published JSON Schema, JUnit and Markdown mapping. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { ReportSchema, reportJsonSchema, toJson, toJunit, toMarkdown, type Report } from '../src/index.ts';
+import { PerfSchema, perfHtml, perfJsonSchema, ReportSchema, reportJsonSchema, toHtml, toJson, toJunit, toMarkdown, type Perf, type Report } from '../src/index.ts';
 
 function report(verdicts: Array<[string, Report['checks'][number]['verdict']]>): Report {
   return {
@@ -40,6 +40,52 @@ function report(verdicts: Array<[string, Report['checks'][number]['verdict']]>):
     machine: { node: 'v20', platform: 'linux x64', cpus: 2, cpuModel: 'cpu' },
   };
 }
+
+/** Every URL a page would load (not links a reader may follow): a self-contained page has none. */
+function loads(html: string): string[] {
+  return [...html.matchAll(/<(?:script|img|link|iframe|source)\b[^>]*\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+}
+
+describe('HTML', () => {
+  test('index.html: every check with its verdict, quote and link, escaped, and nothing loaded from elsewhere', () => {
+    const html = toHtml(report([['s/pass', 'pass'], ['s/fail', 'fail'], ['t/warn', 'warn']]));
+    expect(loads(html)).toEqual([]);
+    for (const id of ['s/pass', 's/fail', 't/warn']) expect(html).toContain(`<code>${id}</code>`);
+    expect(html).toContain('message &lt;fail&gt; &amp; more');
+    expect(html).not.toContain('message <fail>');
+    expect(html).toContain('href="https://modelcontextprotocol.io/specification/2025-11-25/basic#r"');
+    expect(html).toMatch(/<section id="suite-s"[\s\S]*<section id="suite-t"/);
+    expect(html).toMatch(/aria-label="achieved level none"/);
+  });
+
+  test('perf.html: a chart and a table per figure, the machine described, nothing loaded from elsewhere', () => {
+    const summary = (target: string, connections: number, rps: number, p50: number) => ({ scenario: 'small-json', target, connections, rounds: 1, requestsPerSec: rps, latencyMs: { p50, p90: p50, p99: p50, mean: p50, max: p50 }, errorRate: 0 });
+    const perf: Perf = PerfSchema.parse({
+      schemaVersion: 1,
+      harness: { name: 'proxyspec', version: '0.0.0' },
+      startedAt: new Date(0).toISOString(),
+      durationMs: 1,
+      environment: { cpuModel: 'Test CPU', cores: 2, node: 'v20', platform: 'linux', release: '6', totalMemoryBytes: 1, loadAverageBefore: [0, 0, 0], loadAverageAfter: [0, 0, 0] },
+      settings: { scenarios: ['small-json'], connections: [10, 100], durationSec: 1, rounds: 1 },
+      targets: [{ name: 'direct', kind: 'direct', url: 'u', upstream: 'http' }, { name: 'ref<x>', kind: 'reference', url: 'u', upstream: 'http' }],
+      results: [],
+      summary: [summary('direct', 10, 1000, 1), { ...summary('ref<x>', 10, 500, 3), vsDirect: { throughputRatio: 0.5, addedP50Ms: 2, addedP99Ms: 2 } }, summary('direct', 100, 2000, 5), summary('ref<x>', 100, 900, 9)],
+      memory: [{ target: 'ref<x>', sessions: 10, rssBeforeBytes: 1, rssAfterBytes: 10241, bytesPerSession: 1024 }],
+      notes: [],
+    });
+    const html = perfHtml(perf);
+    expect(loads(html)).toEqual([]);
+    expect(html).toContain('Test CPU × 2');
+    expect(html).toContain('ref&lt;x&gt;');
+    expect((html.match(/<svg /g) ?? []).length).toBe(4);
+    expect((html.match(/<table>/g) ?? []).length).toBeGreaterThanOrEqual(5);
+  });
+
+  test('the published perf.json schema is the one the model generates', () => {
+    const published = JSON.parse(readFileSync(new URL('../perf.schema.json', import.meta.url), 'utf8'));
+    expect(published).toEqual(JSON.parse(JSON.stringify(perfJsonSchema())));
+  });
+});
 
 describe('reports', () => {
   test('the published JSON Schema is the one the model generates', () => {

@@ -12,7 +12,7 @@ import { HarnessError, isHarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import { DEFAULT_REVISION, REVISIONS, type Revision } from '../wire/index.ts';
 import { loadBaseline } from '../run/baseline.ts';
-import { writeReports, toTerminal, reportJsonSchema } from '../../../reports/src/index.ts';
+import { writeReports, toTerminal, reportJsonSchema, perfJsonSchema, writePerf, perfTerminal } from '../../../reports/src/index.ts';
 import { checksMarkdown } from './checks-doc.ts';
 
 const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -21,6 +21,15 @@ function level(value: string): number {
   if (!['1', '2', '3'].includes(value)) throw new InvalidArgumentError('must be 1, 2 or 3');
   return Number(value);
 }
+
+function positive(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} takes positive whole numbers`);
+  return n;
+}
+
+/** Kept here (not imported from the bench) so that `--help` does not load autocannon. */
+const BENCH_SCENARIO_NAMES = ['small-json', 'sse-progress', 'payload-100kb', 'slow-20ms', 'idle-sessions'] as const;
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');
@@ -63,6 +72,35 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       await writeReports(report, outDir, { linkLatest: !opts.out });
       output.out(toTerminal(report, { verbose: opts.verbose, outDir }));
       setExit(report.gate.passed ? 0 : 1);
+    });
+
+  program
+    .command('bench')
+    .description('Load each target and `direct` (the same upstream, no proxy) in rotating rounds with autocannon; write perf.json and perf.html.')
+    .requiredOption('-t, --target <target...>', 'profile files or built-ins (`reference`, `reference-stdio`, `floor`: a minimal pass-through); repeatable')
+    .option('--scenario <names>', `scenarios (comma list; default all): ${BENCH_SCENARIO_NAMES.join(', ')}`, list, [])
+    .option('--connections <list>', 'connection counts for the small-JSON sweep (comma list)', (v) => v.split(',').map((n) => positive(n, '--connections')), [1, 10, 100, 1000])
+    .option('--duration <s>', 'seconds per round', (v) => positive(v, '--duration'), 5)
+    .option('--rounds <n>', 'rounds per target and scenario (their order rotates)', (v) => positive(v, '--rounds'), 2)
+    .option('--sessions <n>', 'sessions opened by the idle-sessions scenario', (v) => positive(v, '--sessions'), 1000)
+    .option('--out <dir>', 'output folder (default reports/out/bench-<timestamp>)')
+    .action(async (opts: { target: string[]; scenario: string[]; connections: number[]; duration: number; rounds: number; sessions: number; out?: string }) => {
+      const unknown = opts.scenario.filter((s) => !(BENCH_SCENARIO_NAMES as readonly string[]).includes(s));
+      if (unknown.length) throw new HarnessError('HARNESS_ERR_USAGE', `unknown scenario ${unknown.join(', ')}; known: ${BENCH_SCENARIO_NAMES.join(', ')}`);
+      const { runBench } = await import('../bench/bench.ts');
+      const perf = await runBench({
+        targets: opts.target,
+        scenarios: (opts.scenario.length ? opts.scenario : [...BENCH_SCENARIO_NAMES]) as never,
+        connections: opts.connections,
+        durationSec: opts.duration,
+        rounds: opts.rounds,
+        idleSessions: opts.sessions,
+        log: (line) => output.err(`${line}\n`),
+      });
+      const outDir = resolve(opts.out ?? join('reports', 'out', `bench-${timestamp()}`));
+      const files = await writePerf(perf, outDir);
+      output.out(perfTerminal(perf));
+      output.out(`\nWrote ${files.join(', ')}\n`);
     });
 
   program
@@ -164,10 +202,11 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
 
   program
     .command('schema')
-    .description('Write the JSON Schema of report.json.')
+    .description('Write the JSON Schema of report.json (or of perf.json with --perf).')
     .option('--out <file>', 'file to write (default: stdout)')
-    .action(async (opts: { out?: string }) => {
-      const text = `${JSON.stringify(reportJsonSchema(), null, 2)}\n`;
+    .option('--perf', 'the schema of perf.json instead')
+    .action(async (opts: { out?: string; perf?: boolean }) => {
+      const text = `${JSON.stringify(opts.perf ? perfJsonSchema() : reportJsonSchema(), null, 2)}\n`;
       if (opts.out) await writeFile(opts.out, text);
       else output.out(text);
     });

@@ -62,7 +62,10 @@ export async function resolveTarget(spec: string): Promise<LoadedProfile | 'dire
   return loadProfile(spec);
 }
 
-export async function startTarget(target: LoadedProfile | 'direct', env: MockEnvironment): Promise<RunningTarget> {
+/** What starting a target needs from the mocks: its placeholders, and the upstream (for `direct`). */
+export type TargetEnvironment = Pick<MockEnvironment, 'placeholders'> & { upstream: { url: string } };
+
+export async function startTarget(target: LoadedProfile | 'direct', env: TargetEnvironment): Promise<RunningTarget> {
   if (target === 'direct') {
     return {
       info: { name: 'direct', kind: 'direct', url: env.upstream.url, headers: {}, features: [], upstream: 'http', config: {} },

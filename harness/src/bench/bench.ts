@@ -1,0 +1,274 @@
+/**
+ * `proxyspec bench`: load through each target and straight to the same upstream (`direct`), in
+ * rotating rounds of one run, with autocannon. The upstream is the lean bench mock in a process of
+ * its own; the load generator's CPU is measured so a saturated generator shows in the report.
+ */
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import autocannon from 'autocannon';
+import { HarnessError } from '../errors.ts';
+import { HARNESS_VERSION } from '../version.ts';
+import { BulkClient, inPool } from '../client/bulk.ts';
+import { processGroupRss } from '../record/process-memory.ts';
+import { PACKAGE_ROOT, PROXYSPEC_BIN } from '../run/environment.ts';
+import { freePort } from '../targets/free-port.ts';
+import { shellQuote } from '../targets/placeholders.ts';
+import { startProcess, waitReady } from '../targets/process-target.ts';
+import { startFloorProxy } from '../targets/floor-proxy.ts';
+import { resolveTarget, startTarget, type TargetEnvironment } from '../targets/start-target.ts';
+import { DEFAULT_REVISION, type Revision } from '../wire/index.ts';
+import type { Perf, PerfRound, PerfSummary } from '../../../reports/src/perf-schema.ts';
+
+export type BenchScenario = 'small-json' | 'sse-progress' | 'payload-100kb' | 'slow-20ms' | 'idle-sessions';
+
+export interface BenchOptions {
+  targets: string[];
+  scenarios: BenchScenario[];
+  connections: number[];
+  durationSec: number;
+  rounds: number;
+  idleSessions: number;
+  log?: (line: string) => void;
+}
+
+/** The most errors a target may have before its figures are refused. */
+const MAX_ERROR_RATE = 0.01;
+
+interface LoadScenario {
+  /** small-json runs at every --connections value (the concurrency sweep); the others at one. */
+  sweep: boolean;
+  body: string;
+}
+
+const call = (name: string, args: Record<string, unknown>, meta?: Record<string, unknown>) =>
+  JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, ...(meta && { _meta: meta }) } });
+
+const LOAD: Record<Exclude<BenchScenario, 'idle-sessions'>, LoadScenario> = {
+  'small-json': { sweep: true, body: call('echo', { x: 1 }) },
+  'sse-progress': { sweep: false, body: call('progress', { count: 3 }, { progressToken: 'bench' }) },
+  'payload-100kb': { sweep: false, body: call('echo', { data: 'x'.repeat(100 * 1024) }) },
+  'slow-20ms': { sweep: false, body: call('slow', { ms: 20 }) },
+};
+
+interface BenchTarget {
+  name: string;
+  kind: 'direct' | 'reference' | 'profile' | 'floor';
+  url: string;
+  upstream: 'http' | 'stdio';
+  version?: string;
+  headers: Record<string, string>;
+  pid?: number;
+  stop(): Promise<void>;
+}
+
+/** The bench upstream in a process of its own, so that it never shares a CPU queue with the load generator. */
+async function startUpstreamProcess(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const { child, started } = startProcess(`${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} mock bench-upstream --port ${port}`, PACKAGE_ROOT, {});
+  const url = `http://127.0.0.1:${port}/mcp`;
+  try {
+    await waitReady({ url, timeoutMs: 20_000 }, child, started.stderr);
+  } catch (err) {
+    await started.stop();
+    throw new HarnessError('HARNESS_ERR_MOCK_START', `the bench upstream did not start: ${(err as Error).message}`, { cause: err });
+  }
+  return { url, stop: () => started.stop() };
+}
+
+function environmentFor(upstreamUrl: string): TargetEnvironment {
+  return {
+    upstream: { url: upstreamUrl },
+    placeholders: (port) => ({
+      port: String(port),
+      upstream_url: upstreamUrl,
+      upstream_url_encoded: encodeURIComponent(upstreamUrl),
+      upstream_urls: upstreamUrl,
+      upstream_command: `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} mock bench-upstream --stdio`,
+      workdir: PACKAGE_ROOT,
+    }),
+  };
+}
+
+async function startBenchTarget(spec: string, upstreamUrl: string): Promise<BenchTarget> {
+  if (spec === 'floor') {
+    const floor = await startFloorProxy(upstreamUrl);
+    return { name: 'floor', kind: 'floor', url: floor.url, upstream: 'http', headers: {}, stop: floor.stop };
+  }
+  const running = await startTarget(await resolveTarget(spec), environmentFor(upstreamUrl));
+  const { info } = running;
+  return { name: info.name, kind: info.kind, url: info.url, upstream: info.upstream, version: info.version, headers: info.headers, pid: info.pid, stop: () => running.stop() };
+}
+
+/** The headers of one open session on the target, for every request of the load. */
+async function sessionHeaders(target: BenchTarget, revision: Revision): Promise<Record<string, string>> {
+  const client = new BulkClient({ url: target.url, headers: target.headers, revision });
+  try {
+    const session = await client.open('psc_bench000000000000');
+    if (!session.id) throw new HarnessError('HARNESS_ERR_BENCH_TARGET', `${target.name} did not open a session (HTTP ${session.status}${session.error ? `: ${session.error}` : ''})`);
+    return { ...target.headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session.id, 'mcp-protocol-version': revision };
+  } finally {
+    await client.close();
+  }
+}
+
+async function load(url: string, headers: Record<string, string>, body: string, connections: number, durationSec: number): Promise<{ result: autocannon.Result; cpuPercent: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  // Past a few hundred connections one event loop is the bottleneck: spread them over worker threads.
+  const result = await autocannon({ url, method: 'POST', headers, body, connections, duration: durationSec, ...(connections >= 500 && { workers: 2 }) });
+  const cpu = process.cpuUsage(cpu0);
+  return { result, cpuPercent: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100 };
+}
+
+function summarize(results: PerfRound[]): PerfSummary[] {
+  const groups = new Map<string, PerfRound[]>();
+  for (const r of results) {
+    const key = `${r.scenario}\u0000${r.target}\u0000${r.connections}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const rows: PerfSummary[] = [...groups.values()].map((rounds) => {
+    const requests = rounds.reduce((a, r) => a + r.requests, 0);
+    const failed = rounds.reduce((a, r) => a + r.errors + r.timeouts + r.non2xx, 0);
+    return {
+      scenario: rounds[0].scenario,
+      target: rounds[0].target,
+      connections: rounds[0].connections,
+      rounds: rounds.length,
+      requestsPerSec: mean(rounds.map((r) => r.requestsPerSec)),
+      latencyMs: {
+        p50: mean(rounds.map((r) => r.latencyMs.p50)),
+        p90: mean(rounds.map((r) => r.latencyMs.p90)),
+        p99: mean(rounds.map((r) => r.latencyMs.p99)),
+        mean: mean(rounds.map((r) => r.latencyMs.mean)),
+        max: Math.max(...rounds.map((r) => r.latencyMs.max)),
+      },
+      errorRate: requests + failed === 0 ? 0 : failed / Math.max(requests, 1),
+    };
+  });
+  for (const row of rows) {
+    if (row.target === 'direct') continue;
+    const direct = rows.find((d) => d.target === 'direct' && d.scenario === row.scenario && d.connections === row.connections);
+    if (direct) {
+      row.vsDirect = {
+        throughputRatio: direct.requestsPerSec ? row.requestsPerSec / direct.requestsPerSec : 0,
+        addedP50Ms: row.latencyMs.p50 - direct.latencyMs.p50,
+        addedP99Ms: row.latencyMs.p99 - direct.latencyMs.p99,
+      };
+    }
+  }
+  return rows;
+}
+
+export async function runBench(options: BenchOptions): Promise<Perf> {
+  const log = options.log ?? (() => undefined);
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const loadAverageBefore = loadavg();
+  const revision = DEFAULT_REVISION;
+  const upstream = await startUpstreamProcess();
+  const targets: BenchTarget[] = [];
+  const results: PerfRound[] = [];
+  const memory: Perf['memory'] = [];
+  const notes: string[] = [];
+  try {
+    targets.push({ name: 'direct', kind: 'direct', url: upstream.url, upstream: 'http', headers: {}, stop: async () => undefined });
+    for (const spec of options.targets.filter((t) => t !== 'direct')) {
+      log(`starting ${spec}`);
+      targets.push(await startBenchTarget(spec, upstream.url));
+    }
+    const headers = new Map<BenchTarget, Record<string, string>>();
+    for (const target of targets) headers.set(target, await sessionHeaders(target, revision));
+
+    for (const scenario of options.scenarios) {
+      if (scenario === 'idle-sessions') continue;
+      const { sweep, body } = LOAD[scenario];
+      const connectionSet = sweep ? options.connections : [options.connections.includes(10) ? 10 : options.connections[0]];
+      for (const connections of connectionSet) {
+        for (let round = 1; round <= options.rounds; round++) {
+          // Rotate the order each round, so that no target always runs first (or last) on a warming machine.
+          const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]);
+          for (const target of order) {
+            const { result, cpuPercent } = await load(target.url, headers.get(target)!, body, connections, options.durationSec);
+            const row: PerfRound = {
+              scenario,
+              target: target.name,
+              round,
+              connections,
+              durationSec: result.duration,
+              requests: result.requests.total,
+              requestsPerSec: result.requests.average,
+              latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, mean: result.latency.mean, max: result.latency.max },
+              errors: result.errors,
+              timeouts: result.timeouts,
+              non2xx: result.non2xx,
+              loadGeneratorCpuPercent: Math.round(cpuPercent),
+            };
+            results.push(row);
+            log(`${scenario} c=${connections} round ${round} ${target.name}: ${Math.round(row.requestsPerSec)} req/s, p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms, ${row.errors + row.timeouts + row.non2xx} errors`);
+            const failed = row.errors + row.timeouts + row.non2xx;
+            if (failed > MAX_ERROR_RATE * Math.max(row.requests, 1)) {
+              const codes = Object.entries(result.statusCodeStats ?? {})
+                .map(([code, s]) => `${s.count ?? 0}× ${code}`)
+                .join(', ');
+              throw new HarnessError(
+                'HARNESS_ERR_BENCH_TARGET',
+                `${target.name} failed ${failed} of ${row.requests} requests in ${scenario} at ${connections} connections (${row.errors} errors, ${row.timeouts} timeouts, ${row.non2xx} non-2xx; statuses: ${codes || 'none'}): more than ${MAX_ERROR_RATE * 100} %, so no figures are published`,
+              );
+            }
+          }
+        }
+      }
+    }
+
+    if (options.scenarios.includes('idle-sessions')) {
+      for (const target of targets) {
+        if (target.pid === undefined) {
+          notes.push(`idle-sessions: ${target.name} has no process the harness started, so its memory per session is not measured`);
+          continue;
+        }
+        const before = await processGroupRss(target.pid);
+        if (before === undefined) {
+          notes.push('idle-sessions: this system has no /proc, so memory is not measured');
+          break;
+        }
+        const client = new BulkClient({ url: target.url, headers: target.headers, revision });
+        const sessions = await inPool(options.idleSessions, 20, () => client.open('psc_bench000000000000'));
+        const opened = sessions.filter((s) => s.id !== undefined);
+        await new Promise((r) => setTimeout(r, 1000));
+        const after = (await processGroupRss(target.pid)) ?? before;
+        memory.push({ target: target.name, sessions: opened.length, rssBeforeBytes: before, rssAfterBytes: after, bytesPerSession: opened.length ? Math.max(0, after - before) / opened.length : 0 });
+        log(`idle-sessions ${target.name}: ${opened.length} sessions, ${((after - before) / 1024 / Math.max(opened.length, 1)).toFixed(1)} KB each`);
+        await inPool(opened.length, 20, (i) => client.delete(opened[i].id!));
+        await client.close();
+      }
+    }
+  } finally {
+    for (const target of targets) await target.stop().catch(() => undefined);
+    await upstream.stop();
+  }
+  const cpu = cpus();
+  return {
+    schemaVersion: 1,
+    harness: { name: 'proxyspec', version: HARNESS_VERSION },
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    environment: {
+      cpuModel: cpu[0]?.model ?? 'unknown',
+      cores: cpu.length,
+      node: process.version,
+      platform: process.platform,
+      release: release(),
+      totalMemoryBytes: totalmem(),
+      loadAverageBefore,
+      loadAverageAfter: loadavg(),
+    },
+    settings: { scenarios: options.scenarios, connections: options.connections, durationSec: options.durationSec, rounds: options.rounds },
+    targets: targets.map(({ name, kind, url, upstream: u, version }) => ({ name, kind, url, upstream: u, ...(version && { version }) })),
+    results,
+    summary: summarize(results),
+    memory,
+    notes,
+  };
+}
+
+
