@@ -45,7 +45,7 @@ scenario(
   'Hundreds of sessions opened and deleted leave no upstream session behind',
   [NO_LEAK],
   async (t) => {
-    const count = t.ctx.target.upstream === 'stdio' ? 20 : 500;
+    const count = t.ctx.target.upstream === 'stdio' ? 12 : 500;
     const bulk = t.bulk();
     const cid = t.cid();
     let statuses: Array<number | undefined>;
