@@ -23,7 +23,7 @@ export default defineConfig({
     projects: [
       { test: { name: 'proxy', include: ['proxy/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       { test: { name: 'mocks', include: ['mocks/test/**/*.test.ts'], testTimeout: 30_000, sequence: { groupOrder: 0 } } },
-      { test: { name: 'harness', include: ['harness/test/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, maxConcurrency: 5, sequence: { groupOrder: 0 } } },
+      { test: { name: 'harness', include: ['harness/test/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, maxConcurrency: 4, sequence: { groupOrder: 0 } } },
       { test: { name: 'reports', include: ['reports/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       suites('reference'),
       suites('reference-stdio'),

@@ -26,16 +26,18 @@ describe.concurrent('proxyspec run', () => {
     for (const file of ['report.json', 'junit.xml', 'summary.md']) expect((await stat(join(outDir, file))).size).toBeGreaterThan(0);
   });
 
-  test('the reference proxy reaches L2, and the default output folder gets a latest link', async () => {
+  // The full reference run at L2 is the suites-reference project (every verdict must pass) and the
+  // quick start in .ci/run (--require-level 2): here only the default output folder is judged.
+  test('without --out, the reports go to reports/out/<target>-<time> and reports/out/latest points there', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'proxyspec-cwd-'));
-    const { code, stdout } = await cli(['run', '--target', 'reference', '--require-level', '2'], { cwd, timeoutMs: 180_000 });
+    const { code, stdout } = await cli(['run', '--target', 'direct', '--suite', 'transparency'], { cwd });
     expect(code).toBe(0);
-    expect(stdout).toMatch(/Achieved level: L2/);
+    expect(stdout).toMatch(/Reports: .*reports\/out\/direct-/);
     const latest = await readlink(join(cwd, 'reports/out/latest'));
-    expect(latest).toMatch(/^reference-/);
+    expect(latest).toMatch(/^direct-/);
     const report = JSON.parse(await readFile(join(cwd, 'reports/out/latest/report.json'), 'utf8'));
-    expect(report.level).toBe(2);
-    expect(verdicts(report, ['fail', 'error'])).toEqual([]);
+    expect(report.target.name).toBe('direct');
+    for (const file of ['junit.xml', 'summary.md', 'index.html']) expect((await stat(join(cwd, 'reports/out/latest', file))).size).toBeGreaterThan(0);
   });
 
   test('--only narrows the run and the rest is skipped', async () => {
