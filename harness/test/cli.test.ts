@@ -2,7 +2,9 @@
 import { mkdtemp, readFile, readlink, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
+import { waitUntil } from '../src/record/wait.ts';
 import { BIN, cli, runTarget, verdicts } from './cli-helpers.ts';
 
 async function tempProfile(text: string): Promise<string> {
@@ -108,6 +110,31 @@ describe.concurrent('proxyspec run', () => {
     const { code, stderr } = await cli(['run', '--target', '/nonexistent/profile.yaml']);
     expect(code).toBe(2);
     expect(stderr).toMatch(/cannot read target profile/);
+  });
+});
+
+describe('signals', () => {
+  test('a run stopped with SIGTERM stops the target it started (no orphan process)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'proxyspec-sigterm-'));
+    const pidFile = join(dir, 'target.pid');
+    const file = join(dir, 'profile.yaml');
+    await writeFile(file, `name: orphan-check\ncommand: echo $$ > ${pidFile}; exec node ${BIN} mock proxy --upstream {upstream_url} --port {port}\n`);
+    const child = spawn(process.execPath, [BIN, 'run', '--target', file, '--out', join(dir, 'out')], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const pid = await waitUntil(async () => Number((await readFile(pidFile, 'utf8').catch(() => '')).trim()) || 0, (p) => p > 0, 20_000, 100);
+    expect(pid).toBeGreaterThan(0);
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(await waitUntil(async () => alive(), (a) => !a, 5000, 50)).toBe(false);
   });
 });
 

@@ -14,6 +14,7 @@ import { DEFAULT_REVISION, REVISIONS, type Revision } from '../wire/index.ts';
 import { loadBaseline } from '../run/baseline.ts';
 import { writeReports, toTerminal, reportJsonSchema, perfJsonSchema, writePerf, perfTerminal } from '../../../reports/src/index.ts';
 import { checksMarkdown } from './checks-doc.ts';
+import { stopTargetsOnSignal } from '../targets/process-target.ts';
 
 const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -58,6 +59,7 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     .option('--verbose', 'show every check and vitest\'s own output')
     .action(async (opts: { target: string; spec: Revision; suite: string[]; only: string[]; exclude: string[]; out?: string; requireLevel?: number; baseline?: string; verbose?: boolean }) => {
       const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
+      stopTargetsOnSignal();
       // vitest is heavy to load: only `run` pays for it.
       const { runConformance } = await import('../run/run.ts');
       const report = await runConformance({
@@ -88,6 +90,7 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       const unknown = opts.scenario.filter((s) => !(BENCH_SCENARIO_NAMES as readonly string[]).includes(s));
       if (unknown.length) throw new HarnessError('HARNESS_ERR_USAGE', `unknown scenario ${unknown.join(', ')}; known: ${BENCH_SCENARIO_NAMES.join(', ')}`);
       const { runBench } = await import('../bench/bench.ts');
+      stopTargetsOnSignal();
       const perf = await runBench({
         targets: opts.target,
         scenarios: (opts.scenario.length ? opts.scenario : [...BENCH_SCENARIO_NAMES]) as never,

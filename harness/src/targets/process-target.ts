@@ -40,6 +40,25 @@ export interface ReadyOptions {
   timeoutMs: number;
 }
 
+/** Every process group started and not yet stopped, by its signalling function. */
+const live = new Set<(signal: NodeJS.Signals) => void>();
+let signalsHandled = false;
+
+/**
+ * The harness itself told to stop (SIGTERM, SIGINT: a CI job cancelled, a test's timeout, Ctrl-C):
+ * the targets and mocks it started go with it, rather than living on as orphans.
+ */
+export function stopTargetsOnSignal(): void {
+  if (signalsHandled) return;
+  signalsHandled = true;
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    process.once(signal, () => {
+      for (const signalGroup of live) signalGroup('SIGKILL');
+      process.exit(code);
+    });
+  }
+}
+
 export function startProcess(command: string, cwd: string, env: Record<string, string>): { child: ChildProcess; started: StartedProcess } {
   const stdout = new LogTail();
   const stderr = new LogTail();
@@ -61,7 +80,9 @@ export function startProcess(command: string, cwd: string, env: Record<string, s
       // Already gone.
     }
   };
+  live.add(signalGroup);
   const stop = async () => {
+    live.delete(signalGroup);
     if (child.exitCode === null && child.signalCode === null) {
       signalGroup('SIGTERM');
       const timer = setTimeout(() => signalGroup('SIGKILL'), STOP_GRACE_MS);

@@ -3,7 +3,8 @@
  * body only to learn its shape, id and whether it initializes. Answers stream through as they come.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { pipeline } from 'node:stream/promises';
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { ProxyWireError, WireErrors } from '../errors.ts';
 import { clientResponseHeaders, firstHeader, upstreamRequestHeaders } from '../protocol/headers.ts';
 import { inspectMessage, type MessageInfo, type RpcId } from '../protocol/message.ts';
@@ -47,6 +48,46 @@ export class RoutedWireError extends Error {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Answers up to this size (with a Content-Length) are relayed in one write. */
+const WHOLE_BODY_BYTES = 64 * 1024;
+
+async function readWhole(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/** Resolves once the client can take more, or is gone. */
+function drained(to: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      to.off('drain', done);
+      to.off('close', done);
+      resolve();
+    };
+    to.on('drain', done);
+    to.on('close', done);
+  });
+}
+
+/**
+ * Copies a stream to the client with backpressure; the client going away stops the upstream body.
+ * (stream.pipeline would do it too, at the price of an AbortController per answer.)
+ */
+async function copy(from: Readable, to: ServerResponse): Promise<void> {
+  const stop = () => from.destroy();
+  to.once('close', stop);
+  try {
+    for await (const chunk of from) {
+      if (to.destroyed) throw new Error('the client went away');
+      if (!to.write(chunk)) await drained(to);
+    }
+    to.end();
+  } finally {
+    to.off('close', stop);
+  }
+}
+
 export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions): Promise<void> {
   const { connector, sessions, openStreams, auth } = options;
   const allowedOrigins = new Set(options.allowedOrigins);
@@ -74,12 +115,24 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     if (sessionId !== undefined) headers['mcp-session-id'] = sessionId;
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(upstream.status, headers);
-    if (!upstream.body) return res.end();
-    openStreams.add(reply);
-    res.flushHeaders();
+    const body = upstream.body;
+    if (!body) {
+      res.writeHead(upstream.status, headers);
+      return res.end();
+    }
     try {
-      await pipeline(upstream.body, res);
+      // A body of known, small size is an answer, not a stream: read it whole and send head and body
+      // in one write. Anything else (SSE, unknown length) is passed on chunk by chunk as it comes.
+      const length = Number(firstHeader(upstream.headers, 'content-length'));
+      if (length <= WHOLE_BODY_BYTES) {
+        const bytes = await readWhole(body);
+        res.writeHead(upstream.status, headers);
+        return res.end(bytes);
+      }
+      res.writeHead(upstream.status, headers);
+      openStreams.add(reply);
+      res.flushHeaders();
+      await copy(body, res);
     } catch {
       // The client went away or the upstream cut the stream: either way this stream is over.
       if (!res.destroyed) res.destroy();
