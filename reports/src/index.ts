@@ -10,3 +10,5 @@ export { writeReports } from './write.ts';
 export { PerfSchema, PERF_SCHEMA_VERSION, perfJsonSchema } from './perf-schema.ts';
 export type { Perf, PerfRound, PerfSummary } from './perf-schema.ts';
 export { perfHtml, perfTerminal, writePerf } from './perf.ts';
+export { compareHtml, compareTerminal, diffRuns } from './compare.ts';
+export type { ComparedRun, VerdictChange } from './compare.ts';

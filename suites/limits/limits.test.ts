@@ -28,8 +28,12 @@ function outcome(ex: Exchange): 'refused' | 'answered' | 'cut' | 'server-error' 
   return ex.error && /no complete answer within/.test(ex.error) ? 'hung' : 'cut';
 }
 
-async function stillServes(client: McpClient, t: ScenarioContext): Promise<string | undefined> {
+/** Whether another client is served: a new session (an old one may have been reaped meanwhile) and a call. */
+async function stillServes(t: ScenarioContext): Promise<string | undefined> {
   const cid = t.cid();
+  const client = t.client();
+  const init = await client.initialize({ cid, timeoutMs: 10_000 });
+  if (!init.response || !('result' in init.response)) return `initialize: HTTP ${init.exchange.status || init.exchange.error}`;
   const call = await client.callTool('echo', { cid }, { cid, timeoutMs: 10_000 });
   return call.response && 'result' in call.response ? undefined : `HTTP ${call.exchange.status || call.exchange.error}`;
 }
@@ -39,7 +43,6 @@ scenario(
   [HOSTILE],
   async (t) => {
     const victim = await t.session();
-    const bystander = await t.session();
     const headers = sessionHeaders(victim, t);
     const deep = 100_000;
     const cases: Array<{ name: string; send: () => Promise<Exchange>; allowed: Array<ReturnType<typeof outcome>> }> = [
@@ -72,7 +75,7 @@ scenario(
       const got = outcome(ex);
       seen.push(`${c.name}: ${ex.status || 'closed'}`);
       if (!c.allowed.includes(got)) problems.push(`${c.name}: ${got === 'answered' ? `answered HTTP ${ex.status} as if it were fine` : got === 'hung' ? 'no answer and the connection left open' : `HTTP ${ex.status || ex.error}`}`);
-      const broken = await stillServes(bystander, t);
+      const broken = await stillServes(t);
       if (broken) problems.push(`after ${c.name}, another client's call failed: ${broken}`);
     }
     t.judgeProblems(HOSTILE, problems, {
@@ -89,7 +92,6 @@ scenario(
   [SLOW],
   async (t) => {
     const url = new URL(t.ctx.target.url);
-    const bystander = await t.session();
     const started = preciseNow();
     const socket = connect({ host: url.hostname, port: Number(url.port) });
     const closed = new Promise<number>((resolve) => {
@@ -103,7 +105,7 @@ scenario(
       if (!socket.destroyed) socket.write(`X-Drip-${n++}: ${'z'}\r\n`);
     }, 500);
     try {
-      const during = await stillServes(bystander, t);
+      const during = await stillServes(t);
       const result = await Promise.race([closed, new Promise<null>((r) => setTimeout(() => r(null), SLOW_BOUND_MS))]);
       const problems: string[] = [];
       if (during) problems.push(`another client's call failed during the drip: ${during}`);

@@ -3,8 +3,8 @@
  * level was not achieved (or a baseline went stale), 2 usage or configuration error, 3 setup error.
  * `proxyspec proxy` is dispatched by bin/proxyspec.js to the reference proxy, which is not ours to import.
  */
-import { writeFile } from 'node:fs/promises';
-import { resolve, join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CHECKS } from '../checks/catalog.ts';
 import { specRefsOf } from '../checks/requirements.ts';
@@ -12,7 +12,7 @@ import { HarnessError, isHarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import { DEFAULT_REVISION, REVISIONS, type Revision } from '../wire/index.ts';
 import { loadBaseline } from '../run/baseline.ts';
-import { writeReports, toTerminal, reportJsonSchema, perfJsonSchema, writePerf, perfTerminal } from '../../../reports/src/index.ts';
+import { writeReports, toTerminal, reportJsonSchema, perfJsonSchema, writePerf, perfTerminal, ReportSchema, compareHtml, compareTerminal, diffRuns, type Report } from '../../../reports/src/index.ts';
 import { checksMarkdown } from './checks-doc.ts';
 import { stopTargetsOnSignal } from '../targets/process-target.ts';
 
@@ -21,6 +21,20 @@ const list = (value: string, previous: string[] = []) => [...previous, ...value.
 function level(value: string): number {
   if (!['1', '2', '3'].includes(value)) throw new InvalidArgumentError('must be 1, 2 or 3');
   return Number(value);
+}
+
+/** A report.json (or the run folder holding one), validated. */
+async function readReport(path: string): Promise<{ report: Report; dir: string }> {
+  const file = path.endsWith('.json') ? resolve(path) : resolve(path, 'report.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (cause) {
+    throw new HarnessError('HARNESS_ERR_REPORT_READ', `cannot read the report ${file}: ${(cause as Error).message}`, { cause });
+  }
+  const parsed = ReportSchema.safeParse(raw);
+  if (!parsed.success) throw new HarnessError('HARNESS_ERR_REPORT_READ', `${file} is not a proxyspec report.json (schema version 1): ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+  return { report: parsed.data, dir: dirname(file) };
 }
 
 function positive(value: string, flag: string): number {
@@ -104,6 +118,28 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       const files = await writePerf(perf, outDir);
       output.out(perfTerminal(perf));
       output.out(`\nWrote ${files.join(', ')}\n`);
+    });
+
+  const reportCommand = program.command('report').description('Work with the reports of earlier runs.');
+  reportCommand
+    .command('compare')
+    .description('Put runs side by side (checks as rows, targets as columns, each cell linking to its evidence); with --baseline, what changed.')
+    .argument('<report...>', 'report.json files, or the run folders that hold them')
+    .option('--baseline <report...>', 'report.json of earlier runs of the same targets: list what changed, and exit 1 if a check regressed')
+    .requiredOption('--out <dir>', 'folder to write compare.html to')
+    .action(async (files: string[], opts: { baseline?: string[]; out: string }) => {
+      const runs = await Promise.all(files.map(readReport));
+      const baseline = await Promise.all((opts.baseline ?? []).map(readReport));
+      const changes = diffRuns(
+        baseline.map((b) => b.report),
+        runs.map((r) => r.report),
+      );
+      const outDir = resolve(opts.out);
+      await mkdir(outDir, { recursive: true });
+      await writeFile(join(outDir, 'compare.html'), compareHtml(runs, outDir, changes));
+      output.out(compareTerminal(runs.map((r) => r.report), changes));
+      output.out(`\nWrote ${join(outDir, 'compare.html')}\n`);
+      setExit(changes.some((c) => c.kind === 'regressed') ? 1 : 0);
     });
 
   program

@@ -24,7 +24,7 @@ export interface RunningTarget {
  */
 export const REFERENCE_HINTS = {
   upstreamTimeoutMs: 3000,
-  sessionIdleTimeoutMs: 5000,
+  sessionIdleTimeoutMs: 10000,
   requiredScopes: ['mcp:read'],
   toolScope: { tool: 'echo', scope: 'mcp:write' },
 };
