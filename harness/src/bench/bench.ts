@@ -30,6 +30,9 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
+/** Sessions opened on a stdio target by the idle-sessions scenario (each is a process). */
+const STDIO_IDLE_SESSIONS = 10;
+
 /** The most errors a target may have before its figures are refused. */
 const MAX_ERROR_RATE = 0.01;
 
@@ -45,7 +48,8 @@ const call = (name: string, args: Record<string, unknown>, meta?: Record<string,
 const LOAD: Record<Exclude<BenchScenario, 'idle-sessions'>, LoadScenario> = {
   'small-json': { sweep: true, body: call('echo', { x: 1 }) },
   'sse-progress': { sweep: false, body: call('progress', { count: 3 }, { progressToken: 'bench' }) },
-  'payload-100kb': { sweep: false, body: call('echo', { data: 'x'.repeat(100 * 1024) }) },
+  // 100 kB of argument (SI: 100,000 bytes), echoed back: a large tool result either way.
+  'payload-100kb': { sweep: false, body: call('echo', { data: 'x'.repeat(100_000) }) },
   'slow-20ms': { sweep: false, body: call('slow', { ms: 20 }) },
 };
 
@@ -235,8 +239,11 @@ export async function runBench(options: BenchOptions): Promise<Perf> {
           notes.push('idle-sessions: this system has no /proc, so memory is not measured');
           break;
         }
+        // Over stdio every session is a process of its own: a few say what each costs.
+        const count = target.upstream === 'stdio' ? Math.min(options.idleSessions, STDIO_IDLE_SESSIONS) : options.idleSessions;
+        if (count < options.idleSessions) notes.push(`idle-sessions: ${target.name} has a stdio upstream (a process per session), so it was measured with ${count} sessions`);
         const client = new BulkClient({ url: target.url, headers: target.headers, revision });
-        const sessions = await inPool(options.idleSessions, 20, () => client.open('psc_bench000000000000'));
+        const sessions = await inPool(count, 20, () => client.open('psc_bench000000000000'));
         const opened = sessions.filter((s) => s.id !== undefined);
         await new Promise((r) => setTimeout(r, 1000));
         const after = (await processGroupRss(target.pid)) ?? before;
