@@ -18,12 +18,13 @@ const suites = (target: string) => ({
 
 export default defineConfig({
   test: {
-    // Most test files wait on child processes and sockets, not on the CPU: four at a time on two cores.
-    maxWorkers: 4,
+    // Most test files wait on child processes and sockets, not on the CPU: three at a time on two
+    // cores (four overloaded a fresh clone, whose tsx cache starts cold).
+    maxWorkers: 3,
     projects: [
       { test: { name: 'proxy', include: ['proxy/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
-      { test: { name: 'mocks', include: ['mocks/test/**/*.test.ts'], testTimeout: 30_000, sequence: { groupOrder: 0 } } },
-      { test: { name: 'harness', include: ['harness/test/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, maxConcurrency: 4, sequence: { groupOrder: 0 } } },
+      { test: { name: 'mocks', include: ['mocks/test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000, sequence: { groupOrder: 0 } } },
+      { test: { name: 'harness', include: ['harness/test/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, maxConcurrency: 3, sequence: { groupOrder: 0 } } },
       { test: { name: 'reports', include: ['reports/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       suites('reference'),
       suites('reference-stdio'),
