@@ -14,6 +14,8 @@ interface Case {
   /** The checks that must come out fail (MUST) or warn (SHOULD), and no others. */
   caught: string[];
   extra?: string[];
+  /** Checks whose verdict this defect makes depend on timing: left out of its run. */
+  unsteady?: string[];
 }
 
 const CASES: Case[] = [
@@ -35,9 +37,12 @@ const CASES: Case[] = [
   { defect: 'drop-cancelled', caught: ['transparency/cancel-and-ping-relayed'] },
   { defect: 'json-to-sse', caught: ['transparency/response-framing-preserved'] },
   // Buffering a stream holds back everything on it: progress, server requests (so the SDK client's sampling), the GET stream.
+  // Whether session/sse-event-ids-unique still sees enough events within its wait then depends on timing (a fresh clone
+  // under load saw them): it is left out here, and renumber-event-ids is the defect that proves it.
   {
     defect: 'buffer-sse',
-    caught: ['transparency/progress-streamed', 'transparency/server-request-relayed', 'transparency/get-stream-relayed', 'session/sse-event-ids-unique', 'interop/sdk-client-session'],
+    caught: ['transparency/progress-streamed', 'transparency/server-request-relayed', 'transparency/get-stream-relayed', 'interop/sdk-client-session'],
+    unsteady: ['session/sse-event-ids-unique'],
   },
   { defect: 'drop-server-requests', caught: ['transparency/server-request-relayed', 'interop/sdk-client-session'] },
   { defect: 'drop-empty-events', caught: ['transparency/sse-priming-relayed'] },
@@ -86,9 +91,10 @@ const levelOf = new Map(CHECKS.map((c) => [c.id, c.level]));
  * to, and the caught checks themselves. A Level 1 defect is judged by the Level 1 checks of its
  * suites, a Level 2 defect (of the reference proxy, which passes Level 1) by the Level 2 ones.
  */
-function selection(caught: string[], gate: number): string[] {
+function selection(caught: string[], gate: number, unsteady: string[] = []): string[] {
   const suites = new Set(caught.map((id) => id.split('/')[0]));
-  return ['--only', CHECKS.filter((c) => (suites.has(c.suite) && c.level === gate) || caught.includes(c.id)).map((c) => c.id).join(',')];
+  const ids = CHECKS.filter((c) => ((suites.has(c.suite) && c.level === gate) || caught.includes(c.id)) && !unsteady.includes(c.id));
+  return ['--only', ids.map((c) => c.id).join(',')];
 }
 
 describe('broken proxies', () => {
@@ -112,9 +118,9 @@ describe('broken proxies', () => {
 
   // Each defect runs the suites its checks belong to (the defect-free proxy above runs them all, which
   // is what shows no check flags a correct proxy); that keeps `npm test` within its time budget.
-  test.concurrent.each(CASES)('defect $defect is caught by $caught and by nothing else', async ({ defect, caught, extra }) => {
+  test.concurrent.each(CASES)('defect $defect is caught by $caught and by nothing else', async ({ defect, caught, extra, unsteady }) => {
     const gate = Math.max(...caught.map((id) => levelOf.get(id)!));
-    const { code, report } = await runTarget(profile(defect), ['--require-level', String(gate), ...(extra ?? selection(caught, gate))]);
+    const { code, report } = await runTarget(profile(defect), ['--require-level', String(gate), ...(extra ?? selection(caught, gate, unsteady))]);
     expect(verdicts(report, ['fail', 'warn'])).toEqual([...caught].sort());
     expect(verdicts(report, ['error', 'blocked'])).toEqual([]);
     for (const id of caught) {
