@@ -11,7 +11,7 @@ export { rawHttp } from './client/raw-http.ts';
 export { BulkClient, inPool, initializeBody, type BulkSession } from './client/bulk.ts';
 export { issueToken, forge, hostileCases, validClaims } from './auth/tokens.ts';
 export type { Exchange, SseEventRecord } from './client/exchange.ts';
-export { UpstreamView, bodyJson, bodyText, recordHeader, recordMethod } from './record/upstream-view.ts';
+export { UpstreamView, bodyJson, bodyText, placesCarrying, recordHeader, recordMethod } from './record/upstream-view.ts';
 export { waitUntil } from './record/wait.ts';
 export { diffJson, withoutId } from './record/compare.ts';
 export type { RunContext, TargetInfo } from './run/context.ts';

@@ -1,5 +1,5 @@
 /** The client's credentials stay on the client↔proxy hop: no bearer token ever reaches the upstream. */
-import { bodyText, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { placesCarrying, scenario, type ScenarioContext } from '../../harness/src/index.ts';
 
 const AUTHORIZATION = 'boundary/authorization-not-forwarded';
 
@@ -21,14 +21,7 @@ scenario('A proxy MUST NOT forward the client\'s Authorization header upstream',
   }
   await client.callTool('echo', { cid }, { cid });
   const records = await t.upstream.received(cid);
-  const leaks = records.flatMap((r) => {
-    const where: string[] = [];
-    for (const [name, value] of Object.entries(r.headers ?? {})) {
-      if (String(value).includes(token)) where.push(`header ${name}`);
-    }
-    if (bodyText(r).includes(token)) where.push('body');
-    return where.map((w) => `${r.httpMethod ?? 'stdio'} #${r.seq}: ${w}`);
-  });
+  const leaks = placesCarrying(records, token);
   if (records.length === 0) {
     return t.judge(AUTHORIZATION, false, { message: 'nothing reached the upstream, so forwarding could not be judged', observed: 'no upstream record carries the correlation id' });
   }

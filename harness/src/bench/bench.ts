@@ -146,7 +146,7 @@ function summarize(results: PerfRound[]): PerfSummary[] {
         mean: mean(rounds.map((r) => r.latencyMs.mean)),
         max: Math.max(...rounds.map((r) => r.latencyMs.max)),
       },
-      errorRate: requests + failed === 0 ? 0 : failed / Math.max(requests, 1),
+      errorRate: failed / Math.max(requests, 1),
     };
   });
   for (const row of rows) {

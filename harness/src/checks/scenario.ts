@@ -113,10 +113,6 @@ export class ScenarioContext {
     return this.ctx.target.auth;
   }
 
-  /** The target's headers without its Authorization (for requests that carry a token of their own). */
-  headersWithout(name: string): Record<string, string> {
-    return Object.fromEntries(Object.entries(this.ctx.target.headers).filter(([k]) => k.toLowerCase() !== name));
-  }
 
   /**
    * A fetch for third-party clients (the SDK) that keeps each exchange in the transcript: the request

@@ -76,6 +76,20 @@ export class UpstreamView {
 export const bodyJson = recordBodyJson;
 export const bodyText = recordBodyText;
 
+/**
+ * Where a secret turns up in what the upstream received, as `POST #12: header authorization` (or
+ * `… body`), one entry per place: how a client's token is found on the upstream leg.
+ */
+export function placesCarrying(records: UpstreamRecord[], secret: string): string[] {
+  return records.flatMap((r) => {
+    const where = Object.entries(r.headers ?? {})
+      .filter(([, value]) => String(value).includes(secret))
+      .map(([name]) => `header ${name}`);
+    if (recordBodyText(r).includes(secret)) where.push('body');
+    return where.map((w) => `${r.httpMethod ?? 'stdio'} #${r.seq}: ${w}`);
+  });
+}
+
 /** The JSON-RPC method a record's body carries (undefined for a response, a batch, or no JSON). */
 export function recordMethod(record: UpstreamRecord): string | undefined {
   const message = recordBodyJson(record) as Record<string, unknown> | undefined;
