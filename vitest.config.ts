@@ -22,7 +22,9 @@ export default defineConfig({
     // cores (four overloaded a fresh clone, whose tsx cache starts cold).
     maxWorkers: 3,
     projects: [
-      { test: { name: 'proxy', include: ['proxy/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      // A proxy test may start an upstream process, which a loaded machine with a cold tsx cache
+      // takes seconds to bring up: the default 5 s is too short for that (seen in CI).
+      { test: { name: 'proxy', include: ['proxy/test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000, sequence: { groupOrder: 0 } } },
       { test: { name: 'mocks', include: ['mocks/test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000, sequence: { groupOrder: 0 } } },
       { test: { name: 'harness', include: ['harness/test/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, maxConcurrency: 3, sequence: { groupOrder: 0 } } },
       { test: { name: 'reports', include: ['reports/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },

@@ -24,10 +24,20 @@ export function cli(args: string[], options: { cwd?: string; timeoutMs?: number 
   });
 }
 
-export async function runTarget(target: string, extra: string[] = []): Promise<CliResult & { report: Report; summary: string; outDir: string }> {
+export async function runTarget(
+  target: string,
+  extra: string[] = [],
+  timeoutMs = 150_000,
+): Promise<CliResult & { report: Report; summary: string; outDir: string }> {
   const outDir = await mkdtemp(join(tmpdir(), 'proxyspec-selftest-'));
-  const result = await cli(['run', '--target', target, '--out', outDir, ...extra], { timeoutMs: 150_000 });
-  const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as Report;
+  const result = await cli(['run', '--target', target, '--out', outDir, ...extra], { timeoutMs });
+  const written = await readFile(join(outDir, 'report.json'), 'utf8').catch(() => undefined);
+  if (written === undefined) {
+    // Say why, or a killed or crashed run reads as a missing file and nothing more.
+    const how = result.code === 99 ? `was stopped after ${timeoutMs} ms` : `exited ${result.code}`;
+    throw new Error(`proxyspec run --target ${target} ${how} without writing report.json; stderr ends:\n${result.stderr.slice(-2000)}`);
+  }
+  const report = JSON.parse(written) as Report;
   const summary = await readFile(join(outDir, 'summary.md'), 'utf8');
   return { ...result, report, summary, outDir };
 }
