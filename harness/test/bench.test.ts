@@ -9,19 +9,43 @@ import { tmpdir } from 'node:os';
 
 test('bench measures a target and direct in one run and writes perf.json (valid) and perf.html', async () => {
   const out = await mkdtemp(join(tmpdir(), 'proxyspec-bench-'));
-  const { code, stdout, stderr } = await cli(['bench', '--target', 'floor', '--scenario', 'small-json', '--connections', '4', '--duration', '1', '--rounds', '2', '--out', out], { timeoutMs: 120_000 });
+  const { code, stdout, stderr } = await cli(
+    ['bench', '--target', 'floor', '--scenario', 'small-json,paced-json', '--connections', '4', '--duration', '1', '--rounds', '2', '--rate', '100', '--out', out],
+    { timeoutMs: 120_000 },
+  );
   expect(code, stderr).toBe(0);
   const perf = PerfSchema.parse(JSON.parse(await readFile(join(out, 'perf.json'), 'utf8')));
   expect(perf.targets.map((t) => t.name)).toEqual(['direct', 'floor']);
-  expect(perf.results).toHaveLength(4);
   // Rounds rotate: direct goes first in round 1, floor in round 2.
-  expect(perf.results.map((r) => r.target)).toEqual(['direct', 'floor', 'floor', 'direct']);
-  const floor = perf.summary.find((s) => s.target === 'floor')!;
+  expect(perf.results.map((r) => `${r.scenario} ${r.target}`)).toEqual([
+    'small-json direct',
+    'small-json floor',
+    'small-json floor',
+    'small-json direct',
+    'paced-json direct',
+    'paced-json floor',
+    'paced-json floor',
+    'paced-json direct',
+  ]);
+  const floor = perf.summary.find((s) => s.target === 'floor' && s.scenario === 'small-json')!;
   expect(floor.requestsPerSec).toBeGreaterThan(0);
   expect(floor.vsDirect?.throughputRatio).toBeGreaterThan(0);
   expect(perf.environment.cores).toBeGreaterThan(0);
-  expect(await readFile(join(out, 'perf.html'), 'utf8')).toContain('<svg');
+  // Latency kept to the microsecond, not autocannon's whole milliseconds.
+  expect(perf.results.map((r) => r.latencyResolutionMs)).toEqual(Array(8).fill(0.001));
+  expect(perf.results.some((r) => !Number.isInteger(r.latencyMs.p50))).toBe(true);
+  // paced-json offers exactly --rate × --duration requests, and says so; small-json offers as many as are answered.
+  const paced = perf.results.filter((r) => r.scenario === 'paced-json');
+  expect(paced.map((r) => [r.offeredRate, r.requests])).toEqual(Array(4).fill([100, 100]));
+  expect(perf.results.filter((r) => r.scenario === 'small-json').every((r) => r.offeredRate === undefined)).toBe(true);
+  expect(perf.summary.find((s) => s.target === 'floor' && s.scenario === 'paced-json')?.vsDirect?.addedP50Ms).toEqual(expect.any(Number));
+  expect(perf.settings.rate).toBe(100);
+  const html = await readFile(join(out, 'perf.html'), 'utf8');
+  expect(html).toContain('<svg');
+  expect(html).toContain('kept to the microsecond.');
+  expect(html).toContain('Added median latency at 100 req/s');
   expect(stdout).toMatch(/small-json\s+floor\s+4/);
+  expect(stdout).toMatch(/paced-json\s+floor\s+4/);
 });
 
 test('bench refuses to publish figures for a target that fails more than 1 % of requests (exit 3)', async () => {

@@ -15,10 +15,18 @@ export const PerfRoundSchema = z.object({
   target: z.string(),
   round: z.number().int().min(1),
   connections: z.number().int().positive(),
+  /** Requests per second in total when the load was paced (paced-json); absent when every connection was kept busy. */
+  offeredRate: z.number().positive().optional(),
   durationSec: z.number(),
   requests: z.number().int(),
   requestsPerSec: z.number(),
   latencyMs: Latency,
+  /**
+   * How finely latencyMs was measured: 0.001 (each response's hrtime, kept in microseconds) or 1
+   * (autocannon's whole milliseconds, when its worker threads carry the load). Absent in files
+   * written before it was added, which were all 1.
+   */
+  latencyResolutionMs: z.number().positive().optional(),
   errors: z.number().int(),
   timeouts: z.number().int(),
   non2xx: z.number().int(),
@@ -31,6 +39,8 @@ export const PerfSummarySchema = z.object({
   scenario: z.string(),
   target: z.string(),
   connections: z.number().int().positive(),
+  /** As in the rounds: the offered rate of a paced scenario. */
+  offeredRate: z.number().positive().optional(),
   rounds: z.number().int(),
   requestsPerSec: z.number(),
   latencyMs: Latency,
@@ -55,7 +65,14 @@ export const PerfSchema = z.object({
     loadAverageBefore: z.array(z.number()),
     loadAverageAfter: z.array(z.number()),
   }),
-  settings: z.object({ scenarios: z.array(z.string()), connections: z.array(z.number().int()), durationSec: z.number(), rounds: z.number().int() }),
+  settings: z.object({
+    scenarios: z.array(z.string()),
+    connections: z.array(z.number().int()),
+    durationSec: z.number(),
+    rounds: z.number().int(),
+    /** paced-json's offered rate, in requests per second in total (added after version 1 first shipped). */
+    rate: z.number().positive().optional(),
+  }),
   targets: z.array(z.object({ name: z.string(), kind: z.enum(['direct', 'reference', 'profile', 'floor']), url: z.string(), upstream: z.enum(['http', 'stdio']), version: z.string().optional() })),
   results: z.array(PerfRoundSchema),
   summary: z.array(PerfSummarySchema),

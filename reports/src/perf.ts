@@ -65,7 +65,8 @@ export function lineChart(title: string, categories: string[], series: Series[],
   const width = Math.max(320, categories.length * 90);
   const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values.filter((v): v is number => v !== undefined))));
   const xOf = (i: number) => left + (categories.length === 1 ? width / 2 : (i * width) / (categories.length - 1));
-  const yOf = (v: number) => top + height - (v / max) * height;
+  // The axis starts at 0: a value below it (a target measured a hair faster than direct) sits on the axis; its tooltip and table keep the sign.
+  const yOf = (v: number) => top + height - (Math.max(0, v) / max) * height;
   const lines = series.map((s, si) => {
     const points = s.values.map((v, i) => (v === undefined ? null : `${xOf(i).toFixed(1)},${yOf(v).toFixed(1)}`)).filter(Boolean);
     const color = PALETTE[si % PALETTE.length];
@@ -94,14 +95,23 @@ function find(perf: Perf, scenario: string, target: string, connections?: number
   return perf.summary.find((s) => s.scenario === scenario && s.target === target && (connections === undefined || s.connections === connections));
 }
 
+/** How finely the latencies were measured, in a sentence (files from before the field say nothing). */
+function resolutionNote(perf: Perf): string {
+  const coarse = [...new Set(perf.results.filter((r) => r.latencyResolutionMs === 1).map((r) => r.connections))].sort((a, b) => a - b);
+  if (!perf.results.some((r) => r.latencyResolutionMs !== undefined)) return '';
+  const fine = 'Latencies are each response\'s time at the load generator, kept to the microsecond';
+  return coarse.length ? `${fine}, except at ${coarse.join(', ')} connections (worker threads), where they are whole milliseconds.` : `${fine}.`;
+}
+
 export function perfHtml(perf: Perf): string {
   const targets = targetsOf(perf);
   const scenarios = [...new Set(perf.summary.map((s) => s.scenario))];
-  const sweep = [...new Set(perf.summary.filter((s) => s.scenario === 'small-json').map((s) => s.connections))].sort((a, b) => a - b);
+  const sweepOf = (scenario: string) => [...new Set(perf.summary.filter((s) => s.scenario === scenario).map((s) => s.connections))].sort((a, b) => a - b);
+  const sweep = sweepOf('small-json');
   const env = perf.environment;
   const parts: string[] = [];
   parts.push(`<header><h1>proxyspec bench: ${targets.filter((t) => t !== 'direct').map(esc).join(', ') || 'direct'}</h1>
-<p class="meta">Every figure comes from one run: each target against <code>direct</code> (the same upstream, no proxy), in rotating rounds of ${perf.settings.durationSec} s × ${perf.settings.rounds}.</p>
+<p class="meta">Every figure comes from one run: each target against <code>direct</code> (the same upstream, no proxy), in rotating rounds of ${perf.settings.durationSec} s × ${perf.settings.rounds}. ${esc(resolutionNote(perf))}</p>
 <table><caption class="meta">the machine</caption><tbody>
 <tr><th scope="row">CPU</th><td>${esc(env.cpuModel)} × ${env.cores}</td></tr>
 <tr><th scope="row">memory</th><td>${(env.totalMemoryBytes / 1024 ** 3).toFixed(1)} GB</td></tr>
@@ -112,14 +122,18 @@ export function perfHtml(perf: Perf): string {
 
   for (const scenario of scenarios) {
     const rows = perf.summary.filter((s) => s.scenario === scenario);
-    const connections = scenario === 'small-json' ? (sweep.includes(10) ? 10 : sweep[0]) : rows[0]?.connections;
+    const counts = sweepOf(scenario);
+    const connections = counts.includes(10) ? 10 : rows[0]?.connections;
+    const rate = rows[0]?.offeredRate;
     const at = targets.map((t) => find(perf, scenario, t, connections));
     const series: Series[] = (['p50', 'p90', 'p99'] as const).map((p) => ({ name: p, values: at.map((s) => s?.latencyMs[p]) }));
     parts.push(
       section(
         `lat-${scenario}`,
-        `Latency: ${scenario} (${connections} connections)`,
-        'Percentiles of request latency, in milliseconds; lower is better.',
+        `Latency: ${scenario} (${connections} connections${rate ? `, ${rate} req/s offered` : ''})`,
+        rate
+          ? 'Percentiles of request latency at a fixed offered rate, in milliseconds; lower is better. Nothing queues here, so this is what each hop costs.'
+          : 'Percentiles of request latency with every connection kept busy, in milliseconds; lower is better. Under such load the median is mostly queueing: connections divided by throughput.',
         barChart(`latency percentiles for ${scenario}`, targets, series, 'ms'),
         table(`${scenario}, ${connections} connections`, ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors %'], at.map((s, i) => [targets[i], s?.requestsPerSec, s?.latencyMs.p50, s?.latencyMs.p90, s?.latencyMs.p99, s ? s.errorRate * 100 : undefined])),
       ),
@@ -140,6 +154,20 @@ export function perfHtml(perf: Perf): string {
   }
 
   const proxied = targets.filter((t) => t !== 'direct');
+  const pacedSweep = sweepOf('paced-json');
+  if (pacedSweep.length && proxied.length) {
+    const rate = find(perf, 'paced-json', 'direct')?.offeredRate;
+    const added = (t: string, c: number) => find(perf, 'paced-json', t, c)?.vsDirect?.addedP50Ms;
+    parts.push(
+      section(
+        'added-latency',
+        `Added median latency at ${rate ?? 'a fixed'} req/s`,
+        'What each target adds to the median of a small call over direct, with requests leaving on a schedule spread over each number of connections; lower is better.',
+        lineChart('added median latency against connections', pacedSweep.map(String), proxied.map((t) => ({ name: t, values: pacedSweep.map((c) => added(t, c)) })), 'ms'),
+        table('added p50 ms at a fixed rate', ['target', ...pacedSweep.map((c) => `${c} conn.`)], proxied.map((t) => [t, ...pacedSweep.map((c) => added(t, c))])),
+      ),
+    );
+  }
   const ratioRows = perf.summary.filter((s) => s.vsDirect);
   if (ratioRows.length) {
     const cats = [...new Set(ratioRows.map((s) => `${s.scenario} ×${s.connections}`))];

@@ -4,11 +4,13 @@
  * its own; the load generator's CPU is measured so a saturated generator shows in the report.
  */
 import { cpus, loadavg, release, totalmem } from 'node:os';
+import { createHistogram } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { HarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import { BulkClient, inPool } from '../client/bulk.ts';
 import { processGroupRss } from '../record/process-memory.ts';
+import { pacedLoad } from './paced.ts';
 import { PACKAGE_ROOT, PROXYSPEC_BIN } from '../run/environment.ts';
 import { freePort } from '../targets/free-port.ts';
 import { shellQuote } from '../targets/placeholders.ts';
@@ -18,7 +20,7 @@ import { resolveTarget, startTarget, type TargetEnvironment } from '../targets/s
 import { DEFAULT_REVISION, type Revision } from '../wire/index.ts';
 import type { Perf, PerfRound, PerfSummary } from '../../../reports/src/perf-schema.ts';
 
-export type BenchScenario = 'small-json' | 'sse-progress' | 'payload-100kb' | 'slow-20ms' | 'idle-sessions';
+export type BenchScenario = 'small-json' | 'paced-json' | 'sse-progress' | 'payload-100kb' | 'slow-20ms' | 'idle-sessions';
 
 export interface BenchOptions {
   targets: string[];
@@ -26,6 +28,8 @@ export interface BenchOptions {
   connections: number[];
   durationSec: number;
   rounds: number;
+  /** Requests per second, in total, offered by the paced-json scenario. */
+  rate: number;
   idleSessions: number;
   log?: (line: string) => void;
 }
@@ -37,8 +41,10 @@ const STDIO_IDLE_SESSIONS = 10;
 const MAX_ERROR_RATE = 0.01;
 
 interface LoadScenario {
-  /** small-json runs at every --connections value (the concurrency sweep); the others at one. */
+  /** small-json and paced-json run at every --connections value (the concurrency sweep); the others at one. */
   sweep: boolean;
+  /** Sent at --rate requests per second in total, rather than as fast as the target answers. */
+  paced?: boolean;
   body: string;
 }
 
@@ -47,6 +53,7 @@ const call = (name: string, args: Record<string, unknown>, meta?: Record<string,
 
 const LOAD: Record<Exclude<BenchScenario, 'idle-sessions'>, LoadScenario> = {
   'small-json': { sweep: true, body: call('echo', { x: 1 }) },
+  'paced-json': { sweep: true, paced: true, body: call('echo', { x: 1 }) },
   'sse-progress': { sweep: false, body: call('progress', { count: 3 }, { progressToken: 'bench' }) },
   // 100 kB of argument (SI: 100,000 bytes), echoed back: a large tool result either way.
   'payload-100kb': { sweep: false, body: call('echo', { data: 'x'.repeat(100_000) }) },
@@ -114,13 +121,67 @@ async function sessionHeaders(target: BenchTarget, revision: Revision): Promise<
   }
 }
 
-async function load(url: string, headers: Record<string, string>, body: string, connections: number, durationSec: number): Promise<{ result: autocannon.Result; cpuPercent: number }> {
+/** One round's figures, however the load was driven. */
+interface Measured {
+  durationSec: number;
+  requests: number;
+  requestsPerSec: number;
+  latencyMs: PerfRound['latencyMs'];
+  latencyResolutionMs: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  /** How many answers had each HTTP status, for the message when too many failed. */
+  statuses: Record<string, number>;
+  cpuPercent: number;
+}
+
+/** As fast as the target answers, every connection always busy: throughput. */
+async function load(url: string, headers: Record<string, string>, body: string, connections: number, durationSec: number): Promise<Measured> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   // Past a few hundred connections one event loop is the bottleneck: spread them over worker threads.
-  const result = await autocannon({ url, method: 'POST', headers, body, connections, duration: durationSec, ...(connections >= 500 && { workers: 2 }) });
+  const workers = connections >= 500;
+  // Without a callback autocannon returns its instance, an event emitter that is also thenable.
+  const instance = autocannon({ url, method: 'POST', headers, body, connections, duration: durationSec, ...(workers && { workers: 2 }) }) as unknown as autocannon.Instance &
+    PromiseLike<autocannon.Result>;
+  // autocannon's own histogram keeps whole milliseconds, too coarse for a proxy that adds a fraction
+  // of one. In one process its per-response event carries the hrtime duration: keep microseconds.
+  // Worker threads send no such event, so the sweep's top keeps autocannon's figures.
+  const micros = workers ? undefined : createHistogram();
+  if (micros) {
+    instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+      if (status >= 200 && status < 300) micros.record(Math.max(1, Math.round(ms * 1000)));
+    });
+  }
+  const result = await instance;
+  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]));
+  const common = { durationSec: result.duration, requests: result.requests.total, requestsPerSec: result.requests.average, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, statuses, cpuPercent: cpuSince(cpu0, t0) };
+  if (micros && micros.count > 0) {
+    const ms = (us: number) => us / 1000;
+    return { ...common, latencyResolutionMs: 0.001, latencyMs: { p50: ms(micros.percentile(50)), p90: ms(micros.percentile(90)), p99: ms(micros.percentile(99)), mean: ms(micros.mean), max: ms(micros.max) } };
+  }
+  const { latency } = result;
+  return { ...common, latencyResolutionMs: 1, latencyMs: { p50: latency.p50, p90: latency.p90, p99: latency.p99, mean: latency.mean, max: latency.max } };
+}
+
+/** At a fixed offered rate: the latency the target adds, without queueing. */
+async function paced(target: BenchTarget, headers: Record<string, string>, body: string, connections: number, rate: number, durationSec: number): Promise<Measured> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  try {
+    const result = await pacedLoad({ url: target.url, headers, body, connections, rate, durationSec });
+    return { ...result, latencyResolutionMs: 0.001, cpuPercent: cpuSince(cpu0, t0) };
+  } catch (err) {
+    // Only opening the connections throws; a failed request during the round is counted instead.
+    throw new HarnessError('HARNESS_ERR_BENCH_TARGET', `${target.name} could not be reached over ${connections} connections: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** This process's CPU since a point, in % of one core. */
+function cpuSince(cpu0: NodeJS.CpuUsage, t0: number): number {
   const cpu = process.cpuUsage(cpu0);
-  return { result, cpuPercent: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100 };
+  return ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100;
 }
 
 function summarize(results: PerfRound[]): PerfSummary[] {
@@ -137,6 +198,7 @@ function summarize(results: PerfRound[]): PerfSummary[] {
       scenario: rounds[0].scenario,
       target: rounds[0].target,
       connections: rounds[0].connections,
+      ...(rounds[0].offeredRate !== undefined && { offeredRate: rounds[0].offeredRate }),
       rounds: rounds.length,
       requestsPerSec: mean(rounds.map((r) => r.requestsPerSec)),
       latencyMs: {
@@ -187,7 +249,7 @@ export async function runBench(options: BenchOptions): Promise<Perf> {
 
     for (const scenario of options.scenarios) {
       if (scenario === 'idle-sessions') continue;
-      const { sweep, body } = LOAD[scenario];
+      const { sweep, body, paced: isPaced } = LOAD[scenario];
       const connectionSet = sweep ? options.connections : [options.connections.includes(10) ? 10 : options.connections[0]];
       for (const connections of connectionSet) {
         for (let round = 1; round <= options.rounds; round++) {
@@ -196,27 +258,31 @@ export async function runBench(options: BenchOptions): Promise<Perf> {
           for (const target of order) {
             // A fresh session for every round: one left idle during the other targets' rounds may be reaped.
             const headers = await sessionHeaders(target, revision);
-            const { result, cpuPercent } = await load(target.url, headers, body, connections, options.durationSec);
+            const m = isPaced
+              ? await paced(target, headers, body, connections, options.rate, options.durationSec)
+              : await load(target.url, headers, body, connections, options.durationSec);
             const row: PerfRound = {
               scenario,
               target: target.name,
               round,
               connections,
-              durationSec: result.duration,
-              requests: result.requests.total,
-              requestsPerSec: result.requests.average,
-              latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, mean: result.latency.mean, max: result.latency.max },
-              errors: result.errors,
-              timeouts: result.timeouts,
-              non2xx: result.non2xx,
-              loadGeneratorCpuPercent: Math.round(cpuPercent),
+              ...(isPaced && { offeredRate: options.rate }),
+              durationSec: m.durationSec,
+              requests: m.requests,
+              requestsPerSec: m.requestsPerSec,
+              latencyMs: m.latencyMs,
+              latencyResolutionMs: m.latencyResolutionMs,
+              errors: m.errors,
+              timeouts: m.timeouts,
+              non2xx: m.non2xx,
+              loadGeneratorCpuPercent: Math.round(m.cpuPercent),
             };
             results.push(row);
-            log(`${scenario} c=${connections} round ${round} ${target.name}: ${Math.round(row.requestsPerSec)} req/s, p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms, ${row.errors + row.timeouts + row.non2xx} errors`);
+            log(`${scenario} c=${connections} round ${round} ${target.name}: ${Math.round(row.requestsPerSec)} req/s, p50 ${row.latencyMs.p50.toFixed(3)} ms, p99 ${row.latencyMs.p99.toFixed(3)} ms, ${row.errors + row.timeouts + row.non2xx} errors`);
             const failed = row.errors + row.timeouts + row.non2xx;
             if (failed > MAX_ERROR_RATE * Math.max(row.requests, 1)) {
-              const codes = Object.entries(result.statusCodeStats ?? {})
-                .map(([code, s]) => `${s.count ?? 0}× ${code}`)
+              const codes = Object.entries(m.statuses)
+                .map(([code, count]) => `${count}× ${code}`)
                 .join(', ');
               throw new HarnessError(
                 'HARNESS_ERR_BENCH_TARGET',
@@ -273,7 +339,7 @@ export async function runBench(options: BenchOptions): Promise<Perf> {
       loadAverageBefore,
       loadAverageAfter: loadavg(),
     },
-    settings: { scenarios: options.scenarios, connections: options.connections, durationSec: options.durationSec, rounds: options.rounds },
+    settings: { scenarios: options.scenarios, connections: options.connections, durationSec: options.durationSec, rounds: options.rounds, rate: options.rate },
     targets: targets.map(({ name, kind, url, upstream: u, version }) => ({ name, kind, url, upstream: u, ...(version && { version }) })),
     results,
     summary: summarize(results),

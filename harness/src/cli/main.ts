@@ -44,7 +44,7 @@ function positive(value: string, flag: string): number {
 }
 
 /** Kept here (not imported from the bench) so that `--help` does not load autocannon. */
-const BENCH_SCENARIO_NAMES = ['small-json', 'sse-progress', 'payload-100kb', 'slow-20ms', 'idle-sessions'] as const;
+const BENCH_SCENARIO_NAMES = ['small-json', 'paced-json', 'sse-progress', 'payload-100kb', 'slow-20ms', 'idle-sessions'] as const;
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');
@@ -95,12 +95,13 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     .description('Load each target and `direct` (the same upstream, no proxy) in rotating rounds with autocannon; write perf.json and perf.html.')
     .requiredOption('-t, --target <target...>', 'profile files or built-ins (`reference`, `reference-stdio`, `floor`: a minimal pass-through); repeatable')
     .option('--scenario <names>', `scenarios (comma list; default all): ${BENCH_SCENARIO_NAMES.join(', ')}`, list, [])
-    .option('--connections <list>', 'connection counts for the small-JSON sweep (comma list)', (v) => v.split(',').map((n) => positive(n, '--connections')), [1, 10, 100, 1000])
+    .option('--connections <list>', 'connection counts for the small-json and paced-json sweeps (comma list)', (v) => v.split(',').map((n) => positive(n, '--connections')), [1, 10, 100, 1000])
     .option('--duration <s>', 'seconds per round', (v) => positive(v, '--duration'), 5)
     .option('--rounds <n>', 'rounds per target and scenario (their order rotates)', (v) => positive(v, '--rounds'), 2)
+    .option('--rate <n>', 'requests per second, in total, that paced-json offers (the added-latency figure)', (v) => positive(v, '--rate'), 500)
     .option('--sessions <n>', 'sessions opened by the idle-sessions scenario', (v) => positive(v, '--sessions'), 1000)
     .option('--out <dir>', 'output folder (default reports/out/bench-<timestamp>)')
-    .action(async (opts: { target: string[]; scenario: string[]; connections: number[]; duration: number; rounds: number; sessions: number; out?: string }) => {
+    .action(async (opts: { target: string[]; scenario: string[]; connections: number[]; duration: number; rounds: number; rate: number; sessions: number; out?: string }) => {
       const unknown = opts.scenario.filter((s) => !(BENCH_SCENARIO_NAMES as readonly string[]).includes(s));
       if (unknown.length) throw new HarnessError('HARNESS_ERR_USAGE', `unknown scenario ${unknown.join(', ')}; known: ${BENCH_SCENARIO_NAMES.join(', ')}`);
       const { runBench } = await import('../bench/bench.ts');
@@ -111,6 +112,7 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
         connections: opts.connections,
         durationSec: opts.duration,
         rounds: opts.rounds,
+        rate: opts.rate,
         idleSessions: opts.sessions,
         log: (line) => output.err(`${line}\n`),
       });

@@ -1,0 +1,60 @@
+/** The paced load of `bench`'s paced-json scenario, against small servers that count what they get. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, expect, test } from 'vitest';
+import { pacedLoad } from '../src/bench/paced.ts';
+
+let server: Server | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r) ?? r(undefined));
+  server = undefined;
+});
+
+async function serve(handler: Parameters<typeof createServer>[0] & {}): Promise<string> {
+  server = createServer(handler);
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+}
+
+test('requests leave on a schedule, spread over every connection, and each is timed', async () => {
+  const arrivals: number[] = [];
+  const sockets = new Set<number>();
+  const url = await serve((req, res) => {
+    arrivals.push(performance.now());
+    sockets.add(req.socket.remotePort!);
+    req.resume();
+    // Answered after 20 ms: a closed loop over 5 connections would send 250 a second, and in bursts.
+    setTimeout(() => res.end('{}'), 20);
+  });
+  const result = await pacedLoad({ url, headers: { 'content-type': 'application/json' }, body: '{}', connections: 5, rate: 100, durationSec: 1 });
+  // 5 warm-up requests open the connections, then exactly rate × duration are measured.
+  expect(arrivals).toHaveLength(105);
+  expect(result.requests).toBe(100);
+  expect(sockets.size).toBe(5);
+  expect(result.errors + result.timeouts + result.non2xx).toBe(0);
+  expect(result.latencyMs.p50).toBeGreaterThanOrEqual(20);
+  // Paced, not bursty: of the 100 measured requests, about half arrive in the first half second.
+  const measured = arrivals.slice(5);
+  const firstHalf = measured.filter((t) => t - measured[0] < 500).length;
+  expect(firstHalf).toBeGreaterThan(25);
+  expect(firstHalf).toBeLessThan(75);
+});
+
+test('failures are counted by kind, and a request never answered is a timeout, not a hang', async () => {
+  let n = 0;
+  const url = await serve((req, res) => {
+    req.resume();
+    n++;
+    if (n <= 2) return res.end('{}'); // the warm-up
+    if (n % 3 === 0) return void res.writeHead(500).end('{}');
+    if (n % 3 === 1) return; // never answered
+    res.end('{}');
+  });
+  const result = await pacedLoad({ url, headers: {}, body: '{}', connections: 2, rate: 15, durationSec: 1, requestTimeoutMs: 300 });
+  // Of the 15 measured (arrivals 3 to 17): every third fails with 500, every third is left unanswered.
+  expect(result.requests).toBe(15);
+  expect(result.non2xx).toBe(5);
+  expect(result.timeouts).toBe(5);
+  expect(result.non2xx + result.timeouts + result.errors + Math.round(result.requestsPerSec * result.durationSec)).toBe(15);
+});
