@@ -68,14 +68,15 @@ test('index.html: levels, one table per suite, and a failed check that expands t
 
 test('perf.html: the machine, a chart and a table per figure, no console errors', async () => {
   const out = await mkdtemp(join(tmpdir(), 'proxyspec-browser-'));
-  const { code, stderr } = await cli(['bench', '--target', 'floor', '--scenario', 'small-json,slow-20ms', '--connections', '1,8', '--duration', '1', '--rounds', '1', '--out', out], { timeoutMs: 120_000 });
+  const { code, stderr } = await cli(['bench', '--target', 'floor', '--scenario', 'small-json,paced-json,slow-20ms', '--connections', '1,8', '--rate', '100', '--duration', '1', '--rounds', '1', '--out', out], { timeoutMs: 120_000 });
   expect(code, stderr).toBe(0);
   const { page, problems } = await open(join(out, 'perf.html'));
-  for (const name of [/Latency: small-json/, /Latency: slow-20ms/, /Throughput against concurrency/, /Overhead against direct/, /Every round/]) {
+  for (const name of [/Latency: small-json/, /Latency: paced-json/, /Latency: slow-20ms/, /Throughput against concurrency/, /Added median latency at 100 req\/s/, /Overhead against direct/, /Every round/]) {
     expect(await page.getByRole('heading', { name }).count(), String(name)).toBe(1);
   }
-  expect(await page.locator('svg[role="img"]').count()).toBe(4);
-  expect(await page.getByRole('table').count()).toBeGreaterThanOrEqual(5);
+  // One chart per figure (three latency scenarios, throughput, added latency, overhead), each beside its table.
+  expect(await page.locator('svg[role="img"]').count()).toBe(6);
+  expect(await page.getByRole('table').count()).toBeGreaterThanOrEqual(8);
   await page.screenshot({ path: join(SHOTS, 'perf.png'), fullPage: false });
   expect(problems).toEqual([]);
 });

@@ -95,6 +95,8 @@ function find(perf: Perf, scenario: string, target: string, connections?: number
   return perf.summary.find((s) => s.scenario === scenario && s.target === target && (connections === undefined || s.connections === connections));
 }
 
+const conns = (n: number | undefined) => `${n} connection${n === 1 ? '' : 's'}`;
+
 /** How finely the latencies were measured, in a sentence (files from before the field say nothing). */
 function resolutionNote(perf: Perf): string {
   const coarse = [...new Set(perf.results.filter((r) => r.latencyResolutionMs === 1).map((r) => r.connections))].sort((a, b) => a - b);
@@ -130,12 +132,12 @@ export function perfHtml(perf: Perf): string {
     parts.push(
       section(
         `lat-${scenario}`,
-        `Latency: ${scenario} (${connections} connections${rate ? `, ${rate} req/s offered` : ''})`,
+        `Latency: ${scenario} (${conns(connections)}${rate ? `, ${rate} req/s offered` : ''})`,
         rate
           ? 'Percentiles of request latency at a fixed offered rate, in milliseconds; lower is better. Nothing queues here, so this is what each hop costs.'
           : 'Percentiles of request latency with every connection kept busy, in milliseconds; lower is better. Under such load the median is mostly queueing: connections divided by throughput.',
         barChart(`latency percentiles for ${scenario}`, targets, series, 'ms'),
-        table(`${scenario}, ${connections} connections`, ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors %'], at.map((s, i) => [targets[i], s?.requestsPerSec, s?.latencyMs.p50, s?.latencyMs.p90, s?.latencyMs.p99, s ? s.errorRate * 100 : undefined])),
+        table(`${scenario}, ${conns(connections)}`, ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors %'], at.map((s, i) => [targets[i], s?.requestsPerSec, s?.latencyMs.p50, s?.latencyMs.p90, s?.latencyMs.p99, s ? s.errorRate * 100 : undefined])),
       ),
     );
   }
