@@ -1,5 +1,5 @@
 /** The paced load of `bench`'s paced-json scenario, against small servers that count what they get. */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { pacedLoad } from '../src/bench/paced.ts';
@@ -11,7 +11,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(handler: Parameters<typeof createServer>[0] & {}): Promise<string> {
+async function serve(handler: RequestListener): Promise<string> {
   server = createServer(handler);
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
