@@ -220,6 +220,22 @@ describe('the proxy as a resource server', () => {
     expect(rig.recorder.query({ cid })).toEqual([]);
   });
 
+  test('a method or tool named like an object\'s own members (constructor, toString) needs only the required scope', async () => {
+    const headers = await bearer({ scope: 'mcp:read' });
+    const init = await post(rig.url, initializeMessage(), headers);
+    const sid = init.headers['mcp-session-id'] as string;
+    for (const [id, message] of [
+      [5, { method: 'constructor' }],
+      [6, { method: 'tools/call', params: { name: 'toString', arguments: {} } }],
+      [7, { method: 'tools/call', params: { name: '__proto__', arguments: {} } }],
+    ] as const) {
+      const res = await post(rig.url, { jsonrpc: '2.0', id, ...message }, { ...headers, 'mcp-session-id': sid });
+      // Relayed to the upstream, which answers for itself; never a proxy error from a scope lookup gone wrong.
+      expect(res.status, JSON.stringify(message)).toBe(200);
+      expect(res.json, JSON.stringify(message)).toMatchObject({ jsonrpc: '2.0', id });
+    }
+  });
+
   test('a session is refused (404) to another subject and still served to its owner', async () => {
     const alice = await bearer();
     const init = await post(rig.url, initializeMessage(), alice);

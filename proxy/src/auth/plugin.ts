@@ -43,6 +43,9 @@ function allScopes(config: AuthConfig): string[] {
 
 export function createAuthGate(config: AuthConfig, verify: TokenVerifier = createTokenVerifier(config)): AuthGate {
   const metadataUrl = resourceMetadataUrl(config.audience);
+  // Maps, not the config's objects: a method or tool named `constructor` or `toString` must find nothing, not Object.prototype.
+  const methodScopes = new Map(Object.entries(config.scopes.methods));
+  const toolScopes = new Map(Object.entries(config.scopes.tools));
   const challenge = (params: Record<string, string | undefined>) =>
     `Bearer ${Object.entries({ resource_metadata: metadataUrl, ...params })
       .filter(([, v]) => v !== undefined && v !== '')
@@ -75,11 +78,10 @@ export function createAuthGate(config: AuthConfig, verify: TokenVerifier = creat
       }
     },
     authorize(principal, calls) {
-      const { required, methods, tools } = config.scopes;
-      const needed = new Set(required);
+      const needed = new Set(config.scopes.required);
       for (const call of calls) {
-        for (const s of methods[call.method] ?? []) needed.add(s);
-        if (call.method === 'tools/call' && call.tool !== undefined) for (const s of tools[call.tool] ?? []) needed.add(s);
+        for (const s of methodScopes.get(call.method) ?? []) needed.add(s);
+        if (call.method === 'tools/call' && call.tool !== undefined) for (const s of toolScopes.get(call.tool) ?? []) needed.add(s);
       }
       for (const scope of needed) {
         if (!principal.scopes.has(scope)) {
