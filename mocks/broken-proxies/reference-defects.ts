@@ -115,9 +115,9 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
         connector: (c) =>
           wrapSessions(c, (s) => ({
             ...s,
-            post: (body, headers, info, signal) => {
+            post: (body, headers, info, gone) => {
               const token = clientToken.getStore();
-              return s.post(body, token ? { ...headers, authorization: token } : headers, info, signal);
+              return s.post(body, token ? { ...headers, authorization: token } : headers, info, gone);
             },
           })),
       };

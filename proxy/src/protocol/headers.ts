@@ -25,13 +25,15 @@ const UPSTREAM_ONLY = new Set(['set-cookie', 'mcp-session-id', 'www-authenticate
 
 type HeaderBag = Record<string, string | string[] | undefined>;
 
-function connectionNamed(headers: HeaderBag): Set<string> {
-  const named = new Set<string>();
+/** Header names a Connection header lists beyond the hop-by-hop ones; undefined when there are none (the usual case). */
+function connectionNamed(headers: HeaderBag): Set<string> | undefined {
   const value = headers.connection;
-  for (const v of Array.isArray(value) ? value : value ? [value] : []) {
+  if (value === undefined) return undefined;
+  let named: Set<string> | undefined;
+  for (const v of Array.isArray(value) ? value : [value]) {
     for (const token of v.split(',')) {
       const name = token.trim().toLowerCase();
-      if (name) named.add(name);
+      if (name && !HOP_BY_HOP.has(name)) (named ??= new Set()).add(name);
     }
   }
   return named;
@@ -40,9 +42,12 @@ function connectionNamed(headers: HeaderBag): Set<string> {
 function filter(headers: HeaderBag, drop: Set<string>): Record<string, string> {
   const named = connectionNamed(headers);
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  // Runs twice per request (its headers, the answer's): a plain loop, no entries array.
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (value === undefined || HOP_BY_HOP.has(lower) || drop.has(lower) || named.has(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || drop.has(lower) || named?.has(lower)) continue;
     out[lower] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;

@@ -51,14 +51,18 @@ export function inspectMessage(value: unknown): MessageInfo {
       calls: items.flatMap(callOf),
     };
   }
+  // One message, on every request's path: one object of one shape, no rest or spread.
   const item = single(value);
-  const { progressToken, tool: _tool, ...info } = item;
-  return {
-    ...info,
-    requestIds: info.kind === 'request' ? [info.id] : [],
-    progressTokens: progressToken === undefined ? [] : [progressToken],
+  const info: MessageInfo = {
+    kind: item.kind,
+    id: item.id,
+    requestIds: item.kind === 'request' ? [item.id] : [],
+    progressTokens: item.progressToken === undefined ? [] : [item.progressToken],
+    isInitialize: item.isInitialize,
     calls: callOf(item),
   };
+  if (item.method !== undefined) info.method = item.method;
+  return info;
 }
 
 /** A key that keeps `1` and `"1"` apart, as JSON-RPC ids of different types are different ids. */

@@ -10,7 +10,7 @@ import { clientResponseHeaders, firstHeader, upstreamRequestHeaders } from '../p
 import { inspectMessage, type MessageInfo, type RpcId } from '../protocol/message.ts';
 import { isKnownProtocolVersion } from '../protocol/versions.ts';
 import type { SessionMap } from '../sessions/session-map.ts';
-import type { UpstreamConnector, UpstreamReply } from '../upstream/types.ts';
+import { ClientGone, type UpstreamConnector, type UpstreamReply } from '../upstream/types.ts';
 import type { AuthGate, Principal } from '../auth/plugin.ts';
 
 declare module 'fastify' {
@@ -102,12 +102,12 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
   });
 
   const abortOnClose = (reply: FastifyReply) => {
-    const controller = new AbortController();
+    const gone = new ClientGone();
     reply.raw.once('close', () => {
       // Ended by us (answer complete) is not the client going away.
-      if (!reply.raw.writableEnded) controller.abort();
+      if (!reply.raw.writableEnded) gone.abort();
     });
-    return controller.signal;
+    return gone;
   };
 
   const relay = async (reply: FastifyReply, upstream: UpstreamReply, sessionId: string | undefined) => {
@@ -186,13 +186,13 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
       }
     }
     const headers = upstreamRequestHeaders(request.headers);
-    const signal = abortOnClose(reply);
+    const gone = abortOnClose(reply);
 
     if (info.isInitialize && firstHeader(request.headers, 'mcp-session-id') === undefined) {
       const upstream = connector.open();
       let answer: UpstreamReply;
       try {
-        answer = await upstreamCall(info.id, () => upstream.post(body, headers, info, signal));
+        answer = await upstreamCall(info.id, () => upstream.post(body, headers, info, gone));
       } catch (err) {
         await upstream.close();
         throw err;
@@ -208,7 +208,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     }
 
     const session = sessionFor(request, reply, info);
-    const answer = await upstreamCall(info.id, () => session.upstream.post(body, headers, info, signal));
+    const answer = await upstreamCall(info.id, () => session.upstream.post(body, headers, info, gone));
     // The upstream ended its session: so is ours, and the client must initialize again.
     if (answer.status === 404) await sessions.remove(session.id);
     return relay(reply, answer, session.id);

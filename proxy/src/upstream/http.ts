@@ -8,7 +8,7 @@ import { WireErrors, ProxyWireError } from '../errors.ts';
 import type { HttpUpstreamConfig } from '../config/schema.ts';
 import type { MessageInfo } from '../protocol/message.ts';
 import { firstHeader } from '../protocol/headers.ts';
-import type { UpstreamConnector, UpstreamReply, UpstreamSession } from './types.ts';
+import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from './types.ts';
 import { createUpstreamCredential } from './credential.ts';
 
 export function createHttpConnector(config: HttpUpstreamConfig): UpstreamConnector {
@@ -22,7 +22,7 @@ export function createHttpConnector(config: HttpUpstreamConfig): UpstreamConnect
   const path = `${url.pathname}${url.search}`;
   const credential = createUpstreamCredential(config);
 
-  async function send(method: 'POST' | 'GET' | 'DELETE', headers: Record<string, string>, body: Buffer | null, signal?: AbortSignal, streaming = false): Promise<UpstreamReply> {
+  async function send(method: 'POST' | 'GET' | 'DELETE', headers: Record<string, string>, body: Buffer | null, gone?: ClientGone, streaming = false): Promise<UpstreamReply> {
     try {
       const authorization = await credential();
       const res = await pool.request({
@@ -30,7 +30,7 @@ export function createHttpConnector(config: HttpUpstreamConfig): UpstreamConnect
         method,
         headers: authorization === undefined ? headers : { ...headers, authorization },
         body,
-        signal,
+        signal: gone,
         reset: !config.keepAlive,
         // A GET stream may be silent for as long as the session lives.
         bodyTimeout: streaming ? 0 : config.idleTimeoutMs,
@@ -47,14 +47,14 @@ export function createHttpConnector(config: HttpUpstreamConfig): UpstreamConnect
       const withSession = (headers: Record<string, string>) =>
         upstreamSessionId === undefined ? headers : { ...headers, 'mcp-session-id': upstreamSessionId };
       return {
-        async post(body: Buffer, headers: Record<string, string>, info: MessageInfo, signal: AbortSignal) {
-          const reply = await send('POST', withSession(headers), body, signal);
+        async post(body: Buffer, headers: Record<string, string>, info: MessageInfo, gone: ClientGone) {
+          const reply = await send('POST', withSession(headers), body, gone);
           if (info.isInitialize && reply.status >= 200 && reply.status < 300) {
             upstreamSessionId = firstHeader(reply.headers, 'mcp-session-id');
           }
           return reply;
         },
-        get: (headers, signal) => send('GET', withSession(headers), null, signal, true),
+        get: (headers, gone) => send('GET', withSession(headers), null, gone, true),
         delete: (headers) => send('DELETE', withSession(headers), null),
         async close() {},
       };

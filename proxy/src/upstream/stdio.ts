@@ -131,7 +131,7 @@ export function createStdioConnector(config: StdioUpstreamConfig, log: (msg: str
       };
 
       return {
-        async post(body, _headers, info: MessageInfo, signal) {
+        async post(body, _headers, info: MessageInfo, gone) {
           if (exited) throw WireErrors.upstreamUnavailable('upstream process has exited');
           if (info.requestIds.length === 0) {
             write(body, true);
@@ -158,7 +158,7 @@ export function createStdioConnector(config: StdioUpstreamConfig, log: (msg: str
             };
             for (const key of route.remaining) routes.set(key, route);
             for (const token of route.tokens) byToken.set(token, route);
-            signal.addEventListener('abort', () => finish(route), { once: true });
+            gone.once('abort', () => finish(route));
             write(body, true);
           });
         },
