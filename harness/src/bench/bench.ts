@@ -5,12 +5,16 @@
  */
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { createHistogram } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { HarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import { BulkClient, inPool } from '../client/bulk.ts';
 import { processGroupRss } from '../record/process-memory.ts';
-import { pacedLoad } from './paced.ts';
+import { ID_SLOT, pacedLoad } from './paced.ts';
+
+/** autocannon's setupClient, by path (worker threads load it on their own). */
+const UNIQUE_IDS = fileURLToPath(new URL('./unique-ids.cjs', import.meta.url));
 import { PACKAGE_ROOT, PROXYSPEC_BIN } from '../run/environment.ts';
 import { freePort } from '../targets/free-port.ts';
 import { shellQuote } from '../targets/placeholders.ts';
@@ -48,8 +52,11 @@ interface LoadScenario {
   body: string;
 }
 
+// Every connection shares one session, and MCP forbids reusing a request id within a session: a
+// proxy that routes answers by id (as the SDK's transport does) would hand one caller's answer to
+// another and leave the rest waiting. So each request gets its own id, in ID_SLOT.
 const call = (name: string, args: Record<string, unknown>, meta?: Record<string, unknown>) =>
-  JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, ...(meta && { _meta: meta }) } });
+  JSON.stringify({ jsonrpc: '2.0', id: ID_SLOT, method: 'tools/call', params: { name, arguments: args, ...(meta && { _meta: meta }) } });
 
 const LOAD: Record<Exclude<BenchScenario, 'idle-sessions'>, LoadScenario> = {
   'small-json': { sweep: true, body: call('echo', { x: 1 }) },
@@ -143,7 +150,10 @@ async function load(url: string, headers: Record<string, string>, body: string, 
   // Past a few hundred connections one event loop is the bottleneck: spread them over worker threads.
   const workers = connections >= 500;
   // Without a callback autocannon returns its instance, an event emitter that is also thenable.
-  const instance = autocannon({ url, method: 'POST', headers, body, connections, duration: durationSec, ...(workers && { workers: 2 }) }) as unknown as autocannon.Instance &
+  // UNIQUE_IDS fills ID_SLOT with ids of each connection's own. autocannon takes a setupClient's
+  // path as well as a function (its types know only the function).
+  const setupClient = UNIQUE_IDS as unknown as autocannon.Options['setupClient'];
+  const instance = autocannon({ url, method: 'POST', headers, body, setupClient, connections, duration: durationSec, ...(workers && { workers: 2 }) }) as unknown as autocannon.Instance &
     PromiseLike<autocannon.Result>;
   // autocannon's own histogram keeps whole milliseconds, too coarse for a proxy that adds a fraction
   // of one. In one process its per-response event carries the hrtime duration: keep microseconds.

@@ -10,6 +10,9 @@
 import { createHistogram } from 'node:perf_hooks';
 import { Client } from 'undici';
 
+/** Where each request's own JSON-RPC id goes in the body. */
+export const ID_SLOT = '[<id>]';
+
 export interface PacedResult {
   durationSec: number;
   requests: number;
@@ -24,6 +27,7 @@ export interface PacedResult {
 export interface PacedOptions {
   url: string;
   headers: Record<string, string>;
+  /** ID_SLOT, where the body has it, is replaced by an id unique to the request. */
   body: string;
   connections: number;
   /** Requests per second, in total over all connections. */
@@ -46,12 +50,16 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   let errors = 0;
   let timeouts = 0;
   let non2xx = 0;
-  const payload = Buffer.from(options.body);
+  // Every request of a session needs an id of its own (MCP forbids reuse within a session).
+  const [head, ...rest] = options.body.split(ID_SLOT);
+  const tail = rest.join(ID_SLOT);
+  let serial = 0;
+  const payload = () => (rest.length ? `${head}p${++serial}${tail}` : head);
 
   const send = async (client: Client, record: boolean): Promise<void> => {
     const t0 = process.hrtime.bigint();
     try {
-      const res = await client.request({ path, method: 'POST', headers, body: payload });
+      const res = await client.request({ path, method: 'POST', headers, body: payload() });
       await res.body.dump();
       const us = Number((process.hrtime.bigint() - t0) / 1000n);
       if (!record) return;

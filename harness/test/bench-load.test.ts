@@ -1,8 +1,12 @@
-/** The paced load of `bench`'s paced-json scenario, against small servers that count what they get. */
+/** The loads of `bench` (autocannon's and the paced one), against small servers that count what they get. */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import { afterEach, expect, test } from 'vitest';
-import { pacedLoad } from '../src/bench/paced.ts';
+import { ID_SLOT, pacedLoad } from '../src/bench/paced.ts';
+
+const UNIQUE_IDS = fileURLToPath(new URL('../src/bench/unique-ids.cjs', import.meta.url));
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -57,4 +61,51 @@ test('failures are counted by kind, and a request never answered is a timeout, n
   expect(result.non2xx).toBe(5);
   expect(result.timeouts).toBe(5);
   expect(result.non2xx + result.timeouts + result.errors + Math.round(result.requestsPerSec * result.durationSec)).toBe(15);
+});
+
+/** A server that answers after a few ms and counts requests arriving with an id another request still in flight carries. */
+async function idServer(): Promise<{ url: string; clashes: () => number; ids: () => number }> {
+  const inFlight = new Set<string>();
+  const seen = new Set<string>();
+  let clashes = 0;
+  const url = await serve((req, res) => {
+    let text = '';
+    req.on('data', (c) => (text += c));
+    req.on('end', () => {
+      const id = String((JSON.parse(text) as { id: unknown }).id);
+      if (inFlight.has(id)) clashes++;
+      inFlight.add(id);
+      seen.add(id);
+      setTimeout(() => {
+        inFlight.delete(id);
+        res.end('{}');
+      }, 2);
+    });
+  });
+  return { url, clashes: () => clashes, ids: () => seen.size };
+}
+
+const body = JSON.stringify({ jsonrpc: '2.0', id: ID_SLOT, method: 'ping' });
+
+test('under autocannon, no two requests in flight share a JSON-RPC id (each connection has ids of its own)', async () => {
+  const server = await idServer();
+  const run = (setup: boolean) =>
+    autocannon({ url: server.url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 8, duration: 1, ...(setup && { setupClient: UNIQUE_IDS as never }) });
+  const result = await run(true);
+  expect(result.non2xx + result.errors).toBe(0);
+  expect(server.clashes()).toBe(0);
+  // 8 connections × 64 ids each, once each has gone round.
+  expect(server.ids()).toBe(8 * 64);
+  // Without it, every request carries the same id: what the server above exists to notice.
+  await run(false);
+  expect(server.clashes()).toBeGreaterThan(0);
+});
+
+test('the paced load gives every request an id of its own', async () => {
+  const server = await idServer();
+  const result = await pacedLoad({ url: server.url, headers: {}, body, connections: 4, rate: 200, durationSec: 1 });
+  expect(result.requests).toBe(200);
+  expect(server.clashes()).toBe(0);
+  // 200 measured requests and 4 that opened the connections, all different.
+  expect(server.ids()).toBe(204);
 });
