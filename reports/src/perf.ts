@@ -16,6 +16,9 @@ interface Series {
 
 const fmt = (n: number | undefined, digits = 2) => (n === undefined || Number.isNaN(n) ? '—' : n >= 1000 ? Math.round(n).toLocaleString('en') : n.toFixed(digits));
 
+/** An axis label: as many decimals as the value has (0.25, not 0.3), thousands grouped. */
+const tick = (v: number) => (v >= 10 ? fmt(v, 0) : String(Number(v.toFixed(3))));
+
 function niceMax(max: number): number {
   if (max <= 0) return 1;
   const pow = 10 ** Math.floor(Math.log10(max));
@@ -30,7 +33,7 @@ function legend(series: Series[], x: number, y: number): string {
 function axis(height: number, top: number, left: number, width: number, max: number, unit: string): string {
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const y = top + height - f * height;
-    return `<line class="grid" x1="${left}" x2="${left + width}" y1="${y}" y2="${y}"/><text x="${left - 6}" y="${y + 4}" text-anchor="end">${esc(fmt(max * f, max < 10 ? 1 : 0))}</text>`;
+    return `<line class="grid" x1="${left}" x2="${left + width}" y1="${y}" y2="${y}"/><text x="${left - 6}" y="${y + 4}" text-anchor="end">${esc(tick(max * f))}</text>`;
   });
   return `${ticks.join('')}<text x="${left - 6}" y="${top - 8}" text-anchor="end">${esc(unit)}</text>`;
 }
