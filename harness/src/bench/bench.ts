@@ -12,9 +12,6 @@ import { HARNESS_VERSION } from '../version.ts';
 import { BulkClient, inPool } from '../client/bulk.ts';
 import { processGroupRss } from '../record/process-memory.ts';
 import { ID_SLOT, pacedLoad } from './paced.ts';
-
-/** autocannon's setupClient, by path (worker threads load it on their own). */
-const UNIQUE_IDS = fileURLToPath(new URL('./unique-ids.cjs', import.meta.url));
 import { PACKAGE_ROOT, PROXYSPEC_BIN } from '../run/environment.ts';
 import { freePort } from '../targets/free-port.ts';
 import { shellQuote } from '../targets/placeholders.ts';
@@ -23,6 +20,9 @@ import { startFloorProxy } from '../targets/floor-proxy.ts';
 import { resolveTarget, startTarget, type TargetEnvironment } from '../targets/start-target.ts';
 import { DEFAULT_REVISION, type Revision } from '../wire/index.ts';
 import type { Perf, PerfRound, PerfSummary } from '../../../reports/src/perf-schema.ts';
+
+/** autocannon's setupClient, by path (worker threads load it on their own). */
+const UNIQUE_IDS = fileURLToPath(new URL('./unique-ids.cjs', import.meta.url));
 
 export type BenchScenario = 'small-json' | 'paced-json' | 'sse-progress' | 'payload-100kb' | 'slow-20ms' | 'idle-sessions';
 
