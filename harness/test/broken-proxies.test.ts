@@ -81,6 +81,7 @@ const CASES: Case[] = [
   { defect: 'ref-connection-per-request', caught: ['pooling/upstream-connections-reused'] },
   { defect: 'ref-no-limits', caught: ['limits/hostile-input-contained', 'limits/slow-request-cut-off'] },
   { defect: 'ref-slow-5ms', caught: ['performance/overhead'] },
+  { defect: 'ref-prototype-scope-lookup', caught: ['limits/hostile-input-contained'] },
 ];
 
 const strengthOf = new Map(CHECKS.map((c) => [c.id, c.strength]));

@@ -37,6 +37,7 @@ export const REFERENCE_DEFECTS = [
   'connection-per-request', // opens a new upstream connection for every request
   'no-limits', // accepts any body and header size, waits for ever for a slow head
   'slow-5ms', // waits 5 ms before each upstream request
+  'prototype-scope-lookup', // looks scopes up in plain objects: the method constructor finds a function, and the request a 500
 ] as const;
 
 export type ReferenceDefect = (typeof REFERENCE_DEFECTS)[number];
@@ -102,6 +103,23 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
       return { authGate: (a) => createAuthGate(a, createTokenVerifier({ ...a, audience: undefined as never })) };
     case 'ignore-scopes':
       return { authGate: (a) => ({ ...createAuthGate(a), authorize: () => undefined }) };
+    case 'prototype-scope-lookup':
+      // What the reference proxy did before its scopes per method and tool became Maps.
+      return {
+        authGate: (a) => {
+          const real = createAuthGate(a);
+          const methods = a.scopes.methods as Record<string, string[]>;
+          const tools = a.scopes.tools as Record<string, string[]>;
+          return {
+            ...real,
+            authorize(principal, calls) {
+              // The old lookup, kept for its failure: spreading what `constructor` finds (a function) throws.
+              for (const call of calls) void [...(methods[call.method] ?? []), ...(call.tool === undefined ? [] : (tools[call.tool] ?? []))];
+              real.authorize(principal, calls);
+            },
+          };
+        },
+      };
     case 'no-resource-metadata':
       return { authGate: (a) => withoutMetadata(createAuthGate(a)) };
     case 'sessions-not-bound':

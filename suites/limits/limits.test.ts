@@ -39,7 +39,7 @@ async function stillServes(t: ScenarioContext): Promise<string | undefined> {
 }
 
 scenario(
-  'Oversized, non-UTF-8, deeply nested and huge-header requests are refused, and the proxy keeps serving',
+  'Oversized, non-UTF-8, deeply nested and huge-header requests are refused, object-member names are handled like any other, and the proxy keeps serving',
   [HOSTILE],
   async (t) => {
     const victim = await t.session();
@@ -63,6 +63,18 @@ scenario(
         allowed: ['refused', 'cut', 'answered'],
       },
       {
+        // Names that an object has of its own: a proxy that looks methods or tools up in a plain
+        // object finds Object.prototype's members there. Relayed (the upstream answers) or refused.
+        name: 'the method constructor',
+        send: () => t.raw('POST', headers, '{"jsonrpc":"2.0","id":"proto-method","method":"constructor","params":{}}', 10_000),
+        allowed: ['answered', 'refused'],
+      },
+      {
+        name: 'the tool __proto__',
+        send: () => t.raw('POST', headers, '{"jsonrpc":"2.0","id":"proto-tool","method":"tools/call","params":{"name":"__proto__","arguments":{}}}', 10_000),
+        allowed: ['answered', 'refused'],
+      },
+      {
         name: 'a 64 KB header',
         send: () => t.raw('POST', [...headers, ['x-proxyspec-padding', 'a'.repeat(64 * 1024)]], '{"jsonrpc":"2.0","id":"hdr","method":"ping"}', 10_000),
         allowed: ['refused', 'cut'],
@@ -81,7 +93,7 @@ scenario(
     t.judgeProblems(HOSTILE, problems, {
       pass: `${seen.join('; ')}; other clients served throughout`,
       fail: 'hostile input is not contained',
-      expected: 'a 4xx (413, 400, 431) or the connection closed, and other clients served',
+      expected: 'a 4xx (413, 400, 431) or the connection closed; for the method constructor and the tool __proto__, an answer or a 4xx; and other clients served',
     });
   },
   { timeoutMs: 90_000 },

@@ -578,7 +578,8 @@ export const CHECKS: readonly CheckDef[] = [
   },
   {
     id: 'limits/hostile-input-contained',
-    title: 'A proxy MUST answer an oversized body, invalid UTF-8, JSON nested 100,000 deep and a 64 KB header with a clear 4xx (or close the connection), and keep serving others',
+    title:
+      'A proxy MUST answer an oversized body, invalid UTF-8, JSON nested 100,000 deep and a 64 KB header with a clear 4xx (or close the connection), handle the method constructor and the tool __proto__ like any other name, and keep serving others',
     suite: 'limits',
     level: 2,
     strength: 'MUST',
