@@ -5,7 +5,7 @@
  * target. Only medians are compared: the target may add at most 1 ms (or 5 %) more than the floor.
  */
 import { inPool, preciseNow, scenario } from '../../harness/src/index.ts';
-import { startFloorProxy } from '../../harness/src/targets/floor-proxy.ts';
+import { startFloorProxy } from '../../harness/src/targets/own-process.ts';
 
 const OVERHEAD = 'performance/overhead';
 const CLIENTS = 10;

@@ -11,12 +11,11 @@ import { HarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import { BulkClient, inPool } from '../client/bulk.ts';
 import { processGroupRss } from '../record/process-memory.ts';
-import { ID_SLOT, pacedLoad } from './paced.ts';
+import { ID_SLOT, pacedLoad, type RoundFigures } from './paced.ts';
+import type { BenchScenario } from './scenarios.ts';
 import { PACKAGE_ROOT, PROXYSPEC_BIN } from '../run/environment.ts';
-import { freePort } from '../targets/free-port.ts';
 import { shellQuote } from '../targets/placeholders.ts';
-import { startProcess, waitReady } from '../targets/process-target.ts';
-import { startFloorProxy } from '../targets/floor-proxy.ts';
+import { startFloorProxy, startOwnProcess, type OwnProcess } from '../targets/own-process.ts';
 import { resolveTarget, startTarget, type TargetEnvironment } from '../targets/start-target.ts';
 import { DEFAULT_REVISION, type Revision } from '../wire/index.ts';
 import type { Perf, PerfRound, PerfSummary } from '../../../reports/src/perf-schema.ts';
@@ -24,7 +23,6 @@ import type { Perf, PerfRound, PerfSummary } from '../../../reports/src/perf-sch
 /** autocannon's setupClient, by path (worker threads load it on their own). */
 const UNIQUE_IDS = fileURLToPath(new URL('./unique-ids.cjs', import.meta.url));
 
-export type BenchScenario = 'small-json' | 'paced-json' | 'sse-progress' | 'payload-100kb' | 'slow-20ms' | 'idle-sessions';
 
 export interface BenchOptions {
   targets: string[];
@@ -79,17 +77,12 @@ interface BenchTarget {
 }
 
 /** The bench upstream in a process of its own, so that it never shares a CPU queue with the load generator. */
-async function startUpstreamProcess(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const { child, started } = startProcess(`${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} mock bench-upstream --port ${port}`, PACKAGE_ROOT, {});
-  const url = `http://127.0.0.1:${port}/mcp`;
+async function startUpstreamProcess(): Promise<OwnProcess> {
   try {
-    await waitReady({ url, timeoutMs: 20_000 }, child, started.stderr);
+    return await startOwnProcess('mock bench-upstream');
   } catch (err) {
-    await started.stop();
     throw new HarnessError('HARNESS_ERR_MOCK_START', `the bench upstream did not start: ${(err as Error).message}`, { cause: err });
   }
-  return { url, stop: () => started.stop() };
 }
 
 function environmentFor(upstreamUrl: string): TargetEnvironment {
@@ -129,19 +122,7 @@ async function sessionHeaders(target: BenchTarget, revision: Revision): Promise<
 }
 
 /** One round's figures, however the load was driven. */
-interface Measured {
-  durationSec: number;
-  requests: number;
-  requestsPerSec: number;
-  latencyMs: PerfRound['latencyMs'];
-  latencyResolutionMs: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  /** How many answers had each HTTP status, for the message when too many failed. */
-  statuses: Record<string, number>;
-  cpuPercent: number;
-}
+type Measured = RoundFigures & { latencyResolutionMs: number; cpuPercent: number };
 
 /** As fast as the target answers, every connection always busy: throughput. */
 async function load(url: string, headers: Record<string, string>, body: string, connections: number, durationSec: number): Promise<Measured> {
@@ -288,8 +269,8 @@ export async function runBench(options: BenchOptions): Promise<Perf> {
               loadGeneratorCpuPercent: Math.round(m.cpuPercent),
             };
             results.push(row);
-            log(`${scenario} c=${connections} round ${round} ${target.name}: ${Math.round(row.requestsPerSec)} req/s, p50 ${row.latencyMs.p50.toFixed(3)} ms, p99 ${row.latencyMs.p99.toFixed(3)} ms, ${row.errors + row.timeouts + row.non2xx} errors`);
             const failed = row.errors + row.timeouts + row.non2xx;
+            log(`${scenario} c=${connections} round ${round} ${target.name}: ${Math.round(row.requestsPerSec)} req/s, p50 ${row.latencyMs.p50.toFixed(3)} ms, p99 ${row.latencyMs.p99.toFixed(3)} ms, ${failed} errors`);
             if (failed > MAX_ERROR_RATE * Math.max(row.requests, 1)) {
               const codes = Object.entries(m.statuses)
                 .map(([code, count]) => `${count}× ${code}`)

@@ -9,20 +9,16 @@
  */
 import { createHistogram } from 'node:perf_hooks';
 import { Client } from 'undici';
+import type { PerfRound } from '../../../reports/src/perf-schema.ts';
 
 /** Where each request's own JSON-RPC id goes in the body. */
 export const ID_SLOT = '[<id>]';
 
-export interface PacedResult {
-  durationSec: number;
-  requests: number;
-  requestsPerSec: number;
-  latencyMs: { p50: number; p90: number; p99: number; mean: number; max: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
+/** A round's figures: what perf.json keeps of a round, and the statuses for the message when too many failed. */
+export type RoundFigures = Pick<PerfRound, 'durationSec' | 'requests' | 'requestsPerSec' | 'latencyMs' | 'errors' | 'timeouts' | 'non2xx'> & {
+  /** How many answers had each HTTP status. */
   statuses: Record<string, number>;
-}
+};
 
 export interface PacedOptions {
   url: string;
@@ -37,7 +33,7 @@ export interface PacedOptions {
   requestTimeoutMs?: number;
 }
 
-export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
+export async function pacedLoad(options: PacedOptions): Promise<RoundFigures> {
   const { headers, connections, rate, durationSec, requestTimeoutMs = 10_000 } = options;
   const target = new URL(options.url);
   const path = `${target.pathname}${target.search}`;

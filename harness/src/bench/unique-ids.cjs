@@ -9,6 +9,7 @@
 
 const { randomBytes } = require('node:crypto');
 
+// The same slot as ID_SLOT in paced.ts (this file cannot import TypeScript); bench-load.test.ts fails if they part.
 const SLOT = '[<id>]';
 const CYCLE = 64;
 // Two worker threads load this file each on its own: a random prefix keeps their ids apart.

@@ -15,6 +15,7 @@ import { loadBaseline } from '../run/baseline.ts';
 import { writeReports, toTerminal, reportJsonSchema, perfJsonSchema, writePerf, perfTerminal, ReportSchema, compareHtml, compareTerminal, diffRuns, type Report } from '../../../reports/src/index.ts';
 import { checksMarkdown } from './checks-doc.ts';
 import { stopTargetsOnSignal } from '../targets/process-target.ts';
+import { BENCH_SCENARIOS, isBenchScenario } from '../bench/scenarios.ts';
 
 const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -42,9 +43,6 @@ function positive(value: string, flag: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} takes positive whole numbers`);
   return n;
 }
-
-/** Kept here (not imported from the bench) so that `--help` does not load autocannon. */
-const BENCH_SCENARIO_NAMES = ['small-json', 'paced-json', 'sse-progress', 'payload-100kb', 'slow-20ms', 'idle-sessions'] as const;
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');
@@ -94,7 +92,7 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     .command('bench')
     .description('Load each target and `direct` (the same upstream, no proxy) in rotating rounds with autocannon; write perf.json and perf.html.')
     .requiredOption('-t, --target <target...>', 'profile files or built-ins (`reference`, `reference-stdio`, `floor`: a minimal pass-through); repeatable')
-    .option('--scenario <names>', `scenarios (comma list; default all): ${BENCH_SCENARIO_NAMES.join(', ')}`, list, [])
+    .option('--scenario <names>', `scenarios (comma list; default all): ${BENCH_SCENARIOS.join(', ')}`, list, [])
     .option('--connections <list>', 'connection counts for the small-json and paced-json sweeps (comma list)', (v) => v.split(',').map((n) => positive(n, '--connections')), [1, 10, 100, 1000])
     .option('--duration <s>', 'seconds per round', (v) => positive(v, '--duration'), 5)
     .option('--rounds <n>', 'rounds per target and scenario (their order rotates)', (v) => positive(v, '--rounds'), 2)
@@ -102,13 +100,13 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     .option('--sessions <n>', 'sessions opened by the idle-sessions scenario', (v) => positive(v, '--sessions'), 1000)
     .option('--out <dir>', 'output folder (default reports/out/bench-<timestamp>)')
     .action(async (opts: { target: string[]; scenario: string[]; connections: number[]; duration: number; rounds: number; rate: number; sessions: number; out?: string }) => {
-      const unknown = opts.scenario.filter((s) => !(BENCH_SCENARIO_NAMES as readonly string[]).includes(s));
-      if (unknown.length) throw new HarnessError('HARNESS_ERR_USAGE', `unknown scenario ${unknown.join(', ')}; known: ${BENCH_SCENARIO_NAMES.join(', ')}`);
+      const unknown = opts.scenario.filter((s) => !isBenchScenario(s));
+      if (unknown.length) throw new HarnessError('HARNESS_ERR_USAGE', `unknown scenario ${unknown.join(', ')}; known: ${BENCH_SCENARIOS.join(', ')}`);
       const { runBench } = await import('../bench/bench.ts');
       stopTargetsOnSignal();
       const perf = await runBench({
         targets: opts.target,
-        scenarios: (opts.scenario.length ? opts.scenario : [...BENCH_SCENARIO_NAMES]) as never,
+        scenarios: opts.scenario.length ? opts.scenario.filter(isBenchScenario) : [...BENCH_SCENARIOS],
         connections: opts.connections,
         durationSec: opts.duration,
         rounds: opts.rounds,

@@ -55,10 +55,16 @@ export class BulkClient {
 
   private async send(method: string, headers: Record<string, string>, body?: string) {
     const allHeaders = { accept: 'application/json, text/event-stream', ...this.target.headers, ...headers };
-    const kind = `${method} ${body ? (/"method":"([^"]+)"/.exec(body)?.[1] ?? '') : ''}`;
-    const keep = this.target.sample && (this.sampled.get(kind) ?? 0) < SAMPLES_PER_KIND;
-    const ex = keep ? newExchange(method, this.target.url, allHeaders, body ?? '', preciseNow()) : undefined;
-    if (keep) this.sampled.set(kind, (this.sampled.get(kind) ?? 0) + 1);
+    let ex: Exchange | undefined;
+    if (this.target.sample) {
+      // Only a sampling client looks at what kind of request this is.
+      const kind = `${method} ${body ? (/"method":"([^"]+)"/.exec(body)?.[1] ?? '') : ''}`;
+      const seen = this.sampled.get(kind) ?? 0;
+      if (seen < SAMPLES_PER_KIND) {
+        this.sampled.set(kind, seen + 1);
+        ex = newExchange(method, this.target.url, allHeaders, body ?? '', preciseNow());
+      }
+    }
     const res = await request(this.target.url, { method: method as 'POST', headers: allHeaders, body, dispatcher: this.agent, headersTimeout: 15_000, bodyTimeout: 15_000 });
     const text = await res.body.text();
     if (ex) {
