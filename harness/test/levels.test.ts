@@ -29,6 +29,25 @@ describe('levels', () => {
     }
   });
 
+  test('an untested check of either strength keeps its level and those above from success, and the reason names it', () => {
+    for (const strength of ['MUST', 'SHOULD'] as const) {
+      const { levels, achieved } = computeLevels([c(1, 'pass'), { id: 'errors/upstream-timeout-attributable', level: 1, verdict: 'untested', strength }, c(2, 'pass')], ['auth']);
+      expect(levels.map((l) => l.state)).toEqual(['partial', 'partial', 'untested']);
+      expect(levels[0].reason).toMatch(/1 check untested .*errors\/upstream-timeout-attributable/);
+      expect(achieved).toBe(0);
+    }
+  });
+
+  test('an untested L2 check leaves L1 achieved and L2 partial', () => {
+    const { levels, achieved } = computeLevels([c(1, 'pass'), c(2, 'pass'), { id: 'session/idle-reaped', level: 2, verdict: 'untested', strength: 'MUST' }], ['auth']);
+    expect(levels.map((l) => l.state)).toEqual(['success', 'partial', 'untested']);
+    expect(achieved).toBe(1);
+  });
+
+  test('a failed MUST outweighs an untested check', () => {
+    expect(computeLevels([c(1, 'fail'), c(1, 'untested')], []).levels[0].state).toBe('failure');
+  });
+
   test('a level that needs an unclaimed feature is not achieved, and says which feature', () => {
     const { levels, achieved } = computeLevels([c(1, 'pass'), c(2, 'pass')], []);
     expect(levels[1].state).toBe('failure');

@@ -5,3 +5,5 @@ export { DEFECTS } from './defects.ts';
 export type { Defect } from './defects.ts';
 export { buildDefectiveReference, REFERENCE_DEFECTS } from './reference-defects.ts';
 export type { ReferenceDefect } from './reference-defects.ts';
+export { startMultiplexer } from './multiplexer.ts';
+export type { MultiplexerOptions } from './multiplexer.ts';

@@ -21,7 +21,7 @@ export interface VerdictChange {
   kind: 'regressed' | 'improved' | 'changed';
 }
 
-const RANK: Record<string, number> = { pass: 0, 'n/a': 1, skipped: 1, warn: 2, blocked: 3, error: 3, fail: 4 };
+const RANK: Record<string, number> = { pass: 0, 'n/a': 1, skipped: 1, warn: 2, blocked: 3, untested: 3, error: 3, fail: 4 };
 
 /** Checks whose verdict differs between a baseline run and a new run of the same target. */
 export function diffRuns(baseline: Report[], runs: Report[]): VerdictChange[] {

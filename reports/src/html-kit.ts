@@ -24,6 +24,7 @@ export const VERDICT_ICON: Record<string, string> = {
   'n/a': '–',
   skipped: '⤼',
   blocked: '⊘',
+  untested: '?',
   error: '⚠',
 };
 
@@ -41,7 +42,7 @@ a{color:var(--accent)}code,pre{font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,
 table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}th{font-weight:600;background:var(--panel)}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;border-radius:999px;padding:0 8px;font-size:12px;font-weight:600;border:1px solid currentColor;white-space:nowrap}
-.v-pass,.s-success{color:var(--pass)}.v-fail,.s-failure{color:var(--fail)}.v-warn,.s-partial{color:var(--warn)}.v-na,.v-skipped,.s-untested{color:var(--na)}.v-blocked,.v-error{color:var(--error)}
+.v-pass,.s-success{color:var(--pass)}.v-fail,.s-failure{color:var(--fail)}.v-warn,.s-partial{color:var(--warn)}.v-na,.v-skipped,.v-untested,.s-untested{color:var(--na)}.v-blocked,.v-error{color:var(--error)}
 .level{font-size:2.4rem;font-weight:700;border:3px solid currentColor;border-radius:12px;padding:4px 18px;line-height:1.2}
 .level small{display:block;font-size:.8rem;font-weight:500}
 button.toggle{font:inherit;background:none;border:0;color:var(--accent);cursor:pointer;padding:0;text-align:left}button.toggle::before{content:"▸ ";display:inline-block;width:1em}button.toggle[aria-expanded=true]::before{content:"▾ "}

@@ -4,9 +4,10 @@
  * transcript of both legs with timestamps. One self-contained file.
  */
 import { anchor, esc, page, verdictBadge } from './html-kit.ts';
+import { headline } from './headline.ts';
 import type { CheckReport, Report } from './schema.ts';
 
-const PROBLEMS = new Set(['fail', 'warn', 'error', 'blocked']);
+const PROBLEMS = new Set(['fail', 'warn', 'error', 'blocked', 'untested']);
 
 function text(value: unknown): string {
   if (value === undefined || value === null || value === '') return '';
@@ -108,6 +109,7 @@ export function toHtml(report: Report): string {
 <p class="meta">${esc(report.target.url)} · ${esc(report.target.kind)} · ${esc(report.target.upstream)} upstream · features: ${report.target.features.map(esc).join(', ') || 'none'}</p>
 <p class="meta">spec ${esc(report.spec)} · proxyspec ${esc(report.harness.version)} · ${esc(report.startedAt)} · ${(report.durationMs / 1000).toFixed(1)} s · ${esc(report.machine.cpuModel)} × ${report.machine.cpus}, Node ${esc(report.machine.node)}</p>
 </div></div>
+${headline(report).map((l) => `<p class="headline"><strong>${esc(l)}</strong></p>`).join('\n')}
 </header>
 <section aria-labelledby="h-levels"><h2 id="h-levels">Levels</h2>
 <table><thead><tr><th scope="col">level</th><th scope="col">state</th><th scope="col">why</th></tr></thead><tbody>${levels}</tbody></table>

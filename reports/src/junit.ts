@@ -1,6 +1,7 @@
 /**
  * JUnit XML for CI test tabs: one testcase per check, named by its id. fail → failure,
- * error → error, n/a and skipped → skipped, blocked → skipped with the reason; pass and warn pass
+ * error → error, n/a and skipped → skipped, blocked and untested → skipped with the reason; pass and
+ * warn pass
  * (a warn is a SHOULD not met, reported in system-out).
  */
 import type { Report } from './schema.ts';
@@ -35,6 +36,7 @@ export function toJunit(report: Report): string {
             case 'n/a':
             case 'skipped':
             case 'blocked':
+            case 'untested':
               return `${open}\n      <skipped message="${esc(`${c.verdict}: ${c.message}`)}"/>\n    </testcase>`;
             case 'warn':
               return `${open}\n      <system-out>${esc(`warn (SHOULD not met): ${detail}`)}</system-out>\n    </testcase>`;
@@ -43,7 +45,7 @@ export function toJunit(report: Report): string {
           }
         })
         .join('\n');
-      const skipped = count('n/a') + count('skipped') + count('blocked');
+      const skipped = count('n/a') + count('skipped') + count('blocked') + count('untested');
       return `  <testsuite name="${esc(suite)}" tests="${checks.length}" failures="${count('fail')}" errors="${count('error')}" skipped="${skipped}">\n${cases}\n  </testsuite>`;
     })
     .join('\n');

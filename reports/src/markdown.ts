@@ -2,13 +2,15 @@
  * summary.md: the report for humans in a CI step summary. Level states first, then what did not pass
  * with expected vs observed and the spec sentence, then every check in one table.
  */
+import { headline } from './headline.ts';
 import type { CheckReport, Report } from './schema.ts';
 
-const ICON: Record<string, string> = { pass: '✅', fail: '❌', warn: '⚠️', 'n/a': '➖', skipped: '⏭️', blocked: '⛔', error: '💥' };
+const ICON: Record<string, string> = { pass: '✅', fail: '❌', warn: '⚠️', 'n/a': '➖', skipped: '⏭️', blocked: '⛔', untested: '❔', error: '💥' };
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function toMarkdown(report: Report): string {
-  const lines: string[] = [];
+  const first = headline(report);
+  const lines: string[] = first.length ? [...first.map((l) => `> **${l}**`), ''] : [];
   lines.push(`# proxyspec: ${report.target.name}${report.target.version ? ` ${report.target.version}` : ''}`);
   lines.push('');
   lines.push(`**Achieved level: ${report.level === 0 ? 'none' : `L${report.level} ${report.levels[report.level - 1].name}`}** · spec ${report.spec} · ${report.checks.length} checks in ${(report.durationMs / 1000).toFixed(1)} s`);
@@ -20,7 +22,7 @@ export function toMarkdown(report: Report): string {
   lines.push('');
   lines.push(`Verdicts: ${Object.entries(report.summary).filter(([, n]) => n > 0).map(([v, n]) => `${ICON[v] ?? ''} ${v} ${n}`).join(' · ')}`);
 
-  const notPassed = report.checks.filter((c) => ['fail', 'warn', 'error', 'blocked'].includes(c.verdict));
+  const notPassed = report.checks.filter((c) => ['fail', 'warn', 'error', 'blocked', 'untested'].includes(c.verdict));
   if (notPassed.length) {
     lines.push('', '## Not passed', '');
     for (const c of notPassed) lines.push(...detail(c));

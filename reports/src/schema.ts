@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
-export const ReportVerdictSchema = z.enum(['pass', 'fail', 'warn', 'n/a', 'skipped', 'blocked', 'error']);
+export const ReportVerdictSchema = z.enum(['pass', 'fail', 'warn', 'n/a', 'skipped', 'blocked', 'untested', 'error']);
 export type ReportVerdict = z.infer<typeof ReportVerdictSchema>;
 
 export const LevelStateSchema = z.enum(['success', 'partial', 'failure', 'untested']);
@@ -38,6 +38,8 @@ export const CheckReportSchema = z.object({
   feature: z.string().optional(),
   dependsOn: z.array(z.string()),
   requirements: z.array(z.string()),
+  /** Profile hints (`config.<name>`) the check needs; without them it is `untested`. Added in 0.2. */
+  hints: z.array(z.string()).optional(),
   verdict: ReportVerdictSchema,
   message: z.string(),
   expected: z.string().optional(),
@@ -84,7 +86,20 @@ export const ReportSchema = z.object({
   requiredLevel: z.number().int().min(1).max(3).optional(),
   /** Whether the run met the gate (required level reached, no stale baseline entries). */
   gate: z.object({ passed: z.boolean(), reasons: z.array(z.string()) }),
-  summary: z.record(ReportVerdictSchema, z.number()),
+  /** Verdict counts; reports written before `untested` existed lack that key. */
+  summary: z.partialRecord(ReportVerdictSchema, z.number()),
+  /**
+   * The relay canary: a plain tools/call through the target between scenarios. When it stopped
+   * working, `stoppedAfter` names the check(s) whose scenario ran last before it did; the checks
+   * judged after that are blocked. Added in 0.2.
+   */
+  relay: z
+    .object({
+      ok: z.boolean(),
+      stoppedAfter: z.array(z.string()),
+      message: z.string(),
+    })
+    .optional(),
   checks: z.array(CheckReportSchema),
   machine: z.object({ node: z.string(), platform: z.string(), cpus: z.number(), cpuModel: z.string() }),
 });

@@ -1,10 +1,11 @@
 /** The short summary printed at the end of `proxyspec run`. */
+import { headline } from './headline.ts';
 import type { Report } from './schema.ts';
 
-const MARK: Record<string, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', 'n/a': 'N/A ', skipped: 'SKIP', blocked: 'BLKD', error: 'ERR ' };
+const MARK: Record<string, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', 'n/a': 'N/A ', skipped: 'SKIP', blocked: 'BLKD', untested: 'UNTD', error: 'ERR ' };
 
 export function toTerminal(report: Report, options: { verbose?: boolean; outDir?: string } = {}): string {
-  const lines: string[] = [];
+  const lines: string[] = headline(report);
   lines.push(`proxyspec ${report.harness.version} — target ${report.target.name} (${report.target.url}), spec ${report.spec}`);
   for (const c of report.checks) {
     if (!options.verbose && ['n/a', 'skipped'].includes(c.verdict)) continue;

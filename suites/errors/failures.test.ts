@@ -15,7 +15,7 @@ const UPSTREAM_TIMEOUT = 'errors/upstream-timeout-attributable';
 
 /** What is wrong with a proxy's own error answer for request `id` (empty when it is right). */
 function errorAnswerProblems(exchange: Exchange, response: Record<string, unknown> | undefined, id: string): string[] {
-  if (exchange.error && !exchange.status) return [`no answer: ${exchange.error}`];
+  if (exchange.outcome !== 'answered') return [`no answer (${exchange.outcome}): ${exchange.error ?? ''}`];
   const problems: string[] = [];
   if (exchange.status < 500) problems.push(`HTTP ${exchange.status}, not a 5xx`);
   const error = response && 'error' in response ? (response.error as Record<string, unknown>) : undefined;
@@ -28,33 +28,48 @@ scenario('A proxy MUST relay an isError tool result unchanged', [TOOL_ERROR], as
   const client = await t.session();
   const cid = t.cid();
   const { exchange, response } = await client.callTool('fail', { cid, text: `disk full — ${cid}` }, { cid });
-  const sent = (await t.upstream.sent(cid)).map((r) => bodyJson(r) as Record<string, unknown> | undefined).find((m) => m && 'result' in m);
+  const sent = (await t.upstream.answerTo(cid, 'tools/call')).message;
+  // Without the upstream's own answer there is nothing to compare with: blocked, not passed.
+  if (!sent) return t.block(TOOL_ERROR, 'the upstream never answered the call (it did not reach it), so there is no tool result to compare', `client got HTTP ${exchange.status || exchange.outcome}`);
   const problems: string[] = [];
-  if (!response) problems.push(`no response (HTTP ${exchange.status})`);
+  if (!response) problems.push(`no response (HTTP ${exchange.status || exchange.outcome})`);
   else if ('error' in response) problems.push(`the tool result became a JSON-RPC error: ${JSON.stringify(response.error).slice(0, 160)}`);
-  else if (sent) problems.push(...diffJson(withoutId(sent), withoutId(response)));
+  else {
+    const isError = (response.result as Record<string, unknown> | undefined)?.isError;
+    if (isError !== true) problems.push(`isError reached the client as ${JSON.stringify(isError)}, not true`);
+    problems.push(...diffJson(withoutId(sent), withoutId(response)));
+  }
   t.judgeProblems(TOOL_ERROR, problems, {
+    seen: { "upstream's tool result": 1 },
     fail: 'the isError result was altered',
-    pass: 'the isError result reached the client unchanged',
+    pass: 'the isError result reached the client unchanged, isError: true included',
     expected: 'result { content, isError: true } exactly as the upstream sent it',
   });
 });
 
 scenario('A proxy MUST relay the upstream\'s HTTP error statuses', [HTTP_STATUS], async (t: ScenarioContext) => {
   const problems: string[] = [];
+  let answered = 0;
   for (const status of [400, 404, 405, 406, 415]) {
     // A fresh session each time: after a 404 a proxy rightly forgets the session.
     const client = await t.session();
     const cid = t.cid();
     const { exchange } = await client.callTool('echo', { cid }, { cid, meta: { [HTTP_STATUS_META_KEY]: status } });
-    const sent = (await t.upstream.sent(cid)).find((r) => r.status === status);
+    const sent = (await t.upstream.answerTo(cid, 'tools/call')).answer;
+    if (!sent || sent.status !== status) {
+      problems.push(`the upstream never answered ${status}: the call did not reach it (client got HTTP ${exchange.status || exchange.outcome})`);
+      continue;
+    }
+    answered++;
     if (exchange.status !== status) problems.push(`upstream ${status} reached the client as HTTP ${exchange.status}${exchange.error ? ` (${exchange.error})` : ''}`);
-    else if (sent && exchange.json !== undefined) {
+    else if (exchange.json === undefined) problems.push(`the upstream's JSON body for ${status} reached the client as ${exchange.headers['content-type'] ?? 'no content type'}: ${JSON.stringify(exchange.body.slice(0, 120))}`);
+    else {
       const diffs = diffJson(bodyJson(sent), exchange.json);
       if (diffs.length) problems.push(`HTTP ${status} body altered: ${diffs.join('; ')}`);
     }
   }
   t.judgeProblems(HTTP_STATUS, problems, {
+    seen: { 'upstream error answers': answered },
     fail: 'upstream HTTP statuses were not preserved',
     pass: 'upstream 400, 404, 405, 406 and 415 reached the client as sent',
     expected: 'the same status and body the upstream answered',
@@ -66,8 +81,12 @@ scenario('A proxy MUST answer promptly, with the request id, when the upstream c
   const cid = t.cid();
   const id = `fail-${cid}`;
   const { exchange, response } = await client.callTool('echo', { cid }, { cid, id, timeoutMs: 10_000, meta: { [FAULT_META_KEY]: 'reset' } });
+  // The mock resets the connection of the request it received: without one, no upstream connection failed.
+  const reset = (await t.upstream.received(cid)).length;
+  if (!reset) return t.block(UPSTREAM_FAILURE, 'the call never reached the upstream, so no upstream connection failed', `client got HTTP ${exchange.status || exchange.outcome}`);
   const problems = errorAnswerProblems(exchange, response, id);
   t.judgeProblems(UPSTREAM_FAILURE, problems, {
+    seen: { 'call received upstream, then reset': reset },
     fail: 'the upstream failure was not reported properly',
     pass: `HTTP ${exchange.status} with a JSON-RPC error for id ${id}`,
     expected: 'within 10 s: HTTP 5xx, body {"jsonrpc":"2.0","id":<the request id>,"error":{code, message}}',
@@ -79,13 +98,14 @@ scenario('A proxy MUST answer promptly, with the request id, when the upstream i
   const target = await t.isolatedTarget();
   const client = t.client({ url: target.url, headers: target.headers });
   const init = await client.initialize({ cid: t.cid() });
-  if (!init.response || !('result' in init.response)) throw new TargetFailure('could not open a session through a fresh copy of the target', `HTTP ${init.exchange.status}`);
+  if (!init.response || !('result' in init.response)) throw new TargetFailure('could not open a session through a fresh copy of the target', `HTTP ${init.exchange.status || init.exchange.outcome}`);
   await target.stopUpstream();
   const cid = t.cid();
   const id = `down-${cid}`;
   const { exchange, response } = await client.callTool('echo', { cid }, { cid, id, timeoutMs: 10_000 });
   const problems = errorAnswerProblems(exchange, response, id);
   t.judgeProblems(UPSTREAM_DOWN, problems, {
+    seen: { 'call after the upstream stopped': 1 },
     fail: 'the proxy did not report the upstream being down properly',
     pass: `HTTP ${exchange.status} with a JSON-RPC error for id ${id}`,
     expected: 'within 10 s: HTTP 5xx, body {"jsonrpc":"2.0","id":<the request id>,"error":{code, message}}',
@@ -93,17 +113,17 @@ scenario('A proxy MUST answer promptly, with the request id, when the upstream i
 });
 
 scenario('A proxy SHOULD time out an upstream that does not answer, with the request id', [UPSTREAM_TIMEOUT], async (t: ScenarioContext) => {
-  const timeoutMs = t.ctx.target.config.upstreamTimeoutMs;
-  if (typeof timeoutMs !== 'number' || timeoutMs <= 0 || timeoutMs > 60_000) {
-    return t.notApplicable(UPSTREAM_TIMEOUT, 'the profile does not give the proxy\'s upstream timeout: set config.upstreamTimeoutMs (at most 60000) to judge it');
-  }
+  const timeoutMs = t.hint(UPSTREAM_TIMEOUT, 'upstreamTimeoutMs');
   const client = await t.session();
   const cid = t.cid();
   const id = `timeout-${cid}`;
   // The upstream answers well after the proxy's timeout; the client waits a little longer than the proxy should.
   const { exchange, response } = await client.callTool('slow', { cid, ms: timeoutMs + 8000 }, { cid, id, timeoutMs: timeoutMs + 5000 });
+  const reached = (await t.upstream.received(cid)).length;
+  if (!reached) return t.block(UPSTREAM_TIMEOUT, 'the slow call never reached the upstream, so nothing was waited for', `client got HTTP ${exchange.status || exchange.outcome}`);
   const problems = errorAnswerProblems(exchange, response, id);
   t.judgeProblems(UPSTREAM_TIMEOUT, problems, {
+    seen: { 'slow call received upstream': reached },
     fail: `no timeout error within ${timeoutMs} ms (+5 s grace)`,
     pass: `HTTP ${exchange.status} with a JSON-RPC error for id ${id} after ${Math.round((exchange.endedAt ?? 0) - exchange.startedAt)} ms`,
     expected: `within ${timeoutMs} ms (the profile's config.upstreamTimeoutMs) + 5 s: HTTP 5xx with a JSON-RPC error for the request`,
@@ -113,16 +133,19 @@ scenario('A proxy SHOULD time out an upstream that does not answer, with the req
 scenario('A proxy MUST reject malformed JSON and keep serving', [MALFORMED], async (t: ScenarioContext) => {
   const client = await t.session();
   const problems: string[] = [];
+  let answers = 0;
   for (const body of ['{"jsonrpc":"2.0","id":1,"method":', '{"jsonrpc":"2.0","id":2,"method":"ping"} trailing', '\u0000\u0001not json']) {
     const ex = await client.post(body);
     const code = ((ex.json as Record<string, unknown> | undefined)?.error as Record<string, unknown> | undefined)?.code;
-    if (ex.error && !ex.status) problems.push(`${JSON.stringify(body.slice(0, 20))}: no answer (${ex.error})`);
+    if (ex.outcome === 'answered') answers++;
+    if (!ex.status) problems.push(`${JSON.stringify(body.slice(0, 20))}: no answer (${ex.outcome}${ex.error ? `: ${ex.error}` : ''})`);
     else if (ex.status !== 400 && code !== -32700) problems.push(`${JSON.stringify(body.slice(0, 20))}: HTTP ${ex.status} without a -32700 parse error`);
   }
   const cid = t.cid();
   const after = await client.callTool('echo', { cid }, { cid });
   if (!after.response) problems.push(`afterwards a valid call got no answer (HTTP ${after.exchange.status})`);
   t.judgeProblems(MALFORMED, problems, {
+    seen: { 'answers to malformed bodies': answers, 'answer to the valid call afterwards': after.response ? 1 : 0 },
     fail: 'malformed JSON was not handled',
     pass: 'malformed JSON got 400 or -32700 and the proxy kept serving',
     expected: 'HTTP 400 or a -32700 parse error, then normal service',
@@ -133,15 +156,18 @@ scenario('A proxy MUST end the client\'s stream when the upstream drops it', [SS
   const client = await t.session();
   const cid = t.cid();
   const { exchange } = await client.callTool('echo', { cid }, { cid, timeoutMs: 8000, meta: { [FAULT_META_KEY]: 'drop-sse' } });
-  const hung = (exchange.error ?? '').startsWith('no complete answer');
+  const hung = exchange.outcome === 'timeout';
+  const dropped = (await t.upstream.received(cid)).length;
+  if (!dropped) return t.block(SSE_DROP, 'the call never reached the upstream, so no upstream stream was dropped', `client got HTTP ${exchange.status || exchange.outcome}`);
   const cid2 = t.cid();
   const after = await client.callTool('echo', { cid: cid2 }, { cid: cid2 });
   const problems: string[] = [];
   if (hung) problems.push('the client\'s stream stayed open for 8 s after the upstream dropped it');
   if (!after.response) problems.push(`afterwards a valid call got no answer (HTTP ${after.exchange.status})`);
   t.judgeProblems(SSE_DROP, problems, {
+    seen: { 'call received upstream, its stream then dropped': dropped },
     fail: 'a dropped upstream stream was not passed on',
-    pass: `the client's stream ended (${exchange.error ?? 'closed'}) and service went on`,
+    pass: `the client's stream ended (${exchange.outcome}${exchange.error ? `: ${exchange.error}` : ''}) and service went on`,
     expected: 'the client stream ends promptly; the next call works',
   });
 });

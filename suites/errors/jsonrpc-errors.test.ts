@@ -1,5 +1,5 @@
 /** Upstream JSON-RPC errors reach the client with their code, message and data intact. */
-import { bodyJson, diffJson, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { diffJson, scenario, type ScenarioContext } from '../../harness/src/index.ts';
 
 const ERROR_PRESERVED = 'errors/jsonrpc-error-preserved';
 
@@ -17,13 +17,18 @@ const CASES = [
 scenario('A proxy MUST relay an upstream JSON-RPC error unchanged', [ERROR_PRESERVED], async (t: ScenarioContext) => {
   const client = await t.session();
   const problems: string[] = [];
+  let fromUpstream = 0;
   for (const [i, c] of CASES.entries()) {
     const cid = t.cid();
     const { exchange, response } = await client.callTool('error', { cid, ...c }, { cid, sse: i % 2 === 1 });
-    const sent = (await t.upstream.sent(cid)).map((r) => bodyJson(r)).find((m) => !!m && typeof m === 'object' && 'error' in (m as object)) as
-      | Record<string, unknown>
-      | undefined;
-    const expected = sent?.error ?? c;
+    const sent = (await t.upstream.answerTo(cid, 'tools/call')).message;
+    // Compared with what the upstream really sent; an error the upstream never sent has nothing to be relayed.
+    if (!sent || !('error' in sent)) {
+      problems.push(`code ${c.code}: the upstream sent no error for the call (client got HTTP ${exchange.status || exchange.outcome})`);
+      continue;
+    }
+    fromUpstream++;
+    const expected = sent.error;
     if (!response) {
       problems.push(`code ${c.code}: no response with the request's id (HTTP ${exchange.status}${exchange.error ? `, ${exchange.error}` : ''})`);
       continue;
@@ -36,6 +41,7 @@ scenario('A proxy MUST relay an upstream JSON-RPC error unchanged', [ERROR_PRESE
     if (diffs.length) problems.push(`code ${c.code}: ${diffs.join('; ')}`);
   }
   t.judge(ERROR_PRESERVED, problems.length === 0, {
+    seen: { 'upstream errors': fromUpstream },
     message: problems.length ? `${problems.length} of ${CASES.length} errors reached the client altered` : `all ${CASES.length} errors reached the client unchanged`,
     expected: 'each error object exactly as the upstream sent it',
     observed: problems.join(' | ') || undefined,

@@ -51,6 +51,7 @@ scenario('A proxy MUST carry a whole session of the official SDK client', [SDK_S
     await client.close().catch(() => undefined);
   }
   t.judge(SDK_SESSION, failure === undefined, {
+    seen: { 'steps completed': steps.length },
     message: failure ? 'the SDK client could not complete its session' : 'the SDK client completed initialize, tools/list, progress, sampling and DELETE',
     expected: 'initialize → tools/list → tools/call with progress → sampling round trip → DELETE',
     observed: failure ? `completed: ${steps.join(', ') || 'nothing'}; then ${failure}` : undefined,

@@ -25,7 +25,7 @@ function outcome(ex: Exchange): 'refused' | 'answered' | 'cut' | 'server-error' 
   if (ex.status >= 400 && ex.status < 500) return 'refused';
   if (ex.status >= 200 && ex.status < 300) return 'answered';
   if (ex.status >= 500) return 'server-error';
-  return ex.error && /no complete answer within/.test(ex.error) ? 'hung' : 'cut';
+  return ex.outcome === 'timeout' ? 'hung' : 'cut';
 }
 
 /** Whether another client is served: a new session (an old one may have been reaped meanwhile) and a call. */
@@ -91,6 +91,7 @@ scenario(
       if (broken) problems.push(`after ${c.name}, another client's call failed: ${broken}`);
     }
     t.judgeProblems(HOSTILE, problems, {
+      seen: { 'hostile requests sent': seen.length },
       pass: `${seen.join('; ')}; other clients served throughout`,
       fail: 'hostile input is not contained',
       expected: 'a 4xx (413, 400, 431) or the connection closed; for the method constructor and the tool __proto__, an answer or a 4xx; and other clients served',
@@ -123,6 +124,7 @@ scenario(
       if (during) problems.push(`another client's call failed during the drip: ${during}`);
       if (result === null) problems.push(`the connection was still open after ${SLOW_BOUND_MS / 1000} s of trickled headers`);
       t.judgeProblems(SLOW, problems, {
+        seen: { 'trickling connections': 1 },
         pass: `the trickling connection was closed after ${((result ?? 0) / 1000).toFixed(1)} s; another client was served meanwhile`,
         fail: 'slow clients can hold connections open indefinitely',
         expected: `connection closed within ${SLOW_BOUND_MS / 1000} s`,

@@ -4,7 +4,7 @@
  * pass-through proxy (the floor: what one more loopback hop costs on this machine), and through the
  * target. Only medians are compared: the target may add at most 1 ms (or 5 %) more than the floor.
  */
-import { inPool, preciseNow, scenario } from '../../harness/src/index.ts';
+import { TargetFailure, inPool, preciseNow, scenario } from '../../harness/src/index.ts';
 import { startFloorProxy } from '../../harness/src/targets/own-process.ts';
 
 const OVERHEAD = 'performance/overhead';
@@ -38,7 +38,7 @@ scenario(
       const sessions = { proxy: [] as string[], floor: [] as string[], direct: [] as string[] };
       for (const side of SIDES) {
         for (const s of await inPool(CLIENTS, CLIENTS, () => sides[side].open(cid))) {
-          if (!s.id) throw new Error(`a ${side} session did not open: HTTP ${s.status} ${s.error ?? ''}`);
+          if (!s.id) throw new TargetFailure(`a ${side} session did not open (HTTP ${s.status} ${s.error ?? ''}), so overhead cannot be measured`);
           sessions[side].push(s.id);
         }
       }
@@ -62,12 +62,13 @@ scenario(
     } finally {
       await floor.stop();
     }
-    if (failures) throw new Error(`${failures} calls failed; overhead cannot be measured`);
+    if (failures) throw new TargetFailure(`${failures} calls failed, so overhead cannot be measured`);
     const p50 = { proxy: median(latencies.proxy), floor: median(latencies.floor), direct: median(latencies.direct) };
     const hop = p50.floor - p50.direct;
     const added = p50.proxy - p50.direct;
     const allowed = hop + Math.max(1, 0.05 * p50.direct);
     t.judge(OVERHEAD, added <= allowed, {
+      seen: { 'calls through the proxy': latencies.proxy.length, 'direct': latencies.direct.length, 'through the floor': latencies.floor.length },
       message: `median ${p50.proxy.toFixed(2)} ms through the proxy, ${p50.floor.toFixed(2)} ms through a minimal pass-through, ${p50.direct.toFixed(2)} ms direct: the proxy adds ${added.toFixed(2)} ms, ${(added - hop).toFixed(2)} ms more than the extra hop itself (${latencies.proxy.length} calls each way, ${CLIENTS} clients, ${ROUNDS} rotating rounds)`,
       expected: `at most ${allowed.toFixed(2)} ms added (the hop's ${hop.toFixed(2)} ms + ${Math.max(1, 0.05 * p50.direct).toFixed(2)} ms)`,
       observed: `${added.toFixed(2)} ms added`,

@@ -1,5 +1,5 @@
 /** Upstream connections are a shared pool, not one per client or per request. */
-import { inPool, scenario } from '../../harness/src/index.ts';
+import { TargetFailure, inPool, scenario } from '../../harness/src/index.ts';
 
 const REUSED = 'pooling/upstream-connections-reused';
 const CLIENTS = 20;
@@ -15,7 +15,7 @@ scenario('Twenty clients share fewer upstream connections than there are clients
   const sessions: string[] = [];
   for (let w = 0; w < CLIENTS; w += WAVE) {
     for (const s of await inPool(WAVE, WAVE, () => bulk.open(cid))) {
-      if (!s.id) throw new Error(`a session did not open: HTTP ${s.status} ${s.error ?? ''}`);
+      if (!s.id) throw new TargetFailure(`a session did not open (HTTP ${s.status} ${s.error ?? ''}), so connections could not be counted`);
       sessions.push(s.id);
     }
   }
@@ -26,10 +26,11 @@ scenario('Twenty clients share fewer upstream connections than there are clients
   }
   await inPool(sessions.length, WAVE, (i) => bulk.delete(sessions[i]));
   const failed = statuses.filter((s) => s !== 200).length;
-  if (failed) throw new Error(`${failed} of ${statuses.length} calls failed`);
+  if (failed) throw new TargetFailure(`${failed} of ${statuses.length} calls failed, so connections could not be counted`);
   const records = await t.upstream.received(cid);
   const connections = new Set(records.map((r) => r.connectionId).filter((id) => id !== undefined));
   t.judge(REUSED, connections.size < CLIENTS, {
+    seen: { 'upstream requests': records.length, 'upstream connections': connections.size },
     message: `${records.length} upstream requests from ${CLIENTS} clients arrived on ${connections.size} upstream connections`,
     expected: `fewer than ${CLIENTS} upstream connections`,
     observed: `${connections.size} connections`,

@@ -2,7 +2,7 @@
  * What an attacker can try without breaking a token: use someone else's session id, call from a
  * foreign web page, guess the next session id, read internals out of error bodies.
  */
-import { inPool, initializeBody, issueToken, scenario, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
+import { TargetFailure, inPool, initializeBody, issueToken, scenario, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
 
 const BOUND = 'security/session-bound-to-user';
 const ORIGIN = 'security/foreign-origin-refused';
@@ -41,6 +41,7 @@ scenario("A session id presented with another user's token is refused and serves
   const after = await owner.callTool('echo', { cid: cid2 }, { cid: cid2 });
   if (!after.response || !('result' in after.response)) problems.push(`the owner's session no longer works after the intruder's attempts: ${status(after.exchange)}`);
   t.judgeProblems(BOUND, problems, {
+    seen: { "answers to the intruder's requests": [call.exchange, get, del].filter((ex) => ex.outcome === 'answered').length },
     pass: "another user's token got 401/403/404 for POST, GET and DELETE on the session, and the owner's session still works",
     fail: 'a session can be used by a user who did not open it',
     expected: '401, 403 or 404 for every request of another subject, nothing forwarded',
@@ -66,6 +67,7 @@ scenario('A request from a foreign Origin gets 403 and is not forwarded', [ORIGI
   if (call.exchange.status !== 403) problems.push(`tools/call from ${FOREIGN_ORIGIN}: ${status(call.exchange)}, not 403`);
   for (const c of [cid, cid2]) if ((await t.upstream.received(c)).length > 0) problems.push(`the request ${c} from a foreign Origin reached the upstream`);
   t.judgeProblems(ORIGIN, problems, {
+    seen: { 'answers to foreign-Origin requests': [init, call.exchange].filter((ex) => ex.outcome === 'answered').length },
     pass: `requests with Origin ${FOREIGN_ORIGIN} got 403 and went nowhere`,
     fail: 'the proxy serves requests from a foreign Origin',
     expected: '403 Forbidden for a present, invalid Origin',
@@ -102,7 +104,7 @@ scenario(
     await inPool(ids.length, 10, (i) => bulk.delete(ids[i]));
     if (ids.length < count) {
       const failed = sessions.find((s) => s.id === undefined);
-      throw new Error(`only ${ids.length} of ${count} sessions opened (one failure: HTTP ${failed?.status} ${failed?.error ?? ''})`);
+      throw new TargetFailure(`only ${ids.length} of ${count} sessions opened (one failure: HTTP ${failed?.status} ${failed?.error ?? ''}), too few to judge the ids`);
     }
     const unique = new Set(ids).size;
     const shortest = Math.min(...ids.map((id) => id.length));
@@ -112,6 +114,7 @@ scenario(
     if (shortest < 16) problems.push(`ids as short as ${shortest} characters`);
     if (bits < 64) problems.push(`about ${bits.toFixed(0)} bits of entropy`);
     t.judgeProblems(IDS, problems, {
+      seen: { 'session ids': ids.length },
       pass: `${ids.length} ids, all different, ${shortest}+ characters, about ${bits.toFixed(0)} bits of entropy (e.g. ${ids[0].slice(0, 8)}…)`,
       fail: 'session ids can be guessed',
       expected: 'unique ids with at least 64 bits of entropy',
@@ -167,10 +170,12 @@ scenario(
     const down = await client.callTool('echo', {}, { cid: t.cid(), timeoutMs: 15_000 });
     answered.push(['the upstream down', down.exchange]);
 
-    const problems = answered.flatMap(([name, ex]) => (ex.status >= 400 ? leaksIn(ex, secrets).map((what) => `${name} (HTTP ${ex.status}): ${what}`) : []));
-    const errors = answered.filter(([, ex]) => ex.status >= 400).length;
+    // Every answer is read, whatever its status: a stack trace in a 200 JSON-RPC error leaks as much as in a 502.
+    const read = answered.filter(([, ex]) => ex.outcome === 'answered');
+    const problems = read.flatMap(([name, ex]) => leaksIn(ex, secrets).map((what) => `${name} (HTTP ${ex.status}): ${what}`));
     t.judgeProblems(LEAKS, problems, {
-      pass: `${errors} error answers (${answered.map(([n, ex]) => `${n}: ${ex.status || ex.error}`).join(', ')}) carried no stack trace, token or upstream address`,
+      seen: { 'answers read': read.length },
+      pass: `${read.length} answers (${answered.map(([n, ex]) => `${n}: ${ex.status || ex.error}`).join(', ')}) carried no stack trace, token or upstream address`,
       fail: 'error answers reveal internals',
       expected: 'short public error messages only',
     });

@@ -28,13 +28,15 @@ scenario('A proxy MUST keep client sessions apart', [ISOLATION], async (t: Scena
     if (text.includes(cids[1 - i])) problems.push(`client ${i + 1} received client ${2 - i}'s data`);
     upstreamSessions.push((await t.upstream.receivedRequest(cids[i], 'tools/call'))?.sessionId);
   }
-  if (upstreamSessions[0] && upstreamSessions[0] === upstreamSessions[1]) {
+  const bothSeenUpstream = upstreamSessions.every((u) => typeof u === 'string');
+  if (bothSeenUpstream && upstreamSessions[0] === upstreamSessions[1]) {
     problems.push(t.ctx.target.upstream === 'stdio' ? 'both clients\' calls reached the same upstream process' : `both clients' calls reached the upstream in the same upstream session ${upstreamSessions[0]}`);
   }
 
   // GET streams: a notification for one session must reach that session's stream only.
   const streams = await Promise.all(clients.map((c) => c.openGet()));
-  if (streams.every((s) => s.status === 200)) {
+  const streamsOpen = streams.every((s) => s.status === 200);
+  if (streamsOpen) {
     const received: string[][] = [[], []];
     for (const [i, client] of clients.entries()) {
       const notify = await client.callTool('notify', { cid: cids[i], data: { cid: cids[i] } }, { cid: cids[i] });
@@ -50,9 +52,12 @@ scenario('A proxy MUST keep client sessions apart', [ISOLATION], async (t: Scena
     }
   }
 
+  // Whether each half was judged is said, never left out: the GET-stream half needs both streams open.
+  const getHalf = streamsOpen ? 'only their own notifications on their GET streams' : `(GET streams not compared: GET got HTTP ${streams.map((s) => s.status).join(' and ')}, which transparency/get-stream-relayed judges)`;
   t.judgeProblems(ISOLATION, problems, {
+    seen: { 'answers to both clients': calls.every((c) => c.response) ? 1 : 0, 'upstream sessions of both calls': bothSeenUpstream ? 1 : 0 },
     fail: 'sessions are not isolated',
-    pass: 'two clients got distinct sessions, distinct upstream sessions and only their own messages',
+    pass: `two clients got distinct sessions, distinct upstream sessions, only their own answers and ${getHalf}`,
     expected: 'distinct visible-ASCII session ids, distinct upstream sessions, no message crossing sessions',
   });
 });

@@ -2,7 +2,7 @@
  * Memory that stays behind per session. Timing- and load-sensitive, so it runs in the quiet phase of a
  * run (`*.quiet.test.ts`: after the other suites, alone).
  */
-import { inPool, scenario } from '../../harness/src/index.ts';
+import { TargetFailure, inPool, scenario } from '../../harness/src/index.ts';
 import { processGroupRss } from '../../harness/src/record/process-memory.ts';
 
 const MEMORY = 'session/memory-bounded';
@@ -34,7 +34,7 @@ scenario(
   [MEMORY],
   async (t) => {
     const pid = t.ctx.target.pid;
-    if (pid === undefined) return t.notApplicable(MEMORY, 'the harness did not start the target (it attached by url), so it cannot read its memory');
+    if (pid === undefined) return t.untested(MEMORY, 'the harness did not start the target (it attached by url), so it cannot read its memory');
     const bulk = t.bulk();
     const cid = t.cid();
     const rss: number[] = [];
@@ -44,10 +44,10 @@ scenario(
         return s.id === undefined ? undefined : bulk.delete(s.id);
       });
       const failed = statuses.filter((s) => s === undefined).length;
-      if (failed) throw new Error(`${failed} of ${PER_BATCH} sessions did not open`);
+      if (failed) throw new TargetFailure(`${failed} of ${PER_BATCH} sessions did not open, so memory per session cannot be measured`);
       await new Promise((r) => setTimeout(r, 300));
       const bytes = await processGroupRss(pid);
-      if (bytes === undefined) return t.notApplicable(MEMORY, "the target's memory cannot be read on this system (no /proc)");
+      if (bytes === undefined) return t.untested(MEMORY, "the target's memory cannot be read on this system (no /proc)");
       rss.push(bytes);
     }
     // The first batch warms up (JIT, pools, buffers). After it, the trend of resident memory over the
@@ -55,6 +55,7 @@ scenario(
     const perSession = slope(rss.slice(1)) / PER_BATCH;
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
     t.judge(MEMORY, perSession < LIMIT_BYTES, {
+      seen: { 'memory readings': rss.length },
       message: `resident memory after each batch of ${PER_BATCH} sessions: ${rss.map(mb).join(', ')}; ${(perSession / 1024).toFixed(1)} KB per session after warm-up`,
       expected: `under ${LIMIT_BYTES / 1024} KB per session opened and deleted`,
       observed: `${(perSession / 1024).toFixed(1)} KB per session`,

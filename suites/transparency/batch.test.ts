@@ -19,6 +19,7 @@ scenario('A proxy MUST relay a JSON-RPC batch under 2025-03-26', [BATCH], async 
   }
   if (exchange.status >= 400) problems.push(`HTTP ${exchange.status}: ${exchange.body.slice(0, 160)}`);
   t.judgeProblems(BATCH, problems, {
+    seen: { 'answer to the batch': exchange.outcome === 'answered' ? 1 : 0 },
     fail: 'the batch was not relayed',
     pass: 'both requests of the batch were answered',
     expected: 'answers for ids "b1-…" and 7',

@@ -41,6 +41,7 @@ scenario('A proxy MUST deliver each client message to the upstream unchanged', [
   const received = rpcRecords(await t.upstream.received(cid), 'tools/call');
   if (received.length === 0) {
     return t.judge(REQUEST_BODY, false, {
+      seen: { 'requests received upstream': 0 },
       message: 'the request never reached the upstream',
       expected: 'the upstream receives the tools/call the client sent',
       observed: `the client got HTTP ${exchange.status}${exchange.error ? ` (${exchange.error})` : ''}; nothing carrying the correlation id reached the upstream`,
@@ -48,6 +49,7 @@ scenario('A proxy MUST deliver each client message to the upstream unchanged', [
   }
   const diffs = diffJson(withoutId(sent), withoutId(received[0]));
   t.judge(REQUEST_BODY, diffs.length === 0 && received.length === 1, {
+    seen: { 'requests received upstream': received.length },
     message: diffs.length ? 'the upstream received a different message than the client sent' : received.length > 1 ? `the upstream received the request ${received.length} times` : 'the upstream received exactly the message the client sent',
     expected: JSON.stringify(withoutId(sent)).slice(0, 500),
     observed: diffs.length ? diffs.join('; ') : `${received.length} copies`,
@@ -57,6 +59,7 @@ scenario('A proxy MUST deliver each client message to the upstream unchanged', [
 scenario('A proxy MUST deliver each upstream answer to the client unchanged', [RESPONSE_BODY], async (t: ScenarioContext) => {
   const client = await t.session();
   const problems: string[] = [];
+  let compared = 0;
   // Once answered as JSON, once as SSE: the body must survive both framings.
   for (const sse of [false, true]) {
     const cid = t.cid();
@@ -75,9 +78,11 @@ scenario('A proxy MUST deliver each upstream answer to the client unchanged', [R
       continue;
     }
     const diffs = diffJson(withoutId(upstreamSent), withoutId(response));
+    compared++;
     if (diffs.length) problems.push(`${framing}: ${diffs.join('; ')}`);
   }
   t.judge(RESPONSE_BODY, problems.length === 0, {
+    seen: { 'answers compared with the upstream\'s': compared },
     message: problems.length ? 'the client got a different answer than the upstream sent' : 'the client got exactly what the upstream sent, as JSON and as SSE',
     expected: 'the tools/call result as the upstream sent it',
     observed: problems.join(' | ') || undefined,

@@ -8,6 +8,7 @@ const IDS: Array<string | number> = ['abc', '', 'ünï-🆔', 0, 1, 42, '42', -7
 scenario('A proxy MUST answer each request with the id the client sent, in value and type', [ID_PRESERVED], async (t: ScenarioContext) => {
   const client = await t.session();
   const problems: string[] = [];
+  let answers = 0;
   for (const [i, id] of IDS.entries()) {
     const cid = t.cid();
     // Alternate results and errors, and JSON and SSE answers.
@@ -17,6 +18,7 @@ scenario('A proxy MUST answer each request with the id the client sent, in value
     const answer = messages.find((m) => !!m && typeof m === 'object' && !('method' in (m as object)) && ('result' in (m as object) || 'error' in (m as object))) as
       | Record<string, unknown>
       | undefined;
+    if (answer) answers++;
     if (!answer) {
       problems.push(`id ${JSON.stringify(id)}: no response came back (HTTP ${exchange.status}${exchange.error ? `, ${exchange.error}` : ''})`);
     } else if (!Object.is(answer.id, id)) {
@@ -24,6 +26,7 @@ scenario('A proxy MUST answer each request with the id the client sent, in value
     }
   }
   t.judgeProblems(ID_PRESERVED, problems, {
+    seen: { answers },
     fail: `${problems.length} of ${IDS.length} responses did not carry the request's id`,
     pass: `all ${IDS.length} ids came back with the same value and type`,
     expected: `ids ${IDS.map((id) => JSON.stringify(id)).join(', ')} returned as sent`,

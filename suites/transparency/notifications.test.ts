@@ -20,12 +20,13 @@ scenario('A proxy MUST forward a notification unchanged and answer 202 with no b
   const sent = { jsonrpc: '2.0', method: 'notifications/roots/list_changed', params: { _meta: { 'io.proxyspec/cid': cid, 'com.example/note': 'ü' } } };
   const exchange = await client.post(sent);
   const problems: string[] = [];
-  if (exchange.error) problems.push(`no answer: ${exchange.error}`);
+  if (exchange.outcome !== 'answered') problems.push(`no answer (${exchange.outcome}): ${exchange.error ?? ''}`);
   else if (exchange.status !== 202) problems.push(`HTTP ${exchange.status} instead of 202`);
   if (exchange.body !== '') problems.push(`a body came back: ${JSON.stringify(exchange.body.slice(0, 120))}`);
   const relay = await relayedUnchanged(t, cid, sent);
   if (relay) problems.push(relay);
   t.judgeProblems(NOTIFICATION, problems, {
+    seen: { 'answer to the notification': exchange.outcome === 'answered' ? 1 : 0 },
     fail: 'the notification was not handled as one',
     pass: 'relayed unchanged and acknowledged with 202 and no body',
     expected: 'HTTP 202, empty body, the notification unchanged upstream',
@@ -41,12 +42,15 @@ scenario('A proxy MUST relay notifications/cancelled and answer ping', [CANCEL_P
   const slow = client.callTool('slow', { cid, ms: 500 }, { id: slowId, cid, timeoutMs: 10_000 });
   const callRecord = (await t.upstream.eventually({ cid, direction: 'in' }, (rs) => rs.some((r) => recordMethod(r) === 'tools/call'))).find((r) => recordMethod(r) === 'tools/call');
   const inFlight = callRecord && (bodyJson(callRecord) as Record<string, unknown>);
-  if (!inFlight) problems.push('the call to cancel never reached the upstream');
+  if (!inFlight) {
+    await slow;
+    return t.block(CANCEL_PING, 'the call to cancel never reached the upstream, so there was nothing in flight to cancel');
+  }
   const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: slowId, reason: 'the user changed their mind', _meta: { 'io.proxyspec/cid': cid } } };
   const cancelled = await client.post(cancel);
   if (cancelled.status !== 202) problems.push(`notifications/cancelled got HTTP ${cancelled.status}${cancelled.error ? ` (${cancelled.error})` : ''}`);
   // A proxy that renumbers ids upstream must name the upstream's id for the cancelled request.
-  const expected = { ...cancel, params: { ...cancel.params, requestId: inFlight?.id ?? slowId } };
+  const expected = { ...cancel, params: { ...cancel.params, requestId: inFlight.id ?? slowId } };
   const relay = await relayedUnchanged(t, cid, expected);
   if (relay) problems.push(relay);
   await slow;
@@ -55,6 +59,7 @@ scenario('A proxy MUST relay notifications/cancelled and answer ping', [CANCEL_P
   if (!ping.response) problems.push(`ping got no response with its id (HTTP ${ping.exchange.status})`);
   else if (!result || typeof result !== 'object' || Object.keys(result).some((k) => k !== '_meta')) problems.push(`ping answered ${JSON.stringify(ping.response).slice(0, 160)}, not an empty result`);
   t.judgeProblems(CANCEL_PING, problems, {
+    seen: { 'call in flight upstream': 1, 'answer to ping': ping.exchange.outcome === 'answered' ? 1 : 0 },
     fail: 'cancellation or ping was not relayed',
     pass: 'the cancellation of a call in flight reached the upstream unchanged and ping was answered',
     expected: 'notifications/cancelled for the call in flight unchanged upstream, with 202; ping → {"result":{}} with the same id',

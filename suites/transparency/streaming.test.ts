@@ -20,6 +20,7 @@ scenario('A proxy SHOULD keep JSON answers JSON and SSE answers SSE', [FRAMING],
   if (asJson.exchange.kind !== 'json') problems.push(`a JSON answer arrived as ${asJson.exchange.kind} (${asJson.exchange.headers['content-type'] ?? 'no content-type'})`);
   if (asSse.exchange.kind !== 'sse') problems.push(`an SSE answer arrived as ${asSse.exchange.kind} (${asSse.exchange.headers['content-type'] ?? 'no content-type'})`);
   t.judgeProblems(FRAMING, problems, {
+    seen: { answers: [asJson, asSse].filter((c) => c.exchange.outcome === 'answered').length === 2 ? 2 : 0 },
     fail: 'the proxy changed how answers are framed',
     pass: 'JSON stayed JSON and SSE stayed SSE',
     expected: 'application/json for the JSON answer, text/event-stream for the SSE answer',
@@ -54,6 +55,7 @@ scenario('A proxy MUST relay progress notifications while the tool is still runn
   else if (secondSentAt === undefined) problems.push('the upstream never sent its second notification');
   else if (firstProgressAt > secondSentAt) problems.push(`the first notification reached the client ${Math.round(firstProgressAt - secondSentAt)} ms after the upstream had gone on without it (it waited 6 s in vain)`);
   t.judgeProblems(PROGRESS, problems, {
+    seen: { 'progress notifications at the client': progress.length, 'sent upstream': upstreamProgress.length },
     fail: 'progress was not streamed',
     pass: 'the first progress notification arrived while the tool was still running',
     expected: 'progress 1 delivered before the upstream sends progress 2, then 3 and the result',
@@ -88,6 +90,7 @@ scenario('A proxy MUST relay a sampling request to the client and its answer ups
   const final = JSON.stringify(call.response?.result ?? '');
   if (!final.includes(answerText)) problems.push(`the tool result did not carry the client's answer (HTTP ${call.exchange.status}${call.exchange.error ? `, ${call.exchange.error}` : ''})`);
   t.judgeProblems(SERVER_REQUEST, problems, {
+    seen: { 'sampling requests at the client': asked ? 1 : 0 },
     fail: 'the server→client round trip broke',
     pass: 'the sampling request reached the client and its answer reached the upstream',
     expected: 'sampling/createMessage on the call\'s stream; the client\'s response → 202 and upstream; the tool result carries it',
@@ -114,6 +117,7 @@ scenario('A proxy MUST relay server notifications on the GET stream', [GET_STREA
   }
   stream.close();
   t.judge(GET_STREAM, problems.length === 0, {
+    seen: { 'GET streams opened': stream.status === 200 ? 1 : 0 },
     message: problems.length
       ? 'the GET stream did not carry the notification'
       : onCallStream
@@ -135,6 +139,7 @@ scenario('A proxy SHOULD relay the priming SSE event and its retry field', [PRIM
   if (!priming) problems.push(`no priming event; events: ${exchange.events.map((e) => JSON.stringify({ id: e.id, data: e.data.slice(0, 40) })).join(', ') || '(none)'}`);
   if (!retried) problems.push(`the retry field did not arrive (got ${JSON.stringify(exchange.retries ?? [])})`);
   t.judgeProblems(PRIMING, problems, {
+    seen: { 'SSE events at the client': exchange.events.length },
     fail: 'the priming event or its retry field was dropped',
     pass: 'the priming event (id, empty data) and retry: 2500 reached the client',
     expected: 'an SSE event with an id and empty data, and retry: 2500, before the response',

@@ -1,12 +1,15 @@
 /**
- * Decides, before a scenario runs, whether each of its checks applies to this run: selected by the
- * user, in the revision's range, its feature claimed, meaningful for this target and upstream kind.
+ * Decides, before a scenario runs, whether each of its checks applies to this run and can be judged:
+ * selected by the user, in the revision's range, its feature claimed, meaningful for this target and
+ * upstream kind (otherwise `n/a` or `skipped`), and given the hints it needs (otherwise `untested`,
+ * with the hint named, so the summary says what to add to the profile).
  */
 import type { RunContext } from '../run/context.ts';
+import { describeHint, missingHints } from './hints.ts';
 import type { CheckDef, Verdict } from './types.ts';
 
 export interface NotRun {
-  verdict: Extract<Verdict, 'n/a' | 'skipped'>;
+  verdict: Extract<Verdict, 'n/a' | 'skipped' | 'untested'>;
   message: string;
 }
 
@@ -21,6 +24,10 @@ export function whyNotRun(check: CheckDef, ctx: RunContext): NotRun | null {
   if (check.proxyOnly && ctx.target.kind === 'direct') return { verdict: 'n/a', message: 'judges a proxy, and the direct target has none' };
   if (check.upstreams && !check.upstreams.includes(ctx.target.upstream)) {
     return { verdict: 'n/a', message: `cannot be judged with a ${ctx.target.upstream} upstream${check.upstreamReason ? `: ${check.upstreamReason}` : ''}` };
+  }
+  const missing = missingHints(check.hints ?? [], ctx.target.config);
+  if (missing.length) {
+    return { verdict: 'untested', message: `untested: give ${missing.map((h) => `config.${h} (${describeHint(h)})`).join(' and ')} in the profile to judge ${check.id}` };
   }
   return null;
 }

@@ -4,10 +4,10 @@
  * the test itself fails only in the project's own runs (assertPass), where every verdict must pass.
  */
 import { appendFileSync } from 'node:fs';
-import { expect, inject, test } from 'vitest';
+import { afterAll, expect, inject, test } from 'vitest';
 import { newCorrelationId, preciseNow, type UpstreamRecord } from '../wire/index.ts';
 import { McpClient, type McpClientOptions } from '../client/mcp-client.ts';
-import { bodyKind, newExchange, type Exchange } from '../client/exchange.ts';
+import { bodyKind, failureOutcome, newExchange, type Exchange } from '../client/exchange.ts';
 import { rawHttp } from '../client/raw-http.ts';
 import { BulkClient } from '../client/bulk.ts';
 import { startMockEnvironment } from '../run/environment.ts';
@@ -17,29 +17,45 @@ import type { RunContext, TargetAuth } from '../run/context.ts';
 import { getCheck } from './catalog.ts';
 import { whyNotRun } from './applicability.ts';
 import { exchangeEvidence, recordEvidence } from './evidence.ts';
-import type { CheckResult, Verdict } from './types.ts';
+import type { CheckResult } from './types.ts';
+import type { HintName, Hints } from './hints.ts';
+import { createRelayCanary, type RelayCanary } from './canary.ts';
+import type { CanaryOutcome, ScenarioRecord } from './scenario-record.ts';
 
-/** The target misbehaved so badly that the scenario could not go on: its checks fail, with this reason. */
+/**
+ * The target misbehaved so badly that the scenario could not go on. The checks it is `about` fail
+ * (warn, for a SHOULD), since the misbehaviour breaks their own requirement; the scenario's other
+ * checks are blocked with the reason, because a check's fail is always about its own requirement.
+ */
 export class TargetFailure extends Error {
   constructor(
     message: string,
     readonly observed?: string,
+    readonly about: readonly string[] = [],
   ) {
     super(message);
   }
 }
 
+/**
+ * What a verdict rests on. `seen` counts what the scenario observed that the requirement is about
+ * (event ids, upstream records, connections, answers): a pass with any count at zero observed
+ * nothing, and the engine turns it into `blocked`.
+ */
 export interface Judgement {
+  seen: Record<string, number>;
   message?: string;
   expected?: string;
   observed?: string;
 }
 
+type Judged = Omit<CheckResult, 'durationMs' | 'evidence'>;
+
 export class ScenarioContext {
   readonly upstream: UpstreamView;
   readonly exchanges: Exchange[] = [];
   readonly cids: string[] = [];
-  readonly results = new Map<string, Omit<CheckResult, 'durationMs' | 'evidence'>>();
+  readonly results = new Map<string, Judged>();
   private readonly clients: McpClient[] = [];
   private readonly bulks: BulkClient[] = [];
   private readonly isolated: Array<() => Promise<void>> = [];
@@ -132,41 +148,71 @@ export class ScenarioContext {
         const kind = bodyKind(ex.headers['content-type']);
         ex.kind = kind === 'other' && response.status === 202 ? 'empty' : kind;
         ex.body = '(read by the client)';
+        ex.outcome = 'answered';
         return response;
       } catch (err) {
         ex.error = (err as Error).message;
+        ex.outcome = failureOutcome(err);
         ex.endedAt = preciseNow();
         throw err;
       }
     };
   }
 
-  /** Records a verdict: pass when ok, otherwise fail (MUST) or warn (SHOULD). */
-  judge(id: string, ok: boolean, judgement: Judgement = {}): void {
+  /**
+   * Records a verdict: pass when ok, otherwise fail (MUST) or warn (SHOULD). A pass whose `seen`
+   * has a zero count, or counts nothing, observed nothing and is blocked instead.
+   */
+  judge(id: string, ok: boolean, judgement: Judgement): void {
     const check = this.own(id);
-    const verdict: Verdict = ok ? 'pass' : check.strength === 'MUST' ? 'fail' : 'warn';
+    const { seen } = judgement;
+    const missing = Object.entries(seen).filter(([, n]) => !(n > 0)).map(([what]) => what);
+    if (ok && (missing.length > 0 || Object.keys(seen).length === 0)) {
+      const nothing = missing.length ? `saw no ${missing.join(', no ')}` : 'the scenario named nothing it observed';
+      return this.block(id, `nothing to judge: ${nothing}`, judgement.observed ?? describeSeen(seen));
+    }
     this.results.set(id, {
       id,
-      verdict,
+      verdict: ok ? 'pass' : check.strength === 'MUST' ? 'fail' : 'warn',
       message: judgement.message ?? (ok ? 'as required' : 'requirement not met'),
       expected: judgement.expected,
-      observed: judgement.observed,
+      observed: judgement.observed ?? (ok ? describeSeen(seen) : undefined),
     });
   }
 
-  /** Judges a check from the problems a scenario found: none is a pass, any is a fail (or warn) listing them. */
-  judgeProblems(id: string, problems: string[], text: { pass: string; fail: string; expected: string }): void {
-    this.judge(id, problems.length === 0, { message: problems.length ? text.fail : text.pass, expected: text.expected, observed: problems.join('; ') || undefined });
+  /** Judges a check from the problems a scenario found: none is a pass (given what was seen), any is a fail (or warn) listing them. */
+  judgeProblems(id: string, problems: string[], text: { pass: string; fail: string; expected: string; seen: Record<string, number> }): void {
+    this.judge(id, problems.length === 0, { message: problems.length ? text.fail : text.pass, expected: text.expected, observed: problems.join('; ') || undefined, seen: text.seen });
   }
 
-  pass(id: string, message?: string): void {
-    this.judge(id, true, { message });
-  }
-
-  /** Marks a check n/a from inside the scenario, when only the run can tell (a feature the peer lacks). */
-  notApplicable(id: string, message: string): void {
+  /** The check applies, but the target gave the scenario nothing to judge it on (a request that never reached the upstream). */
+  block(id: string, reason: string, observed?: string): void {
     this.own(id);
-    this.results.set(id, { id, verdict: 'n/a', message });
+    this.results.set(id, { id, verdict: 'blocked', message: `blocked: ${reason}`, observed });
+  }
+
+  /** The check applies, but a fixture it needs is not available on this system or for this target. */
+  untested(id: string, reason: string): void {
+    this.own(id);
+    this.results.set(id, { id, verdict: 'untested', message: `untested: ${reason}` });
+  }
+
+  /**
+   * The requirement does not apply to what this target turned out to do, and only the run can tell:
+   * a conditional requirement ("if present, …") whose condition the target never meets. Never for a
+   * check that applies but lacks something to judge with (that is `untested` or `blocked`).
+   */
+  notApplicable(id: string, reason: string): void {
+    this.own(id);
+    this.results.set(id, { id, verdict: 'n/a', message: reason });
+  }
+
+  /** A profile hint the check declares; the engine has made sure it is there before the scenario runs. */
+  hint<K extends HintName>(id: string, name: K): NonNullable<Hints[K]> {
+    const check = this.own(id);
+    const value = (this.ctx.target.config as Hints)[name];
+    if (!check.hints?.includes(name) || value === undefined) throw new Error(`${id} reads the hint ${name}, which it does not declare or the profile lacks`);
+    return value as NonNullable<Hints[K]>;
   }
 
   private own(id: string) {
@@ -212,58 +258,101 @@ export function describeExchange(ex: Exchange): string {
   return `${ex.method} → HTTP ${ex.status} ${ex.headers['content-type'] ?? ''} ${body.slice(0, 300)}`.trim();
 }
 
-export interface ScenarioOptions {
-  timeoutMs?: number;
+function describeSeen(seen: Record<string, number>): string {
+  return `seen: ${Object.entries(seen).map(([what, n]) => `${n} ${what}`).join(', ')}`;
 }
 
+export interface ScenarioOptions {
+  timeoutMs?: number;
+  /** The relay canary's own check judges relaying itself: no canary before it. */
+  canary?: boolean;
+}
+
+let canary: RelayCanary | undefined;
+afterAll(async () => {
+  await canary?.close();
+  canary = undefined;
+});
+
 /**
- * Declares a scenario owning `checkIds`. The body judges each applicable check; one it leaves
- * unjudged is an `error` (a harness bug), a TargetFailure fails them, any other exception errors them.
+ * Declares a scenario owning `checkIds`. First the relay canary (a plain call through the target):
+ * when it fails, the scenario does not run and its checks are blocked. Then the body judges each
+ * applicable check. One it leaves unjudged is an `error` (a harness bug); a TargetFailure fails the
+ * checks it is about and blocks the others; any other exception is an `error` with its stack.
  */
 export function scenario(title: string, checkIds: readonly string[], body: (t: ScenarioContext) => Promise<void>, options: ScenarioOptions = {}): void {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  test(title, { timeout: timeoutMs + 5_000 }, async () => {
+  test(title, { timeout: timeoutMs + 15_000 }, async () => {
     const ctx = inject('proxyspec');
-    const started = preciseNow();
     const t = new ScenarioContext(ctx, checkIds);
     const notRun = new Map(checkIds.map((id) => [id, whyNotRun(getCheck(id), ctx)] as const));
     const toRun = checkIds.filter((id) => notRun.get(id) === null);
 
-    let failure: { verdict: Verdict; message: string; observed?: string } | null = null;
-    if (toRun.length > 0) {
+    let relay: CanaryOutcome | undefined;
+    if (toRun.length > 0 && options.canary !== false) {
+      canary ??= createRelayCanary(ctx);
+      relay = await canary.run();
+    }
+    const started = preciseNow();
+    const outcome = new Map<string, Judged>();
+    const notes: string[] = [];
+    if (toRun.length > 0 && relay?.ok !== false) {
       try {
         await withTimeout(body(t), timeoutMs);
       } catch (err) {
-        failure =
-          err instanceof TargetFailure
-            ? { verdict: 'fail', message: err.message, observed: err.observed }
-            : { verdict: 'error', message: `harness error, not the target's fault: ${(err as Error).stack ?? String(err)}` };
+        for (const [id, judged] of failureVerdicts(err, toRun, t.results)) outcome.set(id, judged);
       } finally {
-        await t.cleanup().catch(() => undefined);
+        await t.cleanup().catch((err: unknown) => notes.push(`cleaning up after the scenario failed: ${(err as Error).message}`));
       }
     }
 
-    const upstreamRecords = toRun.length ? await t.upstreamEvidence().catch(() => []) : [];
+    let upstreamRecords: UpstreamRecord[] = [];
+    if (toRun.length > 0) {
+      try {
+        upstreamRecords = await t.upstreamEvidence();
+      } catch (err) {
+        notes.push(`the upstream leg's records could not be read for the evidence: ${(err as Error).message}`);
+      }
+    }
+    const ended = preciseNow();
     const evidence = [...t.exchanges.map(exchangeEvidence), ...upstreamRecords.map(recordEvidence)].sort((a, b) => a.at - b.at);
-    const durationMs = Math.round(preciseNow() - started);
+    const durationMs = Math.round(ended - started);
+    const note = notes.length ? ` (${notes.join('; ')})` : '';
     const results: CheckResult[] = checkIds.map((id) => {
       const skip = notRun.get(id);
       if (skip) return { id, verdict: skip.verdict, message: skip.message, durationMs: 0, evidence: [] };
-      const judged = t.results.get(id);
-      if (judged) return { ...judged, durationMs, evidence };
-      if (failure) {
-        const verdict = failure.verdict === 'fail' && getCheck(id).strength === 'SHOULD' ? 'warn' : failure.verdict;
-        return { id, verdict, message: failure.message, observed: failure.observed, durationMs, evidence };
-      }
-      return { id, verdict: 'error', message: 'harness error: the scenario ended without judging this check', durationMs, evidence };
+      if (relay && !relay.ok) return { id, verdict: 'blocked', message: `blocked: the target stopped relaying before this check ran (${relay.detail})`, durationMs: 0, evidence: [] };
+      const judged = t.results.get(id) ?? outcome.get(id);
+      if (judged) return { ...judged, message: `${judged.message}${note}`, durationMs, evidence };
+      return { id, verdict: 'error', message: `harness error: the scenario ended without judging this check${note}`, durationMs, evidence };
     });
-    appendFileSync(ctx.resultsFile, results.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const record: ScenarioRecord = { kind: 'scenario', title, checks: [...checkIds], startedAt: started, endedAt: ended, canary: relay, results };
+    appendFileSync(ctx.resultsFile, `${JSON.stringify(record)}\n`);
 
     if (ctx.assertPass) {
-      const bad = results.filter((r) => !['pass', 'n/a', 'skipped'].includes(r.verdict)).map((r) => `${r.id}: ${r.verdict}: ${r.message}${r.observed ? ` (observed: ${r.observed})` : ''}`);
+      // The project's own runs: every check is judged and passes, except what does not apply to this target.
+      const bad = results
+        .filter((r) => r.verdict !== 'pass' && !(notRun.get(r.id) && notRun.get(r.id)!.verdict !== 'untested'))
+        .map((r) => `${r.id}: ${r.verdict}: ${r.message}${r.observed ? ` (observed: ${r.observed})` : ''}`);
       expect(bad).toEqual([]);
     }
   });
+}
+
+/** The verdicts an exception leaves for the checks the scenario had not judged yet. */
+function failureVerdicts(err: unknown, toRun: readonly string[], judged: ReadonlyMap<string, Judged>): Map<string, Judged> {
+  const out = new Map<string, Judged>();
+  for (const id of toRun) {
+    if (judged.has(id)) continue;
+    if (err instanceof TargetFailure) {
+      const about = err.about.includes(id);
+      const verdict = about ? (getCheck(id).strength === 'MUST' ? 'fail' : 'warn') : 'blocked';
+      out.set(id, { id, verdict, message: about ? err.message : `blocked: ${err.message}`, observed: err.observed });
+    } else {
+      out.set(id, { id, verdict: 'error', message: `harness error, not the target's fault: ${(err as Error)?.stack ?? String(err)}` });
+    }
+  }
+  return out;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

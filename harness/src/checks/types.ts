@@ -4,8 +4,15 @@
  */
 import { z } from 'zod';
 import type { Revision } from '../wire/index.ts';
+import type { HintName } from './hints.ts';
 
-export const VERDICTS = ['pass', 'fail', 'warn', 'n/a', 'skipped', 'blocked', 'error'] as const;
+/**
+ * pass: positive evidence that the requirement holds. fail / warn: a MUST / SHOULD broken. n/a: the
+ * requirement does not apply (feature not claimed, revision out of range, no proxy). skipped:
+ * excluded by the user. blocked: the target stopped relaying, or the scenario saw nothing to judge.
+ * untested: it applies but could not be judged (a hint or fixture missing). error: our own fault.
+ */
+export const VERDICTS = ['pass', 'fail', 'warn', 'n/a', 'skipped', 'blocked', 'untested', 'error'] as const;
 export const VerdictSchema = z.enum(VERDICTS);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
@@ -41,6 +48,8 @@ export interface CheckDef {
   revisions: readonly Revision[];
   feature?: Feature;
   dependsOn?: readonly string[];
+  /** Profile hints (`config.<name>`) the check needs to be judged; without them it is `untested`. */
+  hints?: readonly HintName[];
   /** Requirement ids of the vendored catalogue (suites/requirements/<revision>.yaml) this check tests. */
   requirements: readonly string[];
   /** Sentences of other standards (HTTP) the check tests, where MCP itself says nothing. */

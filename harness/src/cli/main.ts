@@ -13,7 +13,7 @@ import { HARNESS_VERSION } from '../version.ts';
 import { DEFAULT_REVISION, REVISIONS, type Revision } from '../wire/index.ts';
 import { loadBaseline } from '../run/baseline.ts';
 import { writeReports, toTerminal, reportJsonSchema, perfJsonSchema, writePerf, perfTerminal, ReportSchema, compareHtml, compareTerminal, diffRuns, type Report } from '../../../reports/src/index.ts';
-import { checksMarkdown } from './checks-doc.ts';
+import { checkNeeds, checksMarkdown, hintsText } from './checks-doc.ts';
 import { stopTargetsOnSignal } from '../targets/process-target.ts';
 import { BENCH_SCENARIOS, isBenchScenario } from '../bench/scenarios.ts';
 
@@ -69,6 +69,7 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     .option('--require-level <n>', 'exit 1 unless this level (1, 2 or 3) is achieved', level)
     .option('--baseline <file>', 'YAML list of expected failures: they do not fail the gate; one that passes is stale and does')
     .option('--verbose', 'show every check and vitest\'s own output')
+    .addHelpText('after', `\nHints a profile gives under \`config:\` (a check whose hint is missing is untested, and keeps its level partial):\n${hintsText()}`)
     .action(async (opts: { target: string; spec: Revision; suite: string[]; only: string[]; exclude: string[]; out?: string; requireLevel?: number; baseline?: string; verbose?: boolean }) => {
       const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
       stopTargetsOnSignal();
@@ -153,7 +154,8 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       const rows = CHECKS.map((c) => ({ ...c, specRefs: specRefsOf(c, opts.spec) }));
       if (opts.json) return output.out(`${JSON.stringify(rows, null, 2)}\n`);
       for (const c of rows) {
-        output.out(`${c.id.padEnd(40)} L${c.level} ${c.strength.padEnd(6)} ${c.suite.padEnd(12)} ${c.revisions.join(',')}  ${c.specRefs[0]?.url ?? ''}\n`);
+        const needs = checkNeeds(c).join('; ').replace(/`/g, '');
+        output.out(`${c.id.padEnd(40)} L${c.level} ${c.strength.padEnd(6)} ${c.suite.padEnd(12)} ${c.revisions.join(',')}  ${c.specRefs[0]?.url ?? ''}${needs ? `\n${' '.repeat(42)}needs: ${needs}` : ''}\n`);
       }
     });
 
@@ -219,6 +221,18 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       if (!(DEFECTS as readonly string[]).includes(opts.defect)) throw new HarnessError('HARNESS_ERR_USAGE', `unknown defect ${opts.defect}; known: ${DEFECTS.join(', ')}`);
       const proxy = await startBrokenProxy({ upstream: opts.upstream, port: opts.port, defect: opts.defect as never, timeoutMs: opts.timeoutMs });
       output.out(`pass-through proxy (defect: ${opts.defect}): ${proxy.url}\n`);
+      await waitForSignal();
+      await proxy.close();
+    });
+  mock
+    .command('multiplexer')
+    .description('Run the broken stdio bridge that puts every client onto one upstream process and closes it on any DELETE (a self-test target).')
+    .requiredOption('--upstream-command <command>', 'shell command that runs the stdio upstream')
+    .option('--port <n>', 'port to listen on', (v) => Number.parseInt(v, 10), 0)
+    .action(async (opts: { upstreamCommand: string; port: number }) => {
+      const { startMultiplexer } = await import('../../../mocks/broken-proxies/index.ts');
+      const proxy = await startMultiplexer({ upstreamCommand: opts.upstreamCommand, port: opts.port });
+      output.out(`multiplexing stdio bridge: ${proxy.url}\n`);
       await waitForSignal();
       await proxy.close();
     });

@@ -73,6 +73,7 @@ export class BulkClient {
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) ex.headers[k] = Array.isArray(v) ? v.join(', ') : v;
       ex.kind = text === '' ? 'empty' : bodyKind(ex.headers['content-type']);
       ex.body = text;
+      ex.outcome = 'answered';
       this.target.sample!(ex);
     }
     return { status: res.statusCode, headers: res.headers, text };

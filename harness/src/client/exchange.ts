@@ -31,8 +31,29 @@ export interface Exchange {
   events: SseEventRecord[];
   /** `retry` values the SSE stream announced, in order. */
   retries?: number[];
-  /** Set when the exchange did not complete: a network error or the client's own timeout. */
+  /** How the exchange ended; checks branch on this, never on the text of `error`. */
+  outcome: Outcome;
+  /** What went wrong, for people: the network error, the timeout, a body that is not what it says. */
   error?: string;
+}
+
+/**
+ * How an exchange ended: `answered` (a status and the whole body arrived), `timeout` (no complete
+ * answer within the client's limit), `reset` (the peer closed the connection mid-way), `refused`
+ * (nothing listens), `aborted` (the harness closed it, e.g. a GET stream it was done with),
+ * `failed` (any other network error), `pending` (still under way).
+ */
+export type Outcome = 'pending' | 'answered' | 'timeout' | 'reset' | 'refused' | 'aborted' | 'failed';
+
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ERR_STREAM_PREMATURE_CLOSE', 'HPE_INVALID_EOF_STATE']);
+
+/** The outcome of an exchange that ended in a network error, from the error's code (undici's or node's). */
+export function failureOutcome(err: unknown): Outcome {
+  const e = err as { code?: string; cause?: { code?: string } };
+  const code = e?.code ?? e?.cause?.code ?? '';
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (RESET_CODES.has(code)) return 'reset';
+  return 'failed';
 }
 
 /** How a body is framed, from its Content-Type. */
@@ -43,7 +64,7 @@ export function bodyKind(contentType: string | undefined): 'json' | 'sse' | 'oth
 
 /** A fresh exchange, before anything came back. */
 export function newExchange(method: string, url: string, requestHeaders: Record<string, string>, requestBody: string, startedAt: number): Exchange {
-  return { method, url, requestHeaders, requestBody, startedAt, status: 0, headers: {}, kind: 'empty', body: '', events: [] };
+  return { method, url, requestHeaders, requestBody, startedAt, status: 0, headers: {}, kind: 'empty', body: '', events: [], outcome: 'pending' };
 }
 
 /** All JSON-RPC messages an exchange carried, whether as a JSON body or as SSE events. */

@@ -9,7 +9,7 @@ import { createParser } from 'eventsource-parser';
 import { CID_META_KEY, HEADER, SSE_META_KEY, preciseNow, sendsProtocolVersionHeader, type Revision } from '../wire/index.ts';
 import type { Exchange, SseEventRecord } from './exchange.ts';
 import { HARNESS_VERSION } from '../version.ts';
-import { bodyKind, findResponse, newExchange } from './exchange.ts';
+import { bodyKind, failureOutcome, findResponse, newExchange } from './exchange.ts';
 
 export interface McpClientOptions {
   url: string;
@@ -48,6 +48,11 @@ export interface CallResult {
 }
 
 const sharedAgent = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
+/**
+ * Request ids unique across the run's worker processes: clients of different scenarios never share
+ * one by accident, so only the check that makes ids collide on purpose judges what a proxy does then.
+ */
+const ID_PREFIX = `h${process.pid.toString(36)}`;
 let nextId = 1;
 
 export class McpClient {
@@ -80,7 +85,7 @@ export class McpClient {
   }
 
   async request(method: string, params: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<CallResult> {
-    const id = options.id ?? `h-${nextId++}`;
+    const id = options.id ?? `${ID_PREFIX}-${nextId++}`;
     const message = { jsonrpc: '2.0', id, method, params: withMeta(params, options) };
     const exchange = await this.post(message, options);
     return { exchange, response: findResponse(exchange, id) };
@@ -204,7 +209,9 @@ export class McpClient {
           }
         }
       }
+      ex.outcome = 'answered';
     } catch (err) {
+      ex.outcome = timeout.aborted ? 'timeout' : signal?.aborted ? 'aborted' : failureOutcome(err);
       ex.error = timeout.aborted ? `no complete answer within ${limit} ms` : signal?.aborted ? 'closed by the harness' : describe(err);
     }
     ex.endedAt = preciseNow();

@@ -4,7 +4,7 @@
  */
 import { request } from 'node:http';
 import { preciseNow } from '../wire/index.ts';
-import { bodyKind, newExchange, type Exchange } from './exchange.ts';
+import { bodyKind, failureOutcome, newExchange, type Exchange } from './exchange.ts';
 
 export function rawHttp(url: string, method: string, headers: Array<[string, string]>, body: string | Buffer, timeoutMs = 15_000): Promise<Exchange> {
   const flat: Record<string, string> = {};
@@ -26,6 +26,7 @@ export function rawHttp(url: string, method: string, headers: Array<[string, str
       res.setEncoding('utf8');
       res.on('data', (c: string) => (ex.body += c));
       res.on('end', () => {
+        ex.outcome = 'answered';
         if (ex.kind === 'json') {
           try {
             ex.json = JSON.parse(ex.body);
@@ -36,11 +37,21 @@ export function rawHttp(url: string, method: string, headers: Array<[string, str
         if (ex.body === '' && ex.kind === 'other') ex.kind = 'empty';
         done();
       });
-      res.on('error', (err) => ((ex.error = err.message), done()));
+      res.on('error', (err) => {
+        if (ex.outcome === 'pending') ex.outcome = timedOut ? 'timeout' : failureOutcome(err);
+        ex.error = timedOut ? `no complete answer within ${timeoutMs} ms` : err.message;
+        done();
+      });
     });
-    req.on('timeout', () => req.destroy(new Error(`no complete answer within ${timeoutMs} ms`)));
+    let timedOut = false;
+    req.on('timeout', () => {
+      timedOut = true;
+      req.destroy();
+    });
     req.on('error', (err) => {
-      ex.error = err.message;
+      if (ex.outcome !== 'pending') return;
+      ex.outcome = timedOut ? 'timeout' : failureOutcome(err);
+      ex.error = timedOut ? `no complete answer within ${timeoutMs} ms` : err.message;
       done();
     });
     req.end(body);

@@ -1,8 +1,9 @@
 /**
  * Compliance levels from verdicts. Cumulative: a level is `success` when every MUST check of it and of
- * the levels below passed, `partial` when none failed but some were skipped, blocked or errored,
- * `failure` otherwise (or when it needs a feature the target does not claim). A level with no check in
- * this version of the harness is `untested` and cannot be achieved.
+ * the levels below passed and every check there was judged; `partial` when none failed but a MUST
+ * was skipped, blocked or errored, or any check is untested (it applies, and a hint or fixture to
+ * judge it is missing); `failure` when a MUST failed (or the level needs a feature the target does not
+ * claim). A level with no check in this version of the harness is `untested` and cannot be achieved.
  */
 import type { Feature, Level } from '../checks/types.ts';
 
@@ -12,6 +13,7 @@ export const LEVEL_NAMES: Record<Level, string> = { 1: 'Basic', 2: 'Production',
 export const LEVEL_FEATURES: Record<Level, readonly Feature[]> = { 1: [], 2: ['auth'], 3: ['rate-limit', 'policy', 'metrics'] };
 
 export interface LevelInput {
+  id?: string;
   level: number;
   strength: 'MUST' | 'SHOULD';
   verdict: string;
@@ -26,18 +28,23 @@ export interface LevelOutcome {
   counts: Record<string, number>;
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 export function computeLevels(checks: LevelInput[], claimed: readonly string[]): { levels: LevelOutcome[]; achieved: number } {
   const levels: LevelOutcome[] = [];
   let below: LevelOutcome | undefined;
   for (const level of [1, 2, 3] as Level[]) {
     const own = checks.filter((c) => c.level === level);
-    const musts = checks.filter((c) => c.level <= level && c.strength === 'MUST');
+    const upTo = checks.filter((c) => c.level <= level);
+    const musts = upTo.filter((c) => c.strength === 'MUST');
     const counts: Record<string, number> = {};
     for (const c of own) counts[c.verdict] = (counts[c.verdict] ?? 0) + 1;
     const missingFeatures = ([1, 2, 3] as Level[]).filter((l) => l <= level).flatMap((l) => LEVEL_FEATURES[l]).filter((f) => !claimed.includes(f));
     const name = LEVEL_NAMES[level];
     const failed = musts.filter((c) => c.verdict === 'fail');
     const unsettled = musts.filter((c) => ['skipped', 'blocked', 'error'].includes(c.verdict));
+    // An untested check of either strength keeps its level from success: the level would claim a judgement nobody made.
+    const untested = upTo.filter((c) => c.verdict === 'untested');
     let state: LevelOutcome['state'];
     let reason: string;
     if (own.length === 0) {
@@ -48,13 +55,16 @@ export function computeLevels(checks: LevelInput[], claimed: readonly string[]):
       reason = `L${level - 1} is untested`;
     } else if (failed.length) {
       state = 'failure';
-      reason = `${failed.length} MUST check${failed.length > 1 ? 's' : ''} failed at this level or below`;
+      reason = `${plural(failed.length, 'MUST check', 'MUST checks')} failed at this level or below`;
     } else if (missingFeatures.length) {
       state = 'failure';
       reason = `needs the feature${missingFeatures.length > 1 ? 's' : ''} ${missingFeatures.join(', ')}, which the target does not claim`;
-    } else if (unsettled.length) {
+    } else if (unsettled.length || untested.length) {
       state = 'partial';
-      reason = `${unsettled.length} MUST check${unsettled.length > 1 ? 's were' : ' was'} skipped, blocked or errored`;
+      const parts = [];
+      if (unsettled.length) parts.push(`${plural(unsettled.length, 'MUST check was', 'MUST checks were')} skipped, blocked or errored`);
+      if (untested.length) parts.push(`${plural(untested.length, 'check', 'checks')} untested for want of a hint or fixture${untested.every((c) => c.id) ? ` (${untested.map((c) => c.id).join(', ')})` : ''}`);
+      reason = parts.join('; ');
     } else if (musts.every((c) => c.verdict === 'n/a')) {
       state = 'partial';
       reason = 'no MUST check of this level applied to the target';

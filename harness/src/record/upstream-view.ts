@@ -42,6 +42,23 @@ export class UpstreamView {
     return (await this.received(cid)).find((r) => recordMethod(r) === method);
   }
 
+  /**
+   * The upstream's own answer to the request carrying this correlation id: the response it sent in
+   * the same session with the JSON-RPC id it received (a proxy may renumber ids), whether or not the
+   * answer itself carries the correlation id (errors do not).
+   */
+  async answerTo(cid: string, method: string): Promise<{ request?: UpstreamRecord; answer?: UpstreamRecord; message?: Record<string, unknown> }> {
+    const request = await this.receivedRequest(cid, method);
+    const id = request && (recordBodyJson(request) as { id?: unknown } | undefined)?.id;
+    if (!request || id === undefined) return { request };
+    const out = await this.records({ direction: 'out', upstream: request.upstream, sessionId: request.sessionId ?? undefined, sinceSeq: request.seq });
+    for (const answer of out) {
+      const message = recordBodyJson(answer) as Record<string, unknown> | undefined;
+      if (message && !Array.isArray(message) && message.id === id && ('result' in message || 'error' in message)) return { request, answer, message };
+    }
+    return { request };
+  }
+
   connections(upstream?: string): Promise<ConnectionRecord[]> {
     return this.get(`/connections${upstream ? `?upstream=${encodeURIComponent(upstream)}` : ''}`) as Promise<ConnectionRecord[]>;
   }

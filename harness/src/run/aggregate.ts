@@ -1,11 +1,14 @@
 /**
- * From the verdicts the scenarios wrote to the report: every known check gets exactly one result
- * (a missing one is an `error`), dependencies turn into `blocked`, levels and the gate are computed.
+ * From the records the scenarios wrote to the report: every known check gets exactly one result (a
+ * missing one is an `error`), the relay canaries say where the target stopped relaying (the checks
+ * judged after it are blocked), dependencies turn into `blocked`, levels and the gate are computed.
  */
 import { cpus } from 'node:os';
 import { CHECKS } from '../checks/catalog.ts';
 import { specRefsOf } from '../checks/requirements.ts';
 import type { CheckResult } from '../checks/types.ts';
+import type { ScenarioRecord } from '../checks/scenario-record.ts';
+import { applyRelayBreak, findRelayBreak } from './relay.ts';
 import { computeLevels } from '../levels/compute.ts';
 import type { Baseline } from './baseline.ts';
 import type { RunContext } from './context.ts';
@@ -13,8 +16,8 @@ import type { CheckReport, Report } from '../../../reports/src/index.ts';
 
 export interface AggregateInput {
   ctx: RunContext;
-  results: CheckResult[];
-  /** Why a check has no result, when the whole suite file failed to load or run. */
+  records: ScenarioRecord[];
+  /** Why a check has no result: a suite file failed to load or run, a results line was malformed. */
   runErrors: string[];
   startedAt: Date;
   durationMs: number;
@@ -27,7 +30,8 @@ export interface AggregateInput {
 
 export function aggregate(input: AggregateInput): Report {
   const { ctx } = input;
-  const byId = new Map(input.results.map((r) => [r.id, r]));
+  const relay = findRelayBreak(input.records);
+  const byId = new Map(input.records.flatMap((record) => applyRelayBreak(record, relay)).map((r) => [r.id, r]));
   const checks: CheckReport[] = CHECKS.map((def) => {
     const found = byId.get(def.id);
     const result: CheckResult = found ?? {
@@ -49,6 +53,7 @@ export function aggregate(input: AggregateInput): Report {
       feature: def.feature,
       dependsOn: [...(def.dependsOn ?? [])],
       requirements: [...def.requirements],
+      hints: [...(def.hints ?? [])],
       verdict: result.verdict,
       message: result.message,
       expected: result.expected,
@@ -91,7 +96,7 @@ export function aggregate(input: AggregateInput): Report {
     reasons.unshift(`required level L${input.requiredLevel} not achieved (${l.state}: ${l.reason})`);
   }
 
-  const summary = { pass: 0, fail: 0, warn: 0, 'n/a': 0, skipped: 0, blocked: 0, error: 0 } as Report['summary'];
+  const summary: Record<CheckReport['verdict'], number> = { pass: 0, fail: 0, warn: 0, 'n/a': 0, skipped: 0, blocked: 0, untested: 0, error: 0 };
   for (const c of checks) summary[c.verdict] += 1;
 
   return {
@@ -115,6 +120,7 @@ export function aggregate(input: AggregateInput): Report {
     requiredLevel: input.requiredLevel,
     gate: { passed: reasons.length === 0, reasons },
     summary,
+    relay: { ok: relay.ok, stoppedAfter: relay.stoppedAfter, message: relay.message },
     checks,
     machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
   };

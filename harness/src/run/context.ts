@@ -5,6 +5,7 @@
  */
 import type { Revision } from '../wire/index.ts';
 import type { Feature } from '../checks/types.ts';
+import type { Hints } from '../checks/hints.ts';
 
 export interface TargetInfo {
   name: string;
@@ -14,7 +15,8 @@ export interface TargetInfo {
   headers: Record<string, string>;
   features: Feature[];
   upstream: 'http' | 'stdio';
-  config: Record<string, unknown>;
+  /** The profile's hints for the checks (`config:`), validated when the profile was loaded. */
+  config: Hints;
   /** Process group of the started target (for memory figures); absent when the harness attached to it. */
   pid?: number;
   /** The mock authorization server this target trusts, when the run started one. */

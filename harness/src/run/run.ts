@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startVitest } from 'vitest/node';
 import { CHECKS } from '../checks/catalog.ts';
-import type { CheckResult } from '../checks/types.ts';
+import { ScenarioRecordSchema, type ScenarioRecord } from '../checks/scenario-record.ts';
 import { HarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import type { Revision } from '../wire/index.ts';
@@ -66,10 +66,11 @@ export async function runConformance(options: RunOptions): Promise<Report> {
     const runErrors = await runSuites(ctx, suiteFiles(selected), { exclude: [QUIET_FILES], maxWorkers: 2 }, options.verbose ?? false);
     const quiet = quietFiles(selected);
     if (quiet.length) runErrors.push(...(await runSuites(ctx, quiet, { exclude: [], maxWorkers: 1 }, options.verbose ?? false)));
-    const results = await readResults(ctx.resultsFile);
+    const { records, problems } = await readScenarioRecords(ctx.resultsFile);
+    runErrors.push(...problems);
     return aggregate({
       ctx,
-      results,
+      records,
       runErrors,
       startedAt,
       durationMs: performance.now() - t0,
@@ -119,15 +120,31 @@ async function runSuites(ctx: RunContext, include: string[], phase: { exclude: s
   return errors;
 }
 
-async function readResults(file: string): Promise<CheckResult[]> {
-  let text = '';
+/**
+ * The scenario records of a run, each line validated against the report's schema. A line that is
+ * not one is reported (its checks then have no verdict, which is an `error`), never taken on trust.
+ */
+export async function readScenarioRecords(file: string): Promise<{ records: ScenarioRecord[]; problems: string[] }> {
+  let text: string;
   try {
     text = await readFile(file, 'utf8');
-  } catch {
-    return [];
+  } catch (err) {
+    return { records: [], problems: [`no scenario wrote its verdicts (${(err as Error).message})`] };
   }
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as CheckResult);
+  const records: ScenarioRecord[] = [];
+  const problems: string[] = [];
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line === '') continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (err) {
+      problems.push(`results line ${i + 1} is not JSON: ${(err as Error).message}`);
+      continue;
+    }
+    const parsed = ScenarioRecordSchema.safeParse(raw);
+    if (parsed.success) records.push(parsed.data);
+    else problems.push(`results line ${i + 1} is not a scenario record: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
+  }
+  return { records, problems };
 }

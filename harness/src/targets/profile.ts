@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { HarnessError } from '../errors.ts';
 import { FEATURES } from '../checks/types.ts';
+import { HintsSchema } from '../checks/hints.ts';
 
 export const TargetProfileSchema = z
   .strictObject({
@@ -36,8 +37,8 @@ export const TargetProfileSchema = z
         url: z.string().optional(),
       })
       .prefault({}),
-    /** Feature hints for the checks, e.g. the rate limit the proxy is configured with. */
-    config: z.record(z.string(), z.unknown()).default({}),
+    /** Hints for the checks: how the proxy is configured (its timeouts, its scopes). See harness/src/checks/hints.ts. */
+    config: HintsSchema.default({}),
   })
   .refine((p) => !(p.command && p.image), { message: 'give either command or image, not both' });
 

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { HarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
+import type { Hints } from '../checks/hints.ts';
 import type { RunContext, TargetAuth, TargetInfo } from '../run/context.ts';
 import { PACKAGE_ROOT, PROXYSPEC_BIN, type MockEnvironment } from '../run/environment.ts';
 import { freePort } from './free-port.ts';
@@ -22,7 +23,7 @@ export interface RunningTarget {
  * What the reference proxy's configs (proxy/configs/reference-*.yaml) set, told to the checks: the
  * upstream timeout, the idle-session timeout and the scopes.
  */
-export const REFERENCE_HINTS = {
+export const REFERENCE_HINTS: Hints = {
   upstreamTimeoutMs: 3000,
   sessionIdleTimeoutMs: 10000,
   requiredScopes: ['mcp:read'],

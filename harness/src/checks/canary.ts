@@ -1,0 +1,87 @@
+/**
+ * The relay canary: before each scenario, one plain tools/call through the target on a session the
+ * worker keeps, seen both at the client (the result carries the call's correlation id) and at the
+ * upstream. When it fails, the scenario does not run: its checks are blocked, and the report names
+ * the check after which the target stopped relaying, instead of twenty checks failing for the wrong
+ * reason.
+ */
+import { newCorrelationId, preciseNow } from '../wire/index.ts';
+import { McpClient } from '../client/mcp-client.ts';
+import { UpstreamView, recordMethod } from '../record/upstream-view.ts';
+import type { RunContext } from '../run/context.ts';
+import type { CanaryOutcome } from './scenario-record.ts';
+
+/**
+ * As long as any client of the harness waits (a stdio bridge starts a process for a new session, on a
+ * loaded machine in seconds); once a canary of this worker has failed, short, so that a wedged
+ * target does not stall the rest of the run.
+ */
+const CANARY_TIMEOUT_MS = 15_000;
+const AFTER_FAILURE_TIMEOUT_MS = 3000;
+
+/** The check whose requirement the canary repeats: once the canary fails, that requirement is broken. */
+export const RELAY_CHECK_ID = 'transparency/call-relayed';
+
+export interface RelayCanary {
+  run(): Promise<CanaryOutcome>;
+  close(): Promise<void>;
+}
+
+export function createRelayCanary(ctx: RunContext): RelayCanary {
+  const upstream = new UpstreamView(ctx.controlUrl);
+  let client: McpClient | undefined;
+  let failed = false;
+
+  const open = async (cid: string): Promise<string | undefined> => {
+    client = new McpClient({ url: ctx.target.url, revision: ctx.revision, headers: ctx.target.headers, timeoutMs: failed ? AFTER_FAILURE_TIMEOUT_MS : CANARY_TIMEOUT_MS });
+    const init = await client.initialize({ cid });
+    if (init.response && 'result' in init.response) return undefined;
+    client = undefined;
+    return `initialize got ${init.exchange.outcome === 'answered' ? `HTTP ${init.exchange.status} ${init.exchange.body.slice(0, 160)}` : `no answer (${init.exchange.outcome}: ${init.exchange.error})`}`;
+  };
+
+  const call = async (cid: string) => {
+    const result = await client!.callTool('echo', { cid }, { cid });
+    const text = JSON.stringify(result.response?.result ?? null);
+    return { result, answered: text.includes(cid) };
+  };
+
+  return {
+    async run() {
+      const at = preciseNow();
+      const cid = newCorrelationId();
+      const outcome = (ok: boolean, detail: string): CanaryOutcome => {
+        if (!ok) {
+          failed = true;
+          // A new session next time. This one is left as it is: a DELETE from the canary must not
+          // be what changes the target (some close a shared upstream on any DELETE).
+          client = undefined;
+        }
+        return { ok, at, endedAt: preciseNow(), detail };
+      };
+      try {
+        if (!client) {
+          const refused = await open(cid);
+          if (refused) return outcome(false, refused);
+        }
+        let attempt = await call(cid);
+        // The canary's own session may have been reaped or deleted by the target: that is no fault.
+        if (attempt.result.exchange.status === 404) {
+          const refused = await open(cid);
+          if (refused) return outcome(false, `its session ended, and ${refused}`);
+          attempt = await call(cid);
+        }
+        const { exchange } = attempt.result;
+        const reached = (await upstream.received(cid)).some((r) => recordMethod(r) === 'tools/call');
+        if (attempt.answered && reached) return outcome(true, `tools/call answered (HTTP ${exchange.status}) and seen upstream`);
+        const got = exchange.outcome === 'answered' ? `HTTP ${exchange.status} ${exchange.body.slice(0, 200)}` : `no answer (${exchange.outcome}${exchange.error ? `: ${exchange.error}` : ''})`;
+        return outcome(false, `a plain tools/call got ${got}${reached ? '' : '; the upstream never received it'}`);
+      } catch (err) {
+        return outcome(false, `the canary could not run: ${(err as Error).message}`);
+      }
+    },
+    async close() {
+      await client?.close();
+    },
+  };
+}

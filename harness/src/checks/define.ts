@@ -1,0 +1,18 @@
+/**
+ * How a suite declares its checks: one object per check, in `suites/<suite>/checks.ts` beside the
+ * scenarios that judge it. A leaf module (no vitest), so that `list`, the README table and the reports
+ * can read every declaration without loading a test runner.
+ */
+import type { Revision } from '../wire/index.ts';
+import type { CheckDef } from './types.ts';
+
+/** The Streamable HTTP revisions with sessions, which every check of this version judges. */
+export const STREAMABLE: readonly Revision[] = ['2025-03-26', '2025-06-18', '2025-11-25'];
+/** The revisions whose clients send MCP-Protocol-Version after initialization. */
+export const WITH_VERSION_HEADER: readonly Revision[] = ['2025-06-18', '2025-11-25'];
+
+/** A suite's checks, frozen: ids, levels and requirements never change at run time. */
+export function defineChecks<const T extends readonly CheckDef[]>(checks: T): T {
+  for (const check of checks) Object.freeze(check);
+  return Object.freeze(checks);
+}

@@ -1,0 +1,50 @@
+/**
+ * Hints: what a target profile tells the checks about how the proxy is configured (`config:` in the
+ * profile), each defined once with its type and meaning. A check names the hints it needs; without
+ * them it is `untested`, never `n/a` and never a pass. The profile's `config` is validated against
+ * this schema when the profile is loaded, so a misspelt hint is an error, not a check gone quiet.
+ */
+import { z } from 'zod';
+
+export const HintsSchema = z.strictObject({
+  upstreamTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(60_000)
+    .optional()
+    .describe("how long the proxy waits for the upstream to answer before it gives up (ms, at most 60000); for a proxy with no timeout, the longest wait you accept"),
+  sessionIdleTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(60_000)
+    .optional()
+    .describe('after how long without a request the proxy ends a session, upstream included (ms, at most 60000)'),
+  toolScope: z
+    .strictObject({ tool: z.string().min(1), scope: z.string().min(1) })
+    .optional()
+    .describe('one tool of the mock upstream and the scope the proxy requires to call it, e.g. { tool: echo, scope: mcp:write }'),
+  requiredScopes: z.array(z.string().min(1)).optional().describe('scopes the proxy requires on every request (its 401 challenge names them)'),
+});
+
+export type Hints = z.infer<typeof HintsSchema>;
+export type HintName = keyof Hints;
+export const HINT_NAMES = Object.keys(HintsSchema.shape) as HintName[];
+
+/** What a hint means, for `list`, `run --help` and the reasons given with an `untested` verdict. */
+export function describeHint(name: HintName): string {
+  return HintsSchema.shape[name].description ?? name;
+}
+
+/** The zod schema of the hints one check needs (all of them required). */
+export function hintsSchemaOf(names: readonly HintName[]) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const name of names) shape[name] = HintsSchema.shape[name].unwrap();
+  return z.object(shape);
+}
+
+/** The hints of `names` that `config` lacks. */
+export function missingHints(names: readonly HintName[], config: Hints): HintName[] {
+  return names.filter((name) => config[name] === undefined);
+}

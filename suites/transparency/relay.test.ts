@@ -1,0 +1,41 @@
+/**
+ * The plain relay: one tools/call through the target, seen at the upstream and answered with the
+ * upstream's own result. The relay canary repeats this call before every other scenario.
+ */
+import { diffJson, scenario, withoutId, type ScenarioContext } from '../../harness/src/index.ts';
+
+const CALL = 'transparency/call-relayed';
+
+scenario(
+  'A proxy MUST relay a plain tools/call and bring back the upstream\'s result',
+  [CALL],
+  async (t: ScenarioContext) => {
+    const cid = t.cid();
+    const client = t.client();
+    const init = await client.initialize({ cid });
+    const problems: string[] = [];
+    const seen = { 'tools/call received upstream': 0, 'result at the client': 0 };
+    if (!init.response || !('result' in init.response)) {
+      problems.push(`initialize got ${init.exchange.outcome === 'answered' ? `HTTP ${init.exchange.status}: ${init.exchange.body.slice(0, 160)}` : `no answer (${init.exchange.outcome})`}`);
+    } else {
+      const call = await client.callTool('echo', { cid, text: 'a plain call' }, { cid });
+      const { request: received, message: answer } = await t.upstream.answerTo(cid, 'tools/call');
+      seen['tools/call received upstream'] = received ? 1 : 0;
+      if (!received) problems.push('the tools/call never reached the upstream');
+      if (!call.response) problems.push(`no answer with the call's id (${call.exchange.outcome === 'answered' ? `HTTP ${call.exchange.status}` : call.exchange.outcome})`);
+      else if (!('result' in call.response)) problems.push(`a JSON-RPC error instead of the result: ${JSON.stringify(call.response.error).slice(0, 160)}`);
+      else if (answer) {
+        seen['result at the client'] = 1;
+        problems.push(...diffJson(withoutId(answer), withoutId(call.response)));
+      }
+    }
+    t.judgeProblems(CALL, problems, {
+      seen,
+      fail: 'a plain tools/call does not cross the target',
+      pass: 'the tools/call reached the upstream and its result came back unchanged',
+      expected: 'initialize, then tools/call echo: received upstream, the upstream\'s result at the client',
+    });
+  },
+  // This scenario judges relaying itself; the canary before it would only repeat it.
+  { canary: false },
+);
