@@ -1,7 +1,8 @@
 /**
  * Trust in the verdicts: each deliberately broken proxy fails exactly the checks its defect breaks
- * (the one that names it, plus the ones the defect cannot help breaking), every check is caught by
- * some defect, and the same proxy without a defect passes everything.
+ * (the one that names it, plus the ones the defect cannot help breaking) and blocks exactly the ones
+ * it leaves nothing to judge on, every check is caught by some defect, and the same proxy without a
+ * defect passes everything. Any other verdict change on a broken proxy fails the test.
  */
 import { describe, expect, test } from 'vitest';
 import { CHECKS } from '../src/checks/catalog.ts';
@@ -13,6 +14,8 @@ interface Case {
   defect: string;
   /** The checks that must come out fail (MUST) or warn (SHOULD), and no others. */
   caught: string[];
+  /** The checks that must come out blocked (nothing to judge on), and no others; 'rest' for every other one that applies. */
+  blocked?: string[] | 'rest';
   extra?: string[];
   /** Checks whose verdict this defect makes depend on timing: left out of its run. */
   unsteady?: string[];
@@ -61,6 +64,16 @@ const CASES: Case[] = [
   { defect: 'no-upstream-timeout', caught: ['errors/upstream-timeout-attributable'] },
   { defect: 'keep-stream-open-on-drop', caught: ['errors/sse-drop-ends-stream'] },
   { defect: 'crash-on-bad-json', caught: ['errors/malformed-json-rejected'] },
+  // The holes of the verdicts issue: each of these passed the check as it was before it.
+  // Stripped ids leave no id to judge: blocked, not passed; the priming event (an id and empty data) is gone too.
+  { defect: 'strip-event-ids', caught: ['transparency/sse-priming-relayed'], blocked: ['session/sse-event-ids-unique'] },
+  { defect: 'html-error-body', caught: ['errors/http-status-preserved'] },
+  { defect: 'flip-is-error', caught: ['errors/tool-error-result-preserved'] },
+  { defect: 'connection-per-client', caught: ['pooling/upstream-connections-reused'] },
+  // A target that relays no call at all: its relay check fails, and the canary blocks everything else.
+  { defect: 'answer-calls-itself', caught: ['transparency/call-relayed'], blocked: 'rest' },
+  // One upstream process for every client, answers routed by id: the clients' colliding ids cross.
+  { defect: 'multiplex-clients', caught: ['session/colliding-ids-kept-apart'], extra: ['--only', 'session/colliding-ids-kept-apart'] },
   // Level 2: the reference proxy with one production property taken away (mocks/broken-proxies/reference-defects.ts).
   { defect: 'ref-accept-alg-none', caught: ['auth/hostile-tokens-refused'] },
   { defect: 'ref-ignore-audience', caught: ['auth/hostile-tokens-refused', 'auth/audience-bound'] },
@@ -82,6 +95,7 @@ const CASES: Case[] = [
   { defect: 'ref-no-limits', caught: ['limits/hostile-input-contained', 'limits/slow-request-cut-off'] },
   { defect: 'ref-slow-5ms', caught: ['performance/overhead'] },
   { defect: 'ref-prototype-scope-lookup', caught: ['limits/hostile-input-contained'] },
+  { defect: 'ref-stack-in-200-error', caught: ['security/errors-leak-nothing'] },
 ];
 
 const strengthOf = new Map(CHECKS.map((c) => [c.id, c.strength]));
@@ -92,9 +106,9 @@ const levelOf = new Map(CHECKS.map((c) => [c.id, c.level]));
  * to, and the caught checks themselves. A Level 1 defect is judged by the Level 1 checks of its
  * suites, a Level 2 defect (of the reference proxy, which passes Level 1) by the Level 2 ones.
  */
-function selection(caught: string[], gate: number, unsteady: string[] = []): string[] {
-  const suites = new Set(caught.map((id) => id.split('/')[0]));
-  const ids = CHECKS.filter((c) => ((suites.has(c.suite) && c.level === gate) || caught.includes(c.id)) && !unsteady.includes(c.id));
+function selection(named: string[], gate: number, unsteady: string[] = []): string[] {
+  const suites = new Set(named.map((id) => id.split('/')[0]));
+  const ids = CHECKS.filter((c) => ((suites.has(c.suite) && c.level === gate) || named.includes(c.id)) && !unsteady.includes(c.id));
   return ['--only', ids.map((c) => c.id).join(',')];
 }
 
@@ -109,7 +123,8 @@ describe('broken proxies', () => {
     const levelOneChecks = CHECKS.filter((c) => c.level === 1).map((c) => c.id);
     const { code, report, summary } = await runTarget(profile('none'), ['--require-level', '2', '--only', levelOneChecks.join(',')]);
     const levelOne = { ...report, checks: report.checks.filter((c) => c.level === 1) };
-    expect(verdicts(levelOne, ['fail', 'error', 'warn', 'blocked'])).toEqual([]);
+    expect(verdicts(levelOne, ['fail', 'error', 'warn', 'blocked', 'untested'])).toEqual([]);
+    expect(report.relay?.ok).toBe(true);
     expect(report.level).toBe(1);
     expect(report.levels[1].state).toBe('failure');
     expect(report.levels[1].reason).toMatch(/needs the feature auth/);
@@ -119,21 +134,47 @@ describe('broken proxies', () => {
 
   // Each defect runs the suites its checks belong to (the defect-free proxy above runs them all, which
   // is what shows no check flags a correct proxy); that keeps `npm test` within its time budget.
-  test.concurrent.each(CASES)('defect $defect is caught by $caught and by nothing else', async ({ defect, caught, extra, unsteady }) => {
+  test.concurrent.each(CASES)('defect $defect is caught by $caught and by nothing else', async ({ defect, caught, blocked, extra, unsteady }) => {
     const gate = Math.max(...caught.map((id) => levelOf.get(id)!));
-    const { code, report } = await runTarget(profile(defect), ['--require-level', String(gate), ...(extra ?? selection(caught, gate, unsteady))]);
+    const named = [...caught, ...(Array.isArray(blocked) ? blocked : [])];
+    const { code, report } = await runTarget(profile(defect), ['--require-level', String(gate), ...(extra ?? selection(named, gate, unsteady))]);
     expect(verdicts(report, ['fail', 'warn'])).toEqual([...caught].sort());
-    expect(verdicts(report, ['error', 'blocked'])).toEqual([]);
+    const judged = report.checks.filter((c) => !['n/a', 'skipped'].includes(c.verdict)).map((c) => c.id);
+    const expectedBlocked = blocked === 'rest' ? judged.filter((id) => !caught.includes(id)) : (blocked ?? []);
+    expect(verdicts(report, ['blocked'])).toEqual([...expectedBlocked].sort());
+    expect(verdicts(report, ['error', 'untested'])).toEqual([]);
+    // The relay canary names no culprit unless the defect stops the relay.
+    expect(report.relay?.ok, report.relay?.message).toBe(blocked !== 'rest');
     for (const id of caught) {
       const check = report.checks.find((c) => c.id === id)!;
       expect(check.verdict).toBe(strengthOf.get(id) === 'MUST' ? 'fail' : 'warn');
       expect(check.observed ?? '', id).not.toBe('');
       expect(check.evidence.some((e) => e.leg === 'client'), id).toBe(true);
     }
-    // With suites left out, the gate's level is at best partial; a broken MUST makes it a failure and fails the gate.
-    const mustBroken = caught.some((id) => strengthOf.get(id) === 'MUST');
+    // With suites left out, the gate's level is at best partial; a broken MUST (or a feature the proxy lacks) makes it a failure and fails the gate.
+    const mustBroken = caught.some((id) => strengthOf.get(id) === 'MUST') || report.levels[gate - 1].missingFeatures.length > 0;
     expect(report.level).toBe(0);
     expect(report.levels[gate - 1].state).toBe(mustBroken ? 'failure' : 'partial');
+    expect(code).toBe(1);
+  });
+});
+
+describe('a target that stops relaying', () => {
+  // The behaviour seen in a third-party bridge: every client on one shared upstream, closed by the first DELETE.
+  test('is named in the first line of the report, and no check after it fails for want of a relay', async () => {
+    const levelOne = CHECKS.filter((c) => c.level === 1).map((c) => c.id);
+    const { code, stdout, summary, report } = await runTarget(profile('multiplex-clients'), ['--require-level', '1', '--only', levelOne.join(',')]);
+    expect(report.relay?.ok).toBe(false);
+    const culprit = report.relay!.stoppedAfter[0];
+    expect(levelOne).toContain(culprit);
+    expect(stdout.split('\n')[0]).toContain(`stopped relaying after ${culprit}`);
+    expect(summary.split('\n')[0]).toContain(`stopped relaying after ${culprit}`);
+    expect(report.checks.filter((c) => /could not be judged|cannot be judged/.test(c.message) && c.verdict === 'fail').map((c) => c.id)).toEqual([]);
+    expect(verdicts(report, ['error'])).toEqual([]);
+    expect(report.checks.find((c) => c.id === 'transparency/call-relayed')?.verdict).toBe('fail');
+    const blocked = report.checks.filter((c) => c.verdict === 'blocked');
+    expect(blocked.length).toBeGreaterThan(10);
+    for (const c of blocked) expect(c.message).toMatch(/stopped relaying|nothing to judge|never reached|could not open a session/);
     expect(code).toBe(1);
   });
 });

@@ -37,6 +37,11 @@ export const DEFECTS = [
   'no-upstream-timeout', // waits for the upstream for ever, whatever timeout it was given
   'keep-stream-open-on-drop', // leaves the client's stream open when the upstream drops it
   'crash-on-bad-json', // answers malformed JSON with a bare 500 and no parse error
+  'strip-event-ids', // drops the id: line of every SSE event
+  'html-error-body', // sends an HTML error page in place of the upstream's JSON body for a 4xx
+  'flip-is-error', // relays a tool result's isError: true as isError: false
+  'connection-per-client', // opens one upstream connection for each client session and keeps it for that client
+  'answer-calls-itself', // answers every tools/call itself with an empty result, never forwarding it
 ] as const;
 
 export type Defect = (typeof DEFECTS)[number];
@@ -62,6 +67,9 @@ export function localAnswer(defect: Defect, method: string, body: Buffer | undef
   if (defect === 'crash-on-bad-json' && method === 'POST' && parseFailed) return { status: 500, headers: { 'content-type': 'text/plain' }, body: 'Internal Server Error' };
   if (defect === 'reject-batches' && Array.isArray(parsed)) return { status: 400, headers: JSON_TYPE, body: '{"error":"batches are not supported"}' };
   if (defect === 'drop-cancelled' && (parsed as Json | undefined)?.method === 'notifications/cancelled') return { status: 202, headers: {}, body: '' };
+  if (defect === 'answer-calls-itself' && (parsed as Json | undefined)?.method === 'tools/call') {
+    return { status: 200, headers: JSON_TYPE, body: JSON.stringify({ jsonrpc: '2.0', id: (parsed as Json).id, result: { content: [] } }) };
+  }
   return undefined;
 }
 
@@ -93,16 +101,16 @@ export function mapStatus(defect: Defect, status: number, sessionHeader: boolean
 }
 
 /** Defects that change what a message says: applied to JSON bodies and to SSE events alike. */
-const MESSAGE_DEFECTS: readonly Defect[] = ['stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors', 'rewrite-negotiated-version'];
+const MESSAGE_DEFECTS: readonly Defect[] = ['stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors', 'rewrite-negotiated-version', 'flip-is-error'];
 
 /** Whether the defect must hold a JSON (non-SSE) answer whole: to rewrite it, re-frame it, or pick its status from it. */
 export function needsWholeBody(defect: Defect): boolean {
-  return MESSAGE_DEFECTS.includes(defect) || ['session-404-as-400', 'missing-session-500', 'uncommon-status-as-502', 'notification-ack-200', 'json-to-sse'].includes(defect);
+  return MESSAGE_DEFECTS.includes(defect) || ['session-404-as-400', 'missing-session-500', 'uncommon-status-as-502', 'notification-ack-200', 'json-to-sse', 'html-error-body'].includes(defect);
 }
 
 /** Whether the defect rewrites SSE streams event by event. */
 export function rewritesEvents(defect: Defect): boolean {
-  return MESSAGE_DEFECTS.includes(defect) || ['drop-server-requests', 'drop-empty-events', 'renumber-event-ids'].includes(defect);
+  return MESSAGE_DEFECTS.includes(defect) || ['drop-server-requests', 'drop-empty-events', 'renumber-event-ids', 'strip-event-ids'].includes(defect);
 }
 
 /** The defect's change to one upstream message on its way to the client; null drops it. */
@@ -118,6 +126,7 @@ export function mutateMessage(defect: Defect, message: unknown): unknown {
     const { structuredContent: _dropped, ...rest } = result;
     m.result = rest;
   }
+  if (defect === 'flip-is-error' && result?.isError === true) m.result = { ...result, isError: false };
   if (defect === 'tool-errors-as-rpc-errors' && result?.isError === true) {
     delete m.result;
     m.error = { code: -32603, message: 'Tool failed' };

@@ -50,6 +50,7 @@ function createSseRewriter(defect: Defect) {
     if (defect === 'drop-empty-events' && data === '') return null;
     let out = lines;
     if (defect === 'renumber-event-ids') out = out.map((l) => (l.startsWith('id:') ? `id: ${++nextId}` : l));
+    if (defect === 'strip-event-ids') out = out.filter((l) => !l.startsWith('id:'));
     if (data) {
       try {
         const changed = mutateMessage(defect, JSON.parse(data));
@@ -78,6 +79,16 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
   const { defect } = options;
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   let firstUpstreamSession: string | undefined;
+  // With connection-per-client: one single-connection agent for each client session (and for each initialize).
+  const perClient = new Map<string, Agent>();
+  const agentFor = (sessionId: string | undefined): Agent => {
+    if (defect !== 'connection-per-client') return agent;
+    const known = sessionId === undefined ? undefined : perClient.get(sessionId);
+    if (known) return known;
+    const own = new Agent({ keepAliveTimeout: 10_000, connections: 1 });
+    if (sessionId !== undefined) perClient.set(sessionId, own);
+    return own;
+  };
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -102,9 +113,11 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
     if (defect === 'shared-upstream-session' && headers['mcp-session-id'] && firstUpstreamSession) headers['mcp-session-id'] = firstUpstreamSession;
     try {
       const headersTimeout = defect === 'no-upstream-timeout' ? 0 : (options.timeoutMs ?? 30_000);
-      const upstream = await request(options.upstream, { method: req.method as 'POST', headers, body, dispatcher: agent, bodyTimeout: 0, headersTimeout });
+      const dispatcher = agentFor(headers['mcp-session-id']);
+      const upstream = await request(options.upstream, { method: req.method as 'POST', headers, body, dispatcher, bodyTimeout: 0, headersTimeout });
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(upstream.headers)) if (v !== undefined && !HOP.has(k)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+      if (defect === 'connection-per-client' && out['mcp-session-id'] && !perClient.has(out['mcp-session-id'])) perClient.set(out['mcp-session-id'], dispatcher);
       if (out['mcp-session-id'] && !firstUpstreamSession) firstUpstreamSession = out['mcp-session-id'];
       const sse = (out['content-type'] ?? '').startsWith('text/event-stream');
 
@@ -119,6 +132,10 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
           // Not JSON: relayed as is.
         }
         if (defect === 'notification-ack-200' && upstream.statusCode === 202) outBody = '{}';
+        if (defect === 'html-error-body' && upstream.statusCode >= 400 && upstream.statusCode < 500) {
+          res.writeHead(status, { ...out, 'content-type': 'text/html; charset=utf-8' });
+          return void res.end(`<!doctype html><html><body><h1>${status} Error</h1><p>Something went wrong.</p></body></html>`);
+        }
         if (defect === 'json-to-sse' && outBody) {
           delete out['content-length'];
           res.writeHead(status, { ...out, 'content-type': 'text/event-stream' });
@@ -158,7 +175,7 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await agent.close();
+      await Promise.all([agent.close(), ...[...perClient.values()].map((a) => a.close())]);
     },
   };
 }

@@ -5,6 +5,7 @@
  * weaker configuration where the product has one, otherwise through its replaceable parts.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Readable } from 'node:stream';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import {
   buildProxy,
@@ -38,6 +39,7 @@ export const REFERENCE_DEFECTS = [
   'no-limits', // accepts any body and header size, waits for ever for a slow head
   'slow-5ms', // waits 5 ms before each upstream request
   'prototype-scope-lookup', // looks scopes up in plain objects: the method constructor finds a function, and the request a 500
+  'stack-in-200-error', // answers an upstream failure with HTTP 200 and a JSON-RPC error whose message carries the stack
 ] as const;
 
 export type ReferenceDefect = (typeof REFERENCE_DEFECTS)[number];
@@ -156,6 +158,22 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
           })),
       };
     }
+    case 'stack-in-200-error':
+      return {
+        connector: (c) =>
+          wrapSessions(c, (s) => ({
+            ...s,
+            post: async (...args) => {
+              try {
+                return await s.post(...args);
+              } catch (err) {
+                const id = args[2].id;
+                const body = JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32603, message: `upstream call failed: ${(err as Error).stack}` } });
+                return { status: 200, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(body)]) };
+              }
+            },
+          })),
+      };
     case 'keep-upstream-sessions':
       return { connector: (c) => wrapSessions(c, (s) => ({ ...s, delete: async () => ({ status: 200, headers: {}, body: null }) })) };
     case 'leak-memory':
