@@ -56,6 +56,31 @@ describe.concurrent('proxyspec run', () => {
     expect(stderr).toMatch(/comand/);
   });
 
+  test('a misspelt or mistyped hint exits 2 and names it', async () => {
+    for (const config of ['{ sessionIdleTimeout: 10000 }', '{ sessionIdleTimeoutMs: soon }']) {
+      const file = await tempProfile(`name: hint\ncommand: ./proxy --port {port}\nconfig: ${config}\n`);
+      const { code, stderr } = await cli(['run', '--target', file]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/sessionIdleTimeout/);
+    }
+  });
+
+  test('without its hints the reference proxy leaves those checks untested, says which hint to give, and its level partial', async () => {
+    const hinted = ['session/idle-reaped', 'errors/upstream-timeout-attributable', 'auth/scope-enforced'];
+    const { code, report, stdout, summary } = await runTarget('harness/test/fixtures/reference-no-hints.yaml', ['--require-level', '2', '--only', [...hinted, 'transparency/call-relayed'].join(',')]);
+    expect(verdicts(report, ['untested'])).toEqual([...hinted].sort());
+    expect(verdicts(report, ['pass'])).toEqual(['transparency/call-relayed']);
+    for (const [id, hint] of [['session/idle-reaped', 'sessionIdleTimeoutMs'], ['errors/upstream-timeout-attributable', 'upstreamTimeoutMs'], ['auth/scope-enforced', 'toolScope']]) {
+      expect(report.checks.find((c) => c.id === id)?.message).toContain(`config.${hint}`);
+      // The first lines of the terminal summary and of summary.md say what to add.
+      expect(stdout.split('\n').slice(0, 3).join('\n')).toContain(`config.${hint}`);
+      expect(summary.split('\n').slice(0, 3).join('\n')).toContain(`config.${hint}`);
+    }
+    expect(report.levels[1].state).toBe('partial');
+    expect(report.levels[1].reason).toMatch(/3 checks untested/);
+    expect(code).toBe(1);
+  });
+
   test('an unknown placeholder exits 2 and says which', async () => {
     const file = await tempProfile('name: ph\ncommand: ./proxy --port {prot}\n');
     const { code, stderr } = await cli(['run', '--target', file]);

@@ -2,7 +2,7 @@
  * The plain relay: one tools/call through the target, seen at the upstream and answered with the
  * upstream's own result. The relay canary repeats this call before every other scenario.
  */
-import { diffJson, scenario, withoutId, type ScenarioContext } from '../../harness/src/index.ts';
+import { scenario, type ScenarioContext } from '../../harness/src/index.ts';
 
 const CALL = 'transparency/call-relayed';
 
@@ -25,14 +25,16 @@ scenario(
       if (!call.response) problems.push(`no answer with the call's id (${call.exchange.outcome === 'answered' ? `HTTP ${call.exchange.status}` : call.exchange.outcome})`);
       else if (!('result' in call.response)) problems.push(`a JSON-RPC error instead of the result: ${JSON.stringify(call.response.error).slice(0, 160)}`);
       else if (answer) {
+        // That it is the upstream's answer is all this check asks; whether it arrived unchanged is
+        // transparency/response-body-unchanged's to judge.
         seen['result at the client'] = 1;
-        problems.push(...diffJson(withoutId(answer), withoutId(call.response)));
+        if (!JSON.stringify(call.response.result).includes(cid)) problems.push(`the result is not the upstream's answer to this call: ${JSON.stringify(call.response.result).slice(0, 160)}`);
       }
     }
     t.judgeProblems(CALL, problems, {
       seen,
       fail: 'a plain tools/call does not cross the target',
-      pass: 'the tools/call reached the upstream and its result came back unchanged',
+      pass: 'the tools/call reached the upstream and the upstream\'s result for it came back',
       expected: 'initialize, then tools/call echo: received upstream, the upstream\'s result at the client',
     });
   },

@@ -28,15 +28,16 @@ export function findRelayBreak(records: readonly ScenarioRecord[]): RelayFinding
   if (!firstBad) return { ok: true, stoppedAfter: [], message: `the relay canary worked before each of ${canaries.length} scenarios` };
   const brokeAt = firstBad.canary!.at;
   const lastGoodAt = Math.max(0, ...canaries.filter((r) => r.canary!.ok && r.canary!.at < brokeAt).map((r) => r.canary!.at));
-  const culprits = records
-    .filter((r) => r.endedAt <= brokeAt && r.endedAt > lastGoodAt && ran(r).length > 0)
-    .sort((a, b) => b.endedAt - a.endedAt)
-    .flatMap(ran);
+  // The scenarios at work between the last canary that worked and the first that did not: those that
+  // had ended by then, or else those still running (a scenario's cleanup, a DELETE, can be what broke it).
+  const active = records.filter((r) => r !== firstBad && r.startedAt < brokeAt && r.endedAt > lastGoodAt && ran(r).length > 0);
+  const ended = active.filter((r) => r.endedAt <= brokeAt);
+  const culprits = (ended.length ? ended : active).sort((a, b) => b.endedAt - a.endedAt).flatMap(ran);
   const detail = firstBad.canary!.detail;
   if (culprits.length === 0) {
     return { ok: false, stoppedAfter: [], brokeAt, message: `The target did not relay a plain tools/call before any check had run (${detail}); the checks after that are blocked.` };
   }
-  const named = culprits.length === 1 ? culprits[0] : `${culprits[0]} (or ${culprits.slice(1).join(', ')}, whose scenarios ended in the same moment)`;
+  const named = culprits.length === 1 ? culprits[0] : `${culprits[0]} (or ${culprits.slice(1).join(', ')}, at work in the same moment)`;
   return { ok: false, stoppedAfter: culprits, brokeAt, message: `The target stopped relaying after ${named}: then a plain tools/call ${detail.replace(/^a plain tools\/call /, '')}; the checks after that are blocked.` };
 }
 
