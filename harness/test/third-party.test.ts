@@ -14,6 +14,7 @@ test('supergateway fails the 1 MB request (its HTTP body limit) and the Level 2 
   // supergateway's SSE events carry no ids: the requirement on ids that are present does not apply.
   expect(report.checks.find((c) => c.id === 'session/sse-event-ids-unique')?.verdict).toBe('n/a');
   expect(verdicts(report, ['fail', 'warn'])).toEqual([
+    'errors/upstream-timeout-attributable',
     'limits/hostile-input-contained',
     'limits/slow-request-cut-off',
     'security/errors-leak-nothing',
@@ -24,11 +25,13 @@ test('supergateway fails the 1 MB request (its HTTP body limit) and the Level 2 
   expect(observed('transparency/large-payloads')).toMatch(/413/);
   expect(observed('security/errors-leak-nothing')).toMatch(/malformed JSON \(HTTP 400\): a stack trace/);
   expect(observed('limits/hostile-input-contained')).toMatch(/invalid UTF-8: answered HTTP 200/);
+  // No upstream timeout of its own: a call to a hung upstream is still unanswered when the profile's bound (10 s) and the grace have passed.
+  expect(report.checks.find((c) => c.id === 'errors/upstream-timeout-attributable')?.verdict).toBe('warn');
   expect(report.level).toBe(0);
   // stdio upstream: the checks that need an HTTP upstream, or byte transparency, do not apply.
   expect(verdicts(report, ['n/a']).length).toBeGreaterThan(0);
   for (const c of report.checks.filter((x) => x.verdict === 'n/a')) expect(c.message, c.id).toMatch(/stdio upstream|feature|revisions|events without ids/);
-  // Its profile gives no idle timeout (supergateway has none): the check that needs one is untested, and says so.
+  // Its profile gives no idle timeout (supergateway documents none): the check that needs one is untested, and says so.
   expect(verdicts(report, ['untested'])).toEqual(['session/idle-reaped']);
   expect(report.relay?.ok).toBe(true);
 }, 400_000);
