@@ -10,6 +10,8 @@ const suites = (target: string) => ({
     // Timing- and memory-sensitive scenarios run in the quiet group below, after everything else.
     exclude: ['**/node_modules/**', 'suites/**/*.quiet.test.ts'],
     globalSetup: ['harness/src/run/vitest-setup.ts'],
+    // Suite files share nothing but the harness: loaded once per worker, not once per file (as `proxyspec run` does).
+    isolate: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     sequence: { groupOrder: 0 },

@@ -97,6 +97,22 @@ function wrapSessions(connector: UpstreamConnector, wrap: (session: ReturnType<U
   return { open: () => wrap(connector.open()), close: () => connector.close() };
 }
 
+type UpstreamPost = ReturnType<UpstreamConnector['open']>['post'];
+
+/** What the client gets, in place of the proxy's own error, when a POST to the upstream fails. */
+function onUpstreamFailure(connector: UpstreamConnector, failed: (err: unknown, info: Parameters<UpstreamPost>[2]) => Awaited<ReturnType<UpstreamPost>>): UpstreamConnector {
+  return wrapSessions(connector, (s) => ({
+    ...s,
+    post: async (...args) => {
+      try {
+        return await s.post(...args);
+      } catch (err) {
+        return failed(err, args[2]);
+      }
+    },
+  }));
+}
+
 function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): ProxyParts {
   switch (defect) {
     case 'accept-alg-none':
@@ -145,34 +161,19 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
       const where = 'url' in config.upstream ? config.upstream.url : config.upstream.command;
       return {
         connector: (c) =>
-          wrapSessions(c, (s) => ({
-            ...s,
-            post: async (...args) => {
-              try {
-                return await s.post(...args);
-              } catch (err) {
-                const e = err as ProxyWireError;
-                throw new ProxyWireError(e.status ?? 502, e.rpcCode ?? -32050, `${e.message} (${where})`, `${e.reason ?? ''}\n${new Error(`upstream ${where} failed`).stack}`);
-              }
-            },
-          })),
+          onUpstreamFailure(c, (err) => {
+            const e = err as ProxyWireError;
+            throw new ProxyWireError(e.status ?? 502, e.rpcCode ?? -32050, `${e.message} (${where})`, `${e.reason ?? ''}\n${new Error(`upstream ${where} failed`).stack}`);
+          }),
       };
     }
     case 'stack-in-200-error':
       return {
         connector: (c) =>
-          wrapSessions(c, (s) => ({
-            ...s,
-            post: async (...args) => {
-              try {
-                return await s.post(...args);
-              } catch (err) {
-                const id = args[2].id;
-                const body = JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32603, message: `upstream call failed: ${(err as Error).stack}` } });
-                return { status: 200, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(body)]) };
-              }
-            },
-          })),
+          onUpstreamFailure(c, (err, info) => {
+            const body = JSON.stringify({ jsonrpc: '2.0', id: info.id, error: { code: -32603, message: `upstream call failed: ${(err as Error).stack}` } });
+            return { status: 200, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(body)]) };
+          }),
       };
     case 'keep-upstream-sessions':
       return { connector: (c) => wrapSessions(c, (s) => ({ ...s, delete: async () => ({ status: 200, headers: {}, body: null }) })) };

@@ -268,11 +268,13 @@ export interface ScenarioOptions {
   canary?: boolean;
 }
 
+/** The worker's relay canary, with its session: closed after each suite file, opened again by the next one. */
 let canary: RelayCanary | undefined;
-afterAll(async () => {
-  await canary?.close();
+async function closeCanary(): Promise<void> {
+  const closing = canary;
   canary = undefined;
-});
+  await closing?.close();
+}
 
 /**
  * Declares a scenario owning `checkIds`. First the relay canary (a plain call through the target):
@@ -282,6 +284,8 @@ afterAll(async () => {
  */
 export function scenario(title: string, checkIds: readonly string[], body: (t: ScenarioContext) => Promise<void>, options: ScenarioOptions = {}): void {
   const timeoutMs = options.timeoutMs ?? 30_000;
+  // Registered by every scenario of the file (closing twice is nothing): with or without module isolation, each file closes what it used.
+  afterAll(closeCanary);
   test(title, { timeout: timeoutMs + 15_000 }, async () => {
     const ctx = inject('proxyspec');
     const t = new ScenarioContext(ctx, checkIds);

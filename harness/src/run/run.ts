@@ -105,6 +105,8 @@ async function runSuites(ctx: RunContext, include: string[], phase: { exclude: s
       // Scenarios isolate themselves by session and correlation id; two workers keep a 2-core machine busy.
       maxWorkers: phase.maxWorkers,
       fileParallelism: phase.maxWorkers > 1,
+      // Suite files share nothing but the harness, which is loaded once per worker instead of once per file.
+      isolate: false,
       passWithNoTests: true,
     } as never,
   );
