@@ -11,7 +11,8 @@ scenario(
   [CALL],
   async (t: ScenarioContext) => {
     const cid = t.cid();
-    const client = t.client();
+    // As patient as the relay canary: a stdio bridge starts a process for the session, which a loaded machine takes seconds to do.
+    const client = t.client({ timeoutMs: 30_000 });
     const init = await client.initialize({ cid });
     const problems: string[] = [];
     const seen = { 'tools/call received upstream': 0, 'result at the client': 0 };
@@ -39,5 +40,5 @@ scenario(
     });
   },
   // This scenario judges relaying itself; the canary before it would only repeat it.
-  { canary: false },
+  { canary: false, timeoutMs: 70_000 },
 );

@@ -33,16 +33,13 @@ export function createRelayCanary(ctx: RunContext): RelayCanary {
   let failed = false;
 
   /** Opens the canary's session; what went wrong when it could not. */
-  const open = async (cid: string): Promise<{ detail: string; slow: boolean } | undefined> => {
+  const open = async (cid: string): Promise<{ detail: string } | undefined> => {
     client = new McpClient({ url: ctx.target.url, revision: ctx.revision, headers: ctx.target.headers, timeoutMs: failed ? AFTER_FAILURE_TIMEOUT_MS : CANARY_TIMEOUT_MS });
     const init = await client.initialize({ cid });
     if (init.response && 'result' in init.response) return undefined;
     client = undefined;
     const { exchange } = init;
-    return {
-      detail: `initialize got ${exchange.outcome === 'answered' ? `HTTP ${exchange.status} ${exchange.body.slice(0, 160)}` : `no answer (${exchange.outcome}: ${exchange.error})`}`,
-      slow: exchange.outcome === 'timeout',
-    };
+    return { detail: `initialize got ${exchange.outcome === 'answered' ? `HTTP ${exchange.status} ${exchange.body.slice(0, 160)}` : `no answer (${exchange.outcome}: ${exchange.error})`}` };
   };
 
   const call = async (cid: string) => {
@@ -52,7 +49,7 @@ export function createRelayCanary(ctx: RunContext): RelayCanary {
   };
 
   /** One try: the call on the canary's session (opened, or opened again after a 404). */
-  const attempt = async (cid: string): Promise<{ ok: boolean; detail: string; slow: boolean }> => {
+  const attempt = async (cid: string): Promise<{ ok: boolean; detail: string }> => {
     if (!client) {
       const refused = await open(cid);
       if (refused) return { ok: false, ...refused };
@@ -61,29 +58,32 @@ export function createRelayCanary(ctx: RunContext): RelayCanary {
     // The canary's own session may have been reaped or deleted by the target: that is no fault.
     if (tried.result.exchange.status === 404) {
       const refused = await open(cid);
-      if (refused) return { ok: false, detail: `its session ended, and ${refused.detail}`, slow: refused.slow };
+      if (refused) return { ok: false, detail: `its session ended, and ${refused.detail}` };
       tried = await call(cid);
     }
     const { exchange } = tried.result;
     const reached = (await upstream.received(cid)).some((r) => recordMethod(r) === 'tools/call');
-    if (tried.answered && reached) return { ok: true, detail: `tools/call answered (HTTP ${exchange.status}) and seen upstream`, slow: false };
+    if (tried.answered && reached) return { ok: true, detail: `tools/call answered (HTTP ${exchange.status}) and seen upstream` };
     const got = exchange.outcome === 'answered' ? `HTTP ${exchange.status} ${exchange.body.slice(0, 200)}` : `no answer (${exchange.outcome}${exchange.error ? `: ${exchange.error}` : ''})`;
-    return { ok: false, detail: `a plain tools/call got ${got}${reached ? '' : '; the upstream never received it'}`, slow: exchange.outcome === 'timeout' };
+    return { ok: false, detail: `a plain tools/call got ${got}${reached ? '' : '; the upstream never received it'}` };
   };
 
   return {
     async run() {
       const at = preciseNow();
-      let result: { ok: boolean; detail: string; slow: boolean };
-      try {
-        result = await attempt(newCorrelationId());
-        // One slow answer on a loaded machine is not a target that stopped relaying: a second try, on a new session.
-        if (!result.ok && result.slow && !failed) {
-          client = undefined;
-          result = await attempt(newCorrelationId());
+      const tryOnce = async () => {
+        try {
+          return await attempt(newCorrelationId());
+        } catch (err) {
+          return { ok: false, detail: `the canary could not run: ${(err as Error).message}` };
         }
-      } catch (err) {
-        result = { ok: false, detail: `the canary could not run: ${(err as Error).message}`, slow: false };
+      };
+      let result = await tryOnce();
+      // One slow or failed answer on a loaded machine (a proxy's own 504 included) is not a target
+      // that stopped relaying: a second try, on a new session. A target that did stop fails it too.
+      if (!result.ok && !failed) {
+        client = undefined;
+        result = await tryOnce();
       }
       if (!result.ok) {
         failed = true;

@@ -83,7 +83,13 @@ export class UpstreamView {
   }
 
   private async get(path: string): Promise<unknown> {
-    const res = await request(`${this.controlUrl}${path}`);
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      res = await request(`${this.controlUrl}${path}`);
+    } catch {
+      // A kept-alive socket the control server closed a moment before (ECONNRESET): a GET may simply be sent again.
+      res = await request(`${this.controlUrl}${path}`);
+    }
     if (res.statusCode !== 200) throw new Error(`control channel answered ${res.statusCode} for ${path}`);
     return res.body.json();
   }
