@@ -3,7 +3,7 @@
 // Group 1 (the quiet scenarios against `reference`) starts once every group-0 project has finished.
 import { defineConfig } from 'vitest/config';
 
-const suites = (target: string) => ({
+const suites = (target: string, groupOrder = 0) => ({
   test: {
     name: `suites-${target}`,
     include: ['suites/**/*.test.ts'],
@@ -14,7 +14,7 @@ const suites = (target: string) => ({
     isolate: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    sequence: { groupOrder: 0 },
+    sequence: { groupOrder },
   },
 });
 
@@ -43,7 +43,9 @@ export default defineConfig({
       { test: { name: 'third-party', include: ['harness/test/third-party.test.ts'], testTimeout: 400_000, sequence: { groupOrder: 2 } } },
       { test: { name: 'reports', include: ['reports/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       suites('reference'),
-      suites('reference-stdio'),
+      // A stdio bridge starts a process per session, which a machine busy with the self-tests makes
+      // slow enough to time out: it runs last, after the quiet group, on a machine at rest.
+      suites('reference-stdio', 2),
       suites('direct'),
       {
         test: {
