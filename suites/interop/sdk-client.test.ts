@@ -28,7 +28,8 @@ scenario('A proxy MUST carry a whole session of the official SDK client', [SDK_S
   const steps: string[] = [];
   let failure: string | undefined;
   try {
-    await withTimeout('initialize', client.connect(transport));
+    // As patient as the relay canary: over a stdio bridge, initialize starts a process, which a busy machine takes seconds to do.
+    await withTimeout('initialize', client.connect(transport), 30_000);
     steps.push(`initialize (session ${transport.sessionId ?? 'none'})`);
     const { tools } = await withTimeout('tools/list', client.listTools({ _meta: { [CID_META_KEY]: cid } }));
     if (!tools.some((tool) => tool.name === 'echo')) throw new Error(`tools/list: the upstream's tools are missing (got ${tools.map((x) => x.name).join(', ') || 'none'})`);
@@ -56,4 +57,4 @@ scenario('A proxy MUST carry a whole session of the official SDK client', [SDK_S
     expected: 'initialize → tools/list → tools/call with progress → sampling round trip → DELETE',
     observed: failure ? `completed: ${steps.join(', ') || 'nothing'}; then ${failure}` : undefined,
   });
-});
+}, { timeoutMs: 70_000 });
