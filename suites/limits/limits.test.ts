@@ -32,7 +32,8 @@ function outcome(ex: Exchange): 'refused' | 'answered' | 'cut' | 'server-error' 
 async function stillServes(t: ScenarioContext): Promise<string | undefined> {
   const cid = t.cid();
   const client = t.client();
-  const init = await client.initialize({ cid, timeoutMs: 10_000 });
+  // A stdio bridge starts a process for the new session, which a busy machine can take well over 10 s to do.
+  const init = await client.initialize({ cid, timeoutMs: 30_000 });
   if (!init.response || !('result' in init.response)) return `initialize: HTTP ${init.exchange.status || init.exchange.error}`;
   const call = await client.callTool('echo', { cid }, { cid, timeoutMs: 10_000 });
   return call.response && 'result' in call.response ? undefined : `HTTP ${call.exchange.status || call.exchange.error}`;
@@ -97,7 +98,7 @@ scenario(
       expected: 'a 4xx (413, 400, 431) or the connection closed; for the method constructor and the tool __proto__, an answer or a 4xx; and other clients served',
     });
   },
-  { timeoutMs: 90_000 },
+  { timeoutMs: 150_000 },
 );
 
 scenario(
