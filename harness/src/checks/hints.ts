@@ -37,13 +37,6 @@ export function describeHint(name: HintName): string {
   return HintsSchema.shape[name].description ?? name;
 }
 
-/** The zod schema of the hints one check needs (all of them required). */
-export function hintsSchemaOf(names: readonly HintName[]) {
-  const shape: Record<string, z.ZodType> = {};
-  for (const name of names) shape[name] = HintsSchema.shape[name].unwrap();
-  return z.object(shape);
-}
-
 /** The hints of `names` that `config` lacks. */
 export function missingHints(names: readonly HintName[], config: Hints): HintName[] {
   return names.filter((name) => config[name] === undefined);
