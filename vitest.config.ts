@@ -32,14 +32,17 @@ export default defineConfig({
         test: {
           name: 'harness',
           include: ['harness/test/**/*.test.ts'],
-          // A third-party proxy's full run takes minutes: its own script (npm run test:third-party), which CI runs too.
-          exclude: ['**/node_modules/**', 'harness/test/third-party.test.ts'],
+          // A third-party proxy's full run and the broken-proxy matrix take minutes: scripts of their own
+          // (npm run test:third-party, npm run test:defects), which CI runs too.
+          exclude: ['**/node_modules/**', 'harness/test/third-party.test.ts', 'harness/test/broken-proxies.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 60_000,
           maxConcurrency: 3,
           sequence: { groupOrder: 0 },
         },
       },
+      // Every check proven able to fail: one run per broken proxy, three at a time.
+      { test: { name: 'defects', include: ['harness/test/broken-proxies.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, maxConcurrency: 3, sequence: { groupOrder: 0 } } },
       { test: { name: 'third-party', include: ['harness/test/third-party.test.ts'], testTimeout: 400_000, sequence: { groupOrder: 2 } } },
       { test: { name: 'reports', include: ['reports/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       suites('reference'),

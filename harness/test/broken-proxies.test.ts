@@ -99,6 +99,12 @@ const CASES: Case[] = [
   { defect: 'ref-slow-5ms', caught: ['performance/overhead'] },
   { defect: 'ref-prototype-scope-lookup', caught: ['limits/hostile-input-contained'] },
   { defect: 'ref-stack-in-200-error', caught: ['security/errors-leak-nothing'] },
+  // Level 3: the reference proxy with one resilience property taken away.
+  { defect: 'ref-no-failover', caught: ['resilience/failover-keeps-session'] },
+  { defect: 'ref-no-circuit-breaker', caught: ['resilience/circuit-breaker'] },
+  { defect: 'ref-session-lost-as-502', caught: ['resilience/upstream-restart-recovered'] },
+  { defect: 'ref-retry-failed-calls', caught: ['resilience/in-flight-one-outcome'] },
+  { defect: 'ref-one-call-per-tool', caught: ['resilience/slow-call-isolated'] },
 ];
 
 /** Defects whose runs wait out a check's bound (about 40 to 60 s each, against 10 to 25 s for the rest). */

@@ -40,6 +40,12 @@ export const REFERENCE_DEFECTS = [
   'slow-5ms', // waits 5 ms before each upstream request
   'prototype-scope-lookup', // looks scopes up in plain objects: the method constructor finds a function, and the request a 500
   'stack-in-200-error', // answers an upstream failure with HTTP 200 and a JSON-RPC error whose message carries the stack
+  // Level 3
+  'no-failover', // knows no backup upstream
+  'no-circuit-breaker', // keeps calling an upstream however often it fails
+  'session-lost-as-502', // answers the upstream's "session not found" with a 502 and keeps the dead session
+  'retry-failed-calls', // sends a request again when its upstream connection fails
+  'one-call-per-tool', // sends one call of a tool upstream at a time, whoever it is for
 ] as const;
 
 export type ReferenceDefect = (typeof REFERENCE_DEFECTS)[number];
@@ -51,6 +57,8 @@ function weakenConfig(defect: ReferenceDefect, config: Readonly<ProxyConfig>): R
   if (defect === 'no-idle-reaping') raw.sessions.idleTimeoutMs = 0;
   if (defect === 'no-limits') raw.limits = { maxBodyBytes: 256 * 1024 * 1024, maxHeaderBytes: 256 * 1024, headersTimeoutMs: 600_000, requestTimeoutMs: 600_000 };
   if ('url' in raw.upstream) {
+    if (defect === 'no-failover') raw.upstream.backups = [];
+    if (defect === 'no-circuit-breaker') raw.upstream.breaker = { failures: 1_000_000, openMs: 1 };
     if (defect === 'connection-per-request') raw.upstream.keepAlive = false;
     if (defect === 'no-upstream-credential' || defect === 'forward-client-token') delete raw.upstream.auth;
   }
@@ -196,6 +204,55 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
             },
           })),
       };
+    case 'session-lost-as-502':
+      return {
+        connector: (c) =>
+          wrapSessions(c, (s) => ({
+            ...s,
+            post: async (...args) => {
+              const reply = await s.post(...args);
+              if (reply.status !== 404 || !reply.body) return reply;
+              const text = Buffer.concat(await reply.body.toArray()).toString('utf8');
+              const body = /Session not found/i.test(text) ? JSON.stringify({ jsonrpc: '2.0', id: args[2].id, error: { code: -32050, message: 'Upstream unavailable', data: { reason: 'upstream session lost' } } }) : text;
+              return { status: /Session not found/i.test(text) ? 502 : 404, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(body)]) };
+            },
+          })),
+      };
+    case 'retry-failed-calls':
+      return {
+        connector: (c) =>
+          wrapSessions(c, (s) => ({
+            ...s,
+            post: async (...args) => {
+              try {
+                return await s.post(...args);
+              } catch {
+                return s.post(...args);
+              }
+            },
+          })),
+      };
+    case 'one-call-per-tool': {
+      const queues = new Map<string, Promise<unknown>>();
+      return {
+        connector: (c) =>
+          wrapSessions(c, (s) => ({
+            ...s,
+            post: (...args) => {
+              const tool = args[2].calls[0]?.tool;
+              if (tool === undefined) return s.post(...args);
+              // The next call of a tool goes out once the previous one's answer has come back whole.
+              const turn = (queues.get(tool) ?? Promise.resolve()).then(async () => {
+                const reply = await s.post(...args);
+                const bytes = reply.body ? Buffer.concat(await reply.body.toArray()) : null;
+                return { ...reply, body: bytes ? Readable.from([bytes]) : null };
+              });
+              queues.set(tool, turn.catch(() => undefined));
+              return turn;
+            },
+          })),
+      };
+    }
     default:
       return {};
   }

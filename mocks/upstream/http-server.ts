@@ -38,7 +38,13 @@ export interface HttpUpstream {
   url: string;
   port: number;
   server: Server;
+  /** This upstream's name in the records. */
+  name: string;
   sessionCount(): number;
+  /** Stops listening and cuts every connection, as a crashed server would; its sessions stay for a restart. */
+  kill(): Promise<void>;
+  /** Listens again on the same port after kill(); `keepSessions: false` forgets every session, as a restarted process does. */
+  restart(options: { keepSessions: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -269,25 +275,41 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
   });
   server.keepAliveTimeout = 60_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
+  const host = options.host ?? '127.0.0.1';
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const state of sessions.values()) state.getStream?.end();
+      for (const socket of openSockets) socket.destroy();
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+    });
+  await listen(options.port ?? 0);
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}${endpoint}`,
+    url: `http://${host}:${port}${endpoint}`,
     port,
     server,
+    name,
     sessionCount: () => sessions.size,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const state of sessions.values()) state.getStream?.end();
-        for (const socket of openSockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    kill: stop,
+    async restart({ keepSessions }) {
+      if (!keepSessions) {
+        for (const id of sessions.keys()) recorder.sessionClosed(name, id);
+        sessions.clear();
+      }
+      await listen(port);
+    },
+    close: stop,
   };
 }
-
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;

@@ -38,6 +38,8 @@ export const WireErrors = {
   payloadTooLarge: () => new ProxyWireError(413, -32600, 'Payload Too Large'),
   methodNotAllowed: () => new ProxyWireError(405, -32600, 'Method Not Allowed', undefined, { allow: 'GET, POST, DELETE' }),
   upstreamUnavailable: (reason: string) => new ProxyWireError(502, -32050, 'Upstream unavailable', reason),
+  circuitOpen: (retryAfterSec: number) =>
+    new ProxyWireError(503, -32053, 'Upstream circuit open', 'the upstream failed repeatedly; requests are refused until it recovers', { 'retry-after': String(retryAfterSec) }),
   upstreamTimeout: () => new ProxyWireError(504, -32051, 'Upstream timed out', 'no answer within the configured timeout'),
   streamConflict: () => new ProxyWireError(409, -32600, 'Conflict: a GET stream is already open for this session'),
   internal: () => new ProxyWireError(500, -32603, 'Internal error'),

@@ -93,6 +93,7 @@ function environmentFor(upstreamUrl: string): TargetEnvironment {
       upstream_url: upstreamUrl,
       upstream_url_encoded: encodeURIComponent(upstreamUrl),
       upstream_urls: upstreamUrl,
+      upstream_backup_urls: '',
       upstream_command: `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} mock bench-upstream --stdio`,
       workdir: PACKAGE_ROOT,
     }),

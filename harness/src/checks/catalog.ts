@@ -10,6 +10,7 @@ import { INTEROP_CHECKS } from '../../../suites/interop/checks.ts';
 import { LIMITS_CHECKS } from '../../../suites/limits/checks.ts';
 import { PERFORMANCE_CHECKS } from '../../../suites/performance/checks.ts';
 import { POOLING_CHECKS } from '../../../suites/pooling/checks.ts';
+import { RESILIENCE_CHECKS } from '../../../suites/resilience/checks.ts';
 import { SECURITY_CHECKS } from '../../../suites/security/checks.ts';
 import { SESSION_CHECKS } from '../../../suites/session/checks.ts';
 import { TRANSPARENCY_CHECKS } from '../../../suites/transparency/checks.ts';
@@ -28,6 +29,7 @@ export const CHECKS: readonly CheckDef[] = [
   ...POOLING_CHECKS,
   ...LIMITS_CHECKS,
   ...PERFORMANCE_CHECKS,
+  ...RESILIENCE_CHECKS,
 ];
 
 const byId = new Map<string, CheckDef>();

@@ -26,6 +26,13 @@ export const HintsSchema = z.strictObject({
     .optional()
     .describe('one tool of the mock upstream and the scope the proxy requires to call it, e.g. { tool: echo, scope: mcp:write }'),
   requiredScopes: z.array(z.string().min(1)).optional().describe('scopes the proxy requires on every request (its 401 challenge names them)'),
+  breaker: z
+    .strictObject({
+      failures: z.number().int().positive().max(50),
+      openMs: z.number().int().positive().max(60_000),
+    })
+    .optional()
+    .describe('the circuit breaker per upstream: failures in a row that open it (at most 50), and how long it stays open before one probe goes through (ms, at most 60000), e.g. { failures: 5, openMs: 2000 }'),
 });
 
 export type Hints = z.infer<typeof HintsSchema>;

@@ -11,6 +11,7 @@ import { bodyKind, failureOutcome, newExchange, type Exchange } from '../client/
 import { rawHttp } from '../client/raw-http.ts';
 import { BulkClient } from '../client/bulk.ts';
 import { startMockEnvironment } from '../run/environment.ts';
+import type { HttpUpstream, Recorder } from '../../../mocks/upstream/index.ts';
 import { resolveTarget, startTarget } from '../targets/start-target.ts';
 import { UpstreamView } from '../record/upstream-view.ts';
 import type { RunContext, TargetAuth } from '../run/context.ts';
@@ -51,6 +52,30 @@ export interface Judgement {
 
 type Judged = Omit<CheckResult, 'durationMs' | 'evidence'>;
 
+/** One mock upstream of an isolated target, to break on cue (its records go to the run's control channel like any other). */
+export interface IsolatedUpstream {
+  /** Its name in the upstream records (`primary`, `backup-1`, …). */
+  name: string;
+  url: string;
+  /** Stops listening and cuts every connection, as a crash would. */
+  kill(): Promise<void>;
+  /** Listens again on the same port; without `keepSessions` it has forgotten every session. */
+  restart(options: { keepSessions: boolean }): Promise<void>;
+  sessionCount(): number;
+}
+
+export interface IsolatedTarget {
+  url: string;
+  headers: Record<string, string>;
+  upstreamUrl: string;
+  /** The records of this copy's own upstreams (every one of them, told apart by `upstream`). */
+  upstream: UpstreamView;
+  stopUpstream(): Promise<void>;
+  primary: IsolatedUpstream;
+  backups: IsolatedUpstream[];
+  logs(): { stdout: string; stderr: string };
+}
+
 export class ScenarioContext {
   readonly upstream: UpstreamView;
   readonly exchanges: Exchange[] = [];
@@ -59,6 +84,8 @@ export class ScenarioContext {
   private readonly clients: McpClient[] = [];
   private readonly bulks: BulkClient[] = [];
   private readonly isolated: Array<() => Promise<void>> = [];
+  /** The recorders of isolated targets' mocks (in this process): their records are evidence too. */
+  private readonly isolatedRecorders: Recorder[] = [];
 
   constructor(
     readonly ctx: RunContext,
@@ -221,18 +248,30 @@ export class ScenarioContext {
   }
 
   /**
-   * A copy of the target with mocks of its own, for destructive scenarios (an upstream that goes down)
-   * that must not disturb the shared target. Stopped with the scenario.
+   * A copy of the target with mocks of its own, for destructive scenarios (an upstream that goes down,
+   * a circuit that opens) that must not disturb the shared target; `backups` more upstreams follow the
+   * primary in `{upstream_urls}`. Stopped, upstreams and all, with the scenario.
    */
-  async isolatedTarget(): Promise<{ url: string; headers: Record<string, string>; upstreamUrl: string; stopUpstream(): Promise<void> }> {
-    const env = await startMockEnvironment();
+  async isolatedTarget(options: { backups?: number } = {}): Promise<IsolatedTarget> {
+    const env = await startMockEnvironment({ backups: options.backups });
     try {
       const running = await startTarget(await resolveTarget(this.ctx.targetSpec), env);
       this.isolated.push(async () => {
         await running.stop();
         await env.close();
       });
-      return { url: running.info.url, headers: running.info.headers, upstreamUrl: env.upstream.url, stopUpstream: () => env.upstream.close() };
+      this.isolatedRecorders.push(env.recorder);
+      const handle = (u: HttpUpstream): IsolatedUpstream => ({ name: u.name, url: u.url, kill: () => u.kill(), restart: (o) => u.restart(o), sessionCount: () => u.sessionCount() });
+      return {
+        url: running.info.url,
+        headers: running.info.headers,
+        upstreamUrl: env.upstream.url,
+        upstream: new UpstreamView(env.control.url),
+        stopUpstream: () => env.upstream.close(),
+        primary: handle(env.upstream),
+        backups: env.backups.map(handle),
+        logs: () => running.logs(),
+      };
     } catch (err) {
       await env.close();
       throw err;
@@ -248,7 +287,8 @@ export class ScenarioContext {
     const all = await Promise.all(this.cids.map((cid) => this.upstream.records({ cid })));
     const bySeq = new Map<number, UpstreamRecord>();
     for (const r of all.flat()) bySeq.set(r.seq, r);
-    return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+    const own = this.isolatedRecorders.flatMap((recorder) => this.cids.flatMap((cid) => recorder.query({ cid })));
+    return [...bySeq.values(), ...own].sort((a, b) => a.at - b.at);
   }
 }
 

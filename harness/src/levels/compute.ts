@@ -10,7 +10,7 @@ import type { Feature, Level } from '../checks/types.ts';
 export const LEVEL_NAMES: Record<Level, string> = { 1: 'Basic', 2: 'Production', 3: 'Enterprise' };
 
 /** Features a target must claim to reach each level (cumulative). */
-export const LEVEL_FEATURES: Record<Level, readonly Feature[]> = { 1: [], 2: ['auth'], 3: ['rate-limit', 'policy', 'metrics'] };
+export const LEVEL_FEATURES: Record<Level, readonly Feature[]> = { 1: [], 2: ['auth'], 3: ['failover', 'circuit-breaker', 'resumability', 'rate-limit', 'metrics'] };
 
 export interface LevelInput {
   id?: string;

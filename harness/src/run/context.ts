@@ -17,6 +17,8 @@ export interface TargetInfo {
   upstream: 'http' | 'stdio';
   /** The profile's hints for the checks (`config:`), validated when the profile was loaded. */
   config: Hints;
+  /** Whether the target's command or env uses `{upstream_urls}` or `{upstream_backup_urls}`: it is told of backup upstreams. */
+  wiresBackups: boolean;
   /** Process group of the started target (for memory figures); absent when the harness attached to it. */
   pid?: number;
   /** The mock authorization server this target trusts, when the run started one. */

@@ -18,6 +18,8 @@ export interface MockEnvironment {
   recorder: Recorder;
   control: ControlServer;
   upstream: HttpUpstream;
+  /** Backup upstreams, in `{upstream_urls}` after the primary (none unless asked for). */
+  backups: HttpUpstream[];
   workdir: string;
   placeholders(port: number): PlaceholderValues;
   close(): Promise<void>;
@@ -28,34 +30,45 @@ export function stdioUpstreamCommand(controlUrl: string): string {
   return `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} mock upstream --stdio --control ${shellQuote(controlUrl)}`;
 }
 
-export async function startMockEnvironment(): Promise<MockEnvironment> {
+export async function startMockEnvironment(options: { backups?: number } = {}): Promise<MockEnvironment> {
   const recorder = new Recorder();
   let control: ControlServer | undefined;
+  const started: HttpUpstream[] = [];
   try {
     control = await startControlServer(recorder);
     const upstream = await startHttpUpstream({ recorder, name: 'primary' });
+    started.push(upstream);
+    const backups: HttpUpstream[] = [];
+    for (let i = 1; i <= (options.backups ?? 0); i++) {
+      const backup = await startHttpUpstream({ recorder, name: `backup-${i}` });
+      started.push(backup);
+      backups.push(backup);
+    }
     const workdir = await mkdtemp(join(tmpdir(), 'proxyspec-'));
     const controlUrl = control.url;
     return {
       recorder,
       control,
       upstream,
+      backups,
       workdir,
       placeholders: (port) => ({
         port: String(port),
         upstream_url: upstream.url,
         upstream_url_encoded: encodeURIComponent(upstream.url),
-        upstream_urls: upstream.url,
+        upstream_urls: [upstream, ...backups].map((u) => u.url).join(','),
+        upstream_backup_urls: backups.map((u) => u.url).join(','),
         upstream_command: stdioUpstreamCommand(controlUrl),
         workdir,
       }),
       async close() {
-        await upstream.close();
+        await Promise.all(started.map((u) => u.close()));
         await control!.close();
         await rm(workdir, { recursive: true, force: true });
       },
     };
   } catch (cause) {
+    await Promise.all(started.map((u) => u.close()));
     await control?.close();
     throw new HarnessError('HARNESS_ERR_MOCK_START', `a mock could not start: ${(cause as Error).message}`, { cause });
   }

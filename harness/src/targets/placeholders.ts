@@ -10,6 +10,7 @@ export const PLACEHOLDERS = [
   'upstream_url',
   'upstream_url_encoded',
   'upstream_urls',
+  'upstream_backup_urls',
   'upstream_command',
   'issuer',
   'jwks_uri',

@@ -28,6 +28,7 @@ export const REFERENCE_HINTS: Hints = {
   sessionIdleTimeoutMs: 10000,
   requiredScopes: ['mcp:read'],
   toolScope: { tool: 'echo', scope: 'mcp:write' },
+  breaker: { failures: 5, openMs: 2000 },
 };
 
 /** The bundled proxy, wired to the mock upstream and authorization server through the placeholders any profile uses. */
@@ -39,9 +40,11 @@ export function referenceProfile(upstream: 'http' | 'stdio' = 'http'): LoadedPro
       version: HARNESS_VERSION,
       command: `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} proxy --config ${shellQuote(config)} --port {port}`,
       upstream,
+      // Its config reads the backups from the environment: said here, so the failover check knows the proxy is told of them.
+      env: { PROXYSPEC_UPSTREAM_BACKUP_URLS: '{upstream_backup_urls}' },
       config: REFERENCE_HINTS,
       // The reference proxy relays bodies as bytes.
-      features: upstream === 'http' ? ['byte-transparency', 'auth'] : ['auth'],
+      features: upstream === 'http' ? ['byte-transparency', 'auth', 'failover', 'circuit-breaker'] : ['auth'],
     },
     'reference',
     PACKAGE_ROOT,
@@ -69,7 +72,7 @@ export type TargetEnvironment = Pick<MockEnvironment, 'placeholders'> & { upstre
 export async function startTarget(target: LoadedProfile | 'direct', env: TargetEnvironment): Promise<RunningTarget> {
   if (target === 'direct') {
     return {
-      info: { name: 'direct', kind: 'direct', url: env.upstream.url, headers: {}, features: [], upstream: 'http', config: {} },
+      info: { name: 'direct', kind: 'direct', url: env.upstream.url, headers: {}, features: [], upstream: 'http', config: {}, wiresBackups: false },
       logs: () => ({ stdout: '', stderr: '' }),
       stop: async () => {},
     };
@@ -104,6 +107,7 @@ export async function startTarget(target: LoadedProfile | 'direct', env: TargetE
     features: profile.features,
     upstream: profile.upstream,
     config: profile.config,
+    wiresBackups: [profile.command ?? '', ...Object.values(profile.env)].some((t) => usesPlaceholder(t, ['upstream_urls', 'upstream_backup_urls'])),
     ...(auth && { auth: auth.info }),
   };
   const readyUrl = profile.ready.url ? fill(profile.ready.url, values, 'ready.url') : undefined;

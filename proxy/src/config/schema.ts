@@ -4,9 +4,26 @@
  */
 import { z } from 'zod';
 
+const HttpUrl = z.url({ protocol: /^https?$/ });
+
 const HttpUpstreamSchema = z.strictObject({
-  /** Streamable HTTP endpoint of the upstream MCP server. */
-  url: z.url({ protocol: /^https?$/ }),
+  /** Streamable HTTP endpoint of the upstream MCP server (the primary). */
+  url: HttpUrl,
+  /**
+   * Other instances of the same MCP server, tried in order when a request cannot be delivered to the
+   * one a session lives on; the session moves there with the client's own initialize. A list, or one
+   * comma-separated string (for `${ENV_VAR}`).
+   */
+  backups: z.preprocess((value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value), z.array(HttpUrl).default([])),
+  /** Circuit breaker, one per upstream: after `failures` failures in a row, refuse at once (503) for `openMs`, then let one probe through. */
+  breaker: z
+    .strictObject({
+      /** Failures in a row (refused or reset connections, timeouts, 502/503/504) that open the circuit. */
+      failures: z.number().int().positive().default(5),
+      /** How long an open circuit refuses before one probe may go through. */
+      openMs: z.number().int().positive().default(30_000),
+    })
+    .prefault({}),
   /** Time allowed for the upstream to start answering (headers) before the client gets a 504. */
   timeoutMs: z.number().int().positive().default(30_000),
   /** Longest silence allowed inside a streamed answer before it is cut. 0 = none (GET streams never idle out). */
@@ -25,7 +42,7 @@ const HttpUpstreamSchema = z.strictObject({
       z.strictObject({
         /** OAuth 2.1 client credentials grant: a token fetched, cached and refreshed before it expires. */
         clientCredentials: z.strictObject({
-          tokenUrl: z.url({ protocol: /^https?$/ }),
+          tokenUrl: HttpUrl,
           clientId: z.string().min(1),
           clientSecret: z.string().min(1),
           /** RFC 8707 resource indicator; default: the upstream's URL. */

@@ -1,9 +1,17 @@
 /**
- * Streamable HTTP upstream over an undici Pool: connections are reused across client sessions,
- * the upstream's session id is kept per client session, and transport failures become the proxy's
- * own attributable wire errors (502 unreachable, 504 timed out).
+ * Streamable HTTP upstreams over undici Pools: connections are reused across client sessions, the
+ * upstream's session id is kept per client session, and transport failures become the proxy's own
+ * attributable wire errors (502 unreachable, 503 circuit open, 504 timed out).
+ *
+ * Each upstream (the primary, then its backups) has a circuit breaker (cockatiel): after
+ * `breaker.failures` failures in a row it stops sending there for `breaker.openMs`, then lets one
+ * probe through. A client session lives on one upstream. When a request cannot be delivered there
+ * (connection refused, circuit open), the session moves to the next upstream that takes it: the
+ * proxy replays the client's own initialize and initialized messages there, then sends the request.
+ * A request that may have reached an upstream is never sent again.
  */
 import { Pool, errors as undiciErrors } from 'undici';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { WireErrors, ProxyWireError } from '../errors.ts';
 import type { HttpUpstreamConfig } from '../config/schema.ts';
 import type { MessageInfo } from '../protocol/message.ts';
@@ -11,61 +19,185 @@ import { firstHeader } from '../protocol/headers.ts';
 import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from './types.ts';
 import { createUpstreamCredential } from './credential.ts';
 
-export function createHttpConnector(config: HttpUpstreamConfig): UpstreamConnector {
-  const url = new URL(config.url);
-  const pool = new Pool(url.origin, {
-    connections: config.connections,
-    headersTimeout: config.timeoutMs,
-    bodyTimeout: config.idleTimeoutMs,
-    keepAliveTimeout: 30_000,
-  });
-  const path = `${url.pathname}${url.search}`;
-  const credential = createUpstreamCredential(config);
+/** Statuses that say the upstream itself is in trouble (as opposed to the request): they count against its circuit. */
+const UPSTREAM_TROUBLE = new Set([502, 503, 504]);
+/** Connection errors that prove the request never left the proxy, so it may go to another upstream. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
-  async function send(method: 'POST' | 'GET' | 'DELETE', headers: Record<string, string>, body: Buffer | null, gone?: ClientGone, streaming = false): Promise<UpstreamReply> {
+/** One upstream instance: its pool and its circuit. */
+interface Endpoint {
+  url: string;
+  pool: Pool;
+  path: string;
+  breaker: CircuitBreakerPolicy;
+  openedAt: number;
+}
+
+/** What the connector tells the rest of the proxy about its upstreams (readiness, metrics). */
+export interface UpstreamHealth {
+  url: string;
+  circuit: 'closed' | 'open' | 'half-open';
+}
+
+/** A failure before the request left the proxy: safe to send it elsewhere. */
+class NotSent extends Error {
+  constructor(readonly wire: ProxyWireError) {
+    super(wire.message);
+  }
+}
+
+type Send = (endpoint: Endpoint, method: 'POST' | 'GET' | 'DELETE', headers: Record<string, string>, body: Buffer | null, gone?: ClientGone, streaming?: boolean) => Promise<UpstreamReply>;
+
+export interface HttpConnector extends UpstreamConnector {
+  health(): UpstreamHealth[];
+  /** Called with an upstream's URL and its circuit's new state. */
+  onCircuit(listener: (url: string, state: UpstreamHealth['circuit']) => void): void;
+}
+
+const CIRCUIT_NAMES: Record<CircuitState, UpstreamHealth['circuit']> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'open',
+};
+
+export function createHttpConnector(config: HttpUpstreamConfig): HttpConnector {
+  const credential = createUpstreamCredential(config);
+  const listeners: Array<(url: string, state: UpstreamHealth['circuit']) => void> = [];
+  const endpoints: Endpoint[] = [config.url, ...config.backups].map((raw) => {
+    const url = new URL(raw);
+    const breaker = circuitBreaker(
+      handleWhen((err) => !isClientAbort(err)).orWhenResult((reply) => UPSTREAM_TROUBLE.has((reply as UpstreamReply).status)),
+      { halfOpenAfter: config.breaker.openMs, breaker: new ConsecutiveBreaker(config.breaker.failures) },
+    );
+    const endpoint: Endpoint = {
+      url: raw,
+      path: `${url.pathname}${url.search}`,
+      pool: new Pool(url.origin, { connections: config.connections, headersTimeout: config.timeoutMs, bodyTimeout: config.idleTimeoutMs, keepAliveTimeout: 30_000 }),
+      breaker,
+      openedAt: 0,
+    };
+    breaker.onBreak(() => (endpoint.openedAt = Date.now()));
+    breaker.onStateChange((state) => {
+      for (const listener of listeners) listener(raw, CIRCUIT_NAMES[state]);
+    });
+    return endpoint;
+  });
+
+  const send: Send = async (endpoint, method, headers, body, gone, streaming = false) => {
     try {
-      const authorization = await credential();
-      const res = await pool.request({
-        path,
-        method,
-        headers: authorization === undefined ? headers : { ...headers, authorization },
-        body,
-        signal: gone,
-        reset: !config.keepAlive,
-        // A GET stream may be silent for as long as the session lives.
-        bodyTimeout: streaming ? 0 : config.idleTimeoutMs,
+      return await endpoint.breaker.execute(async () => {
+        const authorization = await credential();
+        const res = await endpoint.pool.request({
+          path: endpoint.path,
+          method,
+          headers: authorization === undefined ? headers : { ...headers, authorization },
+          body,
+          signal: gone,
+          reset: !config.keepAlive,
+          // A GET stream may be silent for as long as the session lives.
+          bodyTimeout: streaming ? 0 : config.idleTimeoutMs,
+        });
+        return { status: res.statusCode, headers: res.headers, body: res.body };
       });
-      return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (err) {
-      throw toWireError(err);
+      if (err instanceof BrokenCircuitError) {
+        const retryAfter = Math.max(1, Math.ceil((endpoint.openedAt + config.breaker.openMs - Date.now()) / 1000));
+        throw new NotSent(WireErrors.circuitOpen(retryAfter));
+      }
+      const wire = toWireError(err);
+      throw NOT_SENT.has(errorCode(err)) ? new NotSent(wire) : wire;
+    }
+  };
+
+  return {
+    open: () => openSession(endpoints, send),
+    health: () => endpoints.map((e) => ({ url: e.url, circuit: CIRCUIT_NAMES[e.breaker.state] })),
+    onCircuit: (listener) => void listeners.push(listener),
+    close: async () => {
+      await Promise.all(endpoints.map((e) => e.pool.close()));
+    },
+  };
+}
+
+/** A client session's life on the upstreams: where it lives, and what it takes to move it. */
+function openSession(endpoints: Endpoint[], send: Send): UpstreamSession {
+  let at = 0;
+  let upstreamSessionId: string | undefined;
+  /** The client's own initialize and initialized messages, replayed on the upstream a session moves to. */
+  let initialize: { body: Buffer; headers: Record<string, string> } | undefined;
+  let initialized: { body: Buffer; headers: Record<string, string> } | undefined;
+
+  const withSession = (headers: Record<string, string>) => (upstreamSessionId === undefined ? headers : { ...headers, 'mcp-session-id': upstreamSessionId });
+
+  /** Opens the client's session again on `endpoint`; a NotSent means that upstream did not take it either. */
+  async function replayInitialization(endpoint: Endpoint): Promise<void> {
+    if (!initialize) return;
+    const reply = await send(endpoint, 'POST', initialize.headers, initialize.body);
+    reply.body?.resume();
+    const id = firstHeader(reply.headers, 'mcp-session-id');
+    if (reply.status < 200 || reply.status >= 300 || id === undefined) throw WireErrors.upstreamUnavailable(`the backup upstream refused the session (HTTP ${reply.status})`);
+    upstreamSessionId = id;
+    if (initialized) {
+      const ack = await send(endpoint, 'POST', { ...initialized.headers, 'mcp-session-id': id }, initialized.body);
+      ack.body?.resume();
     }
   }
 
+  /** Sends on the session's upstream; when the request could not be delivered, moves the session on and tries there. */
+  async function deliver(request: () => Promise<UpstreamReply>): Promise<UpstreamReply> {
+    let lastError: ProxyWireError | undefined;
+    for (let tried = 0; tried < endpoints.length; tried++) {
+      try {
+        if (tried > 0) {
+          at = (at + 1) % endpoints.length;
+          await replayInitialization(endpoints[at]);
+        }
+        return await request();
+      } catch (err) {
+        if (!(err instanceof NotSent)) throw err;
+        lastError = err.wire;
+      }
+    }
+    throw lastError!;
+  }
+
   return {
-    open(): UpstreamSession {
-      let upstreamSessionId: string | undefined;
-      const withSession = (headers: Record<string, string>) =>
-        upstreamSessionId === undefined ? headers : { ...headers, 'mcp-session-id': upstreamSessionId };
-      return {
-        async post(body: Buffer, headers: Record<string, string>, info: MessageInfo, gone: ClientGone) {
-          const reply = await send('POST', withSession(headers), body, gone);
-          if (info.isInitialize && reply.status >= 200 && reply.status < 300) {
-            upstreamSessionId = firstHeader(reply.headers, 'mcp-session-id');
-          }
-          return reply;
-        },
-        get: (headers, gone) => send('GET', withSession(headers), null, gone, true),
-        delete: (headers) => send('DELETE', withSession(headers), null),
-        async close() {},
-      };
+    post(body: Buffer, headers: Record<string, string>, info: MessageInfo, gone: ClientGone) {
+      if (info.method === 'notifications/initialized') initialized = { body, headers };
+      return deliver(async () => {
+        const reply = await send(endpoints[at], 'POST', withSession(headers), body, gone);
+        if (info.isInitialize && reply.status >= 200 && reply.status < 300) {
+          upstreamSessionId = firstHeader(reply.headers, 'mcp-session-id');
+          initialize = { body, headers };
+        }
+        return reply;
+      });
     },
-    close: () => pool.close(),
+    get: (headers, gone) => deliver(() => send(endpoints[at], 'GET', withSession(headers), null, gone, true)),
+    async delete(headers) {
+      try {
+        return await send(endpoints[at], 'DELETE', withSession(headers), null);
+      } catch (err) {
+        throw err instanceof NotSent ? err.wire : err;
+      }
+    },
+    async close() {},
   };
+}
+
+function errorCode(err: unknown): string {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e.code ?? e.cause?.code ?? '';
+}
+
+function isClientAbort(err: Error): boolean {
+  return err.name === 'AbortError' || errorCode(err) === 'UND_ERR_ABORTED';
 }
 
 function toWireError(err: unknown): ProxyWireError {
   if (err instanceof ProxyWireError) return err;
-  const code = (err as { code?: string }).code ?? '';
+  const code = errorCode(err);
   if (err instanceof undiciErrors.HeadersTimeoutError || code === 'UND_ERR_HEADERS_TIMEOUT') return WireErrors.upstreamTimeout();
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return WireErrors.upstreamTimeout();
   if ((err as Error).name === 'AbortError') return WireErrors.upstreamUnavailable('request aborted');
