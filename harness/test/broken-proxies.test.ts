@@ -105,6 +105,9 @@ const CASES: Case[] = [
   { defect: 'ref-session-lost-as-502', caught: ['resilience/upstream-restart-recovered'] },
   { defect: 'ref-retry-failed-calls', caught: ['resilience/in-flight-one-outcome'] },
   { defect: 'ref-one-call-per-tool', caught: ['resilience/slow-call-isolated'] },
+  { defect: 'ref-rate-limit-per-session', caught: ['operations/rate-limited-per-subject'] },
+  { defect: 'ref-metrics-miss-upstream-failures', caught: ['operations/metrics-exact'] },
+  { defect: 'ref-always-ready', caught: ['operations/health-and-readiness'] },
 ];
 
 /** Defects whose runs wait out a check's bound (about 40 to 60 s each, against 10 to 25 s for the rest). */

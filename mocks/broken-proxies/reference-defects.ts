@@ -46,6 +46,9 @@ export const REFERENCE_DEFECTS = [
   'session-lost-as-502', // answers the upstream's "session not found" with a 502 and keeps the dead session
   'retry-failed-calls', // sends a request again when its upstream connection fails
   'one-call-per-tool', // sends one call of a tool upstream at a time, whoever it is for
+  'rate-limit-per-session', // counts a subject's requests per session, so more sessions buy more requests
+  'metrics-miss-upstream-failures', // counts requests, but not the upstream's failures
+  'always-ready', // reports ready whether or not an upstream can take requests
 ] as const;
 
 export type ReferenceDefect = (typeof REFERENCE_DEFECTS)[number];
@@ -218,6 +221,12 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
             },
           })),
       };
+    case 'rate-limit-per-session':
+      return { rateLimitKey: (request) => `${request.principal?.subject ?? request.ip} ${request.headers['mcp-session-id'] ?? ''}` };
+    case 'metrics-miss-upstream-failures':
+      return { metrics: (m) => ({ ...m, upstreamFailure: () => undefined }) };
+    case 'always-ready':
+      return { readiness: () => async () => true };
     case 'retry-failed-calls':
       return {
         connector: (c) =>

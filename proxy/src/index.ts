@@ -5,7 +5,7 @@
  * const app = await buildProxy(parseConfig({ upstream: { url: 'http://127.0.0.1:9000/mcp' } }));
  * await app.listen({ port: 0, host: '127.0.0.1' });
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import { ProxyWireError, WireErrors } from './errors.ts';
 import type { RpcId } from './protocol/message.ts';
@@ -13,7 +13,10 @@ import { isHttpUpstream, type ProxyConfig } from './config/schema.ts';
 import { createHttpConnector } from './upstream/http.ts';
 import { createStdioConnector } from './upstream/stdio.ts';
 import { createSessionMap } from './sessions/session-map.ts';
-import { mcpRoutes, RoutedWireError } from './routes/mcp.ts';
+import { mcpRoutes, RoutedWireError, type RequestRecord } from './routes/mcp.ts';
+import { createMetrics, outcomeOf, type ProxyMetrics } from './observe/metrics.ts';
+import { createAuditLog } from './observe/audit.ts';
+import { isHttpConnector, upstreamReachable } from './upstream/http.ts';
 import { healthRoutes } from './routes/health.ts';
 import { createAuthGate, resourceMetadataRoutes, type AuthGate, type Principal } from './auth/plugin.ts';
 import type { AuthConfig } from './config/schema.ts';
@@ -36,6 +39,12 @@ export interface ProxyParts {
   connector?: (built: UpstreamConnector) => UpstreamConnector;
   sessionOwner?: (principal: Principal | null) => string | undefined;
   newSessionId?: () => string;
+  /** Whom a rate limit counts a request against; default the token's subject (the client's address without auth). */
+  rateLimitKey?: (request: FastifyRequest) => string;
+  /** Wraps the metrics the proxy keeps. */
+  metrics?: (built: ProxyMetrics) => ProxyMetrics;
+  /** Wraps the readiness test (is there an upstream to send to). */
+  readiness?: (built: () => Promise<boolean>) => () => Promise<boolean>;
 }
 
 export interface ProxyApp extends FastifyInstance {
@@ -82,6 +91,32 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     onReaped: (session) => app.log.info({ session: session.id }, 'idle session ended'),
   });
   const auth = config.auth ? (parts.authGate ?? createAuthGate)(config.auth) : undefined;
+  const builtMetrics = config.metrics.enabled ? createMetrics(() => sessions.size()) : undefined;
+  const metrics = builtMetrics && parts.metrics ? parts.metrics(builtMetrics) : builtMetrics;
+  const audit = config.audit.file ? createAuditLog(config.audit.file) : undefined;
+  if (isHttpConnector(built)) {
+    built.onFailure((url) => metrics?.upstreamFailure(url));
+    built.onCircuit((url, state) => {
+      metrics?.circuit(url, state !== 'closed');
+      app.log.warn({ upstream: url, circuit: state }, 'upstream circuit changed');
+    });
+  }
+  const onAnswered =
+    metrics || audit
+      ? (record: RequestRecord) => {
+          metrics?.request(record.method, record.status);
+          audit?.write({
+            subject: record.subject,
+            session: record.session ?? null,
+            method: record.method,
+            ...(record.tool !== undefined && { tool: record.tool }),
+            status: record.status,
+            outcome: outcomeOf(record.status),
+            ...(record.reason !== undefined && { reason: record.reason }),
+            durationMs: Math.round((performance.now() - record.startedAt) * 10) / 10,
+          });
+        }
+      : undefined;
   const openStreams = new Set<FastifyReply>();
   let draining = false;
 
@@ -102,6 +137,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
       request.log.error({ err: error }, 'unexpected error');
       wire = WireErrors.internal();
     }
+    if (request.seen) request.seen.reason = wire.reason ?? wire.message;
     void reply.code(wire.status).headers({ 'content-type': 'application/json', ...wire.headers }).send(wire.body(id));
   });
 
@@ -116,14 +152,26 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     auth,
     allowedOrigins: config.security.allowedOrigins,
     sessionOwner: parts.sessionOwner,
+    rateLimit: config.rateLimit,
+    rateLimitKey: parts.rateLimitKey,
+    onAnswered,
     logLevel,
   });
+  if (metrics) {
+    app.get(config.metrics.path, { logLevel }, async (_request, reply) => {
+      void reply.header('content-type', metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+  }
   if (config.auth) await app.register(resourceMetadataRoutes, { auth: config.auth, logLevel });
-  await app.register(healthRoutes, { sessions, isDraining: () => draining, logLevel });
+  const builtReadiness = isHttpConnector(built) ? () => upstreamReachable(built) : async () => true;
+  const readiness = parts.readiness ? parts.readiness(builtReadiness) : builtReadiness;
+  await app.register(healthRoutes, { sessions, isDraining: () => draining, upstreamReady: readiness, logLevel });
 
   app.addHook('onClose', async () => {
     await sessions.closeAll();
     await connector.close();
+    await audit?.close();
   });
 
   const proxy = app as unknown as ProxyApp;

@@ -8,6 +8,7 @@ import { BOUNDARY_CHECKS } from '../../../suites/boundary/checks.ts';
 import { ERRORS_CHECKS } from '../../../suites/errors/checks.ts';
 import { INTEROP_CHECKS } from '../../../suites/interop/checks.ts';
 import { LIMITS_CHECKS } from '../../../suites/limits/checks.ts';
+import { OPERATIONS_CHECKS } from '../../../suites/operations/checks.ts';
 import { PERFORMANCE_CHECKS } from '../../../suites/performance/checks.ts';
 import { POOLING_CHECKS } from '../../../suites/pooling/checks.ts';
 import { RESILIENCE_CHECKS } from '../../../suites/resilience/checks.ts';
@@ -30,6 +31,7 @@ export const CHECKS: readonly CheckDef[] = [
   ...LIMITS_CHECKS,
   ...PERFORMANCE_CHECKS,
   ...RESILIENCE_CHECKS,
+  ...OPERATIONS_CHECKS,
 ];
 
 const byId = new Map<string, CheckDef>();

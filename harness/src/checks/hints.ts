@@ -33,6 +33,30 @@ export const HintsSchema = z.strictObject({
     })
     .optional()
     .describe('the circuit breaker per upstream: failures in a row that open it (at most 50), and how long it stays open before one probe goes through (ms, at most 60000), e.g. { failures: 5, openMs: 2000 }'),
+  rateLimit: z
+    .strictObject({
+      requests: z.number().int().positive().max(1000),
+      windowMs: z.number().int().positive().max(60_000),
+      subject: z.string().min(1),
+    })
+    .optional()
+    .describe('a rate limit the proxy applies to one token subject: requests per window (at most 1000 per 60000 ms), and the subject (`sub`) it applies to; the harness signs tokens for that subject and for another one, e.g. { requests: 5, windowMs: 2000, subject: proxyspec-rate-limited }'),
+  metrics: z
+    .strictObject({
+      url: z.string().min(1),
+      requests: z.string().min(1),
+      methodLabel: z.string().min(1).default('method'),
+      outcomeLabel: z.string().min(1).default('outcome'),
+      upstreamFailures: z.string().min(1),
+      sessionsOpen: z.string().min(1),
+      circuitOpen: z.string().min(1).optional(),
+    })
+    .optional()
+    .describe('where the Prometheus metrics are ({port} is the proxy\'s) and the names of its series: a request counter labelled by JSON-RPC method and outcome, an upstream failure counter, an open sessions gauge, and optionally a gauge that is 1 while a circuit is open, e.g. { url: "http://127.0.0.1:{port}/metrics", requests: mcp_proxy_requests_total, upstreamFailures: mcp_proxy_upstream_failures_total, sessionsOpen: mcp_proxy_sessions_open, circuitOpen: mcp_proxy_circuit_open }'),
+  health: z
+    .strictObject({ liveness: z.string().min(1), readiness: z.string().min(1) })
+    .optional()
+    .describe('the liveness and readiness URLs ({port} is the proxy\'s), e.g. { liveness: "http://127.0.0.1:{port}/healthz", readiness: "http://127.0.0.1:{port}/readyz" }'),
 });
 
 export type Hints = z.infer<typeof HintsSchema>;

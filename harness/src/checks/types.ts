@@ -16,7 +16,7 @@ export const VERDICTS = ['pass', 'fail', 'warn', 'n/a', 'skipped', 'blocked', 'u
 export const VerdictSchema = z.enum(VERDICTS);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
-export const SUITES = ['transparency', 'session', 'errors', 'boundary', 'interop', 'auth', 'security', 'pooling', 'limits', 'performance', 'resilience'] as const;
+export const SUITES = ['transparency', 'session', 'errors', 'boundary', 'interop', 'auth', 'security', 'pooling', 'limits', 'performance', 'resilience', 'operations'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export type Strength = 'MUST' | 'SHOULD';

@@ -29,6 +29,17 @@ export const REFERENCE_HINTS: Hints = {
   requiredScopes: ['mcp:read'],
   toolScope: { tool: 'echo', scope: 'mcp:write' },
   breaker: { failures: 5, openMs: 2000 },
+  rateLimit: { requests: 5, windowMs: 10000, subject: 'proxyspec-rate-limited' },
+  metrics: {
+    url: 'http://127.0.0.1:{port}/metrics',
+    requests: 'mcp_proxy_requests_total',
+    methodLabel: 'method',
+    outcomeLabel: 'outcome',
+    upstreamFailures: 'mcp_proxy_upstream_failures_total',
+    sessionsOpen: 'mcp_proxy_sessions_open',
+    circuitOpen: 'mcp_proxy_circuit_open',
+  },
+  health: { liveness: 'http://127.0.0.1:{port}/healthz', readiness: 'http://127.0.0.1:{port}/readyz' },
 };
 
 /** The bundled proxy, wired to the mock upstream and authorization server through the placeholders any profile uses. */
@@ -44,7 +55,7 @@ export function referenceProfile(upstream: 'http' | 'stdio' = 'http'): LoadedPro
       env: { PROXYSPEC_UPSTREAM_BACKUP_URLS: '{upstream_backup_urls}' },
       config: REFERENCE_HINTS,
       // The reference proxy relays bodies as bytes.
-      features: upstream === 'http' ? ['byte-transparency', 'auth', 'failover', 'circuit-breaker'] : ['auth'],
+      features: upstream === 'http' ? ['byte-transparency', 'auth', 'failover', 'circuit-breaker', 'rate-limit', 'metrics'] : ['auth', 'rate-limit', 'metrics'],
     },
     'reference',
     PACKAGE_ROOT,

@@ -100,6 +100,13 @@ const AuthSchema = z.strictObject({
   resourceName: z.string().optional(),
 });
 
+const RateSchema = z.strictObject({
+  /** Requests allowed in one window. */
+  requests: z.number().int().positive(),
+  /** The window, in ms; the count starts again after it. */
+  windowMs: z.number().int().positive(),
+});
+
 export const ProxyConfigSchema = z.strictObject({
   listen: z
     .strictObject({
@@ -137,6 +144,31 @@ export const ProxyConfigSchema = z.strictObject({
       headersTimeoutMs: z.number().int().positive().default(10_000),
       /** Time a client has to send a whole request, body included. */
       requestTimeoutMs: z.number().int().positive().default(60_000),
+    })
+    .prefault({}),
+  /**
+   * Rate limits per token subject (per client address without auth). Requests over the limit get 429
+   * with Retry-After and a JSON-RPC error, and never reach the upstream.
+   */
+  rateLimit: z
+    .strictObject({
+      /** The limit of every subject without one of its own; omit for none. */
+      default: RateSchema.optional(),
+      /** Limits of particular subjects (`sub` of their tokens), in place of the default. */
+      subjects: z.record(z.string(), RateSchema).default({}),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      /** Serve Prometheus metrics (text format) on the proxy's own port. */
+      enabled: z.boolean().default(true),
+      path: z.string().startsWith('/').default('/metrics'),
+    })
+    .prefault({}),
+  audit: z
+    .strictObject({
+      /** Where the audit trail goes, one JSON line per request ("-" for stdout); omit for none. */
+      file: z.string().min(1).optional(),
     })
     .prefault({}),
   logging: z

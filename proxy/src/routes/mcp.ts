@@ -12,12 +12,33 @@ import { isKnownProtocolVersion } from '../protocol/versions.ts';
 import type { SessionMap } from '../sessions/session-map.ts';
 import { ClientGone, type UpstreamConnector, type UpstreamReply } from '../upstream/types.ts';
 import type { AuthGate, Principal } from '../auth/plugin.ts';
+import type { ProxyConfig } from '../config/schema.ts';
+import { registerRateLimit } from '../limits/rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Whom the request's token speaks for; null when the proxy runs without authentication. */
     principal: Principal | null;
+    /** What the request asked for and where it ended, for metrics and the audit trail. */
+    seen: RequestSeen | null;
   }
+}
+
+/** What the proxy learnt about one request by the time it was answered. */
+export interface RequestSeen {
+  startedAt: number;
+  /** The JSON-RPC method (`batch` for several, `response` for a client's answer), or GET / DELETE. */
+  method: string;
+  tool?: string;
+  session?: string;
+  /** The reason of the proxy's own error answer, when it refused or failed the request. */
+  reason?: string;
+}
+
+/** One answered request, as the metrics and the audit trail see it. */
+export interface RequestRecord extends RequestSeen {
+  status: number;
+  subject: string | null;
 }
 
 export interface McpRouteOptions {
@@ -34,6 +55,11 @@ export interface McpRouteOptions {
   allowedOrigins: readonly string[];
   /** Who owns a session opened with this principal; default its subject. */
   sessionOwner?: (principal: Principal | null) => string | undefined;
+  rateLimit: ProxyConfig['rateLimit'];
+  /** Whom a rate limit counts a request against; default its subject, or its address without auth. */
+  rateLimitKey?: (request: FastifyRequest) => string;
+  /** Told of every request once its answer is complete (or the client went away). */
+  onAnswered?: (record: RequestRecord) => void;
 }
 
 /** Carries the request's id with a wire error, so the error answers the right request. */
@@ -88,18 +114,50 @@ async function copy(from: Readable, to: ServerResponse): Promise<void> {
   }
 }
 
+/** Notes what a POST asked for on the request, for metrics and the audit trail. */
+function noteMessage(request: FastifyRequest, info: MessageInfo): void {
+  if (!request.seen) return;
+  request.seen.method = info.calls.length > 1 ? 'batch' : (info.calls[0]?.method ?? (info.kind === 'invalid' ? 'invalid' : 'response'));
+  const tool = info.calls.length === 1 ? info.calls[0].tool : undefined;
+  if (tool !== undefined) request.seen.tool = tool;
+}
+
 export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions): Promise<void> {
   const { connector, sessions, openStreams, auth } = options;
   const allowedOrigins = new Set(options.allowedOrigins);
   const ownerOf = options.sessionOwner ?? ((principal: Principal | null) => principal?.subject);
 
   app.decorateRequest('principal', null);
+  app.decorateRequest('seen', null);
   // Before the body is read: a foreign page (DNS rebinding) and a missing or bad token get nothing.
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    const seen: RequestSeen = { startedAt: performance.now(), method: request.method === 'POST' ? 'unknown' : request.method };
+    request.seen = seen;
+    const session = firstHeader(request.headers, 'mcp-session-id');
+    if (session !== undefined) seen.session = session;
+    if (options.onAnswered) {
+      const onAnswered = options.onAnswered;
+      reply.raw.once('close', () => onAnswered({ ...seen, status: reply.raw.statusCode, subject: request.principal?.subject ?? null }));
+    }
     const origin = request.headers.origin;
     if (origin !== undefined && !allowedOrigins.has('*') && !allowedOrigins.has(origin)) throw new RoutedWireError(WireErrors.forbiddenOrigin(), null);
     if (auth) request.principal = await auth.authenticate(request);
   });
+
+  await registerRateLimit(
+    app,
+    options.rateLimit,
+    options.rateLimitKey ?? ((request) => request.principal?.subject ?? request.ip),
+    (wire, id) => new RoutedWireError(wire, id),
+    // A refused request never reaches the handler: what it asked for is read here, for the audit trail.
+    (request) => {
+      try {
+        noteMessage(request, inspectMessage(JSON.parse(strictUtf8.decode((request.body as Buffer | undefined) ?? Buffer.alloc(0)))));
+      } catch {
+        // Not JSON: the method stays unknown.
+      }
+    },
+  );
 
   const abortOnClose = (reply: FastifyReply) => {
     const gone = new ClientGone();
@@ -177,6 +235,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
       throw new RoutedWireError(WireErrors.parseError(), null);
     }
     const info = inspectMessage(parsed);
+    noteMessage(request, info);
     if (info.kind === 'invalid') throw new RoutedWireError(WireErrors.invalidRequest('not a JSON-RPC message'), info.id);
     if (auth && request.principal) {
       try {
@@ -203,6 +262,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
         return;
       }
       const session = sessions.create(upstream, ownerOf(request.principal));
+      if (request.seen) request.seen.session = session.id;
       session.protocolVersion = firstHeader(request.headers, 'mcp-protocol-version');
       return relay(reply, answer, session.id);
     }

@@ -10,6 +10,7 @@
  * proxy replays the client's own initialize and initialized messages there, then sends the request.
  * A request that may have reached an upstream is never sent again.
  */
+import { connect } from 'node:net';
 import { Pool, errors as undiciErrors } from 'undici';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { WireErrors, ProxyWireError } from '../errors.ts';
@@ -52,6 +53,32 @@ export interface HttpConnector extends UpstreamConnector {
   health(): UpstreamHealth[];
   /** Called with an upstream's URL and its circuit's new state. */
   onCircuit(listener: (url: string, state: UpstreamHealth['circuit']) => void): void;
+  /** Called with an upstream's URL each time a request to it fails (what counts against its circuit). */
+  onFailure(listener: (url: string) => void): void;
+  /** Whether some upstream can take requests: its circuit is not open and it accepts a TCP connection (known for a second). */
+  reachable(): Promise<boolean>;
+}
+
+export function isHttpConnector(connector: UpstreamConnector): connector is HttpConnector {
+  return typeof (connector as Partial<HttpConnector>).reachable === 'function';
+}
+
+export const upstreamReachable = (connector: HttpConnector) => connector.reachable();
+
+/** Whether a TCP connection to the URL's host and port opens within a second. */
+function accepts(raw: string): Promise<boolean> {
+  const url = new URL(raw);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  return new Promise((resolve) => {
+    const socket = connect({ host: url.hostname, port, timeout: 1000 });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
 }
 
 const CIRCUIT_NAMES: Record<CircuitState, UpstreamHealth['circuit']> = {
@@ -64,6 +91,7 @@ const CIRCUIT_NAMES: Record<CircuitState, UpstreamHealth['circuit']> = {
 export function createHttpConnector(config: HttpUpstreamConfig): HttpConnector {
   const credential = createUpstreamCredential(config);
   const listeners: Array<(url: string, state: UpstreamHealth['circuit']) => void> = [];
+  const failureListeners: Array<(url: string) => void> = [];
   const endpoints: Endpoint[] = [config.url, ...config.backups].map((raw) => {
     const url = new URL(raw);
     const breaker = circuitBreaker(
@@ -78,6 +106,9 @@ export function createHttpConnector(config: HttpUpstreamConfig): HttpConnector {
       openedAt: 0,
     };
     breaker.onBreak(() => (endpoint.openedAt = Date.now()));
+    breaker.onFailure(({ handled }) => {
+      if (handled) for (const listener of failureListeners) listener(raw);
+    });
     breaker.onStateChange((state) => {
       for (const listener of listeners) listener(raw, CIRCUIT_NAMES[state]);
     });
@@ -110,10 +141,21 @@ export function createHttpConnector(config: HttpUpstreamConfig): HttpConnector {
     }
   };
 
+  let known: { at: number; ready: Promise<boolean> } | undefined;
+  const reachable = async (): Promise<boolean> => {
+    for (const endpoint of endpoints) if (endpoint.breaker.state !== CircuitState.Open && (await accepts(endpoint.url))) return true;
+    return false;
+  };
+
   return {
     open: () => openSession(endpoints, send),
+    reachable() {
+      if (!known || Date.now() - known.at > 1000) known = { at: Date.now(), ready: reachable() };
+      return known.ready;
+    },
     health: () => endpoints.map((e) => ({ url: e.url, circuit: CIRCUIT_NAMES[e.breaker.state] })),
     onCircuit: (listener) => void listeners.push(listener),
+    onFailure: (listener) => void failureListeners.push(listener),
     close: async () => {
       await Promise.all(endpoints.map((e) => e.pool.close()));
     },

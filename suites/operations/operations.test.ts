@@ -1,0 +1,209 @@
+/**
+ * What operators rely on: a rate limit per token subject, metrics that count exactly, and health and
+ * readiness that say what the proxy can do. Counted on copies of the target of their own where other
+ * scenarios would move the counters.
+ */
+import { request } from 'undici';
+import parsePrometheus from 'parse-prometheus-text-format';
+import { FAULT_META_KEY, forge, preciseNow, scenario, validClaims, waitUntil, type CallResult, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
+
+const RATE = 'operations/rate-limited-per-subject';
+const METRICS = 'operations/metrics-exact';
+const HEALTH = 'operations/health-and-readiness';
+
+/** A hint's URL for the target at `targetUrl`: `{port}` is that target's port. */
+const atPort = (template: string, targetUrl: string) => template.replaceAll('{port}', new URL(targetUrl).port);
+
+const describeCall = ({ exchange, response }: CallResult) =>
+  exchange.outcome !== 'answered' ? `no answer (${exchange.outcome})` : `HTTP ${exchange.status}${response && 'error' in response ? ` ${JSON.stringify(response.error).slice(0, 120)}` : ''}`;
+
+scenario('A proxy MUST limit a token subject to its rate, with 429 and Retry-After, and no one else', [RATE], async (t: ScenarioContext) => {
+  const { requests, windowMs, subject } = t.hint(RATE, 'rateLimit');
+  if (!t.ctx.target.auth) return t.untested(RATE, 'a rate limit per user needs the feature auth: the harness tells users apart by the subject of their tokens');
+  const claims = validClaims(t.auth);
+  const token = async (sub: string) => `Bearer ${await forge(t.auth, { ...claims, sub, client_id: sub })}`;
+  const limitedHeaders = { ...t.ctx.target.headers, authorization: await token(subject) };
+  const otherHeaders = { ...t.ctx.target.headers, authorization: await token(`proxyspec-other-${Date.now().toString(36)}`) };
+
+  // Two sessions of the limited subject, used in turn: a limit per session or per connection lets through twice as many.
+  const started = preciseNow();
+  let sent = 0;
+  let refusal: { call: CallResult; cid: string } | undefined;
+  const sessions: McpClient[] = [];
+  for (let i = 0; i < 2 && !refusal; i++) {
+    const client = t.client({ headers: limitedHeaders });
+    const init = await client.initialize({ cid: t.cid() });
+    sent += init.response && 'result' in init.response ? 2 : 1;
+    if (init.exchange.status === 429) refusal = { call: init, cid: '' };
+    sessions.push(client);
+  }
+  for (let i = 0; !refusal && i < requests + 2; i++) {
+    const cid = t.cid();
+    const call = await sessions[i % sessions.length].callTool('echo', { cid }, { cid });
+    sent++;
+    if (call.exchange.status === 429) refusal = { call, cid };
+    else if (!call.response || !('result' in call.response)) return t.block(RATE, `a request under the limit got ${describeCall(call)}, so the limit cannot be told from other refusals`, describeCall(call));
+  }
+  const elapsed = preciseNow() - started;
+  if (elapsed > windowMs / 2) return t.block(RATE, `the harness took ${Math.round(elapsed)} ms to send ${sent} requests, more than half the ${windowMs} ms window, so the limit was not tested at its rate`);
+
+  const problems: string[] = [];
+  if (!refusal) problems.push(`${sent} requests of subject ${subject} in ${Math.round(elapsed)} ms, over a limit of ${requests} per ${windowMs} ms, were all served`);
+  else {
+    const { call, cid } = refusal;
+    const allowedUpTo = requests + Math.ceil((requests * elapsed) / windowMs);
+    if (sent - 1 < requests) problems.push(`the ${sent}th request was refused, under the limit of ${requests}`);
+    if (sent - 1 > allowedUpTo) problems.push(`${sent - 1} requests were served before the first refusal, over the limit of ${requests}`);
+    const retryAfter = call.exchange.headers['retry-after'];
+    if (retryAfter === undefined || !(/^\d+$/.test(retryAfter) || !Number.isNaN(Date.parse(retryAfter)))) problems.push(`the 429 has no valid Retry-After (got ${JSON.stringify(retryAfter)})`);
+    const error = call.response && 'error' in call.response ? (call.response.error as { code?: unknown; message?: unknown }) : undefined;
+    if (!error || !Number.isInteger(error.code) || typeof error.message !== 'string') problems.push(`the 429 body is not a JSON-RPC error with code and message: ${call.exchange.body.slice(0, 160)}`);
+    if (cid && (await t.upstream.received(cid)).length > 0) problems.push('the refused request reached the upstream');
+  }
+  // Meanwhile, another subject on the same address is served.
+  const other = t.client({ headers: otherHeaders });
+  const init = await other.initialize({ cid: t.cid() });
+  const otherCid = t.cid();
+  const otherCall = init.response && 'result' in init.response ? await other.callTool('echo', { cid: otherCid }, { cid: otherCid }) : init;
+  if (otherCall.exchange.status === 429 || !otherCall.response || !('result' in otherCall.response)) problems.push(`another subject, while ${subject} was limited, got ${describeCall(otherCall)}`);
+  t.judgeProblems(RATE, problems, {
+    seen: { 'requests of the limited subject': sent, 'refusals': refusal ? 1 : 0 },
+    fail: 'the rate limit was not applied per subject as configured',
+    pass: `${sent - 1} requests of ${subject} were served, the next got 429 with Retry-After ${refusal?.call.exchange.headers['retry-after']} and a JSON-RPC error, and never reached the upstream; another subject was served meanwhile`,
+    expected: `${requests} requests per ${windowMs} ms for ${subject} across its sessions, then 429 + Retry-After + JSON-RPC error; other subjects unaffected`,
+  });
+});
+
+interface Family {
+  name: string;
+  metrics: Array<{ value?: string; labels?: Record<string, string> }>;
+}
+
+/** Scrapes and parses the metrics; an unreadable page is the target's failure to judge. */
+async function scrape(url: string): Promise<{ families: Family[] } | { problem: string }> {
+  try {
+    const res = await request(url, { headersTimeout: 5000, bodyTimeout: 5000 });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) return { problem: `${url} answered HTTP ${res.statusCode}` };
+    return { families: parsePrometheus(text) as Family[] };
+  } catch (err) {
+    return { problem: `${url} could not be read as Prometheus text: ${(err as Error).message}` };
+  }
+}
+
+/** The sum of a series' samples whose labels match. */
+function total(families: Family[], name: string, match: Record<string, string> = {}): number {
+  const family = families.find((f) => f.name === name);
+  let sum = 0;
+  for (const sample of family?.metrics ?? []) {
+    if (Object.entries(match).every(([k, v]) => sample.labels?.[k] === v)) sum += Number(sample.value ?? 0);
+  }
+  return sum;
+}
+
+scenario('A proxy MUST serve Prometheus metrics that count exactly what a client did', [METRICS], async (t: ScenarioContext) => {
+  const hint = t.hint(METRICS, 'metrics');
+  // A copy of its own: on the shared target, other scenarios move the same counters.
+  const target = await t.isolatedTarget();
+  const url = atPort(hint.url, target.url);
+  const before = await scrape(url);
+  if ('problem' in before) return t.judge(METRICS, false, { seen: {}, message: 'the metrics could not be read', observed: before.problem });
+
+  const client = await t.session({ url: target.url, headers: target.headers });
+  const afterOpen = await scrape(url);
+  const ok: CallResult[] = [];
+  for (let i = 0; i < 3; i++) {
+    const cid = t.cid();
+    ok.push(await client.callTool('echo', { cid }, { cid }));
+  }
+  const failedCid = t.cid();
+  const failed = await client.callTool('echo', { cid: failedCid }, { cid: failedCid, timeoutMs: 10_000, meta: { [FAULT_META_KEY]: 'reset' } });
+  const after = await scrape(url);
+  await client.close();
+  const closed = await scrape(url);
+  if ('problem' in afterOpen || 'problem' in after || 'problem' in closed) {
+    const problem = [afterOpen, after, closed].find((s) => 'problem' in s) as { problem: string };
+    return t.judge(METRICS, false, { seen: {}, message: 'the metrics could not be read', observed: problem.problem });
+  }
+  if (ok.some((c) => !c.response || !('result' in c.response)) || failed.exchange.status < 500) {
+    return t.block(METRICS, 'the calls did not come back as scripted (3 served, 1 failed upstream), so there is no exact count to expect', [...ok, failed].map(describeCall).join('; '));
+  }
+
+  const problems: string[] = [];
+  const m = hint.methodLabel;
+  const delta = (name: string, match: Record<string, string> = {}, from = before.families, to = after.families) => total(to, name, match) - total(from, name, match);
+  const calls = delta(hint.requests, { [m]: 'tools/call' });
+  if (calls !== 4) problems.push(`${hint.requests}{${m}="tools/call"} moved by ${calls}, not 4`);
+  const inits = delta(hint.requests, { [m]: 'initialize' });
+  if (inits !== 1) problems.push(`${hint.requests}{${m}="initialize"} moved by ${inits}, not 1`);
+  // By outcome: the three served calls under one value of the outcome label, the failed one under another.
+  const outcomeValues = new Set((after.families.find((f) => f.name === hint.requests)?.metrics ?? []).filter((s) => s.labels?.[m] === 'tools/call').map((s) => s.labels?.[hint.outcomeLabel] ?? ''));
+  const outcomes = new Map([...outcomeValues].map((v) => [v, delta(hint.requests, { [m]: 'tools/call', [hint.outcomeLabel]: v })] as const));
+  const byOutcome = [...outcomes.values()].filter((n) => n !== 0).sort((a, b) => a - b);
+  if (JSON.stringify(byOutcome) !== JSON.stringify([1, 3])) problems.push(`the tools/call counts by ${hint.outcomeLabel} moved by ${JSON.stringify(Object.fromEntries(outcomes))}, not 3 under one outcome and 1 under another`);
+  const failures = delta(hint.upstreamFailures);
+  if (failures !== 1) problems.push(`${hint.upstreamFailures} moved by ${failures}, not 1`);
+  const opened = delta(hint.sessionsOpen, {}, before.families, afterOpen.families);
+  if (opened !== 1) problems.push(`${hint.sessionsOpen} moved by ${opened} when one session opened, not 1`);
+  const ended = total(closed.families, hint.sessionsOpen) - total(before.families, hint.sessionsOpen);
+  if (ended !== 0) problems.push(`${hint.sessionsOpen} is ${ended} above where it started after the session was deleted`);
+
+  let circuitSeen = 1;
+  if (hint.circuitOpen) {
+    // Fail until the proxy refuses by itself (its circuit opened), then read the gauge.
+    let opened503 = false;
+    const again = await t.session({ url: target.url, headers: target.headers });
+    for (let i = 0; i < 50 && !opened503; i++) {
+      const cid = t.cid();
+      const call = await again.callTool('echo', { cid }, { cid, timeoutMs: 10_000, meta: { [FAULT_META_KEY]: 'reset' } });
+      opened503 = call.exchange.status === 503 && (await t.upstream.received(cid)).length === 0 && (await target.upstream.received(cid)).length === 0;
+    }
+    const open = await scrape(url);
+    circuitSeen = opened503 ? 1 : 0;
+    if (opened503 && 'families' in open && total(open.families, hint.circuitOpen) < 1) problems.push(`${hint.circuitOpen} stayed ${total(open.families, hint.circuitOpen)} while the proxy refused calls with 503 without sending them upstream (its circuit was open)`);
+  }
+  t.judgeProblems(METRICS, problems, {
+    seen: { 'calls counted': 4, ...(hint.circuitOpen && { 'circuit opened': circuitSeen }) },
+    fail: 'the metrics do not count what happened',
+    pass: `${hint.requests} counted 1 initialize and 4 tools/call (3 and 1 by ${hint.outcomeLabel}), ${hint.upstreamFailures} 1, ${hint.sessionsOpen} +1 then back${hint.circuitOpen ? `, ${hint.circuitOpen} 1 while open` : ''}`,
+    expected: 'after initialize, 3 served calls and 1 call whose upstream connection was reset, then DELETE: exactly those counts',
+  });
+});
+
+/** A URL's HTTP status, 0 when it does not answer. */
+async function statusOf(url: string): Promise<number> {
+  try {
+    const res = await request(url, { headersTimeout: 5000, bodyTimeout: 5000 });
+    await res.body.dump();
+    return res.statusCode;
+  } catch {
+    return 0;
+  }
+}
+
+scenario('A proxy MUST stay live, and report not ready while no upstream can take requests', [HEALTH], async (t: ScenarioContext) => {
+  const hint = t.hint(HEALTH, 'health');
+  const target = await t.isolatedTarget();
+  const live = atPort(hint.liveness, target.url);
+  const ready = atPort(hint.readiness, target.url);
+  const ok = (s: number) => s >= 200 && s < 300;
+  const problems: string[] = [];
+  const up = [await statusOf(live), await statusOf(ready)];
+  if (!ok(up[0]) || !ok(up[1])) {
+    return t.judge(HEALTH, false, { seen: {}, message: 'not live and ready with its upstream up', observed: `liveness HTTP ${up[0] || 'no answer'}, readiness HTTP ${up[1] || 'no answer'}`, expected: '2xx for both' });
+  }
+  await target.primary.kill();
+  const downReady = await waitUntil(() => statusOf(ready), (s) => !ok(s), 10_000);
+  const downLive = await statusOf(live);
+  if (ok(downReady)) problems.push(`readiness still answered HTTP ${downReady} 10 s after the only upstream went down`);
+  if (!ok(downLive)) problems.push(`liveness answered ${downLive ? `HTTP ${downLive}` : 'nothing'} while the upstream was down: an orchestrator would restart a proxy that is fine`);
+  await target.primary.restart({ keepSessions: true });
+  const backReady = await waitUntil(() => statusOf(ready), ok, 15_000);
+  if (!ok(backReady)) problems.push(`readiness answered HTTP ${backReady || 'nothing'} 15 s after the upstream came back`);
+  t.judgeProblems(HEALTH, problems, {
+    seen: { 'readiness answers': 3 },
+    fail: 'liveness and readiness do not tell an orchestrator what it needs',
+    pass: `ready with the upstream up, HTTP ${downReady} from readiness (and live) while it was down, ready again once it came back`,
+    expected: 'liveness 2xx throughout; readiness 2xx, then non-2xx within 10 s of the upstream going down, then 2xx within 15 s of it coming back',
+  });
+});
