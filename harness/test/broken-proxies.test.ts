@@ -108,6 +108,7 @@ const CASES: Case[] = [
   { defect: 'ref-rate-limit-per-session', caught: ['operations/rate-limited-per-subject'] },
   { defect: 'ref-metrics-miss-upstream-failures', caught: ['operations/metrics-exact'] },
   { defect: 'ref-always-ready', caught: ['operations/health-and-readiness'] },
+  { defect: 'ref-strip-last-event-id', caught: ['resilience/sse-resumed-exactly-once'] },
 ];
 
 /** Defects whose runs wait out a check's bound (about 40 to 60 s each, against 10 to 25 s for the rest). */

@@ -49,6 +49,7 @@ export const REFERENCE_DEFECTS = [
   'rate-limit-per-session', // counts a subject's requests per session, so more sessions buy more requests
   'metrics-miss-upstream-failures', // counts requests, but not the upstream's failures
   'always-ready', // reports ready whether or not an upstream can take requests
+  'strip-last-event-id', // drops Last-Event-ID from a GET, so a cut stream cannot be resumed
 ] as const;
 
 export type ReferenceDefect = (typeof REFERENCE_DEFECTS)[number];
@@ -225,6 +226,17 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
       return { rateLimitKey: (request) => `${request.principal?.subject ?? request.ip} ${request.headers['mcp-session-id'] ?? ''}` };
     case 'metrics-miss-upstream-failures':
       return { metrics: (m) => ({ ...m, upstreamFailure: () => undefined }) };
+    case 'strip-last-event-id':
+      return {
+        connector: (c) =>
+          wrapSessions(c, (s) => ({
+            ...s,
+            get: (headers, gone) => {
+              const { 'last-event-id': _dropped, ...rest } = headers;
+              return s.get(rest, gone);
+            },
+          })),
+      };
     case 'always-ready':
       return { readiness: () => async () => true };
     case 'retry-failed-calls':

@@ -52,6 +52,16 @@ interface SessionState {
   session: McpSession;
   getStream: ServerResponse | null;
   eventSeq: number;
+  /** Streams opened by POSTs, numbered from 1 (0 is the GET stream), with their events for resumption. */
+  streams: Map<number, AnswerStream>;
+  nextStream: number;
+}
+
+/** A POST's SSE answer: every event it carried, where it goes now (null while cut), and whether it is complete. */
+interface AnswerStream {
+  events: Array<{ id: string; text: string; data: string }>;
+  sink: ServerResponse | null;
+  done: boolean;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -98,11 +108,25 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     res.flushHeaders();
   };
 
-  const writeEvent = (req: IncomingMessage, res: ServerResponse, state: SessionState | null, message: JsonRpcMessage | null, retry?: number) => {
+  /**
+   * Writes one event of a POST's answer stream. Its id names the session, the stream and the event
+   * (`session:stream:n`), so an event replayed on the wrong stream shows. A cut stream keeps its events.
+   */
+  const writeEvent = (req: IncomingMessage, state: SessionState, stream: AnswerStream, streamNo: number, message: JsonRpcMessage | null, retry?: number) => {
     const data = message === null ? '' : JSON.stringify(message);
-    const id = state ? `${state.session.id}:${++state.eventSeq}` : undefined;
-    record({ direction: 'out', req, body: Buffer.from(data), sessionId: state?.session.id ?? null });
-    res.write(formatSseEvent({ id, data, retry }));
+    const id = `${state.session.id}:${streamNo}:${++state.eventSeq}`;
+    const text = formatSseEvent({ id, data, retry });
+    stream.events.push({ id, text, data });
+    if (!stream.sink) return;
+    record({ direction: 'out', req, body: Buffer.from(data), sessionId: state.session.id });
+    stream.sink.write(text);
+  };
+
+  const newStream = (state: SessionState, res: ServerResponse): [AnswerStream, number] => {
+    const stream: AnswerStream = { events: [], sink: res, done: false };
+    const no = state.nextStream++;
+    state.streams.set(no, stream);
+    return [stream, no];
   };
 
   const server = createServer(async (req, res) => {
@@ -187,19 +211,35 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     }
     if (meta[FAULT_META_KEY] === 'drop-sse') {
       openSse(res);
-      writeEvent(req, res, state, { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'the stream is about to drop' } });
+      const [stream, no] = newStream(state, res);
+      writeEvent(req, state, stream, no, { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'the stream is about to drop' } });
+      state.streams.delete(no);
       return void res.socket?.end(() => res.socket?.destroy());
     }
     if (!state.session.wantsStream(request)) {
       const response = await state.session.handleRequest(request, null);
       return send(req, res, 200, response, state.session.id);
     }
+    const dropAfter = typeof meta[FAULT_META_KEY] === 'string' ? /^drop-after:(\d+)$/.exec(meta[FAULT_META_KEY] as string) : null;
     openSse(res);
+    const [stream, no] = newStream(state, res);
+    const emit = (m: JsonRpcMessage | null, retry?: number) => {
+      writeEvent(req, state, stream, no, m, retry);
+      if (dropAfter && stream.sink === res && stream.events.length >= Number(dropAfter[1])) {
+        // Cut: the call runs on, and its events wait for a GET with Last-Event-ID.
+        record({ direction: 'out', req, body: Buffer.from('(stream cut)'), sessionId: state.session.id });
+        stream.sink = null;
+        res.socket?.destroy();
+      }
+    };
     // Priming event (2025-11-25): an event id with empty data, so a client can resume, and a retry hint.
-    if (state.session.protocolVersion === '2025-11-25') writeEvent(req, res, state, null, PRIMING_RETRY_MS);
-    const response = await state.session.handleRequest(request, { emit: (m) => writeEvent(req, res, state, m) });
-    writeEvent(req, res, state, response);
-    res.end();
+    if (state.session.protocolVersion === '2025-11-25') emit(null, PRIMING_RETRY_MS);
+    const response = await state.session.handleRequest(request, { emit: (m) => emit(m) });
+    emit(response);
+    stream.done = true;
+    stream.sink?.end();
+    // A stream delivered whole in one go is never resumed: only a cut one keeps its events.
+    if (stream.sink === res) state.streams.delete(no);
   }
 
   async function handleBatch(req: IncomingMessage, res: ServerResponse, batch: unknown[], sessionId: string | undefined) {
@@ -222,6 +262,9 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
   function handleGet(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined) {
     const state = lookup(req, res, sessionId);
     if (!state) return;
+    const lastEventId = header(req, 'last-event-id');
+    const resumed = lastEventId === undefined ? undefined : resumable(state, lastEventId);
+    if (resumed) return resume(req, res, state, resumed.stream, resumed.after);
     if (state.getStream) {
       return send(req, res, 409, errorResponse(null, ErrorCode.InvalidRequest, 'Conflict: a GET stream is already open for this session'), state.session.id);
     }
@@ -231,7 +274,29 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
       if (state.getStream === res) state.getStream = null;
     });
     // Let the harness know the stream is open through a record, with the event that primes it.
-    writeEvent(req, res, state, null);
+    const primer = formatSseEvent({ id: `${state.session.id}:0:${++state.eventSeq}`, data: '' });
+    record({ direction: 'out', req, body: Buffer.alloc(0), sessionId: state.session.id });
+    res.write(primer);
+  }
+
+  /** The answer stream an event id belongs to, when it is one of this session's and the id is known. */
+  function resumable(state: SessionState, eventId: string): { stream: AnswerStream; after: number } | undefined {
+    const [session, no] = eventId.split(':');
+    const stream = session === state.session.id ? state.streams.get(Number(no)) : undefined;
+    const after = stream ? stream.events.findIndex((e) => e.id === eventId) : -1;
+    return stream && after >= 0 ? { stream, after } : undefined;
+  }
+
+  /** Replays the stream's events after the given one (2025-11-25 resumability), then goes on live until the answer is complete. */
+  function resume(req: IncomingMessage, res: ServerResponse, state: SessionState, stream: AnswerStream, after: number) {
+    openSse(res);
+    for (const event of stream.events.slice(after + 1)) {
+      record({ direction: 'out', req, body: Buffer.from(event.data), sessionId: state.session.id });
+      res.write(event.text);
+    }
+    if (stream.done) return void res.end();
+    stream.sink?.destroy();
+    stream.sink = res;
   }
 
   function handleDelete(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined) {
@@ -248,6 +313,8 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     const state: SessionState = {
       eventSeq: 0,
       getStream: null,
+      streams: new Map(),
+      nextStream: 1,
       session: new McpSession({
         id,
         waitRelease: (cid, timeoutMs) => recorder.waitRelease(cid, timeoutMs),
@@ -257,7 +324,7 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
             if (!stream) return false;
             const data = JSON.stringify(message);
             recorder.add({ upstream: name, transport: 'http', direction: 'out', httpMethod: 'GET', path: endpoint, body: Buffer.from(data), sessionId: id });
-            stream.write(formatSseEvent({ id: `${id}:${++state.eventSeq}`, data }));
+            stream.write(formatSseEvent({ id: `${id}:0:${++state.eventSeq}`, data }));
             return true;
           },
         },

@@ -55,7 +55,7 @@ export function referenceProfile(upstream: 'http' | 'stdio' = 'http'): LoadedPro
       env: { PROXYSPEC_UPSTREAM_BACKUP_URLS: '{upstream_backup_urls}' },
       config: REFERENCE_HINTS,
       // The reference proxy relays bodies as bytes.
-      features: upstream === 'http' ? ['byte-transparency', 'auth', 'failover', 'circuit-breaker', 'rate-limit', 'metrics'] : ['auth', 'rate-limit', 'metrics'],
+      features: upstream === 'http' ? ['byte-transparency', 'auth', 'failover', 'circuit-breaker', 'rate-limit', 'metrics', 'resumability'] : ['auth', 'rate-limit', 'metrics'],
     },
     'reference',
     PACKAGE_ROOT,

@@ -33,9 +33,13 @@ export const CID_META_KEY = 'io.proxyspec/cid';
 export const SSE_META_KEY = 'io.proxyspec/sse';
 /** `_meta` key asking the mock upstream to answer with this HTTP status (and a JSON-RPC error body). */
 export const HTTP_STATUS_META_KEY = 'io.proxyspec/http-status';
-/** `_meta` key asking the mock upstream to misbehave: `reset` (drop the connection unanswered) or `drop-sse` (cut the SSE stream mid-way). */
+/**
+ * `_meta` key asking the mock upstream to misbehave: `reset` (drop the connection unanswered),
+ * `drop-sse` (cut the SSE stream mid-way, for good), or `drop-after:N` (cut the answer's SSE stream
+ * after N events while the call runs on, so that a GET with Last-Event-ID resumes it).
+ */
 export const FAULT_META_KEY = 'io.proxyspec/fault';
-export type Fault = 'reset' | 'drop-sse';
+export type Fault = 'reset' | 'drop-sse' | `drop-after:${number}`;
 const CID_PATTERN = /psc_[0-9a-f]{16}/g;
 
 /** A fresh correlation id: ASCII, so no proxy re-encoding can change it. */
