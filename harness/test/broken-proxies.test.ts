@@ -109,6 +109,9 @@ const CASES: Case[] = [
   { defect: 'ref-metrics-miss-upstream-failures', caught: ['operations/metrics-exact'] },
   { defect: 'ref-always-ready', caught: ['operations/health-and-readiness'] },
   { defect: 'ref-strip-last-event-id', caught: ['resilience/sse-resumed-exactly-once'] },
+  { defect: 'ref-policy-list-only', caught: ['operations/policy-denies-tool'] },
+  { defect: 'ref-audit-misses-refusals', caught: ['operations/audit-trail'] },
+  { defect: 'ref-shutdown-drops-in-flight', caught: ['operations/graceful-shutdown'] },
 ];
 
 /** Defects whose runs wait out a check's bound (about 40 to 60 s each, against 10 to 25 s for the rest). */

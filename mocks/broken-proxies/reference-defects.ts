@@ -10,6 +10,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import {
   buildProxy,
   createAuthGate,
+  createPolicy,
   createTokenVerifier,
   parseConfig,
   ProxyWireError,
@@ -50,6 +51,9 @@ export const REFERENCE_DEFECTS = [
   'metrics-miss-upstream-failures', // counts requests, but not the upstream's failures
   'always-ready', // reports ready whether or not an upstream can take requests
   'strip-last-event-id', // drops Last-Event-ID from a GET, so a cut stream cannot be resumed
+  'policy-list-only', // hides denied tools from tools/list, but relays calls to them
+  'audit-misses-refusals', // writes the requests it served to the audit trail, not the ones it refused
+  'shutdown-drops-in-flight', // on SIGTERM, closes every connection at once
 ] as const;
 
 export type ReferenceDefect = (typeof REFERENCE_DEFECTS)[number];
@@ -62,6 +66,7 @@ function weakenConfig(defect: ReferenceDefect, config: Readonly<ProxyConfig>): R
   if (defect === 'no-limits') raw.limits = { maxBodyBytes: 256 * 1024 * 1024, maxHeaderBytes: 256 * 1024, headersTimeoutMs: 600_000, requestTimeoutMs: 600_000 };
   if ('url' in raw.upstream) {
     if (defect === 'no-failover') raw.upstream.backups = [];
+    if (defect === 'shutdown-drops-in-flight') raw.shutdown.graceMs = 0;
     if (defect === 'no-circuit-breaker') raw.upstream.breaker = { failures: 1_000_000, openMs: 1 };
     if (defect === 'connection-per-request') raw.upstream.keepAlive = false;
     if (defect === 'no-upstream-credential' || defect === 'forward-client-token') delete raw.upstream.auth;
@@ -226,6 +231,12 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
       return { rateLimitKey: (request) => `${request.principal?.subject ?? request.ip} ${request.headers['mcp-session-id'] ?? ''}` };
     case 'metrics-miss-upstream-failures':
       return { metrics: (m) => ({ ...m, upstreamFailure: () => undefined }) };
+    case 'policy-list-only': {
+      const real = createPolicy(config.policy);
+      return { policy: real ? { ...real, refusal: () => undefined } : null };
+    }
+    case 'audit-misses-refusals':
+      return { audit: (log) => ({ ...log, write: (entry) => (entry.status < 400 ? log.write(entry) : undefined) }) };
     case 'strip-last-event-id':
       return {
         connector: (c) =>

@@ -41,6 +41,7 @@ export const TOOLS = [
   },
   { name: 'large', description: 'Returns a text of N bytes.', inputSchema: objectSchema({ bytes: { type: 'integer' } }) },
   { name: 'slow', description: 'Answers after a delay.', inputSchema: objectSchema({ ms: { type: 'integer' } }) },
+  { name: 'restricted', description: 'A tool a proxy\'s policy may deny; returns its arguments like echo.', inputSchema: { type: 'object', additionalProperties: true } },
   {
     name: 'notify',
     description: 'Sends a server notification on the GET stream.',
@@ -96,6 +97,7 @@ export async function callTool(name: string, args: Args, ctx: ToolContext): Prom
 async function runTool(name: string, args: Args, ctx: ToolContext): Promise<unknown> {
   switch (name) {
     case 'echo':
+    case 'restricted':
       return textResult(JSON.stringify(args), args);
     case 'error': {
       const code = typeof args.code === 'number' ? args.code : ErrorCode.InternalError;

@@ -46,6 +46,7 @@ export const WireErrors = {
   unauthorized: (challenge: string, reason?: string) => new ProxyWireError(401, -32040, 'Unauthorized', reason, { 'www-authenticate': challenge }),
   badAuthorization: (challenge: string, reason: string) => new ProxyWireError(400, -32040, 'Bad Request: malformed authorization', reason, { 'www-authenticate': challenge }),
   insufficientScope: (challenge: string) => new ProxyWireError(403, -32041, 'Forbidden: insufficient scope', undefined, { 'www-authenticate': challenge }),
+  policyDenied: (what: string) => new ProxyWireError(403, -32044, 'Forbidden by policy', `${what.slice(0, 80)} is denied by this proxy's policy`),
   rateLimited: () => new ProxyWireError(429, -32043, 'Too Many Requests', 'rate limit exceeded for this subject'),
   forbiddenOrigin: () => new ProxyWireError(403, -32042, 'Forbidden: Origin not allowed'),
   authorizationUnavailable: () => new ProxyWireError(503, -32052, 'Authorization server unavailable', 'the signing keys could not be fetched', { 'retry-after': '5' }),

@@ -15,7 +15,8 @@ import { createStdioConnector } from './upstream/stdio.ts';
 import { createSessionMap } from './sessions/session-map.ts';
 import { mcpRoutes, RoutedWireError, type RequestRecord } from './routes/mcp.ts';
 import { createMetrics, outcomeOf, type ProxyMetrics } from './observe/metrics.ts';
-import { createAuditLog } from './observe/audit.ts';
+import { createAuditLog, type AuditLog } from './observe/audit.ts';
+import { createPolicy, type Policy } from './policy/policy.ts';
 import { isHttpConnector, upstreamReachable } from './upstream/http.ts';
 import { healthRoutes } from './routes/health.ts';
 import { createAuthGate, resourceMetadataRoutes, type AuthGate, type Principal } from './auth/plugin.ts';
@@ -29,6 +30,8 @@ export { ProxyError, ProxyWireError, ERROR_SOURCE, WireErrors } from './errors.t
 export { createAuthGate, resourceMetadataUrl, type AuthGate, type Principal } from './auth/plugin.ts';
 export { createTokenVerifier, discoverJwksUri, TokenRejected, type TokenVerifier } from './auth/verifier.ts';
 export type { UpstreamConnector } from './upstream/types.ts';
+export { createPolicy, type Policy } from './policy/policy.ts';
+export type { AuditLog } from './observe/audit.ts';
 
 /**
  * Replaceable parts, for embedding and for tests: a custom token check, an instrumented upstream
@@ -43,6 +46,10 @@ export interface ProxyParts {
   rateLimitKey?: (request: FastifyRequest) => string;
   /** Wraps the metrics the proxy keeps. */
   metrics?: (built: ProxyMetrics) => ProxyMetrics;
+  /** Wraps the audit trail, when the config asks for one. */
+  audit?: (built: AuditLog) => AuditLog;
+  /** Replaces the policy built from the config (null for none). */
+  policy?: Policy | null;
   /** Wraps the readiness test (is there an upstream to send to). */
   readiness?: (built: () => Promise<boolean>) => () => Promise<boolean>;
 }
@@ -93,7 +100,8 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
   const auth = config.auth ? (parts.authGate ?? createAuthGate)(config.auth) : undefined;
   const builtMetrics = config.metrics.enabled ? createMetrics(() => sessions.size()) : undefined;
   const metrics = builtMetrics && parts.metrics ? parts.metrics(builtMetrics) : builtMetrics;
-  const audit = config.audit.file ? createAuditLog(config.audit.file) : undefined;
+  const builtAudit = config.audit.file ? createAuditLog(config.audit.file) : undefined;
+  const audit = builtAudit && parts.audit ? parts.audit(builtAudit) : builtAudit;
   if (isHttpConnector(built)) {
     built.onFailure((url) => metrics?.upstreamFailure(url));
     built.onCircuit((url, state) => {
@@ -154,6 +162,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     sessionOwner: parts.sessionOwner,
     rateLimit: config.rateLimit,
     rateLimitKey: parts.rateLimitKey,
+    policy: parts.policy === undefined ? createPolicy(config.policy) : (parts.policy ?? undefined),
     onAnswered,
     logLevel,
   });
@@ -178,15 +187,23 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
   proxy.shutdown = async () => {
     draining = true;
     const closing = app.close();
-    // Long-lived streams would hold close() forever: give in-flight answers the grace period, then end them.
+    // A connection whose answer was in flight at close() becomes idle only once it is answered: close
+    // such connections as they go idle, instead of waiting for the client's keep-alive to end.
+    const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+    // Long-lived streams would hold close() forever: give in-flight answers the grace period, then end everything.
     const grace = setTimeout(() => {
       for (const reply of openStreams) reply.raw.end();
+      app.server.closeAllConnections();
     }, config.shutdown.graceMs);
     for (const reply of openStreams) {
       if (reply.request.method === 'GET') reply.raw.end();
     }
-    await closing;
-    clearTimeout(grace);
+    try {
+      await closing;
+    } finally {
+      clearInterval(idle);
+      clearTimeout(grace);
+    }
   };
   return proxy;
 }

@@ -3,7 +3,8 @@
  * rotating rounds of one run, with autocannon. The upstream is the lean bench mock in a process of
  * its own; the load generator's CPU is measured so a saturated generator shows in the report.
  */
-import { cpus, loadavg, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -13,7 +14,7 @@ import { BulkClient, inPool } from '../client/bulk.ts';
 import { processGroupRss } from '../record/process-memory.ts';
 import { ID_SLOT, pacedLoad, type RoundFigures } from './paced.ts';
 import type { BenchScenario } from './scenarios.ts';
-import { PACKAGE_ROOT, PROXYSPEC_BIN } from '../run/environment.ts';
+import { PROXYSPEC_BIN } from '../run/environment.ts';
 import { shellQuote } from '../targets/placeholders.ts';
 import { startFloorProxy, startOwnProcess, type OwnProcess } from '../targets/own-process.ts';
 import { resolveTarget, startTarget, type TargetEnvironment } from '../targets/start-target.ts';
@@ -85,6 +86,8 @@ async function startUpstreamProcess(): Promise<OwnProcess> {
   }
 }
 
+const BENCH_WORKDIR = join(tmpdir(), `proxyspec-bench-${process.pid}`);
+
 function environmentFor(upstreamUrl: string): TargetEnvironment {
   return {
     upstream: { url: upstreamUrl },
@@ -95,7 +98,8 @@ function environmentFor(upstreamUrl: string): TargetEnvironment {
       upstream_urls: upstreamUrl,
       upstream_backup_urls: '',
       upstream_command: `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} mock bench-upstream --stdio`,
-      workdir: PACKAGE_ROOT,
+      // A folder of the bench's own for what targets write ({workdir}: the reference proxy's audit trail).
+      workdir: BENCH_WORKDIR,
     }),
   };
 }

@@ -53,6 +53,22 @@ export const HintsSchema = z.strictObject({
     })
     .optional()
     .describe('where the Prometheus metrics are ({port} is the proxy\'s) and the names of its series: a request counter labelled by JSON-RPC method and outcome, an upstream failure counter, an open sessions gauge, and optionally a gauge that is 1 while a circuit is open, e.g. { url: "http://127.0.0.1:{port}/metrics", requests: mcp_proxy_requests_total, upstreamFailures: mcp_proxy_upstream_failures_total, sessionsOpen: mcp_proxy_sessions_open, circuitOpen: mcp_proxy_circuit_open }'),
+  auditLog: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('the file the proxy writes its audit trail to, one JSON line per request ({workdir} is the run\'s fresh folder), e.g. "{workdir}/audit.log"'),
+  shutdownGraceMs: z
+    .number()
+    .int()
+    .positive()
+    .max(30_000)
+    .optional()
+    .describe('how long the proxy lets requests in flight finish after SIGTERM before it exits (ms, at most 30000)'),
+  policy: z
+    .strictObject({ deniedTool: z.string().min(1) })
+    .optional()
+    .describe('a tool of the mock upstream that the proxy\'s policy denies, e.g. { deniedTool: restricted }'),
   health: z
     .strictObject({ liveness: z.string().min(1), readiness: z.string().min(1) })
     .optional()

@@ -74,6 +74,12 @@ export interface IsolatedTarget {
   primary: IsolatedUpstream;
   backups: IsolatedUpstream[];
   logs(): { stdout: string; stderr: string };
+  /** This copy's `{workdir}`. */
+  workdir: string;
+  /** SIGTERM to the copy, resolved once it has exited; absent for a target the harness attaches to. */
+  terminate?: () => Promise<void>;
+  /** The copy's own authorization server (tokens of the shared target's are not valid here). */
+  auth?: TargetAuth;
 }
 
 export class ScenarioContext {
@@ -271,6 +277,9 @@ export class ScenarioContext {
         primary: handle(env.upstream),
         backups: env.backups.map(handle),
         logs: () => running.logs(),
+        workdir: env.workdir,
+        terminate: running.terminate,
+        auth: running.info.auth,
       };
     } catch (err) {
       await env.close();

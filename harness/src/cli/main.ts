@@ -238,7 +238,7 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     });
   mock
     .command('reference')
-    .description('Run the reference proxy with one deliberate Level 2 defect (the Level 2 self-tests).')
+    .description('Run the reference proxy with one deliberate defect (the Level 2 and Level 3 self-tests).')
     .requiredOption('--defect <name>', 'the defect to have (see mocks/broken-proxies/reference-defects.ts)')
     .requiredOption('-c, --config <file>', 'the reference proxy config to start from')
     .option('--port <n>', 'port to listen on', (v) => Number.parseInt(v, 10), 0)

@@ -6,15 +6,15 @@ import { readdir, readFile } from 'node:fs/promises';
 
 const PAGE_BYTES = 4096;
 
-export async function processGroupRss(pgid: number): Promise<number | undefined> {
+/** The processes of a group as /proc shows them (state letter, resident pages); undefined where there is no /proc. */
+async function groupMembers(pgid: number): Promise<Array<{ state: string; pages: number }> | undefined> {
   let entries: string[];
   try {
     entries = await readdir('/proc');
   } catch {
     return undefined;
   }
-  let pages = 0;
-  let found = false;
+  const members: Array<{ state: string; pages: number }> = [];
   await Promise.all(
     entries
       .filter((e) => /^\d+$/.test(e))
@@ -23,9 +23,28 @@ export async function processGroupRss(pgid: number): Promise<number | undefined>
         // Fields after the command name, which is in parentheses and may hold spaces.
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         if (Number(fields[2]) !== pgid) return;
-        found = true;
-        pages += Number(fields[21]) || 0;
+        members.push({ state: fields[0], pages: Number(fields[21]) || 0 });
       }),
   );
-  return found ? pages * PAGE_BYTES : undefined;
+  return members;
+}
+
+export async function processGroupRss(pgid: number): Promise<number | undefined> {
+  const members = await groupMembers(pgid);
+  return members?.length ? members.reduce((sum, m) => sum + m.pages, 0) * PAGE_BYTES : undefined;
+}
+
+/**
+ * Whether any process of the group still runs. A zombie does not count: a process whose shell parent
+ * died first is reparented, and a container's first process may never reap it.
+ */
+export async function processGroupAlive(pgid: number): Promise<boolean> {
+  const members = await groupMembers(pgid);
+  if (members) return members.some((m) => m.state !== 'Z');
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { request } from 'undici';
+import { processGroupAlive } from '../record/process-memory.ts';
 import { HarnessError } from '../errors.ts';
 
 const LOG_LIMIT = 64 * 1024;
@@ -32,6 +33,8 @@ export interface StartedProcess {
   stdout: LogTail;
   stderr: LogTail;
   stop(): Promise<void>;
+  /** Sends SIGTERM to the group and resolves when the process has exited, however long it takes (stop() still bounds it). */
+  terminate(): Promise<void>;
 }
 
 export interface ReadyOptions {
@@ -92,7 +95,13 @@ export function startProcess(command: string, cwd: string, env: Record<string, s
     // Whatever the group's other members still are, they go too.
     signalGroup('SIGKILL');
   };
-  return { child, started: { pid: child.pid, stdout, stderr, stop } };
+  // The shell that runs the command may die of the signal before the proxy does: done is when the whole group is gone.
+  const terminate = async () => {
+    signalGroup('SIGTERM');
+    await exited;
+    while (await processGroupAlive(child.pid!)) await new Promise((resolve) => setTimeout(resolve, 25));
+  };
+  return { child, started: { pid: child.pid, stdout, stderr, stop, terminate } };
 }
 
 /** Resolves when the target answers; throws a setup error when it exits first or time runs out. */

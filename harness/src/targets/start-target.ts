@@ -17,6 +17,10 @@ export interface RunningTarget {
   info: TargetInfo;
   logs(): { stdout: string; stderr: string };
   stop(): Promise<void>;
+  /** SIGTERM, resolved once the process has exited; absent when the harness did not start the target. */
+  terminate?: () => Promise<void>;
+  /** The run's fresh folder, `{workdir}`. */
+  workdir?: string;
 }
 
 /**
@@ -40,6 +44,9 @@ export const REFERENCE_HINTS: Hints = {
     circuitOpen: 'mcp_proxy_circuit_open',
   },
   health: { liveness: 'http://127.0.0.1:{port}/healthz', readiness: 'http://127.0.0.1:{port}/readyz' },
+  auditLog: '{workdir}/audit.log',
+  shutdownGraceMs: 3000,
+  policy: { deniedTool: 'restricted' },
 };
 
 /** The bundled proxy, wired to the mock upstream and authorization server through the placeholders any profile uses. */
@@ -55,7 +62,7 @@ export function referenceProfile(upstream: 'http' | 'stdio' = 'http'): LoadedPro
       env: { PROXYSPEC_UPSTREAM_BACKUP_URLS: '{upstream_backup_urls}' },
       config: REFERENCE_HINTS,
       // The reference proxy relays bodies as bytes.
-      features: upstream === 'http' ? ['byte-transparency', 'auth', 'failover', 'circuit-breaker', 'rate-limit', 'metrics', 'resumability'] : ['auth', 'rate-limit', 'metrics'],
+      features: upstream === 'http' ? ['byte-transparency', 'auth', 'failover', 'circuit-breaker', 'rate-limit', 'metrics', 'resumability', 'audit', 'policy'] : ['auth', 'rate-limit', 'metrics', 'audit', 'policy'],
     },
     'reference',
     PACKAGE_ROOT,
@@ -142,6 +149,8 @@ export async function startTarget(target: LoadedProfile | 'direct', env: TargetE
   info.pid = child.pid;
   return {
     info,
+    terminate: started.terminate,
+    workdir: values.workdir,
     logs: () => ({ stdout: started.stdout.toString(), stderr: started.stderr.toString() }),
     stop: async () => {
       await started.stop();

@@ -158,6 +158,14 @@ export const ProxyConfigSchema = z.strictObject({
       subjects: z.record(z.string(), RateSchema).default({}),
     })
     .prefault({}),
+  policy: z
+    .strictObject({
+      /** Tools no client may call: a call gets 403 and a JSON-RPC error without reaching the upstream, and tools/list leaves them out. */
+      deniedTools: z.array(z.string().min(1)).default([]),
+      /** JSON-RPC methods no client may call (e.g. `resources/read`), refused the same way. */
+      deniedMethods: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
   metrics: z
     .strictObject({
       /** Serve Prometheus metrics (text format) on the proxy's own port. */

@@ -25,7 +25,7 @@ export interface AuditLog {
 /** An audit log appending to `file` ("-" for stdout). */
 export function createAuditLog(file: string): AuditLog {
   const destination = pino.destination({ dest: file === '-' ? 1 : file, append: true, mkdir: true, sync: false });
-  const logger: Logger = pino({ base: null, messageKey: 'event', timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: () => ({}) } }, destination);
+  const logger: Logger = pino({ base: null, messageKey: 'event', timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, destination);
   return {
     write: (entry) => logger.info(entry, 'mcp.request'),
     close: () =>

@@ -14,6 +14,7 @@ import { ClientGone, type UpstreamConnector, type UpstreamReply } from '../upstr
 import type { AuthGate, Principal } from '../auth/plugin.ts';
 import type { ProxyConfig } from '../config/schema.ts';
 import { registerRateLimit } from '../limits/rate-limit.ts';
+import type { Policy } from '../policy/policy.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,6 +59,8 @@ export interface McpRouteOptions {
   rateLimit: ProxyConfig['rateLimit'];
   /** Whom a rate limit counts a request against; default its subject, or its address without auth. */
   rateLimitKey?: (request: FastifyRequest) => string;
+  /** Tools and methods denied to every client. */
+  policy?: Policy;
   /** Told of every request once its answer is complete (or the client went away). */
   onAnswered?: (record: RequestRecord) => void;
 }
@@ -244,6 +247,8 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
         throw new RoutedWireError(err as ProxyWireError, info.id);
       }
     }
+    const denied = options.policy?.refusal(info);
+    if (denied) throw new RoutedWireError(denied, info.id);
     const headers = upstreamRequestHeaders(request.headers);
     const gone = abortOnClose(reply);
 
@@ -268,7 +273,8 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     }
 
     const session = sessionFor(request, reply, info);
-    const answer = await upstreamCall(info.id, () => session.upstream.post(body, headers, info, gone));
+    let answer = await upstreamCall(info.id, () => session.upstream.post(body, headers, info, gone));
+    if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
     // The upstream ended its session: so is ours, and the client must initialize again.
     if (answer.status === 404) await sessions.remove(session.id);
     return relay(reply, answer, session.id);
