@@ -148,6 +148,9 @@ describe('broken proxies', () => {
     expect(report.levels[1].state).toBe('failure');
     expect(report.levels[1].reason).toMatch(/needs the feature auth/);
     expect(summary).toMatch(/\| L2 Production \| failure \| needs the feature auth/);
+    // The pass-through floor claims none of Level 3's features either: the reason names them all.
+    expect(report.levels[2].state).toBe('failure');
+    expect(report.levels[2].reason).toMatch(/needs the features auth, failover, circuit-breaker, resumability, rate-limit, metrics/);
     expect(code).toBe(1);
   });
 

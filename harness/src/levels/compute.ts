@@ -53,12 +53,13 @@ export function computeLevels(checks: LevelInput[], claimed: readonly string[]):
     } else if (below && below.state === 'untested') {
       state = 'untested';
       reason = `L${level - 1} is untested`;
-    } else if (failed.length) {
+    } else if (failed.length || missingFeatures.length) {
+      // Both reasons when both hold: fixing the failed checks alone would not reach the level.
       state = 'failure';
-      reason = `${plural(failed.length, 'MUST check', 'MUST checks')} failed at this level or below`;
-    } else if (missingFeatures.length) {
-      state = 'failure';
-      reason = `needs the feature${missingFeatures.length > 1 ? 's' : ''} ${missingFeatures.join(', ')}, which the target does not claim`;
+      const parts = [];
+      if (failed.length) parts.push(`${plural(failed.length, 'MUST check', 'MUST checks')} failed at this level or below`);
+      if (missingFeatures.length) parts.push(`needs the feature${missingFeatures.length > 1 ? 's' : ''} ${missingFeatures.join(', ')}, which the target does not claim`);
+      reason = parts.join('; ');
     } else if (unsettled.length || untested.length) {
       state = 'partial';
       const parts = [];
