@@ -127,3 +127,60 @@ describe('mock upstream over Streamable HTTP', () => {
     expect(recorder.connectionRecords().length).toBeGreaterThan(0);
   });
 });
+
+describe('faults on cue', () => {
+  test('killed, it refuses connections; restarted on the same port, it keeps or forgets its sessions as asked', async () => {
+    const own = await startHttpUpstream({ recorder, name: 'restartable' });
+    try {
+      const res = await request(own.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      });
+      await res.body.dump();
+      const session = res.headers['mcp-session-id'] as string;
+      const ping = async () => {
+        const r = await request(own.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'mcp-session-id': session }, body: '{"jsonrpc":"2.0","id":2,"method":"ping"}', reset: true });
+        await r.body.dump();
+        return r.statusCode;
+      };
+      await own.kill();
+      await expect(ping()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await own.restart({ keepSessions: true });
+      expect(await ping()).toBe(200);
+      await own.kill();
+      await own.restart({ keepSessions: false });
+      expect(await ping()).toBe(404);
+      expect(own.sessionCount()).toBe(0);
+    } finally {
+      await own.close();
+    }
+  });
+
+  test('a stream cut after N events runs on, and a GET with Last-Event-ID replays the rest of that stream only', async () => {
+    const { session } = await initialize();
+    const headers = { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
+    const res = await request(upstream.url, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'cut', method: 'tools/call', params: { name: 'progress', arguments: { count: 4, intervalMs: 20 }, _meta: { progressToken: 'a', 'io.proxyspec/fault': 'drop-after:2' } } }),
+    });
+    // Read what arrives until the cut.
+    let text = '';
+    await (async () => {
+      for await (const chunk of res.body) text += (chunk as Buffer).toString('utf8');
+    })().catch(() => undefined);
+    expect(text).not.toContain('"id":"cut"');
+    // Whatever arrived before the cut carries ids of the form session:stream:n.
+    const ids = [...text.matchAll(/^id: (.*)$/gm)].map((m) => m[1]);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids[0]).toMatch(new RegExp(`^${session}:\\d+:\\d+$`));
+    // Another stream of the same session, whole.
+    await post({ jsonrpc: '2.0', id: 'other', method: 'tools/call', params: { name: 'progress', arguments: { count: 1, intervalMs: 0 }, _meta: { progressToken: 'b' } } }, headers);
+    const resumed = await request(upstream.url, { method: 'GET', headers: { ...headers, accept: 'text/event-stream', 'last-event-id': ids[0] } });
+    const replayed = sseMessages(await resumed.body.text()) as Array<{ id?: unknown; params?: { progressToken?: unknown; progress?: unknown } }>;
+    expect(replayed.filter((m) => m.params?.progressToken === 'b' || m.id === 'other')).toEqual([]);
+    expect(replayed.filter((m) => m.params?.progressToken === 'a').map((m) => m.params?.progress)).toEqual([1, 2, 3, 4]);
+    expect(replayed.at(-1)).toMatchObject({ id: 'cut' });
+  });
+});
