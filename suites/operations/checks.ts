@@ -2,10 +2,8 @@
  * Level 3: what an operator needs from a proxy in production: limits per user, metrics that count
  * exactly, health and readiness an orchestrator can act on.
  */
-import { defineChecks, STREAMABLE } from '../../harness/src/checks/define.ts';
-import type { SpecRef } from '../../harness/src/checks/types.ts';
+import { defineChecks, level3Ref as level3, STREAMABLE } from '../../harness/src/checks/define.ts';
 
-const level3 = (requirement: string, quote: string): SpecRef => ({ requirement, revision: 'proxyspec', url: 'README.md#level-3-enterprise', quote, strength: 'MUST' });
 
 export const OPERATIONS_CHECKS = defineChecks([
   {

@@ -2,11 +2,8 @@
  * Level 3: what a proxy does when things go wrong behind it. An upstream dies, restarts, fails again
  * and again, or is slow; each scenario breaks a copy of the target's own upstreams on cue.
  */
-import { defineChecks, STREAMABLE } from '../../harness/src/checks/define.ts';
-import type { SpecRef } from '../../harness/src/checks/types.ts';
+import { defineChecks, level3Ref as level3, STREAMABLE } from '../../harness/src/checks/define.ts';
 
-/** The compliance model's own sentence for a Level 3 property (README, "Level 3 Enterprise"). */
-const level3 = (requirement: string, quote: string): SpecRef => ({ requirement, revision: 'proxyspec', url: 'README.md#level-3-enterprise', quote, strength: 'MUST' });
 
 const HTTP_ONLY = {
   proxyOnly: true,

@@ -10,14 +10,17 @@ scenario('A proxy MUST keep serving other sessions while one session\'s call is 
   const held = await t.session({ timeoutMs: 30_000 });
   const other = await t.session({ timeoutMs: 30_000 });
   const heldCid = t.cid();
-  // The gated `progress` tool waits for the harness's release before it finishes.
+  // The gated `progress` tool sends its first progress notification, then waits for the harness's
+  // release: its answer has begun, so a proxy's time-to-first-byte timeout does not end it early.
   let settled = false;
-  const heldCall = held.callTool('progress', { count: 2, intervalMs: 0, gate: true, gateTimeoutMs: 30_000, cid: heldCid }, { cid: heldCid, timeoutMs: 40_000 }).finally(() => (settled = true));
-  const arrived = await waitUntil(() => t.upstream.received(heldCid), (records) => records.some((r) => recordMethod(r) === 'tools/call'), 10_000);
+  const heldCall = held
+    .callTool('progress', { count: 2, intervalMs: 0, gate: true, gateTimeoutMs: 40_000, cid: heldCid }, { cid: heldCid, timeoutMs: 50_000, meta: { progressToken: `held-${heldCid}` } })
+    .finally(() => (settled = true));
+  const arrived = await waitUntil(() => t.upstream.received(heldCid), (records) => records.some((r) => recordMethod(r) === 'tools/call'), 20_000);
   if (!arrived.some((r) => recordMethod(r) === 'tools/call')) {
     await t.upstream.release(heldCid);
     await heldCall;
-    return t.block(SLOW_CALL, 'the call to hold never reached the upstream', 'no tools/call upstream within 10 s');
+    return t.block(SLOW_CALL, 'the call to hold never reached the upstream', 'no tools/call upstream within 20 s');
   }
 
   const cid = t.cid();
@@ -43,4 +46,4 @@ scenario('A proxy MUST keep serving other sessions while one session\'s call is 
     pass: 'the other session\'s call was answered while the first session\'s call was still held at the upstream',
     expected: 'while session A\'s tools/call waits at the upstream, session B\'s tools/call (same tool) is answered within 10 s, before A\'s ends',
   });
-}, { timeoutMs: 60_000 });
+}, { timeoutMs: 75_000 });

@@ -13,6 +13,7 @@ import { BulkClient } from '../client/bulk.ts';
 import { startMockEnvironment } from '../run/environment.ts';
 import type { HttpUpstream, Recorder } from '../../../mocks/upstream/index.ts';
 import { resolveTarget, startTarget } from '../targets/start-target.ts';
+import { stopTargetsOnSignal } from '../targets/process-target.ts';
 import { UpstreamView } from '../record/upstream-view.ts';
 import type { RunContext, TargetAuth } from '../run/context.ts';
 import { getCheck } from './catalog.ts';
@@ -259,6 +260,8 @@ export class ScenarioContext {
    * primary in `{upstream_urls}`. Stopped, upstreams and all, with the scenario.
    */
   async isolatedTarget(options: { backups?: number } = {}): Promise<IsolatedTarget> {
+    // This worker owns the copy: if it is told to stop, or ends, the copy goes with it.
+    stopTargetsOnSignal();
     const env = await startMockEnvironment({ backups: options.backups });
     try {
       const running = await startTarget(await resolveTarget(this.ctx.targetSpec), env);

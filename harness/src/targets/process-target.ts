@@ -60,6 +60,10 @@ export function stopTargetsOnSignal(): void {
       process.exit(code);
     });
   }
+  // However the process ends (a test worker closed by its runner, an uncaught error), nothing it started lives on.
+  process.once('exit', () => {
+    for (const signalGroup of live) signalGroup('SIGKILL');
+  });
 }
 
 export function startProcess(command: string, cwd: string, env: Record<string, string>): { child: ChildProcess; started: StartedProcess } {
