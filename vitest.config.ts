@@ -3,9 +3,10 @@
 // Group 1 (the quiet scenarios against `reference`) starts once every group-0 project has finished.
 import { defineConfig } from 'vitest/config';
 
-const suites = (target: string, groupOrder = 0) => ({
+const suites = (target: string, groupOrder = 0, maxWorkers?: number) => ({
   test: {
     name: `suites-${target}`,
+    ...(maxWorkers && { maxWorkers }),
     include: ['suites/**/*.test.ts'],
     // Timing- and memory-sensitive scenarios run in the quiet group below, after everything else.
     exclude: ['**/node_modules/**', 'suites/**/*.quiet.test.ts'],
@@ -47,8 +48,9 @@ export default defineConfig({
       { test: { name: 'reports', include: ['reports/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       suites('reference'),
       // A stdio bridge starts a process per session, which a machine busy with the self-tests makes
-      // slow enough to time out: it runs last, after the quiet group, on a machine at rest.
-      suites('reference-stdio', 2),
+      // slow enough to time out: it runs last, after the quiet group, on a machine at rest, two
+      // files at a time (three start more processes at once than two cores bring up in time).
+      suites('reference-stdio', 2, 2),
       suites('direct'),
       {
         test: {

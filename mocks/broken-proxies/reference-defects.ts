@@ -273,13 +273,21 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
             post: (...args) => {
               const tool = args[2].calls[0]?.tool;
               if (tool === undefined) return s.post(...args);
-              // The next call of a tool goes out once the previous one's answer has come back whole.
+              // The next call of a tool goes out once the previous one's answer has ended (or failed).
+              let done!: () => void;
+              const ended = new Promise<void>((resolve) => (done = resolve));
               const turn = (queues.get(tool) ?? Promise.resolve()).then(async () => {
-                const reply = await s.post(...args);
-                const bytes = reply.body ? Buffer.concat(await reply.body.toArray()) : null;
-                return { ...reply, body: bytes ? Readable.from([bytes]) : null };
+                try {
+                  const reply = await s.post(...args);
+                  if (!reply.body) done();
+                  else reply.body.once('close', done);
+                  return reply;
+                } catch (err) {
+                  done();
+                  throw err;
+                }
               });
-              queues.set(tool, turn.catch(() => undefined));
+              queues.set(tool, ended);
               return turn;
             },
           })),

@@ -79,7 +79,21 @@ scenario('A proxy with an audit trail MUST record every request and refusal, wit
   const body = initializeBody(t.revision);
   const json = [['content-type', 'application/json'], ['accept', 'application/json, text/event-stream']] as Array<[string, string]>;
   if (auth) refusals.push(await t.raw('POST', json, body, 10_000, { bare: true, url: target.url }));
-  refusals.push(await t.raw('POST', [...json, ['origin', 'https://attacker.example']], body, 10_000, { url: target.url }));
+  refusals.push(await t.raw('POST', [...Object.entries(headers), ...json, ['origin', 'https://attacker.example']], body, 10_000, { bare: true, url: target.url }));
+  // Over the rate limit of its subject, where the profile names one: requests until the first 429.
+  const rate = t.ctx.target.config.rateLimit;
+  if (rate && auth && t.ctx.target.features.includes('rate-limit')) {
+    const limited = `Bearer ${await forge(auth, { ...validClaims(auth), sub: rate.subject, client_id: rate.subject })}`;
+    // A ping without a session: counted by the limit, and cheap (it opens nothing, not even a stdio process).
+    const ping = JSON.stringify({ jsonrpc: '2.0', id: 'over-the-limit', method: 'ping' });
+    for (let i = 0; i <= rate.requests + 5; i++) {
+      const ex = await t.raw('POST', [['authorization', limited], ...json], ping, 10_000, { bare: true, url: target.url });
+      if (ex.status === 429) {
+        refusals.push(ex);
+        break;
+      }
+    }
+  }
   const policy = t.ctx.target.config.policy;
   let callsServed = 1;
   if (policy && t.ctx.target.features.includes('policy')) {
@@ -92,8 +106,8 @@ scenario('A proxy with an audit trail MUST record every request and refusal, wit
   const refused = refusals.filter((r) => r.outcome === 'answered' && [401, 403, 429].includes(r.status)).map((r) => r.status);
   const to = Date.now();
 
-  // The trail is written as requests end: wait (bounded) until it holds as many lines as requests were answered.
-  const answered = 2 + callsServed + refused.length;
+  // The trail is written as requests end: wait (bounded) until it holds a line for every request the copy answered.
+  const answered = t.exchanges.filter((ex) => ex.url.startsWith(target.url) && ex.outcome === 'answered').length;
   const text = await waitUntil(() => readFile(file, 'utf8').catch(() => ''), (s) => s.split('\n').filter(Boolean).length >= answered, 5000);
   const lines = text.split('\n').filter(Boolean);
   const problems: string[] = [];

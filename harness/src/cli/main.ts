@@ -159,6 +159,18 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       }
     });
 
+  program
+    .command('coverage')
+    .description('How much of a revision\'s proxy-relevant, observable requirements the checks judge: traced to a check, excluded with a reason, or untested.')
+    .option('--json', 'as JSON')
+    .option('--markdown', 'as Markdown, one row per requirement')
+    .addOption(new Option('--spec <revision>', 'revision of the catalogue').choices([...REVISIONS]).default(DEFAULT_REVISION))
+    .action(async (opts: { json?: boolean; markdown?: boolean; spec: Revision }) => {
+      const { coverageOf, coverageMarkdown, coverageText } = await import('../checks/coverage.ts');
+      const coverage = coverageOf(opts.spec);
+      output.out(opts.json ? `${JSON.stringify(coverage, null, 2)}\n` : opts.markdown ? coverageMarkdown(coverage) : coverageText(coverage));
+    });
+
   const mock = program.command('mock').description('Run the mocks standalone.');
   mock
     .command('upstream')

@@ -1,0 +1,111 @@
+/**
+ * How much of a revision's catalogue the checks judge. For every requirement that concerns a proxy
+ * and is observable on the wire: the checks that cite it (and apply to the revision), or a reviewed
+ * exclusion with its reason (suites/requirements/<revision>.exclusions.yaml), or `untested`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import type { Revision } from '../wire/index.ts';
+import { CHECKS } from './catalog.ts';
+import { requirementsOf, specUrl, type Requirement } from './requirements.ts';
+
+export type CoverageState = 'traced' | 'excluded' | 'untested';
+
+export interface CoverageRow {
+  id: string;
+  strength: string;
+  quote: string;
+  url: string;
+  state: CoverageState;
+  /** The checks that cite the requirement and apply to the revision. */
+  checks: string[];
+  /** Why no check judges it, for an excluded requirement. */
+  reason?: string;
+}
+
+export interface CoverageCounts {
+  total: number;
+  traced: number;
+  excluded: number;
+  untested: number;
+}
+
+export interface Coverage {
+  revision: Revision;
+  must: CoverageCounts;
+  should: CoverageCounts;
+  rows: CoverageRow[];
+}
+
+const ExclusionsSchema = z.array(z.strictObject({ id: z.string().min(1), reason: z.string().min(10) }));
+const folder = fileURLToPath(new URL('../../../suites/requirements/', import.meta.url));
+
+/** The reviewed exclusions of a revision (none when it has no file); an exclusion of an unknown requirement is an error. */
+export function exclusionsOf(revision: Revision): Map<string, string> {
+  const file = `${folder}${revision}.exclusions.yaml`;
+  if (!existsSync(file)) return new Map();
+  const list = ExclusionsSchema.parse(parse(readFileSync(file, 'utf8')) ?? []);
+  const known = requirementsOf(revision);
+  for (const e of list) if (!known.has(e.id)) throw new Error(`${revision}.exclusions.yaml excludes ${e.id}, which the catalogue does not have`);
+  return new Map(list.map((e) => [e.id, e.reason]));
+}
+
+const isMust = (r: Requirement) => /^(MUST|REQUIRED|SHALL)/.test(r.strength);
+const isShould = (r: Requirement) => /^(SHOULD|RECOMMENDED)/.test(r.strength);
+/** A requirement a proxy's behaviour on the wire can show: it concerns the proxy, and it is observable. */
+const inScope = (r: Requirement) => r.proxy !== 'n/a' && r.observable === 'yes';
+
+function count(rows: CoverageRow[]): CoverageCounts {
+  return {
+    total: rows.length,
+    traced: rows.filter((r) => r.state === 'traced').length,
+    excluded: rows.filter((r) => r.state === 'excluded').length,
+    untested: rows.filter((r) => r.state === 'untested').length,
+  };
+}
+
+export function coverageOf(revision: Revision): Coverage {
+  const exclusions = exclusionsOf(revision);
+  const citing = new Map<string, string[]>();
+  for (const check of CHECKS) {
+    if (!check.revisions.includes(revision)) continue;
+    for (const id of check.requirements) citing.set(id, [...(citing.get(id) ?? []), check.id]);
+  }
+  const rows: CoverageRow[] = [];
+  const musts: CoverageRow[] = [];
+  const shoulds: CoverageRow[] = [];
+  for (const r of requirementsOf(revision).values()) {
+    if (!inScope(r) || !(isMust(r) || isShould(r))) continue;
+    const checks = citing.get(r.id) ?? [];
+    const reason = exclusions.get(r.id);
+    const row: CoverageRow = { id: r.id, strength: r.strength, quote: r.quote, url: specUrl(revision, r.page, r.anchor), state: checks.length ? 'traced' : reason ? 'excluded' : 'untested', checks, ...(reason && !checks.length && { reason }) };
+    rows.push(row);
+    (isMust(r) ? musts : shoulds).push(row);
+  }
+  return { revision, must: count(musts), should: count(shoulds), rows };
+}
+
+const percent = (c: CoverageCounts) => (c.total === 0 ? '—' : `${Math.round((100 * (c.traced + c.excluded)) / c.total)} %`);
+
+/** One line per strength: how many are judged, excluded with a reason, or untested. */
+export function coverageSummary(c: Coverage): string[] {
+  return (['must', 'should'] as const).map((k) => {
+    const n = c[k];
+    return `${k === 'must' ? 'MUST  ' : 'SHOULD'} ${n.traced} traced to a check, ${n.excluded} excluded with a reason, ${n.untested} untested, of ${n.total} (${percent(n)} accounted for)`;
+  });
+}
+
+export function coverageText(c: Coverage): string {
+  const lines = [`Coverage of MCP ${c.revision}: requirements that concern a proxy and show on the wire`, ...coverageSummary(c), '', 'Untested MUSTs:'];
+  for (const r of c.rows.filter((x) => x.state === 'untested' && /^(MUST|REQUIRED|SHALL)/.test(x.strength))) lines.push(`  ${r.id.padEnd(44)} ${r.quote.slice(0, 110)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function coverageMarkdown(c: Coverage): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const lines = [`## Coverage of MCP ${c.revision}`, '', ...coverageSummary(c).map((l) => `- ${l}`), '', '| requirement | strength | state | checks or reason |', '|---|---|---|---|'];
+  for (const r of c.rows) lines.push(`| [${r.id}](${r.url}) | ${r.strength} | ${r.state} | ${cell(r.checks.length ? r.checks.map((x) => `\`${x}\``).join(', ') : (r.reason ?? ''))} |`);
+  return `${lines.join('\n')}\n`;
+}

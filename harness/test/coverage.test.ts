@@ -1,0 +1,45 @@
+/** The coverage of the catalogue by the checks: counted from the declarations, shown by `proxyspec coverage`. */
+import { describe, expect, test } from 'vitest';
+import { CHECKS } from '../src/checks/catalog.ts';
+import { coverageOf, coverageMarkdown } from '../src/checks/coverage.ts';
+import { requirementsOf } from '../src/checks/requirements.ts';
+import { cli } from './cli-helpers.ts';
+
+describe('coverage', () => {
+  test('every in-scope requirement is counted once, and a requirement a check of the revision cites is traced to it', () => {
+    const coverage = coverageOf('2025-11-25');
+    const { must, should, rows } = coverage;
+    expect(must.total + should.total).toBe(rows.length);
+    expect(must.traced + must.excluded + must.untested).toBe(must.total);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+    const catalogue = requirementsOf('2025-11-25');
+    for (const row of rows) {
+      const r = catalogue.get(row.id)!;
+      expect(r.proxy).not.toBe('n/a');
+      expect(r.observable).toBe('yes');
+    }
+    const cited = CHECKS.find((c) => c.id === 'session/unknown-session-404')!;
+    for (const id of cited.requirements) {
+      const row = rows.find((r) => r.id === id);
+      if (row) expect(row.checks).toContain(cited.id);
+    }
+    // A check that does not apply to a revision traces nothing there.
+    expect(coverageOf('2026-07-28').rows.flatMap((r) => r.checks).filter((id) => !CHECKS.find((c) => c.id === id)!.revisions.includes('2026-07-28'))).toEqual([]);
+  });
+
+  test('the Markdown has one row per requirement, with its link and state', () => {
+    const coverage = coverageOf('2025-11-25');
+    const table = coverageMarkdown(coverage).split('\n').filter((l) => l.startsWith('| ['));
+    expect(table).toHaveLength(coverage.rows.length);
+    expect(table[0]).toMatch(/^\| \[[a-z0-9-]+\]\(https:\/\/modelcontextprotocol\.io\/.+#.+\) \| (MUST|SHOULD)[A-Z ]* \| (traced|excluded|untested) \|/);
+  });
+
+  test('`proxyspec coverage` prints the counts and the untested MUSTs, and --json the same data', async () => {
+    const text = await cli(['coverage', '--spec', '2025-11-25']);
+    expect(text.code).toBe(0);
+    const c = coverageOf('2025-11-25');
+    expect(text.stdout).toContain(`MUST   ${c.must.traced} traced to a check, ${c.must.excluded} excluded with a reason, ${c.must.untested} untested, of ${c.must.total}`);
+    const json = await cli(['coverage', '--spec', '2025-11-25', '--json']);
+    expect(JSON.parse(json.stdout).must).toEqual(c.must);
+  });
+});
