@@ -3,6 +3,8 @@ import { mkdtemp, readFile, readlink, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { coverageOf } from '../src/checks/coverage.ts';
+import type { Revision } from '../src/wire/index.ts';
 import { describe, expect, test } from 'vitest';
 import { waitUntil } from '../src/record/wait.ts';
 import { BIN, cli, runTarget, verdicts } from './cli-helpers.ts';
@@ -26,6 +28,11 @@ describe.concurrent('proxyspec run', () => {
     expect(transparency.filter((c) => c.verdict === 'pass').length).toBeGreaterThan(5);
     expect(report.checks.find((c) => c.id === 'boundary/authorization-not-forwarded')?.verdict).toBe('n/a');
     for (const file of ['report.json', 'junit.xml', 'summary.md']) expect((await stat(join(outDir, file))).size).toBeGreaterThan(0);
+    // The coverage of the run's revision, as `proxyspec coverage` counts it, in report.json and index.html.
+    const coverage = coverageOf(report.spec as Revision);
+    expect(report.coverage).toMatchObject({ revision: report.spec, must: coverage.must, should: coverage.should });
+    expect(report.coverage?.untestedMusts).toHaveLength(coverage.must.untested);
+    expect(await readFile(join(outDir, 'index.html'), 'utf8')).toContain(`Coverage of MCP ${report.spec}`);
   });
 
   // The full reference run at L2 is the suites-reference project (every verdict must pass) and the

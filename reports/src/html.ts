@@ -89,6 +89,17 @@ const target = location.hash && document.querySelector(location.hash);
 if (target) target.querySelector('button.toggle')?.click();
 `;
 
+/** How much of the revision the checks judge, and which MUSTs none does. */
+function coverageSection(c: NonNullable<Report['coverage']>): string {
+  const row = (name: string, n: NonNullable<Report['coverage']>['must']) =>
+    `<tr><th scope="row">${name}</th><td>${n.traced}</td><td>${n.excluded}</td><td>${n.untested}</td><td>${n.total}</td></tr>`;
+  return `<section aria-labelledby="h-coverage"><h2 id="h-coverage">Coverage of MCP ${esc(c.revision)}</h2>
+<p>Requirements of this revision that concern a proxy and show on the wire: traced to a check, excluded with a reviewed reason, or untested.</p>
+<table><thead><tr><th scope="col"></th><th scope="col">traced</th><th scope="col">excluded</th><th scope="col">untested</th><th scope="col">of</th></tr></thead><tbody>${row('MUST', c.must)}${row('SHOULD', c.should)}</tbody></table>
+${c.untestedMusts.length ? `<details><summary>${c.untestedMusts.length} untested MUSTs</summary><p>${c.untestedMusts.map((id) => `<code>${esc(id)}</code>`).join(' ')}</p></details>` : ''}
+</section>`;
+}
+
 export function toHtml(report: Report): string {
   const suites = [...new Set(report.checks.map((c) => c.suite))];
   const levelName = report.level > 0 ? `L${report.level}` : 'none';
@@ -125,6 +136,7 @@ ${headline(report).map((l) => `<p class="headline"><strong>${esc(l)}</strong></p
 <nav aria-label="suites"><p>${suites.map((s) => `<a href="#suite-${esc(s)}">${esc(s)}</a>`).join(' · ')}</p></nav>
 </section>
 ${suites.map((s) => suiteTable(s, report.checks.filter((c) => c.suite === s))).join('\n')}
+${report.coverage ? coverageSection(report.coverage) : ''}
 ${report.target.logs.stderr ? `<section aria-labelledby="h-logs"><h2 id="h-logs">Target stderr</h2><pre>${esc(report.target.logs.stderr)}</pre></section>` : ''}`;
   return page(`proxyspec: ${report.target.name} — ${levelName}`, body, FILTER_SCRIPT);
 }

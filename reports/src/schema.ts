@@ -64,6 +64,8 @@ export const LevelReportSchema = z.object({
 });
 export type LevelReport = z.infer<typeof LevelReportSchema>;
 
+const CoverageCountsSchema = z.object({ total: z.number().int(), traced: z.number().int(), excluded: z.number().int(), untested: z.number().int() });
+
 export const ReportSchema = z.object({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
   harness: z.object({ name: z.literal('proxyspec'), version: z.string() }),
@@ -98,6 +100,19 @@ export const ReportSchema = z.object({
       ok: z.boolean(),
       stoppedAfter: z.array(z.string()),
       message: z.string(),
+    })
+    .optional(),
+  /**
+   * How much of the run's revision the checks judge: its requirements that concern a proxy and
+   * show on the wire, traced to a check, excluded with a reviewed reason, or untested (the untested
+   * MUSTs listed). What `proxyspec coverage` prints. Added in 0.2.
+   */
+  coverage: z
+    .object({
+      revision: z.string(),
+      must: CoverageCountsSchema,
+      should: CoverageCountsSchema,
+      untestedMusts: z.array(z.string()),
     })
     .optional(),
   checks: z.array(CheckReportSchema),

@@ -52,7 +52,9 @@ export function exclusionsOf(revision: Revision): Map<string, string> {
   return new Map(list.map((e) => [e.id, e.reason]));
 }
 
-const isMust = (r: Requirement) => /^(MUST|REQUIRED|SHALL)/.test(r.strength);
+/** MUST, MUST NOT, REQUIRED, SHALL, SHALL NOT. */
+export const isMustStrength = (strength: string) => /^(MUST|REQUIRED|SHALL)/.test(strength);
+const isMust = (r: Requirement) => isMustStrength(r.strength);
 const isShould = (r: Requirement) => /^(SHOULD|RECOMMENDED)/.test(r.strength);
 /** A requirement a proxy's behaviour on the wire can show: it concerns the proxy, and it is observable. */
 const inScope = (r: Requirement) => r.proxy !== 'n/a' && r.observable === 'yes';
@@ -87,6 +89,11 @@ export function coverageOf(revision: Revision): Coverage {
   return { revision, must: count(musts), should: count(shoulds), rows };
 }
 
+/** The MUSTs no check judges and no reviewed reason excludes. */
+export function untestedMusts(c: Coverage): CoverageRow[] {
+  return c.rows.filter((r) => r.state === 'untested' && isMustStrength(r.strength));
+}
+
 const percent = (c: CoverageCounts) => (c.total === 0 ? '—' : `${Math.round((100 * (c.traced + c.excluded)) / c.total)} %`);
 
 /** One line per strength: how many are judged, excluded with a reason, or untested. */
@@ -99,7 +106,7 @@ export function coverageSummary(c: Coverage): string[] {
 
 export function coverageText(c: Coverage): string {
   const lines = [`Coverage of MCP ${c.revision}: requirements that concern a proxy and show on the wire`, ...coverageSummary(c), '', 'Untested MUSTs:'];
-  for (const r of c.rows.filter((x) => x.state === 'untested' && /^(MUST|REQUIRED|SHALL)/.test(x.strength))) lines.push(`  ${r.id.padEnd(44)} ${r.quote.slice(0, 110)}`);
+  for (const r of untestedMusts(c)) lines.push(`  ${r.id.padEnd(44)} ${r.quote.slice(0, 110)}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -9,6 +9,19 @@ import { specRefsOf } from '../checks/requirements.ts';
 import type { CheckResult } from '../checks/types.ts';
 import type { ScenarioRecord } from '../checks/scenario-record.ts';
 import { applyRelayBreak, findRelayBreak } from './relay.ts';
+import { coverageOf, untestedMusts } from '../checks/coverage.ts';
+import type { Revision } from '../wire/index.ts';
+
+/** The report's coverage section: the counts, and the MUSTs no check judges. */
+function coverageSection(revision: Revision): NonNullable<Report['coverage']> {
+  const coverage = coverageOf(revision);
+  return {
+    revision,
+    must: coverage.must,
+    should: coverage.should,
+    untestedMusts: untestedMusts(coverage).map((r) => r.id),
+  };
+}
 import { computeLevels } from '../levels/compute.ts';
 import type { Baseline } from './baseline.ts';
 import type { RunContext } from './context.ts';
@@ -121,6 +134,7 @@ export function aggregate(input: AggregateInput): Report {
     gate: { passed: reasons.length === 0, reasons },
     summary,
     relay: { ok: relay.ok, stoppedAfter: relay.stoppedAfter, message: relay.message },
+    coverage: coverageSection(ctx.revision),
     checks,
     machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
   };
