@@ -59,18 +59,21 @@ scenario('A proxy with backups MUST answer through a backup when the primary die
     return t.untested(FAILOVER, 'the profile tells the proxy of no backup upstream: put {upstream_urls} or {upstream_backup_urls} in its command or env');
   }
   const target = await t.isolatedTarget({ backups: 1 });
-  const backup = target.backups[0];
   const initCid = t.cid();
   const client = await t.session({ url: target.url, headers: target.headers, cid: initCid });
   const sessionId = client.sessionId;
   const before = t.cid();
   const first = await client.callTool('echo', { cid: before }, { cid: before });
   const firstOn = requestsOf(await target.upstream.received(before), 'tools/call').map((r) => r.upstream);
-  if (!served(first) || !firstOn.includes(target.primary.name)) {
-    return t.block(FAILOVER, 'the session\'s first call was not served by the primary, so there is no primary to lose', `${outcomeOf(first)}; received by ${firstOn.join(', ') || 'no upstream'}`);
+  // The upstream that served the session dies (the primary, unless the proxy spreads sessions over its upstreams).
+  const upstreams = [target.primary, ...target.backups];
+  const serving = upstreams.find((u) => firstOn.includes(u.name));
+  if (!served(first) || !serving) {
+    return t.block(FAILOVER, 'the session\'s first call was not served by one of the upstreams, so there is none to lose', `${outcomeOf(first)}; received by ${firstOn.join(', ') || 'no upstream'}`);
   }
+  const backup = upstreams.find((u) => u !== serving)!;
 
-  await target.primary.kill();
+  await serving.kill();
   await sleep(SETTLE_MS);
   const cid = t.cid();
   const after = await client.callTool('echo', { cid }, { cid, timeoutMs: 15_000 });
@@ -78,19 +81,19 @@ scenario('A proxy with backups MUST answer through a backup when the primary die
   const replayed = requestsOf(await target.upstream.received(initCid), 'initialize').filter((r) => r.upstream === backup.name);
 
   const problems: string[] = [];
-  if (!served(after)) problems.push(`the call after the primary died got ${outcomeOf(after)}`);
+  if (!served(after)) problems.push(`the call after ${serving.name} died got ${outcomeOf(after)}`);
   const answeredSession = after.exchange.headers['mcp-session-id'];
   if (answeredSession !== undefined && answeredSession !== sessionId) problems.push(`the answer names another session (${answeredSession}, not ${sessionId})`);
-  if (onBackup.length === 0) problems.push('the backup never received the call');
-  if (replayed.length === 0) problems.push('the backup never received an initialize carrying the client\'s own parameters');
+  if (onBackup.length === 0) problems.push(`${backup.name} never received the call`);
+  if (replayed.length === 0) problems.push(`${backup.name} never received an initialize carrying the client's own parameters`);
   else {
     const diffs = diffJson(sentInitializeParams(t.exchanges, initCid), (bodyJson(replayed[0]) as { params?: unknown } | undefined)?.params);
     if (diffs.length) problems.push(`the backup's session was opened with other initialize parameters than the client's: ${diffs.join('; ')}`);
   }
   t.judgeProblems(FAILOVER, problems, {
-    seen: { 'call after the primary died': 1, 'initialize seen by the backup': replayed.length, 'call seen by the backup': onBackup.length },
-    fail: 'the session did not survive the primary\'s death',
-    pass: `the call after the primary died was answered through ${backup.name}, in session ${sessionId}, opened there with the client's own initialize`,
+    seen: { 'call after the upstream died': 1, 'initialize seen by the other upstream': replayed.length, 'call seen by the other upstream': onBackup.length },
+    fail: `the session did not survive the death of ${serving.name}, the upstream serving it`,
+    pass: `the call after ${serving.name} died was answered through ${backup.name}, in session ${sessionId}, opened there with the client's own initialize`,
     expected: 'HTTP 200 with the result, same Mcp-Session-Id; the backup received initialize with the client\'s params, then the call',
   });
 });
@@ -207,7 +210,10 @@ scenario('A proxy MUST give every request in flight exactly one outcome when the
   );
   // Only a call that reached the upstream and had no outcome yet was in flight when the upstream dropped.
   const inFlight = calls.filter((c, i) => arrived[i] > 0 && !c.settled);
-  await target.primary.kill();
+  // Every upstream holding one of the calls drops (the primary alone, unless the proxy spreads sessions); any other stays up.
+  const holding = new Set((await Promise.all(calls.map((c) => target.upstream.received(c.cid)))).flat().map((r) => r.upstream));
+  const upstreams = [target.primary, ...target.backups];
+  await Promise.all(upstreams.filter((u) => holding.has(u.name) || u === target.primary).map((u) => u.kill()));
   await Promise.all(calls.map((c) => c.done));
   if (inFlight.length === 0) return t.block(IN_FLIGHT, 'no call was in flight (received upstream, not yet answered) when the upstream dropped', `${arrived.filter((n) => n > 0).length} of ${calls.length} calls arrived upstream`);
 
