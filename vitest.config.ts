@@ -48,9 +48,9 @@ export default defineConfig({
       { test: { name: 'reports', include: ['reports/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       suites('reference'),
       // A stdio bridge starts a process per session, which a machine busy with the self-tests makes
-      // slow enough to time out: it runs last, after the quiet group, on a machine at rest, two
-      // files at a time (three start more processes at once than two cores bring up in time).
-      suites('reference-stdio', 2, 2),
+      // slow enough to time out: it runs last, after the quiet group, on a machine at rest, one
+      // file at a time (a file that opens two dozen sessions at once starves another's).
+      suites('reference-stdio', 2, 1),
       suites('direct'),
       {
         test: {

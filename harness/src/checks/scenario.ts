@@ -127,7 +127,8 @@ export class ScenarioContext {
 
   /** A client with an initialized session; a target that cannot initialize fails the scenario's checks. */
   async session(options: Partial<McpClientOptions> & { cid?: string } = {}): Promise<McpClient> {
-    const client = this.client(options);
+    // A stdio bridge starts a process for each session, which a busy machine takes seconds to do: as patient as the relay canary.
+    const client = this.client({ ...(this.ctx.target.upstream === 'stdio' && { timeoutMs: 30_000 }), ...options });
     const { exchange, response } = await client.initialize({ cid: options.cid ?? this.cid() });
     if (!response || !('result' in response)) {
       throw new TargetFailure('could not open a session through the target', describeExchange(exchange));
