@@ -2,7 +2,7 @@
  * The harness's public API for suite files: declare scenarios, drive the target with the raw client,
  * read the upstream leg, compare what both sides saw.
  */
-export { scenario, ScenarioContext, TargetFailure, describeExchange } from './checks/scenario.ts';
+export { scenario, ScenarioContext, TargetFailure, describeCall, describeExchange } from './checks/scenario.ts';
 export type { Judgement, ScenarioOptions } from './checks/scenario.ts';
 export { McpClient, GetStream } from './client/mcp-client.ts';
 export type { McpClientOptions, PostOptions, RequestOptions, CallResult } from './client/mcp-client.ts';

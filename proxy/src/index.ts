@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { ProxyWireError, WireErrors } from './errors.ts';
 import type { RpcId } from './protocol/message.ts';
 import { isHttpUpstream, type ProxyConfig } from './config/schema.ts';
-import { createHttpConnector, isHttpConnector, upstreamReachable } from './upstream/http.ts';
+import { createHttpConnector, isHttpConnector } from './upstream/http.ts';
 import { createStdioConnector } from './upstream/stdio.ts';
 import { createSessionMap } from './sessions/session-map.ts';
 import { mcpRoutes, RoutedWireError, type RequestRecord } from './routes/mcp.ts';
@@ -172,7 +172,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     });
   }
   if (config.auth) await app.register(resourceMetadataRoutes, { auth: config.auth, logLevel });
-  const builtReadiness = isHttpConnector(built) ? () => upstreamReachable(built) : async () => true;
+  const builtReadiness = isHttpConnector(built) ? () => built.reachable() : async () => true;
   const readiness = parts.readiness ? parts.readiness(builtReadiness) : builtReadiness;
   await app.register(healthRoutes, { sessions, isDraining: () => draining, upstreamReady: readiness, logLevel });
 

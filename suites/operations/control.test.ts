@@ -3,17 +3,11 @@
  * request and refusal, and a shutdown that loses nothing it accepted.
  */
 import { readFile } from 'node:fs/promises';
-import { forge, preciseNow, rawHttp, recordMethod, scenario, validClaims, waitUntil, type CallResult, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
+import { describeCall, forge, initializeBody, preciseNow, rawHttp, recordMethod, scenario, validClaims, waitUntil, type CallResult, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
 
 const POLICY = 'operations/policy-denies-tool';
 const AUDIT = 'operations/audit-trail';
 const SHUTDOWN = 'operations/graceful-shutdown';
-
-const describeCall = ({ exchange, response }: CallResult) =>
-  exchange.outcome !== 'answered' ? `no answer (${exchange.outcome})` : `HTTP ${exchange.status}${response && 'error' in response ? ` ${JSON.stringify(response.error).slice(0, 120)}` : ''}`;
-
-/** A raw initialize on a connection of its own, as a new client would open one. */
-const initializeBody = (revision: string) => JSON.stringify({ jsonrpc: '2.0', id: 'probe', method: 'initialize', params: { protocolVersion: revision, capabilities: {}, clientInfo: { name: 'proxyspec-probe', version: '1' } } });
 
 scenario('A proxy with a policy MUST refuse a denied tool on its body, not on a header, and leave it out of tools/list', [POLICY], async (t: ScenarioContext) => {
   const { deniedTool } = t.hint(POLICY, 'policy');
@@ -76,7 +70,7 @@ scenario('A proxy with an audit trail MUST record every request and refusal, wit
 
   // Refusals: no token, a foreign Origin, a denied tool; each one the target made counts.
   const refusals: Exchange[] = [];
-  const body = initializeBody(t.revision);
+  const body = initializeBody(t.revision, t.cid());
   const json = [['content-type', 'application/json'], ['accept', 'application/json, text/event-stream']] as Array<[string, string]>;
   if (auth) refusals.push(await t.raw('POST', json, body, 10_000, { bare: true, url: target.url }));
   refusals.push(await t.raw('POST', [...Object.entries(headers), ...json, ['origin', 'https://attacker.example']], body, 10_000, { bare: true, url: target.url }));
@@ -162,7 +156,7 @@ scenario('A proxy MUST finish requests in flight on SIGTERM, refuse new connecti
   const exited = target.terminate().then(() => (exitedAt = preciseNow()));
   // New connections while the call is in flight: once refused, never accepted again.
   const attempts: Array<{ refused: boolean; what: string }> = [];
-  const body = initializeBody(t.revision);
+  const body = initializeBody(t.revision, t.cid());
   while (!settled) {
     const ex = await rawHttp(target.url, 'POST', [...Object.entries(target.headers), ['content-type', 'application/json'], ['accept', 'application/json, text/event-stream']], body, 2000);
     attempts.push({ refused: ex.outcome === 'refused' || ex.outcome === 'reset' || ex.status === 503, what: ex.outcome === 'answered' ? `HTTP ${ex.status}` : ex.outcome });

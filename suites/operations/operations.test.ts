@@ -5,7 +5,7 @@
  */
 import { request } from 'undici';
 import parsePrometheus from 'parse-prometheus-text-format';
-import { FAULT_META_KEY, forge, preciseNow, scenario, validClaims, waitUntil, type CallResult, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
+import { FAULT_META_KEY, describeCall, forge, preciseNow, scenario, validClaims, waitUntil, type CallResult, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
 
 const RATE = 'operations/rate-limited-per-subject';
 const METRICS = 'operations/metrics-exact';
@@ -13,9 +13,6 @@ const HEALTH = 'operations/health-and-readiness';
 
 /** A hint's URL for the target at `targetUrl`: `{port}` is that target's port. */
 const atPort = (template: string, targetUrl: string) => template.replaceAll('{port}', new URL(targetUrl).port);
-
-const describeCall = ({ exchange, response }: CallResult) =>
-  exchange.outcome !== 'answered' ? `no answer (${exchange.outcome})` : `HTTP ${exchange.status}${response && 'error' in response ? ` ${JSON.stringify(response.error).slice(0, 120)}` : ''}`;
 
 scenario('A proxy MUST limit a token subject to its rate, with 429 and Retry-After, and no one else', [RATE], async (t: ScenarioContext) => {
   const { requests, windowMs, subject } = t.hint(RATE, 'rateLimit');

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   FAULT_META_KEY,
+  describeCall,
   TargetFailure,
   bodyJson,
   diffJson,
@@ -31,14 +32,6 @@ const IN_FLIGHT = 'resilience/in-flight-one-outcome';
  * meets a refused or fresh connection rather than racing a dying one.
  */
 const SETTLE_MS = 250;
-
-/** How a call came back, in a few words. */
-function outcomeOf({ exchange, response }: CallResult): string {
-  if (exchange.outcome !== 'answered') return `no answer (${exchange.outcome}${exchange.error ? `: ${exchange.error}` : ''})`;
-  if (response && 'result' in response) return `HTTP ${exchange.status} with a result`;
-  if (response && 'error' in response) return `HTTP ${exchange.status} with error ${JSON.stringify(response.error).slice(0, 200)}`;
-  return `HTTP ${exchange.status}: ${exchange.body.slice(0, 160)}`;
-}
 
 const served = ({ exchange, response }: CallResult) => exchange.outcome === 'answered' && exchange.status >= 200 && exchange.status < 300 && !!response && 'result' in response;
 
@@ -69,7 +62,7 @@ scenario('A proxy with backups MUST answer through a backup when the primary die
   const upstreams = [target.primary, ...target.backups];
   const serving = upstreams.find((u) => firstOn.includes(u.name));
   if (!served(first) || !serving) {
-    return t.block(FAILOVER, 'the session\'s first call was not served by one of the upstreams, so there is none to lose', `${outcomeOf(first)}; received by ${firstOn.join(', ') || 'no upstream'}`);
+    return t.block(FAILOVER, 'the session\'s first call was not served by one of the upstreams, so there is none to lose', `${describeCall(first)}; received by ${firstOn.join(', ') || 'no upstream'}`);
   }
   const backup = upstreams.find((u) => u !== serving)!;
 
@@ -81,7 +74,7 @@ scenario('A proxy with backups MUST answer through a backup when the primary die
   const replayed = requestsOf(await target.upstream.received(initCid), 'initialize').filter((r) => r.upstream === backup.name);
 
   const problems: string[] = [];
-  if (!served(after)) problems.push(`the call after ${serving.name} died got ${outcomeOf(after)}`);
+  if (!served(after)) problems.push(`the call after ${serving.name} died got ${describeCall(after)}`);
   const answeredSession = after.exchange.headers['mcp-session-id'];
   if (answeredSession !== undefined && answeredSession !== sessionId) problems.push(`the answer names another session (${answeredSession}, not ${sessionId})`);
   if (onBackup.length === 0) problems.push(`${backup.name} never received the call`);
@@ -111,7 +104,7 @@ scenario('A proxy MUST open its circuit after repeated upstream failures, refuse
     const failed = await client.callTool('echo', { cid }, { cid, timeoutMs: 10_000, meta: { [FAULT_META_KEY]: 'reset' } });
     failedAt = preciseNow();
     if ((await target.upstream.received(cid)).length > 0) reached++;
-    if (served(failed)) throw new TargetFailure(`a call whose upstream connection was reset got a result (${outcomeOf(failed)})`, outcomeOf(failed));
+    if (served(failed)) throw new TargetFailure(`a call whose upstream connection was reset got a result (${describeCall(failed)})`, describeCall(failed));
   }
   if (reached === 0) return t.block(BREAKER, 'none of the failing calls reached the upstream, so the upstream never failed', `${failures} calls sent`);
 
@@ -126,7 +119,7 @@ scenario('A proxy MUST open its circuit after repeated upstream failures, refuse
     if ((await target.upstream.received(cid)).length > 0) sentUpstreamWhileOpen++;
     refusals.push((call.exchange.endedAt ?? preciseNow()) - call.exchange.startedAt);
     const error = call.response && 'error' in call.response ? (call.response.error as { data?: unknown }) : undefined;
-    if (call.exchange.status !== 503) problems.push(`a call while the circuit should be open got ${outcomeOf(call)}, not HTTP 503`);
+    if (call.exchange.status !== 503) problems.push(`a call while the circuit should be open got ${describeCall(call)}, not HTTP 503`);
     else if (!error) problems.push(`the 503 carries no JSON-RPC error with the request's id ${id}: ${call.exchange.body.slice(0, 160)}`);
     else if (error.data === undefined || error.data === null) problems.push('the JSON-RPC error of the 503 has no data naming who refused (the proxy, not the upstream)');
   }
@@ -139,10 +132,10 @@ scenario('A proxy MUST open its circuit after repeated upstream failures, refuse
   const probeCid = t.cid();
   const probe = await client.callTool('echo', { cid: probeCid }, { cid: probeCid, timeoutMs: 10_000 });
   const probeReached = (await target.upstream.received(probeCid)).length;
-  if (!served(probe) || !probeReached) problems.push(`the first call after the ${openMs} ms open interval got ${outcomeOf(probe)}${probeReached ? '' : ' and never reached the upstream'}`);
+  if (!served(probe) || !probeReached) problems.push(`the first call after the ${openMs} ms open interval got ${describeCall(probe)}${probeReached ? '' : ' and never reached the upstream'}`);
   const closedCid = t.cid();
   const closed = await client.callTool('echo', { cid: closedCid }, { cid: closedCid, timeoutMs: 10_000 });
-  if (!served(closed) || (await target.upstream.received(closedCid)).length === 0) problems.push(`the call after a successful probe got ${outcomeOf(closed)}: the circuit did not close`);
+  if (!served(closed) || (await target.upstream.received(closedCid)).length === 0) problems.push(`the call after a successful probe got ${describeCall(closed)}: the circuit did not close`);
   const cycleMs = Math.round((closed.exchange.endedAt ?? preciseNow()) - failedAt);
   t.judgeProblems(BREAKER, problems, {
     seen: { 'failures that reached the upstream': reached, 'calls while open': refusals.length },
@@ -157,7 +150,7 @@ scenario('A proxy MUST recover when its upstream restarts and forgets its sessio
   const client = await t.session({ url: target.url, headers: target.headers });
   const before = t.cid();
   const first = await client.callTool('echo', { cid: before }, { cid: before });
-  if (!served(first)) return t.block(RESTART, 'the session\'s first call was not served, so there is nothing to recover', outcomeOf(first));
+  if (!served(first)) return t.block(RESTART, 'the session\'s first call was not served, so there is nothing to recover', describeCall(first));
 
   await target.primary.kill();
   await target.primary.restart({ keepSessions: false });
@@ -176,11 +169,11 @@ scenario('A proxy MUST recover when its upstream restarts and forgets its sessio
     const retryCid = t.cid();
     const retried = init.response && 'result' in init.response ? await again.callTool('echo', { cid: retryCid }, { cid: retryCid, timeoutMs: 15_000 }) : undefined;
     how = 'the next call got 404, and a new session served the call';
-    if (!retried) problems.push(`after the 404, a new initialize got ${outcomeOf(init)}`);
-    else if (!served(retried)) problems.push(`after the 404 and a new initialize, the call got ${outcomeOf(retried)}`);
+    if (!retried) problems.push(`after the 404, a new initialize got ${describeCall(init)}`);
+    else if (!served(retried)) problems.push(`after the 404 and a new initialize, the call got ${describeCall(retried)}`);
   } else {
     how = '';
-    problems.push(`the first call after the restart got ${outcomeOf(after)}: neither served nor 404 (which would tell the client to initialize again)`);
+    problems.push(`the first call after the restart got ${describeCall(after)}: neither served nor 404 (which would tell the client to initialize again)`);
   }
   t.judgeProblems(RESTART, problems, {
     seen: { 'call after the restart': 1 },

@@ -311,6 +311,14 @@ export function describeExchange(ex: Exchange): string {
   return `${ex.method} → HTTP ${ex.status} ${ex.headers['content-type'] ?? ''} ${body.slice(0, 300)}`.trim();
 }
 
+/** How a call came back, in a few words: no answer (and why), or the status with its result or error. */
+export function describeCall({ exchange, response }: { exchange: Exchange; response?: Record<string, unknown> }): string {
+  if (exchange.outcome !== 'answered') return `no answer (${exchange.outcome}${exchange.error ? `: ${exchange.error}` : ''})`;
+  if (response && 'result' in response) return `HTTP ${exchange.status} with a result`;
+  if (response && 'error' in response) return `HTTP ${exchange.status} with error ${JSON.stringify(response.error).slice(0, 200)}`;
+  return `HTTP ${exchange.status}: ${exchange.body.slice(0, 160)}`;
+}
+
 function describeSeen(seen: Record<string, number>): string {
   return `seen: ${Object.entries(seen).map(([what, n]) => `${n} ${what}`).join(', ')}`;
 }

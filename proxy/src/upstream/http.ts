@@ -63,8 +63,6 @@ export function isHttpConnector(connector: UpstreamConnector): connector is Http
   return typeof (connector as Partial<HttpConnector>).reachable === 'function';
 }
 
-export const upstreamReachable = (connector: HttpConnector) => connector.reachable();
-
 /** Whether a TCP connection to the URL's host and port opens within a second. */
 function accepts(raw: string): Promise<boolean> {
   const url = new URL(raw);
