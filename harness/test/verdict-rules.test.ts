@@ -91,7 +91,7 @@ describe('the relay canary', () => {
       record(['session/sse-event-ids-unique'], 26, 27, { ok: false, at: 25 }),
     ];
     const finding = findRelayBreak(records);
-    expect(finding).toMatchObject({ ok: false, stoppedAfter: ['session/isolation'], brokeAt: 25 });
+    expect(finding).toMatchObject({ ok: false, stoppedAfter: ['session/isolation'], brokeAt: 26 });
     expect(finding.message).toMatch(/^The target stopped relaying after session\/isolation/);
     const after = records.flatMap((r) => applyRelayBreak(r, finding));
     const verdict = (id: string) => after.find((r) => r.id === id);
@@ -99,6 +99,19 @@ describe('the relay canary', () => {
     expect(verdict('errors/jsonrpc-error-preserved')).toMatchObject({ verdict: 'blocked', message: expect.stringMatching(/stopped relaying after session\/isolation while this check ran/) });
     expect(verdict('session/sse-event-ids-unique')?.message).toMatch(/stopped relaying after session\/isolation \(a plain tools\/call got HTTP 500/);
     expect(verdict('transparency/call-relayed')?.verdict).toBe('fail');
+  });
+
+  test('a check that hung while the relay broke is blocked with the reason named, not only "the target hung"', () => {
+    const hung = { ...record(['errors/jsonrpc-error-preserved'], 16, 46, { ok: true, at: 15 }, 'blocked'), results: [{ id: 'errors/jsonrpc-error-preserved', verdict: 'blocked' as const, message: 'blocked: the scenario did not finish within 30000 ms: the target hung', durationMs: 30000, evidence: [] }] };
+    const records = [record(['session/isolation'], 11, 20, { ok: true, at: 10 }), hung, record(['session/sse-event-ids-unique'], 26, 27, { ok: false, at: 25 })];
+    const [result] = applyRelayBreak(hung, findRelayBreak(records));
+    expect(result).toMatchObject({ verdict: 'blocked', message: 'blocked: the target stopped relaying after session/isolation while this check ran; what it saw: the scenario did not finish within 30000 ms: the target hung' });
+  });
+
+  test('a failed canary that began before the culprit\'s own canary still names the culprit: the break is dated by when the canary gave up', () => {
+    const slowBad = { ...record(['session/sse-event-ids-unique'], 41, 42, { ok: false, at: 0 }), canary: { ok: false, at: 0, endedAt: 40, detail: 'initialize got HTTP 500 Not connected' } };
+    const finding = findRelayBreak([slowBad, record(['session/delete-ends-session'], 3, 9, { ok: true, at: 1 })]);
+    expect(finding).toMatchObject({ ok: false, stoppedAfter: ['session/delete-ends-session'], brokeAt: 40 });
   });
 
   test('finds nothing when every canary worked', () => {

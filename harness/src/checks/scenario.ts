@@ -329,7 +329,7 @@ export interface ScenarioOptions {
   canary?: boolean;
 }
 
-/** The worker's relay canary, with its session: closed after each suite file, opened again by the next one. */
+/** The worker's relay canary, with its session: forgotten after each suite file, opened anew by the next one. */
 let canary: RelayCanary | undefined;
 async function closeCanary(): Promise<void> {
   const closing = canary;

@@ -12,7 +12,7 @@ export interface RelayFinding {
   ok: boolean;
   /** The checks whose scenario ran last before the relay stopped; empty when it never worked. */
   stoppedAfter: string[];
-  /** When the first failed canary started (epoch ms); undefined when none failed. */
+  /** When the first failed canary ended (epoch ms), the relay broken by then; undefined when none failed. */
   brokeAt?: number;
   message: string;
 }
@@ -23,11 +23,14 @@ function ran(record: ScenarioRecord): string[] {
 }
 
 export function findRelayBreak(records: readonly ScenarioRecord[]): RelayFinding {
-  const canaries = records.filter((r) => r.canary).sort((a, b) => a.canary!.at - b.canary!.at);
+  // A canary tells its result when it ends (a failed one has tried twice, which takes a while): a good
+  // one proves the relay worked just before its end, a failed one that it was broken by then. So the
+  // break lies between the last good end and the first failed end, and what was at work then did it.
+  const canaries = records.filter((r) => r.canary).sort((a, b) => a.canary!.endedAt - b.canary!.endedAt);
   const firstBad = canaries.find((r) => !r.canary!.ok);
   if (!firstBad) return { ok: true, stoppedAfter: [], message: `the relay canary worked before each of ${canaries.length} scenarios` };
-  const brokeAt = firstBad.canary!.at;
-  const lastGoodAt = Math.max(0, ...canaries.filter((r) => r.canary!.ok && r.canary!.at < brokeAt).map((r) => r.canary!.at));
+  const brokeAt = firstBad.canary!.endedAt;
+  const lastGoodAt = Math.max(0, ...canaries.filter((r) => r.canary!.ok && r.canary!.endedAt < brokeAt).map((r) => r.canary!.endedAt));
   // The scenarios at work between the last canary that worked and the first that did not: those that
   // had ended by then, or else those still running (a scenario's cleanup, a DELETE, can be what broke it).
   const active = records.filter((r) => r !== firstBad && r.startedAt < brokeAt && r.endedAt > lastGoodAt && ran(r).length > 0);
@@ -45,7 +48,7 @@ export function findRelayBreak(records: readonly ScenarioRecord[]): RelayFinding
  * The verdicts of one scenario once the relay break is known: the relay check fails (the canary
  * repeats its requirement); a scenario whose canary failed has its checks blocked (the worker wrote
  * that; here the culprit is named); one that was running when the relay broke keeps its passes, but
- * its fails and errors are blocked, unless it is a culprit.
+ * its fails and errors are blocked, and its blocked checks say why, unless it is a culprit.
  */
 export function applyRelayBreak(record: ScenarioRecord, finding: RelayFinding): CheckResult[] {
   if (finding.ok || finding.brokeAt === undefined) return record.results;
@@ -62,7 +65,10 @@ export function applyRelayBreak(record: ScenarioRecord, finding: RelayFinding): 
   const straddles = record.startedAt < finding.brokeAt && record.endedAt > finding.brokeAt;
   const isCulprit = record.checks.some((id) => finding.stoppedAfter.includes(id));
   if (!straddles || isCulprit) return record.results;
+  // A check blocked on its own (its scenario hung on a call the broken relay never answered) is told why too.
   return record.results.map((r) =>
-    ['fail', 'warn', 'error'].includes(r.verdict) ? { ...r, verdict: 'blocked' as const, message: `blocked: the target stopped relaying ${after} while this check ran; what it saw: ${r.message}` } : r,
+    ['fail', 'warn', 'error', 'blocked'].includes(r.verdict)
+      ? { ...r, verdict: 'blocked' as const, message: `blocked: the target stopped relaying ${after} while this check ran; what it saw: ${r.message.replace(/^blocked: /, '')}` }
+      : r,
   );
 }
