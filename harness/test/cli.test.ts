@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { coverageOf } from '../src/checks/coverage.ts';
-import type { Revision } from '../src/wire/index.ts';
+import type { Revision } from '../../wire/index.ts';
 import { describe, expect, test } from 'vitest';
 import { waitUntil } from '../src/record/wait.ts';
 import { BIN, cli, runTarget, verdicts } from './cli-helpers.ts';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { request } from 'undici';
 import { createParser } from 'eventsource-parser';
 import { Recorder, startHttpUpstream, type HttpUpstream } from '../upstream/index.ts';
-import { recordBodyJson } from '../../harness/src/wire/index.ts';
+import { recordBodyJson } from '../../wire/index.ts';
 
 let upstream: HttpUpstream;
 const recorder = new Recorder();

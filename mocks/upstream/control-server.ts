@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { UpstreamRecordSchema } from '../../harness/src/wire/index.ts';
+import { UpstreamRecordSchema } from '../../wire/index.ts';
 import type { Recorder, RecordQuery } from './recorder.ts';
 
 export interface ControlServer {

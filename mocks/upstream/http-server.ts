@@ -12,7 +12,7 @@ import {
   FAULT_META_KEY,
   HEADER,
   HTTP_STATUS_META_KEY,
-  STREAMABLE_HTTP_REVISIONS,
+  revisionsOfEra,
   allowsBatches,
   classifyMessage,
   errorResponse,
@@ -20,7 +20,7 @@ import {
   type JsonRpcMessage,
   type JsonRpcRequest,
   type JsonRpcResponse,
-} from '../../harness/src/wire/index.ts';
+} from '../../wire/index.ts';
 import { McpSession } from './mcp-session.ts';
 import type { Recorder } from './recorder.ts';
 
@@ -140,7 +140,7 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     if (path !== endpoint) return send(req, res, 404, { error: 'not found' }, null);
 
     const version = header(req, HEADER.protocolVersion);
-    if (version !== undefined && !STREAMABLE_HTTP_REVISIONS.includes(version as never)) {
+    if (version !== undefined && !revisionsOfEra(false).includes(version as never)) {
       return send(req, res, 400, errorResponse(null, ErrorCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${version}`), sessionHeader ?? null);
     }
 

@@ -7,14 +7,14 @@ import {
   CID_META_KEY,
   ErrorCode,
   SSE_META_KEY,
-  STREAMABLE_HTTP_REVISIONS,
+  revisionsOfEra,
   errorResponse,
   type JsonRpcId,
   type JsonRpcMessage,
   type JsonRpcNotification,
   type JsonRpcRequest,
   type JsonRpcResponse,
-} from '../../harness/src/wire/index.ts';
+} from '../../wire/index.ts';
 import { TOOLS, callTool, toolNeedsStream, type ToolContext } from './tools.ts';
 
 export const MOCK_SERVER_INFO = { name: 'proxyspec-mock-upstream', version: '0.1.0' } as const;
@@ -69,7 +69,7 @@ export class McpSession {
     this.id = options.id;
     this.channel = options.channel;
     this.waitRelease = options.waitRelease ?? (async () => true);
-    this.supported = options.supportedVersions ?? STREAMABLE_HTTP_REVISIONS;
+    this.supported = options.supportedVersions ?? revisionsOfEra(false);
   }
 
   /** Whether answering this request needs a stream (messages before the response). */

@@ -3,7 +3,7 @@
  * accepted. The harness queries it (in process, or over the control server) by correlation id,
  * session or sequence number.
  */
-import { findCorrelationIds, preciseNow, type ConnectionRecord, type UpstreamRecord } from '../../harness/src/wire/index.ts';
+import { findCorrelationIds, preciseNow, type ConnectionRecord, type UpstreamRecord } from '../../wire/index.ts';
 
 export interface RecordQuery {
   cid?: string;

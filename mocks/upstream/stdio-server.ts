@@ -15,7 +15,7 @@ import {
   type JsonRpcMessage,
   type JsonRpcRequest,
   type JsonRpcResponse,
-} from '../../harness/src/wire/index.ts';
+} from '../../wire/index.ts';
 import { McpSession } from './mcp-session.ts';
 
 export interface StdioUpstreamOptions {

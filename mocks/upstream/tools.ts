@@ -3,7 +3,7 @@
  * echo arguments back, fail with a chosen JSON-RPC error, stream progress, return a large payload,
  * answer slowly, notify on the GET stream, or ask the client to sample.
  */
-import { CID_META_KEY, ErrorCode, preciseNow, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../../harness/src/wire/index.ts';
+import { CID_META_KEY, ErrorCode, preciseNow, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../../wire/index.ts';
 
 export interface ToolContext {
   request: JsonRpcRequest;

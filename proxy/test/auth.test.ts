@@ -9,7 +9,7 @@ import { setupServer } from 'msw/node';
 import { request as httpRequest } from 'node:http';
 import { base64url, exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { createTokenVerifier, parseConfig, TokenRejected } from '../src/index.ts';
-import { recordBodyJson } from '../../harness/src/wire/index.ts';
+import { recordBodyJson } from '../../wire/index.ts';
 import { initializeMessage, post, startRig, type Rig } from './helpers.ts';
 
 const ISSUER = 'https://issuer.proxyspec.test';

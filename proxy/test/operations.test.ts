@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { request } from 'undici';
-import { SSE_META_KEY } from '../../harness/src/wire/index.ts';
+import { SSE_META_KEY } from '../../wire/index.ts';
 import { initializeMessage, post, startRig, type Rig } from './helpers.ts';
 
 const rigs: Rig[] = [];

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { request } from 'undici';
 import { request as httpRequest } from 'node:http';
-import { recordBodyJson } from '../../harness/src/wire/index.ts';
+import { recordBodyJson } from '../../wire/index.ts';
 import { initializeMessage, openSession, post, startRig, type Rig } from './helpers.ts';
 
 let rig: Rig;

@@ -1,7 +1,7 @@
 /** The reference proxy's resilience on its own: failover to a backup upstream, and the circuit breaker. */
 import { afterEach, describe, expect, test } from 'vitest';
 import { Recorder, startHttpUpstream, type HttpUpstream } from '../../mocks/upstream/index.ts';
-import { FAULT_META_KEY } from '../../harness/src/wire/index.ts';
+import { FAULT_META_KEY } from '../../wire/index.ts';
 import { buildProxy, parseConfig, type ProxyApp, type ProxyConfigInput } from '../src/index.ts';
 import { initializeMessage, post } from './helpers.ts';
 

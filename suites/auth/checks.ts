@@ -1,5 +1,5 @@
 /** The proxy as an OAuth 2.1 resource server: challenge and metadata, hostile tokens, audience, no passthrough, scopes. */
-import { defineChecks, STREAMABLE, WITH_VERSION_HEADER } from '../../harness/src/checks/define.ts';
+import { defineChecks } from '../../harness/src/checks/define.ts';
 
 export const AUTH_CHECKS = defineChecks([
   {
@@ -8,7 +8,7 @@ export const AUTH_CHECKS = defineChecks([
     suite: 'auth',
     level: 2,
     strength: 'MUST',
-    revisions: WITH_VERSION_HEADER,
+    needs: ['initialize', 'resource-metadata'],
     feature: 'auth',
     requirements: ['auth-prm-server', 'auth-prm-discovery-mechanism', 'auth-prm-authorization-servers', 'auth-http-status-codes'],
     externalRefs: [
@@ -28,7 +28,7 @@ export const AUTH_CHECKS = defineChecks([
     suite: 'auth',
     level: 2,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     feature: 'auth',
     requirements: ['auth-rs-validate-token', 'auth-rs-invalid-401', 'auth-rs-validate-before-processing', 'auth-rs-audience-claim', 'auth-no-token-in-query', 'secbp-verify-all-inbound'],
     why: 'Each token in the matrix is a known attack (alg none, key confusion, replay after expiry, a token for another service); one accepted token is a way in for anyone.',
@@ -39,7 +39,7 @@ export const AUTH_CHECKS = defineChecks([
     suite: 'auth',
     level: 2,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     feature: 'auth',
     requirements: ['auth-rs-audience', 'auth-accept-own-tokens-only', 'secbp-no-foreign-tokens', 'auth-audience-validate'],
     why: 'A genuine token for another service is the confused-deputy attack: the signature checks out, only the audience tells the proxy it is not meant for it.',
@@ -50,7 +50,7 @@ export const AUTH_CHECKS = defineChecks([
     suite: 'auth',
     level: 2,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     feature: 'auth',
     requirements: ['auth-no-token-passthrough', 'auth-no-transit-tokens'],
     why: 'A passed-through token lets the upstream act as the user anywhere the token is valid, and bypasses the upstream\'s own audience, rate and audit controls.',
@@ -62,7 +62,7 @@ export const AUTH_CHECKS = defineChecks([
     suite: 'auth',
     level: 2,
     strength: 'SHOULD',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     feature: 'auth',
     requirements: ['auth-no-token-passthrough'],
     why: 'The upstream is a resource of its own: with the proxy\'s token (audience: the upstream) it can tell the proxy from others and the client\'s token stays where it belongs.',
@@ -76,7 +76,7 @@ export const AUTH_CHECKS = defineChecks([
     suite: 'auth',
     level: 2,
     strength: 'SHOULD',
-    revisions: WITH_VERSION_HEADER,
+    needs: ['initialize', 'resource-metadata'],
     feature: 'auth',
     hints: ['toolScope'],
     requirements: ['auth-insufficient-scope-403', 'auth-insufficient-scope-scopes', 'auth-scope-in-challenge'],

@@ -1,5 +1,5 @@
 /** The hop boundary: what stays on the client's hop (credentials, hop-by-hop headers) and what crosses (end-to-end headers, the upstream's Host). */
-import { defineChecks, STREAMABLE } from '../../harness/src/checks/define.ts';
+import { defineChecks } from '../../harness/src/checks/define.ts';
 
 export const BOUNDARY_CHECKS = defineChecks([
   {
@@ -8,7 +8,7 @@ export const BOUNDARY_CHECKS = defineChecks([
     suite: 'boundary',
     level: 1,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['auth-no-token-passthrough'],
     why: 'Token passthrough lets the upstream, or anyone who controls it, replay the client\'s credential elsewhere (a confused deputy).',
     proxyOnly: true,
@@ -19,7 +19,7 @@ export const BOUNDARY_CHECKS = defineChecks([
     suite: 'boundary',
     level: 1,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['auth-no-token-passthrough'],
     why: 'Hop-by-hop headers belong to one connection (RFC 9110 §7.6.1); Proxy-Authorization is the credential for the proxy itself and must not leak past it.',
     proxyOnly: true,
@@ -30,7 +30,7 @@ export const BOUNDARY_CHECKS = defineChecks([
     suite: 'boundary',
     level: 1,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: [],
     externalRefs: [
       {
@@ -52,7 +52,7 @@ export const BOUNDARY_CHECKS = defineChecks([
     suite: 'boundary',
     level: 1,
     strength: 'SHOULD',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['http-intermediary-forward-unknown-param'],
     why: 'Tracing and tenant headers travel end to end (RFC 9110 §5.1); a proxy that strips them breaks observability and routing behind it.',
     proxyOnly: true,

@@ -1,5 +1,5 @@
 /** Failures keep their meaning across the proxy: JSON-RPC errors, tool errors, HTTP statuses, and a broken upstream reported promptly. */
-import { defineChecks, STREAMABLE } from '../../harness/src/checks/define.ts';
+import { defineChecks } from '../../harness/src/checks/define.ts';
 
 export const ERRORS_CHECKS = defineChecks([
   {
@@ -8,7 +8,7 @@ export const ERRORS_CHECKS = defineChecks([
     suite: 'errors',
     level: 1,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['base-error-code-message', 'base-error-code-integer', 'base-error-id-match'],
     why: 'Clients branch on error codes (-32602 invalid params, -32002 not found, custom codes) and show the message; a generic error hides the cause.',
   },
@@ -18,7 +18,7 @@ export const ERRORS_CHECKS = defineChecks([
     suite: 'errors',
     level: 1,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['base-result-field', 'base-result-any-structure'],
     why: 'Tool errors are shown to the model so it can recover; turned into protocol errors they disappear from its view.',
   },
@@ -28,7 +28,7 @@ export const ERRORS_CHECKS = defineChecks([
     suite: 'errors',
     level: 1,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['session-terminated-404', 'http-notification-reject-status'],
     why: 'Clients act on the status: 404 means initialize again, 405 means no GET stream; a proxy that maps all to 500 or 502 hides what to do.',
     upstreams: ['http'],
@@ -40,7 +40,7 @@ export const ERRORS_CHECKS = defineChecks([
     suite: 'errors',
     level: 1,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['base-error-code-message', 'base-error-id-match', 'lifecycle-error-cases'],
     why: 'An upstream that drops the connection must not leave the client waiting for an answer that will never come, nor with an error it cannot match to its request.',
     upstreams: ['http'],
@@ -53,7 +53,7 @@ export const ERRORS_CHECKS = defineChecks([
     suite: 'errors',
     level: 1,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['base-error-code-message', 'base-error-id-match', 'lifecycle-error-cases'],
     why: 'Upstreams restart and crash; the client must hear at once that this request failed, and which one, instead of waiting on a dead connection.',
     upstreams: ['http'],
@@ -66,7 +66,7 @@ export const ERRORS_CHECKS = defineChecks([
     suite: 'errors',
     level: 1,
     strength: 'SHOULD',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     hints: ['upstreamTimeoutMs'],
     requirements: ['timeout-establish', 'lifecycle-error-cases'],
     why: 'A hung upstream must not hold a client (and a proxy connection) forever; a bounded, attributable timeout lets the client retry or give up.',
@@ -78,7 +78,7 @@ export const ERRORS_CHECKS = defineChecks([
     suite: 'errors',
     level: 1,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['http-notification-reject-status', 'base-error-code-message'],
     why: 'One bad client must not crash or wedge the proxy for everyone else.',
   },
@@ -88,7 +88,7 @@ export const ERRORS_CHECKS = defineChecks([
     suite: 'errors',
     level: 1,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['sse-server-close-any-time', 'sse-disconnect-any-time'],
     why: 'A client blocked on a stream that will never finish cannot retry or resume.',
     upstreams: ['http'],

@@ -1,5 +1,5 @@
 /** Interop: a real SDK client carried through the proxy. */
-import { defineChecks, STREAMABLE } from '../../harness/src/checks/define.ts';
+import { defineChecks } from '../../harness/src/checks/define.ts';
 
 export const INTEROP_CHECKS = defineChecks([
   {
@@ -8,7 +8,7 @@ export const INTEROP_CHECKS = defineChecks([
     suite: 'interop',
     level: 1,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['lifecycle-initialize-request', 'sse-post-interleave', 'session-delete'],
     why: 'Most clients are built on the official SDK; whatever the other checks say, a proxy that this client cannot use is broken for real users.',
   },

@@ -1,5 +1,5 @@
 /** Hostile and slow input contained. */
-import { defineChecks, STREAMABLE } from '../../harness/src/checks/define.ts';
+import { defineChecks } from '../../harness/src/checks/define.ts';
 
 export const LIMITS_CHECKS = defineChecks([
   {
@@ -9,7 +9,7 @@ export const LIMITS_CHECKS = defineChecks([
     suite: 'limits',
     level: 2,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['transport-utf8', 'base-jsonrpc'],
     externalRefs: [
       {
@@ -36,7 +36,7 @@ export const LIMITS_CHECKS = defineChecks([
     suite: 'limits',
     level: 2,
     strength: 'SHOULD',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: [],
     externalRefs: [
       {

@@ -1,5 +1,5 @@
 /** The latency a proxy adds, against direct and a minimal pass-through in the same run. */
-import { defineChecks, STREAMABLE } from '../../harness/src/checks/define.ts';
+import { defineChecks } from '../../harness/src/checks/define.ts';
 
 export const PERFORMANCE_CHECKS = defineChecks([
   {
@@ -8,7 +8,7 @@ export const PERFORMANCE_CHECKS = defineChecks([
     suite: 'performance',
     level: 2,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: [],
     externalRefs: [
       {

@@ -1,5 +1,5 @@
 /** Upstream connections pooled across clients. */
-import { defineChecks, STREAMABLE } from '../../harness/src/checks/define.ts';
+import { defineChecks } from '../../harness/src/checks/define.ts';
 
 export const POOLING_CHECKS = defineChecks([
   {
@@ -8,7 +8,7 @@ export const POOLING_CHECKS = defineChecks([
     suite: 'pooling',
     level: 2,
     strength: 'SHOULD',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: [],
     externalRefs: [
       {

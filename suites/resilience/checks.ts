@@ -2,7 +2,7 @@
  * Level 3: what a proxy does when things go wrong behind it. An upstream dies, restarts, fails again
  * and again, or is slow; each scenario breaks a copy of the target's own upstreams on cue.
  */
-import { defineChecks, level3Ref as level3, STREAMABLE } from '../../harness/src/checks/define.ts';
+import { defineChecks, level3Ref as level3 } from '../../harness/src/checks/define.ts';
 
 
 const HTTP_ONLY = {
@@ -18,7 +18,7 @@ export const RESILIENCE_CHECKS = defineChecks([
     suite: 'resilience',
     level: 3,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['sessions'],
     feature: 'failover',
     requirements: ['lifecycle-initialize-request', 'session-client-echo'],
     externalRefs: [level3('proxyspec-l3-failover', 'Level 3: multi-upstream failover with the client session preserved.')],
@@ -31,7 +31,7 @@ export const RESILIENCE_CHECKS = defineChecks([
     suite: 'resilience',
     level: 3,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     feature: 'circuit-breaker',
     hints: ['breaker'],
     requirements: ['base-error-code-message', 'base-error-id-match'],
@@ -45,7 +45,7 @@ export const RESILIENCE_CHECKS = defineChecks([
     suite: 'resilience',
     level: 3,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['sessions'],
     requirements: ['session-terminated-404', 'session-404-reinit'],
     why: 'Upstreams are redeployed all the time; a proxy that keeps the dead upstream session and answers 5xx leaves the client nothing to do but give up.',
     ...HTTP_ONLY,
@@ -56,7 +56,7 @@ export const RESILIENCE_CHECKS = defineChecks([
     suite: 'resilience',
     level: 3,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['base-error-id-match', 'sse-disconnect-not-cancel'],
     externalRefs: [level3('proxyspec-l3-buffering', 'Level 3: nothing lost, nothing duplicated across an upstream failure.')],
     why: 'A tool call can have effects (a payment, a deploy); one that hangs leaves the client guessing, and one a proxy retries on its own may run twice.',
@@ -68,7 +68,7 @@ export const RESILIENCE_CHECKS = defineChecks([
     suite: 'resilience',
     level: 3,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['resumability'],
     feature: 'resumability',
     requirements: ['resume-get-last-event-id', 'resume-replay', 'resume-no-cross-stream-replay'],
     externalRefs: [level3('proxyspec-l3-resumption', 'Level 3: SSE resumption with Last-Event-ID across an upstream reconnect (nothing lost, nothing duplicated).')],
@@ -83,7 +83,7 @@ export const RESILIENCE_CHECKS = defineChecks([
     suite: 'resilience',
     level: 3,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: [],
     externalRefs: [level3('proxyspec-l3-isolation', 'Level 3: one session\'s slow upstream call does not delay another session\'s calls.')],
     why: 'Some tools take minutes; a proxy that serialises calls, or holds a shared lock while waiting, stalls every other user behind the slowest one.',

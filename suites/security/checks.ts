@@ -1,5 +1,5 @@
 /** What an attacker can try without breaking a token: someone else's session, a foreign Origin, guessable ids, talkative errors. */
-import { defineChecks, STREAMABLE } from '../../harness/src/checks/define.ts';
+import { defineChecks } from '../../harness/src/checks/define.ts';
 
 export const SECURITY_CHECKS = defineChecks([
   {
@@ -8,7 +8,7 @@ export const SECURITY_CHECKS = defineChecks([
     suite: 'security',
     level: 2,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['sessions'],
     feature: 'auth',
     requirements: ['secbp-bind-session-user', 'secbp-no-session-authn'],
     why: 'Session ids leak (logs, proxies, screenshots); bound to the user, a leaked id is useless to anyone else. Unbound, it is a hijack.',
@@ -19,7 +19,7 @@ export const SECURITY_CHECKS = defineChecks([
     suite: 'security',
     level: 2,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['http-origin-validate', 'http-origin-403'],
     why: 'A web page can make a browser call a local proxy (DNS rebinding); the Origin header is the only sign that the caller is a foreign page.',
     proxyOnly: true,
@@ -30,7 +30,7 @@ export const SECURITY_CHECKS = defineChecks([
     suite: 'security',
     level: 2,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['sessions'],
     requirements: ['secbp-secure-session-ids', 'session-id-secure', 'secbp-session-id-rng'],
     externalRefs: [
       {
@@ -50,7 +50,7 @@ export const SECURITY_CHECKS = defineChecks([
     suite: 'security',
     level: 2,
     strength: 'MUST',
-    revisions: STREAMABLE,
+    needs: ['initialize'],
     requirements: ['auth-rs-validate-before-processing'],
     why: 'Error bodies reach whoever asks, authenticated or not; stack traces and internal addresses map the system for an attacker, and an echoed token is a stolen one.',
     proxyOnly: true,

@@ -18,7 +18,7 @@ import { PROXYSPEC_BIN } from '../run/environment.ts';
 import { shellQuote } from '../targets/placeholders.ts';
 import { startFloorProxy, startOwnProcess, type OwnProcess } from '../targets/own-process.ts';
 import { resolveTarget, startTarget, type TargetEnvironment } from '../targets/start-target.ts';
-import { DEFAULT_REVISION, type Revision } from '../wire/index.ts';
+import { DEFAULT_REVISION, type Revision } from '../../../wire/index.ts';
 import type { Perf, PerfRound, PerfSummary } from '../../../reports/src/perf-schema.ts';
 
 /** autocannon's setupClient, by path (worker threads load it on their own). */

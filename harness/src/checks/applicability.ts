@@ -4,6 +4,7 @@
  * upstream kind (otherwise `n/a` or `skipped`), and given the hints it needs (otherwise `untested`,
  * with the hint named, so the summary says what to add to the profile).
  */
+import { MECHANISMS, missingIn } from '../../../wire/index.ts';
 import type { RunContext } from '../run/context.ts';
 import { describeHint, missingHints } from './hints.ts';
 import type { CheckDef, Verdict } from './types.ts';
@@ -15,8 +16,9 @@ export interface NotRun {
 
 export function whyNotRun(check: CheckDef, ctx: RunContext): NotRun | null {
   if (!ctx.selected.includes(check.id)) return { verdict: 'skipped', message: 'excluded by the run\'s selection (--suite, --only, --exclude)' };
-  if (!check.revisions.includes(ctx.revision)) {
-    return { verdict: 'n/a', message: `applies to revisions ${check.revisions.join(', ')}, not ${ctx.revision}` };
+  const lacking = missingIn(ctx.revision, check.needs);
+  if (lacking.length) {
+    return { verdict: 'n/a', message: `needs ${lacking.map((m) => MECHANISMS[m]).join(' and ')}, which ${ctx.revision} does not have (applies to ${check.revisions.join(', ')})` };
   }
   if (check.feature && !ctx.target.features.includes(check.feature)) {
     return { verdict: 'n/a', message: `needs the feature "${check.feature}", which the target does not claim` };

@@ -5,7 +5,7 @@
  * the check after which the target stopped relaying, instead of twenty checks failing for the wrong
  * reason.
  */
-import { newCorrelationId, preciseNow } from '../wire/index.ts';
+import { newCorrelationId, preciseNow } from '../../../wire/index.ts';
 import { McpClient } from '../client/mcp-client.ts';
 import { UpstreamView, recordMethod } from '../record/upstream-view.ts';
 import type { RunContext } from '../run/context.ts';

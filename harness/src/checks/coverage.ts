@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import type { Revision } from '../wire/index.ts';
+import type { Revision } from '../../../wire/index.ts';
 import { CHECKS } from './catalog.ts';
 import { requirementsOf, specUrl, type Requirement } from './requirements.ts';
 

@@ -3,7 +3,7 @@
  * their SSE events and timestamps) and the upstream leg (mock records). Bodies are clipped so that a
  * 5 MB payload does not become a 5 MB report.
  */
-import { recordBodyText, type UpstreamRecord } from '../wire/index.ts';
+import { recordBodyText, type UpstreamRecord } from '../../../wire/index.ts';
 import type { Exchange } from '../client/exchange.ts';
 import type { EvidenceItem } from './types.ts';
 

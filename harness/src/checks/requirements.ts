@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { REVISIONS, type Revision } from '../wire/index.ts';
+import { REVISIONS, type Revision } from '../../../wire/index.ts';
 import type { CheckDef, SpecRef } from './types.ts';
 
 export interface Requirement {

@@ -5,7 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { afterAll, expect, inject, test } from 'vitest';
-import { newCorrelationId, preciseNow, type UpstreamRecord } from '../wire/index.ts';
+import { newCorrelationId, preciseNow, type UpstreamRecord } from '../../../wire/index.ts';
 import { McpClient, type McpClientOptions } from '../client/mcp-client.ts';
 import { bodyKind, failureOutcome, newExchange, type Exchange } from '../client/exchange.ts';
 import { rawHttp } from '../client/raw-http.ts';

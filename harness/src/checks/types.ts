@@ -3,7 +3,7 @@
  * evidence). A failing requirement is data, never an exception.
  */
 import { z } from 'zod';
-import type { Revision } from '../wire/index.ts';
+import type { Mechanism, Revision } from '../../../wire/index.ts';
 import type { HintName } from './hints.ts';
 
 /**
@@ -45,6 +45,9 @@ export interface CheckDef {
   suite: SuiteName;
   level: Level;
   strength: Strength;
+  /** The protocol mechanisms its scenario uses (sessions, the GET stream, …). */
+  needs: readonly Mechanism[];
+  /** The revisions that have every mechanism it needs. */
   revisions: readonly Revision[];
   feature?: Feature;
   dependsOn?: readonly string[];

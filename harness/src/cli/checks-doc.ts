@@ -3,7 +3,7 @@ import { CHECKS } from '../checks/catalog.ts';
 import { describeHint, HINT_NAMES } from '../checks/hints.ts';
 import { specRefsOf } from '../checks/requirements.ts';
 import type { CheckDef } from '../checks/types.ts';
-import type { Revision } from '../wire/index.ts';
+import type { Revision } from '../../../wire/index.ts';
 
 /** What a check needs to be judged, in words: the feature claimed, a proxy, an upstream kind, hints. */
 export function checkNeeds(c: CheckDef): string[] {

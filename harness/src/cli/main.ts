@@ -10,7 +10,7 @@ import { CHECKS } from '../checks/catalog.ts';
 import { specRefsOf } from '../checks/requirements.ts';
 import { HarnessError, isHarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
-import { DEFAULT_REVISION, REVISIONS, type Revision } from '../wire/index.ts';
+import { DEFAULT_REVISION, REVISIONS, type Revision } from '../../../wire/index.ts';
 import { loadBaseline } from '../run/baseline.ts';
 import { writeReports, toTerminal, reportJsonSchema, perfJsonSchema, writePerf, perfTerminal, ReportSchema, compareHtml, compareTerminal, diffRuns, type Report } from '../../../reports/src/index.ts';
 import { checkNeeds, checksMarkdown, hintsText } from './checks-doc.ts';

@@ -3,7 +3,7 @@
  * requests on one keep-alive agent, kept out of the transcript (a scenario reports their totals).
  */
 import { Agent, request } from 'undici';
-import { CID_META_KEY, preciseNow, type Revision } from '../wire/index.ts';
+import { CID_META_KEY, preciseNow, type Revision } from '../../../wire/index.ts';
 import { bodyKind, newExchange, type Exchange } from './exchange.ts';
 
 export interface BulkTarget {

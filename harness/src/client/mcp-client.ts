@@ -6,7 +6,7 @@
  */
 import { Agent, request } from 'undici';
 import { createParser } from 'eventsource-parser';
-import { CID_META_KEY, HEADER, SSE_META_KEY, preciseNow, sendsProtocolVersionHeader, type Revision } from '../wire/index.ts';
+import { CID_META_KEY, HEADER, SSE_META_KEY, preciseNow, sendsProtocolVersionHeader, type Revision } from '../../../wire/index.ts';
 import type { Exchange, SseEventRecord } from './exchange.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import { bodyKind, failureOutcome, findResponse, newExchange } from './exchange.ts';

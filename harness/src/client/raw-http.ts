@@ -3,7 +3,7 @@
  * other headers, duplicate headers, hop-by-hop fields. Returns what came back, never throws.
  */
 import { request } from 'node:http';
-import { preciseNow } from '../wire/index.ts';
+import { preciseNow } from '../../../wire/index.ts';
 import { bodyKind, failureOutcome, newExchange, type Exchange } from './exchange.ts';
 
 export function rawHttp(url: string, method: string, headers: Array<[string, string]>, body: string | Buffer, timeoutMs = 15_000): Promise<Exchange> {

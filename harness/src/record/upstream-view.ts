@@ -3,7 +3,7 @@
  * their control channel, so a scenario running in a vitest worker can judge what reached the upstream.
  */
 import { request } from 'undici';
-import { recordBodyJson, recordBodyText, type ConnectionRecord, type UpstreamRecord } from '../wire/index.ts';
+import { recordBodyJson, recordBodyText, type ConnectionRecord, type UpstreamRecord } from '../../../wire/index.ts';
 import { waitUntil } from './wait.ts';
 
 export interface RecordFilter {

@@ -10,7 +10,7 @@ import type { CheckResult } from '../checks/types.ts';
 import type { ScenarioRecord } from '../checks/scenario-record.ts';
 import { applyRelayBreak, findRelayBreak } from './relay.ts';
 import { coverageOf, untestedMusts } from '../checks/coverage.ts';
-import type { Revision } from '../wire/index.ts';
+import type { Revision } from '../../../wire/index.ts';
 
 /** The report's coverage section: the counts, and the MUSTs no check judges. */
 function coverageSection(revision: Revision): NonNullable<Report['coverage']> {

@@ -3,7 +3,7 @@
  * control channel, which checks are selected, where verdicts go. Plain data, so it crosses into
  * vitest's worker processes through `provide`/`inject`.
  */
-import type { Revision } from '../wire/index.ts';
+import type { Revision } from '../../../wire/index.ts';
 import type { Feature } from '../checks/types.ts';
 import type { Hints } from '../checks/hints.ts';
 

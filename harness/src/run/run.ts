@@ -11,7 +11,7 @@ import { CHECKS } from '../checks/catalog.ts';
 import { ScenarioRecordSchema, type ScenarioRecord } from '../checks/scenario-record.ts';
 import { HarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
-import type { Revision } from '../wire/index.ts';
+import type { Revision } from '../../../wire/index.ts';
 import { aggregate } from './aggregate.ts';
 import type { Baseline } from './baseline.ts';
 import type { RunContext } from './context.ts';

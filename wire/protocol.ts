@@ -3,13 +3,10 @@
  * harness find, on the upstream side, the messages its client sent through a proxy.
  */
 import { z } from 'zod';
+import { REVISIONS, has, isRevision, type Revision } from './revisions.ts';
 
-export const REVISIONS = ['2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28'] as const;
 export const RevisionSchema = z.enum(REVISIONS);
-export type Revision = z.infer<typeof RevisionSchema>;
 export const DEFAULT_REVISION: Revision = '2025-11-25';
-/** Revisions the Streamable HTTP mock speaks (2026-07-28 is stateless and comes later). */
-export const STREAMABLE_HTTP_REVISIONS: readonly Revision[] = ['2025-03-26', '2025-06-18', '2025-11-25'];
 
 export const HEADER = {
   sessionId: 'mcp-session-id',
@@ -17,14 +14,14 @@ export const HEADER = {
   lastEventId: 'last-event-id',
 } as const;
 
-/** Revisions in which clients send `MCP-Protocol-Version` on every request after initialization. */
+/** Revisions in which clients send `MCP-Protocol-Version` on every request (after initialization, where there is one). */
 export function sendsProtocolVersionHeader(revision: Revision): boolean {
-  return revision !== '2025-03-26';
+  return has(revision, 'version-header');
 }
 
 /** Revisions that allow JSON-RPC batches in a POST body. */
 export function allowsBatches(revision: string): boolean {
-  return revision === '2025-03-26';
+  return isRevision(revision) && has(revision, 'batches');
 }
 
 /** `_meta` key that carries the correlation id in every message the harness sends. */

@@ -25,11 +25,11 @@ export type {
   JsonRpcMessage,
   MessageKind,
 } from './jsonrpc.ts';
+export { REVISIONS, LATEST_REVISION, MECHANISMS, isRevision, has, revisionsWith, missingIn, errorCodes, isStateless, revisionsOfEra } from './revisions.ts';
+export type { Revision, Mechanism, RevisionErrors } from './revisions.ts';
 export {
-  REVISIONS,
   RevisionSchema,
   DEFAULT_REVISION,
-  STREAMABLE_HTTP_REVISIONS,
   HEADER,
   sendsProtocolVersionHeader,
   allowsBatches,
@@ -41,7 +41,7 @@ export {
   findCorrelationIds,
   preciseNow,
 } from './protocol.ts';
-export type { Revision, Fault } from './protocol.ts';
+export type { Fault } from './protocol.ts';
 export { UpstreamRecordSchema, ConnectionRecordSchema, recordBodyText, recordBodyJson } from './records.ts';
 export type { UpstreamRecord, ConnectionRecord } from './records.ts';
 export { formatSseEvent } from './sse.ts';

@@ -1,0 +1,61 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { REVISIONS, errorCodes, has, missingIn, revisionsWith, type Mechanism } from '../../wire/index.ts';
+import { CHECKS } from '../src/checks/catalog.ts';
+import { defineChecks } from '../src/checks/define.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+describe('what each revision has', () => {
+  test('sessions, the handshake and the GET stream end with 2026-07-28; batches with 2025-03-26; priming events come with 2025-11-25', () => {
+    expect(revisionsWith(['sessions'])).toEqual(['2025-03-26', '2025-06-18', '2025-11-25']);
+    expect(revisionsWith(['initialize', 'get-stream', 'resumability', 'ping'])).toEqual(['2025-03-26', '2025-06-18', '2025-11-25']);
+    expect(revisionsWith(['batches'])).toEqual(['2025-03-26']);
+    expect(revisionsWith(['priming-events'])).toEqual(['2025-11-25']);
+    expect(revisionsWith(['version-header'])).toEqual(['2025-06-18', '2025-11-25', '2026-07-28']);
+    expect(revisionsWith(['method-headers', 'discover', 'subscriptions-listen', 'result-type', 'input-required'])).toEqual(['2026-07-28']);
+    expect(revisionsWith([])).toEqual([...REVISIONS]);
+  });
+
+  test('a closed stream cancels the call only in 2026-07-28, and the two rules never hold together', () => {
+    for (const r of REVISIONS) expect(has(r, 'disconnect-is-cancel')).toBe(!has(r, 'disconnect-not-cancel'));
+    expect(revisionsWith(['disconnect-is-cancel'])).toEqual(['2026-07-28']);
+  });
+
+  test('error codes: resource not found moves to -32602, the new codes sit in the reserved range', () => {
+    expect(errorCodes('2025-11-25')).toEqual({ resourceNotFound: -32002 });
+    expect(errorCodes('2026-07-28')).toEqual({ resourceNotFound: -32602, headerMismatch: -32020, missingClientCapability: -32021, unsupportedProtocolVersion: -32022 });
+  });
+
+  test('missingIn names what a revision lacks', () => {
+    expect(missingIn('2026-07-28', ['sessions', 'result-type', 'get-stream'])).toEqual(['sessions', 'get-stream']);
+    expect(missingIn('2025-11-25', ['sessions'])).toEqual([]);
+  });
+});
+
+describe('checks declare needs, not revisions', () => {
+  test('every check applies exactly to the revisions that have what it needs', () => {
+    for (const check of CHECKS) expect(check.revisions, check.id).toEqual(revisionsWith(check.needs));
+  });
+
+  test('a declaration needing an unknown mechanism, or a mix no revision has, is refused when the suite loads', () => {
+    const base = { id: 'transparency/x', title: 't', suite: 'transparency', level: 1, strength: 'MUST', requirements: [], why: 'w' } as const;
+    expect(() => defineChecks([{ ...base, needs: ['telepathy' as Mechanism] }])).toThrow(/unknown mechanism telepathy/);
+    expect(() => defineChecks([{ ...base, needs: ['sessions', 'discover'] }])).toThrow(/no revision has together/);
+  });
+});
+
+test('wire/ is a leaf: it imports nothing of ours outside itself, so harness, mocks and broken proxies can all use it', () => {
+  for (const file of readdirSync(join(root, 'wire')).filter((f) => f.endsWith('.ts'))) {
+    const imports = [...readFileSync(join(root, 'wire', file), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+    expect(imports.filter((i) => i.startsWith('.') && !i.startsWith('./')), file).toEqual([]);
+  }
+});
+
+test('the mocks do not import the harness (the circle between them is gone)', () => {
+  const walk = (dir: string): string[] =>
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'test' ? [] : walk(join(dir, e.name))) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  const offenders = walk('mocks').filter((f) => /from '(\.\.\/)+harness\//.test(readFileSync(join(root, f), 'utf8')));
+  expect(offenders).toEqual([]);
+});

@@ -1,0 +1,123 @@
+/**
+ * What each MCP revision has, in one place: the harness, its checks, the mock upstreams and the
+ * broken proxies ask here instead of listing revisions. A revision is the one before it plus what it
+ * adds, minus what it removes, so adding a revision is one entry. Checks declare the mechanisms they
+ * need (`needs: ['sessions']`) and apply to every revision that has them all.
+ *
+ * Sources: the changelog pages of ../spec/<revision>/ (2025-06-18, 2025-11-25 and 2026-07-28) and the
+ * transport pages they point to.
+ */
+
+export const REVISIONS = ['2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28'] as const;
+export type Revision = (typeof REVISIONS)[number];
+/** The revision a run judges unless told otherwise: the newest. */
+export const LATEST_REVISION: Revision = '2026-07-28';
+
+/** The mechanisms a revision may have, each with what it is, for `proxyspec list` and n/a verdicts. */
+export const MECHANISMS = {
+  initialize: 'the initialize handshake',
+  sessions: 'protocol-level sessions (Mcp-Session-Id, DELETE)',
+  'get-stream': 'the standalone GET stream',
+  'server-requests': 'server-to-client requests on a response stream',
+  ping: 'ping',
+  batches: 'JSON-RPC batches',
+  'version-header': 'the MCP-Protocol-Version header',
+  'resource-metadata': 'OAuth protected resource metadata (RFC 9728) named in the 401 challenge',
+  'priming-events': 'SSE priming events',
+  resumability: 'resumable SSE streams (Last-Event-ID)',
+  'disconnect-not-cancel': 'a dropped connection that does not cancel the request',
+  'disconnect-is-cancel': 'a closed response stream that cancels the request',
+  'request-meta': 'protocol version and client capabilities in every request\'s _meta',
+  'method-headers': 'the Mcp-Method and Mcp-Name headers',
+  discover: 'server/discover',
+  'subscriptions-listen': 'subscriptions/listen',
+  'result-type': 'resultType on every result',
+  'cacheable-results': 'ttlMs and cacheScope on list and read results',
+  'input-required': 'multi round-trip requests (input_required results)',
+} as const;
+export type Mechanism = keyof typeof MECHANISMS;
+
+/** The error codes a revision defines beyond JSON-RPC's own. */
+export interface RevisionErrors {
+  resourceNotFound: number;
+  headerMismatch?: number;
+  missingClientCapability?: number;
+  unsupportedProtocolVersion?: number;
+}
+
+interface RevisionStep {
+  adds: readonly Mechanism[];
+  removes?: readonly Mechanism[];
+  errors?: Partial<RevisionErrors>;
+}
+
+/** Each revision as a change to the one before it (the first one from nothing). */
+const STEPS: Record<Revision, RevisionStep> = {
+  '2025-03-26': {
+    adds: ['initialize', 'sessions', 'get-stream', 'server-requests', 'ping', 'batches', 'resumability', 'disconnect-not-cancel'],
+    errors: { resourceNotFound: -32002 },
+  },
+  // Batches removed; MCP-Protocol-Version on every request after initialization; the server is an
+  // OAuth resource server that names its metadata (RFC 9728) in its challenge.
+  '2025-06-18': { adds: ['version-header', 'resource-metadata'], removes: ['batches'] },
+  // SSE streams start with a priming event (an id and empty data).
+  '2025-11-25': { adds: ['priming-events'] },
+  // Stateless: no handshake, no sessions, no GET stream, no resumability, no ping; per-request _meta,
+  // mirrored headers, discovery, subscriptions and multi round-trip requests instead.
+  '2026-07-28': {
+    adds: ['request-meta', 'method-headers', 'discover', 'subscriptions-listen', 'result-type', 'cacheable-results', 'input-required', 'disconnect-is-cancel'],
+    removes: ['initialize', 'sessions', 'get-stream', 'server-requests', 'ping', 'resumability', 'priming-events', 'disconnect-not-cancel'],
+    errors: { resourceNotFound: -32602, headerMismatch: -32020, missingClientCapability: -32021, unsupportedProtocolVersion: -32022 },
+  },
+};
+
+interface RevisionInfo {
+  mechanisms: ReadonlySet<Mechanism>;
+  errors: RevisionErrors;
+}
+
+const INFO = new Map<Revision, RevisionInfo>();
+{
+  let mechanisms = new Set<Mechanism>();
+  let errors = { resourceNotFound: 0 } as RevisionErrors;
+  for (const revision of REVISIONS) {
+    const step = STEPS[revision];
+    mechanisms = new Set([...mechanisms].filter((m) => !step.removes?.includes(m)));
+    for (const m of step.adds) mechanisms.add(m);
+    errors = { ...errors, ...step.errors };
+    INFO.set(revision, { mechanisms, errors });
+  }
+}
+
+export function isRevision(value: unknown): value is Revision {
+  return typeof value === 'string' && (REVISIONS as readonly string[]).includes(value);
+}
+
+/** Whether `revision` has the mechanism. */
+export function has(revision: Revision, mechanism: Mechanism): boolean {
+  return INFO.get(revision)!.mechanisms.has(mechanism);
+}
+
+/** The revisions that have every mechanism named, oldest first. */
+export function revisionsWith(needs: readonly Mechanism[]): Revision[] {
+  return REVISIONS.filter((r) => needs.every((m) => has(r, m)));
+}
+
+/** The mechanisms of `needs` that `revision` lacks (why a check is n/a there). */
+export function missingIn(revision: Revision, needs: readonly Mechanism[]): Mechanism[] {
+  return needs.filter((m) => !has(revision, m));
+}
+
+export function errorCodes(revision: Revision): RevisionErrors {
+  return INFO.get(revision)!.errors;
+}
+
+/** The revisions of the stateless era (no initialize), and of the era before it. */
+export function isStateless(revision: Revision): boolean {
+  return !has(revision, 'initialize');
+}
+
+/** Revisions a server of the given era speaks, newest last. */
+export function revisionsOfEra(stateless: boolean): Revision[] {
+  return REVISIONS.filter((r) => isStateless(r) === stateless);
+}
