@@ -1,19 +1,28 @@
 /**
  * The mock MCP upstream over Streamable HTTP, on raw `node:http` so that it stays far faster than
- * any proxy in front of it. Speaks 2025-03-26, 2025-06-18 and 2025-11-25: sessions, JSON or SSE
- * answers chosen per call, the GET stream, DELETE, and the 400/404 rules of the transport page.
+ * any proxy in front of it. Dual-era, as servers migrate: 2025-03-26 to 2025-11-25 with sessions,
+ * JSON or SSE answers chosen per call, the GET stream, DELETE, resumption and the 400/404 rules of
+ * the transport page; and 2026-07-28 on the same endpoint, chosen per request by the protocol
+ * version in its _meta: no session, mirrored headers checked against the body, server/discover,
+ * subscriptions/listen, and a closed response stream taken as the call's cancellation.
  * Every request it receives and every message it sends is given to the recorder.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import {
+  CID_META_KEY,
   ErrorCode,
   FAULT_META_KEY,
   HEADER,
   HTTP_STATUS_META_KEY,
+  META,
   revisionsOfEra,
   allowsBatches,
+  headerMismatch,
+  isRevision,
+  isStateless,
+  requestProtocolVersion,
   classifyMessage,
   errorResponse,
   formatSseEvent,
@@ -139,7 +148,18 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     const path = (req.url ?? '/').split('?')[0];
     if (path !== endpoint) return send(req, res, 404, { error: 'not found' }, null);
 
+    // The stateless era is chosen per request: a protocol version in the body's _meta, or a header naming one.
     const version = header(req, HEADER.protocolVersion);
+    const modernHeader = version !== undefined && isRevision(version) && isStateless(version);
+    if (req.method === 'POST') {
+      const parsed = parseJson(body);
+      const asked = parsed && !Array.isArray(parsed) ? requestProtocolVersion((parsed as { params?: unknown }).params) : undefined;
+      if (asked !== undefined || (modernHeader && sessionHeader === undefined)) return handleStateless(req, res, parsed);
+    } else if (modernHeader && sessionHeader === undefined) {
+      // No GET stream and no DELETE in this era.
+      return send(req, res, 405, errorResponse(null, ErrorCode.InvalidRequest, `Method not allowed: ${req.method} has no meaning in ${version}`), null, { allow: 'POST' });
+    }
+
     if (version !== undefined && !revisionsOfEra(false).includes(version as never)) {
       return send(req, res, 400, errorResponse(null, ErrorCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${version}`), sessionHeader ?? null);
     }
@@ -240,6 +260,104 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     stream.sink?.end();
     // A stream delivered whole in one go is never resumed: only a cut one keeps its events.
     if (stream.sink === res) state.streams.delete(no);
+  }
+
+  /** Subscriptions of the stateless era (subscriptions/listen), across every client: a change goes to those that asked for it. */
+  const subscriptions = new Set<{ id: JsonRpcRequest['id']; toolsListChanged: boolean; res: ServerResponse; req: IncomingMessage }>();
+  const statelessChannel = {
+    notify(message: JsonRpcMessage): boolean {
+      let delivered = false;
+      for (const sub of subscriptions) {
+        if (message.method !== 'notifications/tools/list_changed' || !sub.toolsListChanged) continue;
+        const params = (message as { params?: Record<string, unknown> }).params ?? {};
+        const tagged = { ...message, params: { ...params, _meta: { ...(params._meta as object), [META.subscriptionId]: sub.id } } };
+        record({ direction: 'out', req: sub.req, body: Buffer.from(JSON.stringify(tagged)), sessionId: null });
+        sub.res.write(formatSseEvent({ data: JSON.stringify(tagged) }));
+        delivered = true;
+      }
+      return delivered;
+    },
+  };
+
+  /** One request of the stateless era: its headers checked against its body, then answered on its own. */
+  async function handleStateless(req: IncomingMessage, res: ServerResponse, parsed: unknown) {
+    if (parsed === undefined) return send(req, res, 400, errorResponse(null, ErrorCode.ParseError, 'Parse error'), null);
+    const kind = classifyMessage(parsed);
+    if (kind === 'invalid' || kind === 'response' || Array.isArray(parsed)) {
+      return send(req, res, 400, errorResponse(null, ErrorCode.InvalidRequest, 'Invalid Request: a POST carries one request or notification'), null);
+    }
+    const message = parsed as JsonRpcRequest;
+    const params = message.params as Record<string, unknown> | undefined;
+    const id = kind === 'request' ? message.id : null;
+    const mismatch = headerMismatch(req.headers, message.method, params, HEADER.protocolVersion);
+    if (mismatch) return send(req, res, 400, errorResponse(id, ErrorCode.HeaderMismatch, `Header mismatch: ${mismatch}`), null);
+    const asked = requestProtocolVersion(params)!;
+    if (!revisionsOfEra(true).includes(asked as never)) {
+      return send(req, res, 400, errorResponse(id, ErrorCode.UnsupportedProtocolVersion, `Unsupported protocol version ${asked}`, { requested: asked, supported: revisionsOfEra(true) }), null);
+    }
+    if (typeof (params?._meta as Record<string, unknown>)[META.clientCapabilities] !== 'object') {
+      return send(req, res, 400, errorResponse(id, ErrorCode.InvalidParams, `_meta lacks ${META.clientCapabilities}, which every request of ${asked} carries`), null);
+    }
+    if (kind === 'notification') return send(req, res, 202, undefined, null);
+    const meta = (params?._meta ?? {}) as Record<string, unknown>;
+    const scriptedStatus = meta[HTTP_STATUS_META_KEY];
+    if (typeof scriptedStatus === 'number' && scriptedStatus >= 400 && scriptedStatus <= 599) {
+      return send(req, res, scriptedStatus, errorResponse(message.id, ErrorCode.InvalidRequest, `scripted HTTP ${scriptedStatus}`, { scripted: true }), null);
+    }
+    if (meta[FAULT_META_KEY] === 'reset') {
+      record({ direction: 'out', req, body: Buffer.from('(connection reset)'), sessionId: null });
+      return void req.socket.destroy();
+    }
+    if (message.method === 'subscriptions/listen') return openSubscription(req, res, message);
+
+    const session = new McpSession({ id: randomUUID(), stateless: true, channel: statelessChannel, waitRelease: (cid, timeoutMs) => recorder.waitRelease(cid, timeoutMs) });
+    session.protocolVersion = asked;
+    const notFound = (response: JsonRpcResponse) => 'error' in response && (response.error as { code?: number }).code === ErrorCode.MethodNotFound;
+    if (!session.wantsStream(message)) {
+      const response = await session.handleRequest(message, null);
+      // A method the server does not implement is HTTP 404 with -32601 in this era.
+      return send(req, res, notFound(response) ? 404 : 200, response, null);
+    }
+    openSse(res, { 'x-accel-buffering': 'no' });
+    // Closing the response stream is the cancellation of the call: nothing more is sent for it.
+    let cancelled = false;
+    res.on('close', () => {
+      if (res.writableEnded) return;
+      cancelled = true;
+      record({ direction: 'out', req, body: Buffer.from('(stream closed by the client: call cancelled)'), sessionId: null });
+    });
+    const emit = (m: JsonRpcMessage) => {
+      if (cancelled) return;
+      record({ direction: 'out', req, body: Buffer.from(JSON.stringify(m)), sessionId: null });
+      res.write(formatSseEvent({ data: JSON.stringify(m) }));
+    };
+    if (meta[FAULT_META_KEY] === 'drop-sse') {
+      // Something on the stream first, then the cut: a progress notification when the call asked for them, else a comment.
+      if (meta.progressToken !== undefined) emit({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: meta.progressToken, progress: 0, message: 'the stream is about to drop' } });
+      else res.write(': the stream is about to drop\n\n');
+      return void res.socket?.end(() => res.socket?.destroy());
+    }
+    const response = await session.handleRequest(message, { emit });
+    emit(response);
+    if (!cancelled) res.end();
+  }
+
+  /** subscriptions/listen: the acknowledgement first, then the changes it asked for, until the client closes the stream. */
+  function openSubscription(req: IncomingMessage, res: ServerResponse, request: JsonRpcRequest) {
+    const wanted = ((request.params ?? {}) as { notifications?: Record<string, unknown> }).notifications ?? {};
+    // The mock has tools only: that is the one kind of change it can promise.
+    const honoured = wanted.toolsListChanged === true ? { toolsListChanged: true } : {};
+    openSse(res, { 'x-accel-buffering': 'no' });
+    const sub = { id: request.id, toolsListChanged: wanted.toolsListChanged === true, res, req };
+    const cid = ((request.params?._meta ?? {}) as Record<string, unknown>)[CID_META_KEY];
+    const ack = { jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { _meta: { [META.subscriptionId]: request.id, ...(cid !== undefined && { [CID_META_KEY]: cid }) }, notifications: honoured } };
+    record({ direction: 'out', req, body: Buffer.from(JSON.stringify(ack)), sessionId: null });
+    res.write(formatSseEvent({ data: JSON.stringify(ack) }));
+    subscriptions.add(sub);
+    res.on('close', () => {
+      subscriptions.delete(sub);
+      record({ direction: 'out', req, body: Buffer.from('(subscription stream closed)'), sessionId: null });
+    });
   }
 
   async function handleBatch(req: IncomingMessage, res: ServerResponse, batch: unknown[], sessionId: string | undefined) {
@@ -354,6 +472,7 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
   const stop = () =>
     new Promise<void>((resolve) => {
       for (const state of sessions.values()) state.getStream?.end();
+      for (const sub of subscriptions) sub.res.end();
       for (const socket of openSockets) socket.destroy();
       if (!server.listening) return resolve();
       server.close(() => resolve());
@@ -377,6 +496,14 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     close: stop,
   };
 }
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;

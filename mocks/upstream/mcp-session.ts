@@ -1,11 +1,14 @@
 /**
- * The mock upstream's MCP logic for one session, independent of transport: initialize and version
- * negotiation, ping, tools/list and tools/call on the scriptable tools, and server→client requests
- * (sampling) whose answers come back through `handleResponse`.
+ * The mock upstream's MCP logic, independent of transport. In the session era, for one session:
+ * initialize and version negotiation, ping, tools/list and tools/call on the scriptable tools, and
+ * server→client requests (sampling) whose answers come back through `handleResponse`. In the
+ * stateless era (2026-07-28), for one request: server/discover, results that carry `resultType`
+ * and the server's identity, cacheable lists, and sampling as a multi round-trip request.
  */
 import {
   CID_META_KEY,
   ErrorCode,
+  META,
   SSE_META_KEY,
   revisionsOfEra,
   errorResponse,
@@ -19,6 +22,20 @@ import { TOOLS, callTool, toolNeedsStream, type ToolContext } from './tools.ts';
 
 export const MOCK_SERVER_INFO = { name: 'proxyspec-mock-upstream', version: '0.1.0' } as const;
 const LATEST = '2025-11-25';
+/** How long a stateless client may cache the mock's tool list, and that any intermediary may share it. */
+export const TOOLS_TTL_MS = 60_000;
+const INSTRUCTIONS = 'Scriptable mock upstream of proxyspec.';
+
+/** Thrown by `ask` in the stateless era: the request ends with an input_required result instead. */
+class InputRequired {
+  constructor(readonly result: Record<string, unknown>) {}
+}
+
+/** The opaque state the mock hands out with an input_required result: fixed by the request, so a changed one shows. */
+function requestStateFor(request: JsonRpcRequest, key: string): string {
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  return Buffer.from(JSON.stringify({ key, name: params.name, cid: cidOf(params) ?? null })).toString('base64url');
+}
 
 function cidOf(params: Record<string, unknown>): string | undefined {
   const cid = (params._meta as Record<string, unknown> | undefined)?.[CID_META_KEY];
@@ -53,6 +70,8 @@ export interface McpSessionOptions {
   supportedVersions?: readonly string[];
   /** Waits for the harness to release a gate (by correlation id); resolves false on timeout. */
   waitRelease?: (cid: string, timeoutMs: number) => Promise<boolean>;
+  /** One request of the stateless era (no handshake; the version is in the request's _meta). */
+  stateless?: boolean;
 }
 
 export class McpSession {
@@ -64,9 +83,11 @@ export class McpSession {
   private readonly supported: readonly string[];
   private readonly pending = new Map<JsonRpcId, (response: JsonRpcResponse) => void>();
   private nextServerRequestId = 1;
+  readonly stateless: boolean;
 
   constructor(options: McpSessionOptions) {
     this.id = options.id;
+    this.stateless = options.stateless ?? false;
     this.channel = options.channel;
     this.waitRelease = options.waitRelease ?? (async () => true);
     this.supported = options.supportedVersions ?? revisionsOfEra(false);
@@ -77,14 +98,17 @@ export class McpSession {
     const meta = (request.params?._meta ?? {}) as Record<string, unknown>;
     if (meta[SSE_META_KEY] === true) return true;
     if (request.method !== 'tools/call') return false;
+    // A stateless sampling call is answered with input_required, in one JSON body.
+    if (this.stateless && request.params?.name === 'sample') return false;
     return toolNeedsStream(String(request.params?.name ?? ''), request.params ?? {});
   }
 
   async handleRequest(request: JsonRpcRequest, sink: RequestSink | null): Promise<JsonRpcResponse> {
     try {
       const result = await this.dispatch(request, sink);
-      return { jsonrpc: '2.0', id: request.id, result };
+      return { jsonrpc: '2.0', id: request.id, result: this.stateless ? this.complete(result as Record<string, unknown>, 'complete') : result };
     } catch (err) {
+      if (err instanceof InputRequired) return { jsonrpc: '2.0', id: request.id, result: this.complete(err.result, 'input_required') };
       if (err instanceof ToolRpcError) return errorResponse(request.id, err.code, err.message, err.data);
       return errorResponse(request.id, ErrorCode.InternalError, 'Internal error', { detail: String(err) });
     }
@@ -104,8 +128,35 @@ export class McpSession {
     }
   }
 
+  /** A stateless result: its resultType, and the server's identity in its _meta beside what is there. */
+  private complete(result: Record<string, unknown>, resultType: 'complete' | 'input_required'): Record<string, unknown> {
+    const meta = { ...(result._meta as Record<string, unknown> | undefined), [META.serverInfo]: MOCK_SERVER_INFO };
+    return { ...result, resultType, _meta: meta };
+  }
+
   private async dispatch(request: JsonRpcRequest, sink: RequestSink | null): Promise<unknown> {
     const params = (request.params ?? {}) as Record<string, unknown>;
+    if (this.stateless) {
+      const cid = cidOf(params);
+      switch (request.method) {
+        case 'server/discover':
+          return {
+            supportedVersions: revisionsOfEra(true),
+            capabilities: { tools: { listChanged: true } },
+            instructions: INSTRUCTIONS,
+            ttlMs: TOOLS_TTL_MS,
+            cacheScope: 'public',
+            ...(cid && { _meta: { [CID_META_KEY]: cid } }),
+          };
+        case 'tools/list':
+          return { tools: TOOLS, ttlMs: TOOLS_TTL_MS, cacheScope: 'public', ...(cid && { _meta: { [CID_META_KEY]: cid } }) };
+        case 'tools/call':
+          break;
+        default:
+          // No initialize, no ping, no logging/setLevel in this era.
+          throw new ToolRpcError(ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
+      }
+    }
     switch (request.method) {
       case 'initialize': {
         const asked = typeof params.protocolVersion === 'string' ? params.protocolVersion : '';
@@ -114,7 +165,7 @@ export class McpSession {
           protocolVersion: this.protocolVersion,
           capabilities: { tools: { listChanged: false }, logging: {} },
           serverInfo: MOCK_SERVER_INFO,
-          instructions: 'Scriptable mock upstream of proxyspec.',
+          instructions: INSTRUCTIONS,
           // The correlation id comes back, so the harness can find this answer among the records.
           ...(cidOf(params) && { _meta: { [CID_META_KEY]: cidOf(params) } }),
         };
@@ -131,9 +182,10 @@ export class McpSession {
             sink.emit(message);
           },
           notify: (message) => this.channel.notify(message),
-          ask: (method, askParams) => this.ask(method, askParams, sink),
+          ask: (method, askParams) => this.ask(method, askParams, sink, request),
           waitRelease: (cid, timeoutMs) => this.waitRelease(cid, timeoutMs),
           error: (code, message, data) => new ToolRpcError(code, message, data),
+          stateless: this.stateless,
         };
         return callTool(String(params.name ?? ''), (params.arguments ?? {}) as Record<string, unknown>, ctx);
       }
@@ -142,8 +194,21 @@ export class McpSession {
     }
   }
 
-  /** Sends a request to the client on the current stream and waits for its answer. */
-  private ask(method: string, params: Record<string, unknown>, sink: RequestSink | null): Promise<JsonRpcResponse> {
+  /**
+   * Sends a request to the client on the current stream and waits for its answer. Stateless: the
+   * answer is in the retry's `inputResponses` (with the `requestState` handed out, unchanged), or the
+   * request ends here with an input_required result that asks for it.
+   */
+  private ask(method: string, params: Record<string, unknown>, sink: RequestSink | null, request?: JsonRpcRequest): Promise<JsonRpcResponse> {
+    if (this.stateless && request) {
+      const key = method.replace(/\W/g, '_');
+      const state = requestStateFor(request, key);
+      const given = request.params as { inputResponses?: Record<string, unknown>; requestState?: unknown } | undefined;
+      const answer = given?.inputResponses?.[key];
+      if (answer === undefined) throw new InputRequired({ inputRequests: { [key]: { method, params } }, requestState: state });
+      if (given?.requestState !== state) throw new ToolRpcError(ErrorCode.InvalidParams, 'requestState is not the one this server handed out', { requestState: given?.requestState ?? null });
+      return Promise.resolve({ jsonrpc: '2.0', id: request.id, result: answer as Record<string, unknown> });
+    }
     const id = `srv-${this.id.slice(0, 8)}-${this.nextServerRequestId++}`;
     const answer = new Promise<JsonRpcResponse>((resolve) => this.pending.set(id, resolve));
     const message: JsonRpcRequest = { jsonrpc: '2.0', id, method, params };

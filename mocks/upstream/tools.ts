@@ -16,6 +16,8 @@ export interface ToolContext {
   error(code: number, message: string, data?: unknown): Error;
   /** Waits for the harness to release the gate named by a correlation id. */
   waitRelease(cid: string, timeoutMs: number): Promise<boolean>;
+  /** The request is of the stateless era: `notify` announces a tool list change to the subscriptions that asked for one. */
+  stateless: boolean;
 }
 
 type Args = Record<string, unknown>;
@@ -44,7 +46,7 @@ export const TOOLS = [
   { name: 'restricted', description: 'A tool a proxy\'s policy may deny; returns its arguments like echo.', inputSchema: { type: 'object', additionalProperties: true } },
   {
     name: 'notify',
-    description: 'Sends a server notification on the GET stream.',
+    description: 'Sends a server notification on the GET stream (stateless: a tool list change to the subscriptions that listen for one).',
     inputSchema: objectSchema({ data: {} }),
   },
   {
@@ -136,6 +138,11 @@ async function runTool(name: string, args: Args, ctx: ToolContext): Promise<unkn
       return textResult(`answered after ${ms} ms`, { ms });
     }
     case 'notify': {
+      if (ctx.stateless) {
+        const cid = ((ctx.request.params?._meta ?? {}) as Args)[CID_META_KEY];
+        const delivered = ctx.notify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { [CID_META_KEY]: cid ?? null } } });
+        return textResult(delivered ? 'tool list change sent to the subscriptions' : 'no subscription listens for tool list changes', { delivered });
+      }
       const delivered = ctx.notify({
         jsonrpc: '2.0',
         method: 'notifications/message',
