@@ -40,3 +40,29 @@ test('the stdio mock answers line by line and reports every line before answerin
   }
   expect(recorder.sessions()).toEqual([]);
 });
+
+test('the stdio mock is dual-era: a request whose _meta names 2026-07-28 needs no initialize; subscriptions are acknowledged and tagged on the one channel', async () => {
+  const child = spawn(process.execPath, [BIN, 'mock', 'upstream', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines = createInterface({ input: child.stdout! });
+  const next = () => new Promise<Record<string, any>>((resolve) => lines.once('line', (l) => resolve(JSON.parse(l))));
+  const meta = (version = '2026-07-28') => ({ 'io.modelcontextprotocol/protocolVersion': version, 'io.modelcontextprotocol/clientCapabilities': {} });
+  const send = (m: unknown) => child.stdin!.write(`${JSON.stringify(m)}\n`);
+  try {
+    send({ jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: meta() } });
+    expect(await next()).toMatchObject({ id: 1, result: { resultType: 'complete', supportedVersions: ['2026-07-28'] } });
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { a: 1 }, _meta: meta('2099-01-01') } });
+    expect(await next()).toMatchObject({ id: 2, error: { code: -32022, data: { supported: ['2026-07-28'] } } });
+    send({ jsonrpc: '2.0', id: 'sub', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: meta() } });
+    expect(await next()).toMatchObject({ method: 'notifications/subscriptions/acknowledged', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'sub' }, notifications: { toolsListChanged: true } } });
+    send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'notify', arguments: {}, _meta: meta() } });
+    const [first, second] = [await next(), await next()];
+    expect(first).toMatchObject({ method: 'notifications/tools/list_changed', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'sub' } } });
+    expect(second).toMatchObject({ id: 3, result: { resultType: 'complete', structuredContent: { delivered: true } } });
+    send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'sub' } });
+    send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'notify', arguments: {}, _meta: meta() } });
+    expect(await next()).toMatchObject({ id: 4, result: { structuredContent: { delivered: false } } });
+  } finally {
+    child.stdin!.end();
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+});

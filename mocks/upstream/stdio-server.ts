@@ -1,14 +1,19 @@
 /**
  * The mock MCP upstream over stdio: one session per process, newline-delimited JSON-RPC on
- * stdin/stdout. When given a control URL it reports every line it reads or writes to the harness
- * before acting on it, so the records are complete by the time the client sees an answer.
+ * stdin/stdout. Dual-era like the HTTP mock: a request whose _meta names a protocol version is
+ * served statelessly (2026-07-28, no initialize needed), anything else by the session. When given a
+ * control URL it reports every line it reads or writes to the harness before acting on it, so the
+ * records are complete by the time the client sees an answer.
  */
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import {
   ErrorCode,
+  META,
   classifyMessage,
+  requestProtocolVersion,
+  revisionsOfEra,
   errorResponse,
   findCorrelationIds,
   preciseNow,
@@ -75,6 +80,39 @@ export async function runStdioUpstream(options: StdioUpstreamOptions = {}): Prom
     }
   };
   const session = new McpSession({ id: sessionId, channel: { notify: (m) => (write(m), true) }, waitRelease });
+  // The stateless era's subscriptions on this one channel, by the id of their subscriptions/listen.
+  const subscriptions = new Map<JsonRpcRequest['id'], { toolsListChanged: boolean }>();
+  const stateless = new McpSession({
+    id: sessionId,
+    stateless: true,
+    waitRelease,
+    channel: {
+      notify: (m) => {
+        let delivered = false;
+        for (const [id, sub] of subscriptions) {
+          if (m.method !== 'notifications/tools/list_changed' || !sub.toolsListChanged) continue;
+          const params = (m as { params?: Record<string, unknown> }).params ?? {};
+          write({ ...m, params: { ...params, _meta: { ...(params._meta as object), [META.subscriptionId]: id } } } as JsonRpcMessage);
+          delivered = true;
+        }
+        return delivered;
+      },
+    },
+  });
+  /** One request of the stateless era: its version checked, then answered on its own. */
+  const handleStateless = async (request: JsonRpcRequest, version: string): Promise<JsonRpcResponse | null> => {
+    if (!revisionsOfEra(true).includes(version as never)) {
+      return errorResponse(request.id, ErrorCode.UnsupportedProtocolVersion, `Unsupported protocol version ${version}`, { requested: version, supported: revisionsOfEra(true) });
+    }
+    if (request.method === 'subscriptions/listen') {
+      const wanted = ((request.params ?? {}) as { notifications?: Record<string, unknown> }).notifications ?? {};
+      const toolsListChanged = wanted.toolsListChanged === true;
+      write({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { _meta: { [META.subscriptionId]: request.id }, notifications: toolsListChanged ? { toolsListChanged } : {} } } as JsonRpcMessage);
+      subscriptions.set(request.id, { toolsListChanged });
+      return null;
+    }
+    return stateless.handleRequest(request, { emit: (m) => write(m) });
+  };
   await report('/sessions', { upstream: name, sessionId, open: true });
   if (input === process.stdin) {
     // Stopped by the proxy: say the session ended before going.
@@ -86,6 +124,12 @@ export async function runStdioUpstream(options: StdioUpstreamOptions = {}): Prom
 
   const handle = async (value: unknown): Promise<JsonRpcResponse | null> => {
     const kind = classifyMessage(value);
+    const version = kind === 'request' ? requestProtocolVersion((value as JsonRpcRequest).params) : undefined;
+    if (version !== undefined) return handleStateless(value as JsonRpcRequest, version);
+    // On stdio a subscription ends with notifications/cancelled naming its subscriptions/listen.
+    if (kind === 'notification' && (value as { method: string }).method === 'notifications/cancelled') {
+      subscriptions.delete(((value as { params?: { requestId?: JsonRpcRequest['id'] } }).params ?? {}).requestId as JsonRpcRequest['id']);
+    }
     if (kind === 'request') return session.handleRequest(value as JsonRpcRequest, { emit: (m) => write(m) });
     if (kind === 'response') session.handleResponse(value as JsonRpcResponse);
     else if (kind === 'notification') session.handleNotification(value as never);
