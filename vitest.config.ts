@@ -52,6 +52,8 @@ export default defineConfig({
       // file at a time (a file that opens two dozen sessions at once starves another's).
       suites('reference-stdio', 2, 1),
       suites('direct'),
+      // The stateless era: every check judged there passes against the mock itself.
+      suites('direct@2026-07-28'),
       {
         test: {
           name: 'suites-reference-quiet',

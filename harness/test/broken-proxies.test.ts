@@ -19,6 +19,8 @@ interface Case {
   extra?: string[];
   /** Checks whose verdict this defect makes depend on timing: left out of its run. */
   unsteady?: string[];
+  /** What it catches under 2026-07-28 when that differs (a 4xx there carries more: -32601 is HTTP 404). */
+  caughtStateless?: string[];
 }
 
 const CASES: Case[] = [
@@ -49,6 +51,8 @@ const CASES: Case[] = [
     defect: 'buffer-sse',
     caught: ['transparency/progress-streamed', 'transparency/server-request-relayed', 'transparency/get-stream-relayed', 'interop/sdk-client-session'],
     unsteady: ['session/sse-event-ids-unique'],
+    // 2026-07-28 has no server requests on a stream and no GET stream; the v2 SDK client is not driven yet.
+    caughtStateless: ['transparency/progress-streamed'],
   },
   { defect: 'drop-server-requests', caught: ['transparency/server-request-relayed', 'interop/sdk-client-session'] },
   { defect: 'drop-empty-events', caught: ['transparency/sse-priming-relayed'] },
@@ -70,7 +74,8 @@ const CASES: Case[] = [
   // The holes of the verdicts issue: each of these passed the check as it was before it.
   // Stripped ids leave no id to judge: blocked, not passed; the priming event (an id and empty data) is gone too.
   { defect: 'strip-event-ids', caught: ['transparency/sse-priming-relayed'], blocked: ['session/sse-event-ids-unique'] },
-  { defect: 'html-error-body', caught: ['errors/http-status-preserved'] },
+  // Under 2026-07-28 an unknown method is HTTP 404 with -32601, so the HTML page hides a JSON-RPC error too.
+  { defect: 'html-error-body', caught: ['errors/http-status-preserved'], caughtStateless: ['errors/http-status-preserved', 'errors/jsonrpc-error-preserved'] },
   { defect: 'flip-is-error', caught: ['errors/tool-error-result-preserved'] },
   { defect: 'connection-per-client', caught: ['pooling/upstream-connections-reused'] },
   // A target that relays no call at all: its relay check fails, and the canary blocks everything else.
@@ -179,6 +184,46 @@ describe('broken proxies', () => {
     expect(report.level).toBe(0);
     expect(report.levels[gate - 1].state).toBe(mustBroken ? 'failure' : 'partial');
     expect(code).toBe(1);
+  });
+});
+
+/**
+ * The same proof under 2026-07-28 for the checks judged in the stateless era: the pass-through proxy
+ * passes them all, and each defect that catches one in the session era catches it here too, and
+ * nothing else. Defects whose mechanism this era lacks (sessions, streams of their own) are not re-run.
+ */
+describe('under 2026-07-28', () => {
+  const STATELESS = '2026-07-28';
+  const judgedThere = (id: string) => {
+    const check = CHECKS.find((c) => c.id === id)!;
+    return check.revisions.includes(STATELESS) && !check.untestedIn?.revisions.includes(STATELESS);
+  };
+  const levelOneThere = CHECKS.filter((c) => c.level === 1 && judgedThere(c.id)).map((c) => c.id);
+
+  test('a correct pass-through proxy passes every Level 1 check judged in the stateless era', async () => {
+    const { report } = await runTarget(profile('none'), ['--spec', STATELESS, '--only', levelOneThere.join(',')]);
+    expect(report.spec).toBe(STATELESS);
+    expect(verdicts(report, ['fail', 'error', 'warn', 'blocked', 'untested'])).toEqual([]);
+    expect(verdicts(report, ['pass'])).toEqual([...levelOneThere].sort());
+  });
+
+  // The defect that relays no call blocks the rest; the multiplexer shares its upstream between stateless clients too.
+  const cases = CASES.filter((c) => (!c.extra || c.defect === 'multiplex-clients') && (c.caughtStateless ?? c.caught).every((id) => levelOf.get(id) === 1 && judgedThere(id)));
+  test.concurrent.each(cases)('defect $defect is caught by $caught under 2026-07-28 and by nothing else', async ({ defect, caught, blocked, extra, unsteady, caughtStateless }) => {
+    const expected = caughtStateless ?? caught;
+    const only = (extra ? extra[1] : selection([...expected, ...(Array.isArray(blocked) ? blocked : [])], 1, unsteady)[1]).split(',').filter(judgedThere);
+    const { code, report } = await runTarget(profile(defect), ['--spec', STATELESS, '--require-level', '1', '--only', only.join(',')]);
+    expect(verdicts(report, ['fail', 'warn'])).toEqual([...expected].sort());
+    const judged = report.checks.filter((c) => !['n/a', 'skipped'].includes(c.verdict)).map((c) => c.id);
+    expect(verdicts(report, ['blocked'])).toEqual(blocked === 'rest' ? judged.filter((id) => !expected.includes(id)).sort() : []);
+    expect(verdicts(report, ['error', 'untested'])).toEqual([]);
+    expect(report.relay?.ok, report.relay?.message).toBe(blocked !== 'rest');
+    expect(code).toBe(1);
+  });
+
+  test('the defects re-run here cover every Level 1 check judged in the stateless era', () => {
+    const covered = new Set(cases.flatMap((c) => c.caughtStateless ?? c.caught));
+    expect(levelOneThere.filter((id) => !covered.has(id))).toEqual([]);
   });
 });
 

@@ -55,7 +55,7 @@ export interface LocalAnswer {
 }
 
 const KNOWN_VERSIONS = ['2025-03-26', '2025-06-18', '2025-11-25'];
-const KNOWN_HEADERS = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'user-agent'];
+const KNOWN_HEADERS = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'user-agent', 'mcp-method', 'mcp-name'];
 const KNOWN_PARAMS = ['name', 'arguments', '_meta', 'protocolVersion', 'capabilities', 'clientInfo', 'requestId', 'reason', 'cursor', 'uri'];
 const JSON_TYPE = { 'content-type': 'application/json' };
 

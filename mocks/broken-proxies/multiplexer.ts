@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
+import { requestProtocolVersion } from '../../wire/index.ts';
 
 export interface MultiplexerOptions {
   /** Shell command that runs the stdio upstream. */
@@ -102,7 +103,10 @@ export async function startMultiplexer(options: MultiplexerOptions): Promise<{ u
       sessions.add(id);
       return void res.writeHead(200, { ...JSON_HEADERS, 'mcp-session-id': id }).end(JSON.stringify({ ...first, id: m.id }));
     }
-    if (!sid || !sessions.has(sid)) return void res.writeHead(sid ? 404 : 400, JSON_HEADERS).end('{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}');
+    // A request of the stateless era needs no session: it goes to the shared upstream (started on first use) like the rest.
+    const stateless = requestProtocolVersion(m.params) !== undefined;
+    if (stateless && !child) start();
+    if (!stateless && (!sid || !sessions.has(sid))) return void res.writeHead(sid ? 404 : 400, JSON_HEADERS).end('{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}');
     if (!('id' in m) || !('method' in m)) {
       // Notifications and the client's answers to server requests: the upstream was initialized once, by the first client.
       if (m.method !== 'notifications/initialized') send(m);

@@ -43,8 +43,16 @@ test('the stdio mock answers line by line and reports every line before answerin
 
 test('the stdio mock is dual-era: a request whose _meta names 2026-07-28 needs no initialize; subscriptions are acknowledged and tagged on the one channel', async () => {
   const child = spawn(process.execPath, [BIN, 'mock', 'upstream', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines = createInterface({ input: child.stdout! });
-  const next = () => new Promise<Record<string, any>>((resolve) => lines.once('line', (l) => resolve(JSON.parse(l))));
+  // Every line is queued as it comes: two lines of one chunk arrive in the same tick, before a new listener could be added.
+  const queued: Array<Record<string, any>> = [];
+  const waiting: Array<(m: Record<string, any>) => void> = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    const m = JSON.parse(l) as Record<string, any>;
+    const take = waiting.shift();
+    if (take) take(m);
+    else queued.push(m);
+  });
+  const next = () => (queued.length ? Promise.resolve(queued.shift()!) : new Promise<Record<string, any>>((resolve) => waiting.push(resolve)));
   const meta = (version = '2026-07-28') => ({ 'io.modelcontextprotocol/protocolVersion': version, 'io.modelcontextprotocol/clientCapabilities': {} });
   const send = (m: unknown) => child.stdin!.write(`${JSON.stringify(m)}\n`);
   try {

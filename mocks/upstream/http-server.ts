@@ -286,9 +286,11 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     if (kind === 'invalid' || kind === 'response' || Array.isArray(parsed)) {
       return send(req, res, 400, errorResponse(null, ErrorCode.InvalidRequest, 'Invalid Request: a POST carries one request or notification'), null);
     }
+    // This revision sets no header rules for a notification POST: it is accepted as it is.
+    if (kind === 'notification') return send(req, res, 202, undefined, null);
     const message = parsed as JsonRpcRequest;
     const params = message.params as Record<string, unknown> | undefined;
-    const id = kind === 'request' ? message.id : null;
+    const id = message.id;
     const mismatch = headerMismatch(req.headers, message.method, params, HEADER.protocolVersion);
     if (mismatch) return send(req, res, 400, errorResponse(id, ErrorCode.HeaderMismatch, `Header mismatch: ${mismatch}`), null);
     const asked = requestProtocolVersion(params)!;
@@ -298,7 +300,6 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     if (typeof (params?._meta as Record<string, unknown>)[META.clientCapabilities] !== 'object') {
       return send(req, res, 400, errorResponse(id, ErrorCode.InvalidParams, `_meta lacks ${META.clientCapabilities}, which every request of ${asked} carries`), null);
     }
-    if (kind === 'notification') return send(req, res, 202, undefined, null);
     const meta = (params?._meta ?? {}) as Record<string, unknown>;
     const scriptedStatus = meta[HTTP_STATUS_META_KEY];
     if (typeof scriptedStatus === 'number' && scriptedStatus >= 400 && scriptedStatus <= 599) {
@@ -310,6 +311,18 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     }
     if (message.method === 'subscriptions/listen') return openSubscription(req, res, message);
 
+    if (meta[FAULT_META_KEY] === 'drop-sse') {
+      openSse(res, { 'x-accel-buffering': 'no' });
+      const writeDrop = (m: JsonRpcMessage) => {
+        record({ direction: 'out', req, body: Buffer.from(JSON.stringify(m)), sessionId: null });
+        res.write(formatSseEvent({ data: JSON.stringify(m) }));
+      };
+      // Something on the stream first, then the cut: a progress notification when the call asked for them, else a comment.
+      if (meta.progressToken !== undefined) writeDrop({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: meta.progressToken, progress: 0, message: 'the stream is about to drop' } });
+      else res.write(': the stream is about to drop\n\n');
+      record({ direction: 'out', req, body: Buffer.from('(stream cut)'), sessionId: null });
+      return void res.socket?.end(() => res.socket?.destroy());
+    }
     const session = new McpSession({ id: randomUUID(), stateless: true, channel: statelessChannel, waitRelease: (cid, timeoutMs) => recorder.waitRelease(cid, timeoutMs) });
     session.protocolVersion = asked;
     const notFound = (response: JsonRpcResponse) => 'error' in response && (response.error as { code?: number }).code === ErrorCode.MethodNotFound;
@@ -331,12 +344,6 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
       record({ direction: 'out', req, body: Buffer.from(JSON.stringify(m)), sessionId: null });
       res.write(formatSseEvent({ data: JSON.stringify(m) }));
     };
-    if (meta[FAULT_META_KEY] === 'drop-sse') {
-      // Something on the stream first, then the cut: a progress notification when the call asked for them, else a comment.
-      if (meta.progressToken !== undefined) emit({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: meta.progressToken, progress: 0, message: 'the stream is about to drop' } });
-      else res.write(': the stream is about to drop\n\n');
-      return void res.socket?.end(() => res.socket?.destroy());
-    }
     const response = await session.handleRequest(message, { emit });
     emit(response);
     if (!cancelled) res.end();

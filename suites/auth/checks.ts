@@ -1,5 +1,5 @@
 /** The proxy as an OAuth 2.1 resource server: challenge and metadata, hostile tokens, audience, no passthrough, scopes. */
-import { defineChecks } from '../../harness/src/checks/define.ts';
+import { defineChecks, SESSION_ERA_PROVEN } from '../../harness/src/checks/define.ts';
 
 export const AUTH_CHECKS = defineChecks([
   {
@@ -28,7 +28,8 @@ export const AUTH_CHECKS = defineChecks([
     suite: 'auth',
     level: 2,
     strength: 'MUST',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     feature: 'auth',
     requirements: ['auth-rs-validate-token', 'auth-rs-invalid-401', 'auth-rs-validate-before-processing', 'auth-rs-audience-claim', 'auth-no-token-in-query', 'secbp-verify-all-inbound'],
     why: 'Each token in the matrix is a known attack (alg none, key confusion, replay after expiry, a token for another service); one accepted token is a way in for anyone.',
@@ -39,7 +40,8 @@ export const AUTH_CHECKS = defineChecks([
     suite: 'auth',
     level: 2,
     strength: 'MUST',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     feature: 'auth',
     requirements: ['auth-rs-audience', 'auth-accept-own-tokens-only', 'secbp-no-foreign-tokens', 'auth-audience-validate'],
     why: 'A genuine token for another service is the confused-deputy attack: the signature checks out, only the audience tells the proxy it is not meant for it.',
@@ -50,7 +52,8 @@ export const AUTH_CHECKS = defineChecks([
     suite: 'auth',
     level: 2,
     strength: 'MUST',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     feature: 'auth',
     requirements: ['auth-no-token-passthrough', 'auth-no-transit-tokens'],
     why: 'A passed-through token lets the upstream act as the user anywhere the token is valid, and bypasses the upstream\'s own audience, rate and audit controls.',
@@ -62,7 +65,8 @@ export const AUTH_CHECKS = defineChecks([
     suite: 'auth',
     level: 2,
     strength: 'SHOULD',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     feature: 'auth',
     requirements: ['auth-no-token-passthrough'],
     why: 'The upstream is a resource of its own: with the proxy\'s token (audience: the upstream) it can tell the proxy from others and the client\'s token stays where it belongs.',

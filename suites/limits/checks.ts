@@ -1,5 +1,5 @@
 /** Hostile and slow input contained. */
-import { defineChecks } from '../../harness/src/checks/define.ts';
+import { defineChecks, SESSION_ERA_PROVEN } from '../../harness/src/checks/define.ts';
 
 export const LIMITS_CHECKS = defineChecks([
   {
@@ -9,7 +9,8 @@ export const LIMITS_CHECKS = defineChecks([
     suite: 'limits',
     level: 2,
     strength: 'MUST',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     requirements: ['transport-utf8', 'base-jsonrpc'],
     externalRefs: [
       {
@@ -36,7 +37,8 @@ export const LIMITS_CHECKS = defineChecks([
     suite: 'limits',
     level: 2,
     strength: 'SHOULD',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     requirements: [],
     externalRefs: [
       {

@@ -2,7 +2,7 @@
  * Level 3: what an operator needs from a proxy in production: limits per user, metrics that count
  * exactly, health and readiness an orchestrator can act on.
  */
-import { defineChecks, level3Ref as level3 } from '../../harness/src/checks/define.ts';
+import { defineChecks, SESSION_ERA_PROVEN, level3Ref as level3 } from '../../harness/src/checks/define.ts';
 
 
 export const OPERATIONS_CHECKS = defineChecks([
@@ -12,7 +12,8 @@ export const OPERATIONS_CHECKS = defineChecks([
     suite: 'operations',
     level: 3,
     strength: 'MUST',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     feature: 'rate-limit',
     hints: ['rateLimit'],
     requirements: ['base-error-code-message'],
@@ -51,7 +52,8 @@ export const OPERATIONS_CHECKS = defineChecks([
     suite: 'operations',
     level: 3,
     strength: 'MUST',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     feature: 'policy',
     hints: ['policy'],
     requirements: ['base-error-code-message', 'base-error-id-match'],
@@ -65,7 +67,8 @@ export const OPERATIONS_CHECKS = defineChecks([
     suite: 'operations',
     level: 3,
     strength: 'MUST',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     feature: 'audit',
     hints: ['auditLog'],
     requirements: [],
@@ -79,7 +82,8 @@ export const OPERATIONS_CHECKS = defineChecks([
     suite: 'operations',
     level: 3,
     strength: 'MUST',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     hints: ['shutdownGraceMs'],
     requirements: [],
     externalRefs: [level3('proxyspec-l3-shutdown', 'Level 3: graceful shutdown that loses no accepted message.')],
@@ -92,7 +96,8 @@ export const OPERATIONS_CHECKS = defineChecks([
     suite: 'operations',
     level: 3,
     strength: 'MUST',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     hints: ['health'],
     requirements: [],
     externalRefs: [level3('proxyspec-l3-health', 'Level 3: liveness stays up; readiness is false while no upstream is reachable, and true again after.')],

@@ -35,10 +35,10 @@ scenario(
     const latencies = { proxy: [] as number[], floor: [] as number[], direct: [] as number[] };
     let failures = 0;
     try {
-      const sessions = { proxy: [] as string[], floor: [] as string[], direct: [] as string[] };
+      const sessions = { proxy: [] as (string | undefined)[], floor: [] as (string | undefined)[], direct: [] as (string | undefined)[] };
       for (const side of SIDES) {
         for (const s of await inPool(CLIENTS, CLIENTS, () => sides[side].open(cid))) {
-          if (!s.id) throw new TargetFailure(`a ${side} session did not open (HTTP ${s.status} ${s.error ?? ''}), so overhead cannot be measured`);
+          if (!s.ok) throw new TargetFailure(`a ${side} session did not open, or server/discover was refused (HTTP ${s.status} ${s.error ?? ''}), so overhead cannot be measured`);
           sessions[side].push(s.id);
         }
       }

@@ -1,5 +1,5 @@
 /** Upstream connections pooled across clients. */
-import { defineChecks } from '../../harness/src/checks/define.ts';
+import { defineChecks, SESSION_ERA_PROVEN } from '../../harness/src/checks/define.ts';
 
 export const POOLING_CHECKS = defineChecks([
   {
@@ -8,7 +8,8 @@ export const POOLING_CHECKS = defineChecks([
     suite: 'pooling',
     level: 2,
     strength: 'SHOULD',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     requirements: [],
     externalRefs: [
       {

@@ -1,5 +1,5 @@
 /** What an attacker can try without breaking a token: someone else's session, a foreign Origin, guessable ids, talkative errors. */
-import { defineChecks } from '../../harness/src/checks/define.ts';
+import { defineChecks, SESSION_ERA_PROVEN } from '../../harness/src/checks/define.ts';
 
 export const SECURITY_CHECKS = defineChecks([
   {
@@ -19,7 +19,8 @@ export const SECURITY_CHECKS = defineChecks([
     suite: 'security',
     level: 2,
     strength: 'MUST',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     requirements: ['http-origin-validate', 'http-origin-403'],
     why: 'A web page can make a browser call a local proxy (DNS rebinding); the Origin header is the only sign that the caller is a foreign page.',
     proxyOnly: true,
@@ -50,7 +51,8 @@ export const SECURITY_CHECKS = defineChecks([
     suite: 'security',
     level: 2,
     strength: 'MUST',
-    needs: ['initialize'],
+    needs: [],
+    untestedIn: SESSION_ERA_PROVEN,
     requirements: ['auth-rs-validate-before-processing'],
     why: 'Error bodies reach whoever asks, authenticated or not; stack traces and internal addresses map the system for an attacker, and an echoed token is a stolen one.',
     proxyOnly: true,

@@ -28,7 +28,7 @@ export const SESSION_CHECKS = defineChecks([
     suite: 'session',
     level: 1,
     strength: 'MUST',
-    needs: ['initialize'],
+    needs: [],
     requirements: ['base-response-id-match', 'progress-reference-active', 'sse-no-broadcast'],
     why: 'Ids and progress tokens are unique only within one client\'s session. A proxy that multiplexes clients onto one upstream and routes answers by id hands one user\'s result to another: the most common real-world proxy bug.',
   },

@@ -1,5 +1,5 @@
 /** Large messages cross whole, and a proxy that claims byte transparency keeps the exact bytes. */
-import { bodyJson, bodyText, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { META, bodyJson, bodyText, scenario, type ScenarioContext } from '../../harness/src/index.ts';
 
 const LARGE = 'transparency/large-payloads';
 const BYTES = 'transparency/request-bytes-unchanged';
@@ -40,7 +40,9 @@ scenario('A proxy that claims byte transparency MUST relay bodies byte for byte'
   const client = await t.session();
   const cid = t.cid();
   // Spacing, escapes and number spellings that survive parsing but not re-serialising.
-  const raw = `{ "jsonrpc" : "2.0", "id" : "bytes-1",\n  "method" : "tools/call", "params" : { "name" : "echo",\n  "arguments" : { "cid" : "${cid}", "n" : 1.50, "e" : 1E2, "u" : "\\u00e9\\ud83d\\ude00", "s" : "\\/" },\n  "_meta" : { "io.proxyspec/cid" : "${cid}" } } }`;
+  // A stateless request carries its version and capabilities in _meta (the client mirrors the headers).
+  const era = client.stateless ? `, "${META.protocolVersion}" : "${t.revision}", "${META.clientCapabilities}" : { }` : '';
+  const raw = `{ "jsonrpc" : "2.0", "id" : "bytes-1",\n  "method" : "tools/call", "params" : { "name" : "echo",\n  "arguments" : { "cid" : "${cid}", "n" : 1.50, "e" : 1E2, "u" : "\\u00e9\\ud83d\\ude00", "s" : "\\/" },\n  "_meta" : { "io.proxyspec/cid" : "${cid}"${era} } } }`;
   const exchange = await client.post(raw);
   const received = (await t.upstream.received(cid)).find((r) => bodyText(r).includes('"bytes-1"'));
   const sent = (await t.upstream.sent(cid)).find((r) => bodyText(r).includes('"result"'));

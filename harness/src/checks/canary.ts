@@ -35,12 +35,13 @@ export function createRelayCanary(ctx: RunContext): RelayCanary {
 
   /** Opens the canary's session; what went wrong when it could not. */
   const open = async (cid: string): Promise<{ detail: string } | undefined> => {
-    client = new McpClient({ url: ctx.target.url, revision: ctx.revision, headers: ctx.target.headers, timeoutMs: failed ? AFTER_FAILURE_TIMEOUT_MS : CANARY_TIMEOUT_MS });
-    const init = await client.initialize({ cid });
+    const opening = new McpClient({ url: ctx.target.url, revision: ctx.revision, headers: ctx.target.headers, timeoutMs: failed ? AFTER_FAILURE_TIMEOUT_MS : CANARY_TIMEOUT_MS });
+    client = opening;
+    const init = await opening.initialize({ cid });
     if (init.response && 'result' in init.response) return undefined;
     client = undefined;
     const { exchange } = init;
-    return { detail: `initialize got ${exchange.outcome === 'answered' ? `HTTP ${exchange.status} ${exchange.body.slice(0, 160)}` : `no answer (${exchange.outcome}: ${exchange.error})`}` };
+    return { detail: `${opening.stateless ? 'server/discover' : 'initialize'} got ${exchange.outcome === 'answered' ? `HTTP ${exchange.status} ${exchange.body.slice(0, 160)}` : `no answer (${exchange.outcome}: ${exchange.error})`}` };
   };
 
   const call = async (cid: string) => {

@@ -131,7 +131,7 @@ export class ScenarioContext {
     const client = this.client({ ...(this.ctx.target.upstream === 'stdio' && { timeoutMs: 30_000 }), ...options });
     const { exchange, response } = await client.initialize({ cid: options.cid ?? this.cid() });
     if (!response || !('result' in response)) {
-      throw new TargetFailure('could not open a session through the target', describeExchange(exchange));
+      throw new TargetFailure(client.stateless ? 'could not reach the upstream through the target: server/discover got no result' : 'could not open a session through the target', describeExchange(exchange));
     }
     return client;
   }

@@ -3,7 +3,7 @@
  * requests on one keep-alive agent, kept out of the transcript (a scenario reports their totals).
  */
 import { Agent, request } from 'undici';
-import { CID_META_KEY, preciseNow, type Revision } from '../../../wire/index.ts';
+import { CID_META_KEY, META, isStateless, mirroredHeaders, preciseNow, type Revision } from '../../../wire/index.ts';
 import { bodyKind, newExchange, type Exchange } from './exchange.ts';
 
 export interface BulkTarget {
@@ -42,9 +42,19 @@ export async function inPool<T>(count: number, concurrency: number, task: (i: nu
 }
 
 export interface BulkSession {
+  /** The session id the target minted; none in the stateless era. */
   id: string | undefined;
+  /** Whether the client may go on: a session opened, or (stateless) server/discover answered. */
+  ok: boolean;
   status: number;
   error?: string;
+}
+
+/** A request of the stateless era: the _meta it carries and the headers mirrored from it. */
+function statelessRequest(revision: Revision, method: string, params: Record<string, unknown>, id: string | number): { body: string; headers: Record<string, string> } {
+  const meta = { [META.protocolVersion]: revision, [META.clientCapabilities]: {}, ...(params._meta as Record<string, unknown> | undefined) };
+  const full = { ...params, _meta: meta };
+  return { body: JSON.stringify({ jsonrpc: '2.0', id, method, params: full }), headers: { 'content-type': 'application/json', 'mcp-protocol-version': revision, ...mirroredHeaders(method, full) } };
 }
 
 export class BulkClient {
@@ -79,27 +89,43 @@ export class BulkClient {
     return { status: res.statusCode, headers: res.headers, text };
   }
 
-  /** initialize + notifications/initialized; the session id the target minted. */
+  private get stateless(): boolean {
+    return isStateless(this.target.revision);
+  }
+
+  /** initialize + notifications/initialized, and the session id the target minted; stateless: server/discover. */
   async open(cid: string): Promise<BulkSession> {
     try {
+      if (this.stateless) {
+        const { body, headers } = statelessRequest(this.target.revision, 'server/discover', { _meta: { [CID_META_KEY]: cid } }, `discover-${cid}`);
+        const discovered = await this.send('POST', headers, body);
+        return { id: undefined, ok: discovered.status === 200, status: discovered.status };
+      }
       const init = await this.send('POST', { 'content-type': 'application/json' }, initializeBody(this.target.revision, cid));
       const id = init.headers['mcp-session-id'];
       const sid = Array.isArray(id) ? id[0] : id;
-      if (init.status !== 200 || !sid) return { id: sid, status: init.status };
+      if (init.status !== 200 || !sid) return { id: sid, ok: false, status: init.status };
       await this.send('POST', { 'content-type': 'application/json', 'mcp-session-id': sid, 'mcp-protocol-version': this.target.revision }, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
-      return { id: sid, status: init.status };
+      return { id: sid, ok: true, status: init.status };
     } catch (err) {
-      return { id: undefined, status: 0, error: (err as Error).message };
+      return { id: undefined, ok: false, status: 0, error: (err as Error).message };
     }
   }
 
-  async call(sessionId: string, tool: string, args: Record<string, unknown>, cid: string): Promise<number> {
+  /** One tools/call on the session (stateless: on none, as the era has it). */
+  async call(sessionId: string | undefined, tool: string, args: Record<string, unknown>, cid: string): Promise<number> {
+    if (this.stateless) {
+      const { body, headers } = statelessRequest(this.target.revision, 'tools/call', { name: tool, arguments: args, _meta: { [CID_META_KEY]: cid } }, 1);
+      return (await this.send('POST', headers, body)).status;
+    }
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: args, _meta: { [CID_META_KEY]: cid } } });
-    const res = await this.send('POST', { 'content-type': 'application/json', 'mcp-session-id': sessionId, 'mcp-protocol-version': this.target.revision }, body);
+    const res = await this.send('POST', { 'content-type': 'application/json', ...(sessionId !== undefined && { 'mcp-session-id': sessionId }), 'mcp-protocol-version': this.target.revision }, body);
     return res.status;
   }
 
-  async delete(sessionId: string): Promise<number> {
+  /** Ends the session with DELETE; nothing to end in the stateless era (0). */
+  async delete(sessionId: string | undefined): Promise<number> {
+    if (sessionId === undefined) return 0;
     try {
       return (await this.send('DELETE', { 'mcp-session-id': sessionId, 'mcp-protocol-version': this.target.revision })).status;
     } catch {

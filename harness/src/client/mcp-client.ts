@@ -6,7 +6,7 @@
  */
 import { Agent, request } from 'undici';
 import { createParser } from 'eventsource-parser';
-import { CID_META_KEY, HEADER, SSE_META_KEY, preciseNow, sendsProtocolVersionHeader, type Revision } from '../../../wire/index.ts';
+import { CID_META_KEY, HEADER, META, SSE_META_KEY, isStateless, mirroredHeaders, preciseNow, sendsProtocolVersionHeader, type Revision } from '../../../wire/index.ts';
 import type { Exchange, SseEventRecord } from './exchange.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import { bodyKind, failureOutcome, findResponse, newExchange } from './exchange.ts';
@@ -65,8 +65,23 @@ export class McpClient {
     this.options = options;
   }
 
-  /** initialize + notifications/initialized; keeps the session id and the negotiated version. */
+  /** Whether the client speaks a stateless revision: no handshake, the version and capabilities in every request. */
+  get stateless(): boolean {
+    return isStateless(this.options.revision);
+  }
+
+  /**
+   * Opens the conversation. Session era: initialize + notifications/initialized, keeping the session
+   * id and the negotiated version. Stateless era: server/discover, the one request a client may send
+   * first to learn the server; the version is the client's own once the server lists it.
+   */
   async initialize(options: RequestOptions & { params?: Record<string, unknown> } = {}): Promise<CallResult> {
+    if (this.stateless) {
+      const result = await this.request('server/discover', options.params ?? {}, options);
+      const supported = (result.response?.result as { supportedVersions?: unknown } | undefined)?.supportedVersions;
+      if (Array.isArray(supported) && supported.includes(this.options.revision)) this.negotiatedVersion = this.options.revision;
+      return result;
+    }
     const params = {
       protocolVersion: this.options.revision,
       capabilities: { sampling: {}, roots: { listChanged: true } },
@@ -86,7 +101,7 @@ export class McpClient {
 
   async request(method: string, params: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<CallResult> {
     const id = options.id ?? `${ID_PREFIX}-${nextId++}`;
-    const message = { jsonrpc: '2.0', id, method, params: withMeta(params, options) };
+    const message = { jsonrpc: '2.0', id, method, params: withMeta(this.withRequestMeta(params), options) };
     const exchange = await this.post(message, options);
     return { exchange, response: findResponse(exchange, id) };
   }
@@ -98,7 +113,34 @@ export class McpClient {
   }
 
   notify(method: string, params: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<Exchange> {
-    return this.post({ jsonrpc: '2.0', method, params: withMeta(params, options) }, options);
+    return this.post({ jsonrpc: '2.0', method, params: withMeta(this.withRequestMeta(params), options) }, options);
+  }
+
+  /** Stateless era: the version, capabilities and identity every request carries in _meta (what the caller put there wins). */
+  private withRequestMeta(params: Record<string, unknown>): Record<string, unknown> {
+    if (!this.stateless) return params;
+    const meta = {
+      [META.protocolVersion]: this.options.revision,
+      [META.clientCapabilities]: { sampling: {} },
+      [META.clientInfo]: { name: 'proxyspec-harness', version: HARNESS_VERSION },
+      ...(params._meta as Record<string, unknown> | undefined),
+    };
+    return { ...params, _meta: meta };
+  }
+
+  /** Stateless era: the Mcp-Method and Mcp-Name headers the body calls for. */
+  private mirrored(body: unknown): Record<string, string> {
+    if (!this.stateless) return {};
+    let message = body;
+    if (typeof body === 'string' || Buffer.isBuffer(body)) {
+      try {
+        message = JSON.parse(body.toString());
+      } catch {
+        return {};
+      }
+    }
+    const { method, params } = (message ?? {}) as { method?: unknown; params?: Record<string, unknown> };
+    return typeof method === 'string' ? mirroredHeaders(method, params) : {};
   }
 
   /** POSTs any body: an object is serialised, a string or Buffer is sent byte for byte. */
@@ -108,6 +150,7 @@ export class McpClient {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       ...this.sessionHeaders(options),
+      ...this.mirrored(body),
       ...this.options.headers,
       ...options.headers,
     };
@@ -142,11 +185,14 @@ export class McpClient {
     const headers: Record<string, string> = {};
     const session = options.session === undefined ? this.sessionId : options.session;
     if (session !== null && session !== undefined) headers[HEADER.sessionId] = session;
+    // Stateless era: on every request from the first; session era: once a version was negotiated.
     const version =
       options.protocolVersion === undefined
-        ? this.negotiatedVersion && sendsProtocolVersionHeader(this.options.revision)
-          ? this.negotiatedVersion
-          : undefined
+        ? this.stateless
+          ? this.options.revision
+          : this.negotiatedVersion && sendsProtocolVersionHeader(this.options.revision)
+            ? this.negotiatedVersion
+            : undefined
         : options.protocolVersion;
     if (version !== null && version !== undefined) headers[HEADER.protocolVersion] = version;
     return headers;

@@ -1,5 +1,5 @@
 /**
- * vitest globalSetup for the project's own `suites-<target>` projects (`npm test`): starts the mocks
+ * vitest globalSetup for the project's own `suites-<target>[@<revision>]` projects (`npm test`): starts the mocks
  * and the built-in target named by the project, provides the run context to the suite files, and
  * stops everything afterwards. In these runs every verdict must pass (assertPass).
  */
@@ -13,8 +13,9 @@ import { startMockEnvironment } from './environment.ts';
 import { makeContext, resolveTarget, startTarget } from '../targets/start-target.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const targetName = project.name.replace(/^suites-/, '').replace(/-quiet$/, '');
-  const revision = RevisionSchema.parse(process.env.PROXYSPEC_SPEC ?? DEFAULT_REVISION);
+  // suites-<target>[@<revision>][-quiet]: the revision in the name, else PROXYSPEC_SPEC, else the default.
+  const [targetName, named] = project.name.replace(/^suites-/, '').replace(/-quiet$/, '').split('@');
+  const revision = RevisionSchema.parse(named ?? process.env.PROXYSPEC_SPEC ?? DEFAULT_REVISION);
   const env = await startMockEnvironment();
   const scratch = await mkdtemp(join(tmpdir(), 'proxyspec-suites-'));
   const running = await startTarget(await resolveTarget(targetName), env);
