@@ -4,6 +4,8 @@
  * Each defect is described by what it does to a request, a status, a message or a stream.
  */
 
+import { PARAM_HEADER_PREFIX, REVISIONS } from '../../wire/index.ts';
+
 export const DEFECTS = [
   'none', // a correct pass-through proxy
   'strip-unknown-members', // rebuilds request params from the members it knows, dropping the rest
@@ -42,6 +44,9 @@ export const DEFECTS = [
   'flip-is-error', // relays a tool result's isError: true as isError: false
   'connection-per-client', // opens one upstream connection for each client session and keeps it for that client
   'answer-calls-itself', // answers every tools/call itself with an empty result, never forwarding it
+  'drop-param-headers', // drops the Mcp-Param-* headers it does not recognise instead of forwarding them
+  'drop-request-state', // forwards a retried request without its requestState
+  'keep-upstream-on-client-close', // reads the upstream's stream to its end after the client closed its own (2026-07-28: no cancellation)
 ] as const;
 
 export type Defect = (typeof DEFECTS)[number];
@@ -54,9 +59,9 @@ export interface LocalAnswer {
   body: string;
 }
 
-const KNOWN_VERSIONS = ['2025-03-26', '2025-06-18', '2025-11-25'];
+const KNOWN_VERSIONS: readonly string[] = REVISIONS;
 const KNOWN_HEADERS = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'user-agent', 'mcp-method', 'mcp-name'];
-const KNOWN_PARAMS = ['name', 'arguments', '_meta', 'protocolVersion', 'capabilities', 'clientInfo', 'requestId', 'reason', 'cursor', 'uri'];
+const KNOWN_PARAMS = ['name', 'arguments', '_meta', 'protocolVersion', 'capabilities', 'clientInfo', 'requestId', 'reason', 'cursor', 'uri', 'notifications', 'inputResponses', 'requestState'];
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** A defect that answers instead of forwarding, or undefined to forward. */
@@ -75,6 +80,7 @@ export function localAnswer(defect: Defect, method: string, body: Buffer | undef
 
 export function mutateRequestHeaders(defect: Defect, headers: Record<string, string>): Record<string, string> {
   if (defect === 'strip-custom-headers') return Object.fromEntries(Object.entries(headers).filter(([k]) => KNOWN_HEADERS.includes(k)));
+  if (defect === 'drop-param-headers') return Object.fromEntries(Object.entries(headers).filter(([k]) => !k.startsWith(PARAM_HEADER_PREFIX)));
   if (defect === 'drop-unknown-version-header' && headers['mcp-protocol-version'] && !KNOWN_VERSIONS.includes(headers['mcp-protocol-version'])) {
     const { 'mcp-protocol-version': _dropped, ...rest } = headers;
     return rest;
@@ -84,6 +90,10 @@ export function mutateRequestHeaders(defect: Defect, headers: Record<string, str
 
 export function mutateRequestBody(defect: Defect, body: Buffer, parsed: unknown): Buffer {
   if (defect === 'reserialize-json' && parsed !== undefined) return Buffer.from(JSON.stringify(parsed));
+  if (defect === 'drop-request-state' && (parsed as { params?: Json } | undefined)?.params?.requestState !== undefined) {
+    const { requestState: _dropped, ...params } = (parsed as { params: Json }).params;
+    return Buffer.from(JSON.stringify({ ...(parsed as Json), params }));
+  }
   if (defect !== 'strip-unknown-members' || !parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return body;
   const m = { ...(parsed as Json) };
   const params = m.params as Json | undefined;

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { localAnswer, mapStatus, mutateMessage, mutateRequestBody, mutateRequestHeaders, needsWholeBody, rewritesEvents, type Defect } from './defects.ts';
+import { requestProtocolVersion } from '../../wire/index.ts';
 
 export interface BrokenProxyOptions {
   upstream: string;
@@ -151,6 +152,10 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
         return void res.end(whole);
       }
       res.flushHeaders();
+      // 2026-07-28: a client that closes its response stream cancels the call, so the upstream's stream is closed too.
+      // (Earlier revisions say a disconnect is no cancellation: the upstream's answer is read to its end.)
+      const stateless = parsed !== undefined && requestProtocolVersion((parsed as { params?: unknown }).params) !== undefined;
+      if (stateless && defect !== 'keep-upstream-on-client-close') res.on('close', () => !res.writableEnded && upstream.body.destroy());
       const rewrite = sse && rewritesEvents(defect) ? createSseRewriter(defect) : null;
       try {
         for await (const chunk of upstream.body) res.write(rewrite ? rewrite((chunk as Buffer).toString('utf8')) : chunk);

@@ -337,7 +337,8 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     res.on('close', () => {
       if (res.writableEnded) return;
       cancelled = true;
-      record({ direction: 'out', req, body: Buffer.from('(stream closed by the client: call cancelled)'), sessionId: null });
+      // The call's correlation id in the record, so that the harness finds the cancellation of its own call.
+      record({ direction: 'out', req, body: Buffer.from(`(stream closed by the client: call cancelled) ${String(meta[CID_META_KEY] ?? '')}`), sessionId: null });
     });
     const emit = (m: JsonRpcMessage) => {
       if (cancelled) return;

@@ -31,10 +31,10 @@ class InputRequired {
   constructor(readonly result: Record<string, unknown>) {}
 }
 
-/** The opaque state the mock hands out with an input_required result: fixed by the request, so a changed one shows. */
+/** The opaque state the mock hands out with an input_required result: fixed by the tool and its arguments, so a changed one shows. */
 function requestStateFor(request: JsonRpcRequest, key: string): string {
   const params = (request.params ?? {}) as Record<string, unknown>;
-  return Buffer.from(JSON.stringify({ key, name: params.name, cid: cidOf(params) ?? null })).toString('base64url');
+  return Buffer.from(JSON.stringify({ key, name: params.name, arguments: params.arguments ?? null })).toString('base64url');
 }
 
 function cidOf(params: Record<string, unknown>): string | undefined {

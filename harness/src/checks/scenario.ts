@@ -89,6 +89,7 @@ export class ScenarioContext {
   readonly cids: string[] = [];
   readonly results = new Map<string, Judged>();
   private readonly clients: McpClient[] = [];
+  private readonly stops: Array<() => Promise<void>> = [];
   private readonly bulks: BulkClient[] = [];
   private readonly isolated: Array<() => Promise<void>> = [];
   /** The recorders of isolated targets' mocks (in this process): their records are evidence too. */
@@ -291,7 +292,13 @@ export class ScenarioContext {
     }
   }
 
+  /** Something the scenario left running (a stream it reads in the background) to stop before its clients close. */
+  onCleanup(stop: () => Promise<void>): void {
+    this.stops.push(stop);
+  }
+
   async cleanup(): Promise<void> {
+    await Promise.all(this.stops.splice(0).map((stop) => stop()));
     await Promise.all([...this.clients.map((c) => c.close()), ...this.bulks.map((b) => b.close())]);
     await Promise.all(this.isolated.map((stop) => stop()));
   }

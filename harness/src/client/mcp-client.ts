@@ -32,6 +32,8 @@ export interface PostOptions {
   timeoutMs?: number;
   /** Called with each SSE event as it arrives (to answer a server request, or to time a progress). */
   onEvent?: (event: SseEventRecord) => void;
+  /** Aborting it closes the request's connection (its response stream included), as a client that goes away. */
+  signal?: AbortSignal;
 }
 
 export interface RequestOptions extends PostOptions {
@@ -154,7 +156,7 @@ export class McpClient {
       ...this.options.headers,
       ...options.headers,
     };
-    return this.exchange('POST', headers, bytes, options.timeoutMs, { onEvent: options.onEvent && ((_ex, e) => options.onEvent!(e)) });
+    return this.exchange('POST', headers, bytes, options.timeoutMs, { onEvent: options.onEvent && ((_ex, e) => options.onEvent!(e)), signal: options.signal });
   }
 
   /** Opens the GET stream; events are collected as they arrive. */

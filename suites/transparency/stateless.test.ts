@@ -1,0 +1,155 @@
+/**
+ * What a proxy must carry in the stateless era (2026-07-28): the mirrored headers, subscriptions/listen
+ * streams, the closing of a response stream (the era's cancellation) and multi round-trip requests.
+ */
+import { CID_META_KEY, META, bodyJson, bodyText, diffJson, recordHeader, scenario, withoutId, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
+
+const HEADERS = 'transparency/mirrored-headers-forwarded';
+const SUBSCRIPTION = 'transparency/subscription-relayed';
+const CLOSE_CANCELS = 'transparency/stream-close-cancels';
+const INPUT_REQUIRED = 'transparency/input-required-relayed';
+
+scenario('A proxy MUST forward Mcp-Method, Mcp-Name and unknown Mcp-Param-* headers unchanged', [HEADERS], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  // Mcp-Param-Region is what a tool declaring x-mcp-header "Region" gets; a proxy that does not know the tool must forward it as it is.
+  const sent = { 'mcp-param-region': 'us-west1', 'mcp-param-note': '=?base64?w7xiZXI=?=' };
+  const { exchange } = await client.callTool('echo', { cid, region: 'us-west1' }, { cid, headers: sent });
+  const received = await t.upstream.receivedRequest(cid, 'tools/call');
+  if (!received) return t.block(HEADERS, 'the call never reached the upstream, so there are no headers to compare', `client got HTTP ${exchange.status || exchange.outcome}`);
+  const expected: Record<string, string> = { 'mcp-method': 'tools/call', 'mcp-name': 'echo', ...sent };
+  const problems = Object.entries(expected).flatMap(([name, value]) => {
+    const got = recordHeader(received, name);
+    return got === value ? [] : [`${name}: ${got === undefined ? 'missing upstream' : `${JSON.stringify(got)} upstream`}, ${JSON.stringify(value)} sent`];
+  });
+  t.judgeProblems(HEADERS, problems, {
+    seen: { 'headers compared upstream': Object.keys(expected).length },
+    fail: 'mirrored or Mcp-Param-* headers did not reach the upstream as sent',
+    pass: `${Object.keys(expected).join(', ')} reached the upstream as sent`,
+    expected: Object.entries(expected).map(([k, v]) => `${k}: ${v}`).join('; '),
+  });
+});
+
+/** A subscriptions/listen stream kept open in the background: its events as they come, and a way to close it. */
+function listen(t: ScenarioContext, client: ReturnType<ScenarioContext['client']>, notifications: Record<string, unknown>, cid: string) {
+  const controller = new AbortController();
+  const events: SseEventRecord[] = [];
+  const waiters: Array<() => void> = [];
+  const id = `listen-${cid}-${Object.keys(notifications).join('-')}`;
+  const done = client.request('subscriptions/listen', { notifications }, { id, cid, timeoutMs: 30_000, signal: controller.signal, onEvent: (e) => (events.push(e), waiters.splice(0).forEach((w) => w())) });
+  const waitFor = async (count: number, timeoutMs = 5000) => {
+    const until = Date.now() + timeoutMs;
+    while (events.filter((e) => e.json).length < count && Date.now() < until) await new Promise<void>((resolve) => (waiters.push(resolve), setTimeout(resolve, until - Date.now())));
+    return events.filter((e) => e.json).map((e) => e.json as Record<string, any>);
+  };
+  t.onCleanup(async () => {
+    controller.abort();
+    await done;
+  });
+  return { id, waitFor, messages: () => events.filter((e) => e.json).map((e) => e.json as Record<string, any>) };
+}
+
+scenario('A proxy MUST relay subscriptions/listen: the acknowledgement first, each change only to the subscription that asked', [SUBSCRIPTION], async (t: ScenarioContext) => {
+  const cid = t.cid();
+  const tools = listen(t, t.client(), { toolsListChanged: true }, cid);
+  const prompts = listen(t, t.client(), { promptsListChanged: true }, cid);
+  const [toolsFirst, promptsFirst] = [(await tools.waitFor(1))[0], (await prompts.waitFor(1))[0]];
+  const problems: string[] = [];
+  const ack = (first: Record<string, any> | undefined, id: string, name: string) => {
+    if (!first) problems.push(`the ${name} subscription got nothing within 5 s`);
+    else if (first.method !== 'notifications/subscriptions/acknowledged') problems.push(`the ${name} subscription's first message was ${first.method ?? JSON.stringify(first).slice(0, 80)}, not the acknowledgement`);
+    else if (first.params?._meta?.[META.subscriptionId] !== id) problems.push(`the ${name} acknowledgement carries subscription id ${JSON.stringify(first.params?._meta?.[META.subscriptionId])}, not ${JSON.stringify(id)}`);
+  };
+  ack(toolsFirst, tools.id, 'tools');
+  ack(promptsFirst, prompts.id, 'prompts');
+  // A tool list change, made by a call on a third connection: it belongs to the tools subscription only.
+  const notified = await (await t.session()).callTool('notify', { cid }, { cid });
+  // What the upstream sent (the change carries the correlation id): without it there is nothing relayed to judge.
+  const upstreamSent = (await t.upstream.sent(cid)).filter((r) => (bodyJson(r) as { method?: string } | undefined)?.method === 'notifications/tools/list_changed');
+  if (upstreamSent.length === 0) return t.block(SUBSCRIPTION, 'the upstream had no subscription to send the change to, so nothing was relayed to judge', `notify answered ${JSON.stringify(notified.response ?? notified.exchange.status).slice(0, 200)}`);
+  const change = (await tools.waitFor(2))[1];
+  if (!change) problems.push('the tool list change the upstream sent never reached the tools subscription');
+  else if (change.method !== 'notifications/tools/list_changed' || change.params?._meta?.[META.subscriptionId] !== tools.id) problems.push(`the tools subscription got ${JSON.stringify(change).slice(0, 160)} instead of its tool list change`);
+  const strays = prompts.messages().slice(1);
+  if (strays.length) problems.push(`the prompts subscription got ${strays.map((m) => m.method).join(', ')}, which it did not ask for`);
+  t.judgeProblems(SUBSCRIPTION, problems, {
+    seen: { 'subscriptions acknowledged': [toolsFirst, promptsFirst].filter(Boolean).length, 'changes relayed': change ? 1 : 0 },
+    fail: 'the subscription streams were not relayed as the upstream sent them',
+    pass: 'both subscriptions were acknowledged first, and the tool list change reached the tools subscription only',
+    expected: 'acknowledgement first on each stream, tagged with its own id; the change on the tools stream only',
+  });
+});
+
+scenario('A proxy MUST pass the closing of a response stream on to the upstream', [CLOSE_CANCELS], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  const controller = new AbortController();
+  let progressSeen = 0;
+  // A long call (100 notifications, 50 ms apart): the client closes its stream at the first one.
+  const call = client.callTool('progress', { cid, count: 100, intervalMs: 50 }, {
+    cid,
+    meta: { progressToken: `close-${cid}`, [CID_META_KEY]: cid },
+    signal: controller.signal,
+    timeoutMs: 15_000,
+    onEvent: (e) => {
+      if ((e.json as { method?: string } | undefined)?.method === 'notifications/progress' && ++progressSeen === 1) controller.abort();
+    },
+  });
+  const { exchange } = await call;
+  if (progressSeen === 0) return t.block(CLOSE_CANCELS, 'no progress notification reached the client, so it had no open stream to close', `client got HTTP ${exchange.status || exchange.outcome}`);
+  const closedAt = preciseClose();
+  const records = await t.upstream.eventually({ cid, direction: 'out' }, (rs) => rs.some((r) => bodyText(r).startsWith('(stream closed by the client')), 5000);
+  const closed = records.find((r) => bodyText(r).startsWith('(stream closed by the client'));
+  // The upstream's answer to the call, found by its id (a progress result does not carry the correlation id).
+  const answered = closed ? undefined : (await t.upstream.answerTo(cid, 'tools/call')).answer;
+  // A call the upstream had finished before the client could close (a proxy that held the stream back) leaves nothing to cancel.
+  if (!closed && answered && answered.at < closedAt) {
+    return t.block(CLOSE_CANCELS, 'the upstream had finished the call before the client saw its first notification, so no running call was left to cancel', `the upstream answered ${Math.round(closedAt - answered.at)} ms before the client closed`);
+  }
+  const finished = answered !== undefined;
+  t.judge(CLOSE_CANCELS, closed !== undefined, {
+    seen: { 'progress notifications before the close': progressSeen },
+    message: closed ? 'the upstream\'s stream for the call was closed once the client closed its own' : finished ? 'the upstream ran the call to its end: the client\'s close never reached it' : 'the upstream\'s stream stayed open 5 s after the client closed its own',
+    expected: 'the upstream sees the call\'s stream closed (its cancellation) soon after the client closes',
+    observed: closed ? `closed upstream ${Math.round(closed.at - closedAt)} ms after the client's close` : 'the upstream stream was not closed',
+  });
+});
+
+function preciseClose(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+scenario('A proxy MUST relay input_required results and the retry with the exact requestState', [INPUT_REQUIRED], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  const first = await client.callTool('sample', { cid, prompt: 'Say hello' }, { cid });
+  const upstreamFirst = (await t.upstream.answerTo(cid, 'tools/call')).message;
+  if (!upstreamFirst) return t.block(INPUT_REQUIRED, 'the upstream never answered the first call, so there is no input_required result to compare', `client got HTTP ${first.exchange.status || first.exchange.outcome}`);
+  const problems: string[] = [];
+  const result = first.response?.result as { resultType?: string; inputRequests?: Record<string, unknown>; requestState?: string } | undefined;
+  if (!first.response) problems.push(`the first call got no response (HTTP ${first.exchange.status || first.exchange.outcome})`);
+  else problems.push(...diffJson(withoutId(upstreamFirst), withoutId(first.response)).map((d) => `input_required result: ${d}`));
+  let retried: Awaited<ReturnType<typeof client.callTool>> | undefined;
+  if (result?.resultType === 'input_required' && result.inputRequests) {
+    const inputResponses = Object.fromEntries(Object.keys(result.inputRequests).map((key) => [key, { role: 'assistant', content: { type: 'text', text: `hello from ${cid}` }, model: 'proxyspec' }]));
+    const cid2 = t.cid();
+    retried = await client.request('tools/call', { name: 'sample', arguments: { cid, prompt: 'Say hello' }, inputResponses, ...(result.requestState !== undefined && { requestState: result.requestState }) }, { cid: cid2 });
+    const got = await t.upstream.receivedRequest(cid2, 'tools/call');
+    const params = (got && (bodyJson(got) as { params?: Record<string, unknown> }).params) ?? undefined;
+    if (!got) problems.push('the retry never reached the upstream');
+    else {
+      if (params?.requestState !== result.requestState) problems.push(`the retry reached the upstream with requestState ${JSON.stringify(params?.requestState)}, not ${JSON.stringify(result.requestState)}`);
+      problems.push(...diffJson({ inputResponses }, { inputResponses: params?.inputResponses }).map((d) => `retry: ${d}`));
+    }
+    const final = retried.response?.result as { resultType?: string } | undefined;
+    if (final?.resultType !== 'complete') problems.push(`the retry's answer is ${JSON.stringify(retried.response ?? retried.exchange.status).slice(0, 160)}, not a complete result`);
+  } else if (first.response) {
+    problems.push(`the first answer is not an input_required result with inputRequests: ${JSON.stringify(first.response).slice(0, 160)}`);
+  }
+  t.judgeProblems(INPUT_REQUIRED, problems, {
+    seen: { 'input_required results from the upstream': 1, 'retries answered': retried?.response ? 1 : 0 },
+    fail: 'the multi round-trip request did not cross the proxy unchanged',
+    pass: 'the input_required result reached the client unchanged, and the retry reached the upstream with its inputResponses and the exact requestState',
+    expected: 'the input_required result unchanged; the retry\'s inputResponses and requestState unchanged upstream; a complete result',
+  });
+});
