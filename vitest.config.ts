@@ -52,8 +52,9 @@ export default defineConfig({
       // file at a time (a file that opens two dozen sessions at once starves another's).
       suites('reference-stdio', 2, 1),
       suites('direct'),
-      // The stateless era: every check judged there passes against the mock itself.
+      // The stateless era: every check judged there passes against the mock itself, and through the reference proxy.
       suites('direct@2026-07-28'),
+      suites('reference@2026-07-28'),
       {
         test: {
           name: 'suites-reference-quiet',

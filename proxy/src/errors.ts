@@ -51,6 +51,7 @@ export const WireErrors = {
   forbiddenOrigin: () => new ProxyWireError(403, -32042, 'Forbidden: Origin not allowed'),
   authorizationUnavailable: () => new ProxyWireError(503, -32052, 'Authorization server unavailable', 'the signing keys could not be fetched', { 'retry-after': '5' }),
   headersTooLarge: () => new ProxyWireError(431, -32600, 'Request Header Fields Too Large'),
+  headerMismatch: (reason: string) => new ProxyWireError(400, -32020, 'Header mismatch', reason.slice(0, 200)),
 } as const;
 
 export type ProxyErrorCode =

@@ -10,17 +10,18 @@ scenario('A proxy MUST NOT forward hop-by-hop headers, MUST send the upstream\'s
   const client = await t.session();
   const cid = t.cid();
   const secret = `proxy-credential-${cid}`;
+  const message = { jsonrpc: '2.0', id: `hop-${cid}`, method: 'tools/call', params: client.requestParams({ name: 'echo', arguments: { cid }, _meta: { 'io.proxyspec/cid': cid } }) };
+  const body = JSON.stringify(message);
+  // The session and version headers of the client's era (and, under 2026-07-28, the mirrored ones).
   const headers: Array<[string, string]> = [
     ['content-type', 'application/json'],
     ['accept', 'application/json, text/event-stream'],
-    ['mcp-session-id', client.sessionId ?? ''],
+    ...Object.entries(client.headersFor(message)),
     ['proxy-authorization', `Basic ${Buffer.from(`user:${secret}`).toString('base64')}`],
     ['connection', 'keep-alive, x-proxyspec-hop'],
     ['x-proxyspec-hop', `hop-${cid}`],
     ['x-proxyspec-trace', `trace-${cid}`],
   ];
-  if (client.negotiatedVersion && t.revision !== '2025-03-26') headers.push(['mcp-protocol-version', client.negotiatedVersion]);
-  const body = JSON.stringify({ jsonrpc: '2.0', id: `hop-${cid}`, method: 'tools/call', params: { name: 'echo', arguments: { cid }, _meta: { 'io.proxyspec/cid': cid } } });
   const exchange = await t.raw('POST', headers, body);
   const record = await t.upstream.receivedRequest(cid, 'tools/call');
   if (!record) {

@@ -36,7 +36,8 @@ scenario('A proxy MUST deliver each client message to the upstream unchanged', [
     _meta: { progressToken: `tok-${cid}`, 'com.example/trace': { span: 'abc', sampled: true } },
     'x-extension': { note: 'an unknown member of params' },
   };
-  const sent = { jsonrpc: '2.0', id: `req-${cid}`, method: 'tools/call', params: { ...params, _meta: { ...params._meta, 'io.proxyspec/cid': cid } } };
+  // In the stateless era the body also carries the version and capabilities every request has.
+  const sent = { jsonrpc: '2.0', id: `req-${cid}`, method: 'tools/call', params: client.requestParams({ ...params, _meta: { ...params._meta, 'io.proxyspec/cid': cid } }) };
   const exchange = await client.post(sent);
   const received = rpcRecords(await t.upstream.received(cid), 'tools/call');
   if (received.length === 0) {

@@ -103,7 +103,7 @@ export class McpClient {
 
   async request(method: string, params: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<CallResult> {
     const id = options.id ?? `${ID_PREFIX}-${nextId++}`;
-    const message = { jsonrpc: '2.0', id, method, params: withMeta(this.withRequestMeta(params), options) };
+    const message = { jsonrpc: '2.0', id, method, params: withMeta(this.requestParams(params), options) };
     const exchange = await this.post(message, options);
     return { exchange, response: findResponse(exchange, id) };
   }
@@ -115,11 +115,11 @@ export class McpClient {
   }
 
   notify(method: string, params: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<Exchange> {
-    return this.post({ jsonrpc: '2.0', method, params: withMeta(this.withRequestMeta(params), options) }, options);
+    return this.post({ jsonrpc: '2.0', method, params: withMeta(this.requestParams(params), options) }, options);
   }
 
-  /** Stateless era: the version, capabilities and identity every request carries in _meta (what the caller put there wins). */
-  private withRequestMeta(params: Record<string, unknown>): Record<string, unknown> {
+  /** Stateless era: the version, capabilities and identity every request carries in _meta (what the caller put there wins); as is in the session era. */
+  requestParams(params: Record<string, unknown>): Record<string, unknown> {
     if (!this.stateless) return params;
     const meta = {
       [META.protocolVersion]: this.options.revision,
@@ -128,6 +128,11 @@ export class McpClient {
       ...(params._meta as Record<string, unknown> | undefined),
     };
     return { ...params, _meta: meta };
+  }
+
+  /** The headers this client would send with `body` beyond the content headers: its session and version, and (stateless era) the mirrored ones. */
+  headersFor(body: unknown): Record<string, string> {
+    return { ...this.sessionHeaders({}), ...this.mirrored(body) };
   }
 
   /** Stateless era: the Mcp-Method and Mcp-Name headers the body calls for. */

@@ -64,7 +64,7 @@ export function computeLevels(checks: LevelInput[], claimed: readonly string[]):
       state = 'partial';
       const parts = [];
       if (unsettled.length) parts.push(`${plural(unsettled.length, 'MUST check was', 'MUST checks were')} skipped, blocked or errored`);
-      if (untested.length) parts.push(`${plural(untested.length, 'check', 'checks')} untested for want of a hint or fixture${untested.every((c) => c.id) ? ` (${untested.map((c) => c.id).join(', ')})` : ''}`);
+      if (untested.length) parts.push(`${plural(untested.length, 'check', 'checks')} untested (for want of a hint or fixture, or not judged in this revision yet)${untested.every((c) => c.id) ? ` (${untested.map((c) => c.id).join(', ')})` : ''}`);
       reason = parts.join('; ');
     } else if (musts.every((c) => c.verdict === 'n/a')) {
       state = 'partial';

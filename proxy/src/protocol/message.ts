@@ -15,9 +15,17 @@ export interface MessageInfo {
   isInitialize: boolean;
   /** Each request and notification in the body: its method, and the tool for tools/call (for scopes). */
   calls: Array<{ method: string; tool?: string }>;
+  /** The protocol version the body's _meta names: set only for a request of the stateless era (2026-07-28 on). */
+  protocolVersion?: string;
+  /** What the `Mcp-Name` header mirrors: params.name (tools/call, prompts/get) or params.uri (resources/read). */
+  name?: string;
 }
 
 type Single = Omit<MessageInfo, 'requestIds' | 'progressTokens' | 'calls'> & { progressToken?: unknown; tool?: string };
+
+/** The `_meta` key that carries a stateless request's protocol version. */
+const VERSION_META = 'io.modelcontextprotocol/protocolVersion';
+const NAME_FIELD: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
 
 function single(value: unknown): Single {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { kind: 'invalid', id: null, isInitialize: false };
@@ -29,7 +37,15 @@ function single(value: unknown): Single {
     const meta = params?._meta as Record<string, unknown> | undefined;
     const kind = 'id' in m ? (id === null ? 'invalid' : 'request') : 'notification';
     const tool = m.method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
-    return { kind, id, method: m.method, isInitialize: kind === 'request' && m.method === 'initialize', progressToken: meta?.progressToken, tool };
+    const out: Single = { kind, id, method: m.method, isInitialize: kind === 'request' && m.method === 'initialize', progressToken: meta?.progressToken, tool };
+    const version = meta?.[VERSION_META];
+    if (typeof version === 'string') {
+      out.protocolVersion = version;
+      const field = NAME_FIELD[m.method];
+      const name = field === undefined ? undefined : params?.[field];
+      if (typeof name === 'string') out.name = name;
+    }
+    return out;
   }
   if ('result' in m || 'error' in m) return { kind: 'response', id, isInitialize: false };
   return { kind: 'invalid', id, isInitialize: false };
@@ -62,6 +78,8 @@ export function inspectMessage(value: unknown): MessageInfo {
     calls: callOf(item),
   };
   if (item.method !== undefined) info.method = item.method;
+  if (item.protocolVersion !== undefined) info.protocolVersion = item.protocolVersion;
+  if (item.name !== undefined) info.name = item.name;
   return info;
 }
 

@@ -1,6 +1,9 @@
 /**
  * The MCP endpoint: POST, GET and DELETE on one path. Bodies are relayed as bytes; the proxy reads a
  * body only to learn its shape, id and whether it initializes. Answers stream through as they come.
+ * Both eras on one endpoint: a client that initializes gets a session (2025 revisions); a request
+ * whose _meta names a protocol version (2026-07-28) is relayed on its own, its mirrored headers
+ * checked against its body, and nothing is kept for it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
@@ -9,6 +12,7 @@ import { ProxyWireError, WireErrors } from '../errors.ts';
 import { clientResponseHeaders, firstHeader, upstreamRequestHeaders } from '../protocol/headers.ts';
 import { inspectMessage, type MessageInfo, type RpcId } from '../protocol/message.ts';
 import { isKnownProtocolVersion } from '../protocol/versions.ts';
+import { mirroredHeaderMismatch } from '../protocol/mirrored.ts';
 import type { SessionMap } from '../sessions/session-map.ts';
 import { ClientGone, type UpstreamConnector, type UpstreamReply } from '../upstream/types.ts';
 import type { AuthGate, Principal } from '../auth/plugin.ts';
@@ -240,6 +244,9 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     const info = inspectMessage(parsed);
     noteMessage(request, info);
     if (info.kind === 'invalid') throw new RoutedWireError(WireErrors.invalidRequest('not a JSON-RPC message'), info.id);
+    // The stateless era: what the headers mirror must be what the body says, since the body decides here.
+    const mismatch = info.protocolVersion === undefined ? undefined : mirroredHeaderMismatch(request.headers, info);
+    if (mismatch) throw new RoutedWireError(WireErrors.headerMismatch(mismatch), info.id);
     if (auth && request.principal) {
       try {
         auth.authorize(request.principal, info.calls);
@@ -251,6 +258,19 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     if (denied) throw new RoutedWireError(denied, info.id);
     const headers = upstreamRequestHeaders(request.headers);
     const gone = abortOnClose(reply);
+
+    if (info.protocolVersion !== undefined) {
+      // A request of the stateless era: no session is looked up or kept, so any replica can take the next one.
+      const upstream = connector.open();
+      try {
+        let answer = await upstreamCall(info.id, () => upstream.post(body, headers, info, gone));
+        if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
+        await relay(reply, answer, undefined);
+      } finally {
+        await upstream.close();
+      }
+      return;
+    }
 
     if (info.isInitialize && firstHeader(request.headers, 'mcp-session-id') === undefined) {
       const upstream = connector.open();

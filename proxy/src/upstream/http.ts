@@ -206,7 +206,8 @@ function openSession(endpoints: Endpoint[], send: Send): UpstreamSession {
     post(body: Buffer, headers: Record<string, string>, info: MessageInfo, gone: ClientGone) {
       if (info.method === 'notifications/initialized') initialized = { body, headers };
       return deliver(async () => {
-        const reply = await send(endpoints[at], 'POST', withSession(headers), body, gone);
+        // A subscription's stream may be silent for as long as it lasts, as the GET stream may.
+        const reply = await send(endpoints[at], 'POST', withSession(headers), body, gone, info.method === 'subscriptions/listen');
         if (info.isInitialize && reply.status >= 200 && reply.status < 300) {
           upstreamSessionId = firstHeader(reply.headers, 'mcp-session-id');
           initialize = { body, headers };
