@@ -121,6 +121,8 @@ const CASES: Case[] = [
   { defect: 'ref-always-ready', caught: ['operations/health-and-readiness'] },
   { defect: 'ref-strip-last-event-id', caught: ['resilience/sse-resumed-exactly-once'] },
   { defect: 'ref-policy-list-only', caught: ['operations/policy-denies-tool'] },
+  // Under 2026-07-28 a header that names a denied tool for a body that calls an allowed one must be refused, not relayed.
+  { defect: 'ref-skip-header-check', caught: ['operations/policy-denies-tool'], extra: ['--spec', '2026-07-28', '--only', 'operations/policy-denies-tool'] },
   { defect: 'ref-audit-misses-refusals', caught: ['operations/audit-trail'] },
   { defect: 'ref-shutdown-drops-in-flight', caught: ['operations/graceful-shutdown'] },
 ];

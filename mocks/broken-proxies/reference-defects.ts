@@ -52,6 +52,7 @@ export const REFERENCE_DEFECTS = [
   'always-ready', // reports ready whether or not an upstream can take requests
   'strip-last-event-id', // drops Last-Event-ID from a GET, so a cut stream cannot be resumed
   'policy-list-only', // hides denied tools from tools/list, but relays calls to them
+  'skip-header-check', // (2026-07-28) relays a request whose Mcp-Name or Mcp-Method disagrees with its body
   'audit-misses-refusals', // writes the requests it served to the audit trail, not the ones it refused
   'shutdown-drops-in-flight', // on SIGTERM, closes every connection at once
 ] as const;
@@ -235,6 +236,8 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
       const real = createPolicy(config.policy);
       return { policy: real ? { ...real, refusal: () => undefined } : null };
     }
+    case 'skip-header-check':
+      return { headerCheck: () => undefined };
     case 'audit-misses-refusals':
       return { audit: (log) => ({ ...log, write: (entry) => (entry.status < 400 ? log.write(entry) : undefined) }) };
     case 'strip-last-event-id':

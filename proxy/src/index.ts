@@ -13,7 +13,7 @@ import { isHttpUpstream, type ProxyConfig } from './config/schema.ts';
 import { createHttpConnector, isHttpConnector } from './upstream/http.ts';
 import { createStdioConnector } from './upstream/stdio.ts';
 import { createSessionMap } from './sessions/session-map.ts';
-import { mcpRoutes, RoutedWireError, type RequestRecord } from './routes/mcp.ts';
+import { mcpRoutes, RoutedWireError, type McpRouteOptions, type RequestRecord } from './routes/mcp.ts';
 import { createMetrics, outcomeOf, type ProxyMetrics } from './observe/metrics.ts';
 import { createAuditLog, type AuditLog } from './observe/audit.ts';
 import { createPolicy, type Policy } from './policy/policy.ts';
@@ -51,6 +51,8 @@ export interface ProxyParts {
   policy?: Policy | null;
   /** Wraps the readiness test (is there an upstream to send to). */
   readiness?: (built: () => Promise<boolean>) => () => Promise<boolean>;
+  /** Replaces the check of a stateless request's mirrored headers against its body. */
+  headerCheck?: McpRouteOptions['headerCheck'];
 }
 
 export interface ProxyApp extends FastifyInstance {
@@ -162,6 +164,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     rateLimit: config.rateLimit,
     rateLimitKey: parts.rateLimitKey,
     policy: parts.policy === undefined ? createPolicy(config.policy) : (parts.policy ?? undefined),
+    headerCheck: parts.headerCheck,
     onAnswered,
     logLevel,
   });

@@ -13,6 +13,12 @@ scenario('A proxy with a policy MUST refuse a denied tool on its body, not on a 
   const { deniedTool } = t.hint(POLICY, 'policy');
   const client = await t.session();
   const problems: string[] = [];
+  // The denied tool, called plainly: the policy itself must refuse it (under 2026-07-28 its headers agree with its body).
+  const plainCid = t.cid();
+  const plain = await client.callTool(deniedTool, { cid: plainCid }, { cid: plainCid, id: `plain-${plainCid}` });
+  const plainError = plain.response && 'error' in plain.response ? (plain.response.error as { code?: unknown; message?: unknown }) : undefined;
+  if ((await t.upstream.received(plainCid)).some((r) => recordMethod(r) === 'tools/call')) problems.push(`a plain call of ${deniedTool} reached the upstream`);
+  if (!plainError || !Number.isInteger(plainError.code) || typeof plainError.message !== 'string') problems.push(`a plain call of ${deniedTool} got ${describeCall(plain)}, not a JSON-RPC error with its id`);
   // The denied tool, with a header that names an allowed one (the 2026-07-28 Mcp-Name, which a client sets as it likes).
   const cid = t.cid();
   const id = `denied-${cid}`;
@@ -21,10 +27,17 @@ scenario('A proxy with a policy MUST refuse a denied tool on its body, not on a 
   const error = denied.response && 'error' in denied.response ? (denied.response.error as { code?: unknown; message?: unknown }) : undefined;
   if (reached) problems.push(`the call of ${deniedTool} reached the upstream`);
   if (!error || !Number.isInteger(error.code) || typeof error.message !== 'string') problems.push(`the call of ${deniedTool} got ${describeCall(denied)}, not a JSON-RPC error with its id ${id}`);
-  // An allowed tool, with a header that names the denied one: the body decides.
+  // An allowed tool, with a header that names the denied one. Session era: the body decides, the call is served.
+  // Stateless era: Mcp-Name mirrors the body, so a proxy that reads the body must refuse the mismatch before it goes anywhere.
   const allowedCid = t.cid();
   const allowed = await client.callTool('echo', { cid: allowedCid }, { cid: allowedCid, headers: { 'mcp-name': deniedTool } });
-  if (!allowed.response || !('result' in allowed.response)) problems.push(`a call of echo carrying the header Mcp-Name: ${deniedTool} got ${describeCall(allowed)}: the decision followed the header, not the body`);
+  if (client.stateless) {
+    const through = (await t.upstream.received(allowedCid)).filter((r) => recordMethod(r) === 'tools/call').length;
+    if (through) problems.push(`a call of echo carrying the header Mcp-Name: ${deniedTool} reached the upstream: the mismatch was not refused`);
+    if (allowed.exchange.status < 400 || allowed.exchange.status >= 500) problems.push(`a call of echo carrying the header Mcp-Name: ${deniedTool} got ${describeCall(allowed)}, not a 4xx refusal`);
+  } else if (!allowed.response || !('result' in allowed.response)) {
+    problems.push(`a call of echo carrying the header Mcp-Name: ${deniedTool} got ${describeCall(allowed)}: the decision followed the header, not the body`);
+  }
   const listCid = t.cid();
   const list = await client.request('tools/list', {}, { cid: listCid });
   const tools = ((list.response?.result as { tools?: Array<{ name?: string }> } | undefined)?.tools ?? []).map((x) => x.name);
@@ -32,10 +45,10 @@ scenario('A proxy with a policy MUST refuse a denied tool on its body, not on a 
   else if (tools.includes(deniedTool)) problems.push(`tools/list still offers ${deniedTool}`);
   else if (!tools.includes('echo')) problems.push(`tools/list lost the allowed tools too (got ${tools.join(', ') || 'none'})`);
   t.judgeProblems(POLICY, problems, {
-    seen: { 'denied call answered': denied.exchange.outcome === 'answered' ? 1 : 0, 'tools listed': tools.length },
+    seen: { 'denied calls answered': [plain, denied].filter((c) => c.exchange.outcome === 'answered').length, 'tools listed': tools.length },
     fail: 'the policy is not enforced as it must be',
-    pass: `${deniedTool} was refused with error ${JSON.stringify(error?.code)} and never reached the upstream, whatever the header said; echo was served whatever the header said; tools/list offers ${tools.length} tools, ${deniedTool} not among them`,
-    expected: `tools/call ${deniedTool} → JSON-RPC error with its id, nothing upstream; echo with Mcp-Name: ${deniedTool} → served; tools/list without ${deniedTool}`,
+    pass: `${deniedTool} was refused with error ${JSON.stringify(plainError?.code)} (${JSON.stringify(error?.code)} with a header naming echo) and never reached the upstream; echo with Mcp-Name: ${deniedTool} was ${client.stateless ? `refused (HTTP ${allowed.exchange.status}) before the upstream` : 'served: the body decides'}; tools/list offers ${tools.length} tools, ${deniedTool} not among them`,
+    expected: `tools/call ${deniedTool} → JSON-RPC error with its id, nothing upstream; echo with Mcp-Name: ${deniedTool} → ${client.stateless ? 'a 4xx refusal, nothing upstream (the header disagrees with the body)' : 'served'}; tools/list without ${deniedTool}`,
   });
 });
 

@@ -65,6 +65,8 @@ export interface McpRouteOptions {
   rateLimitKey?: (request: FastifyRequest) => string;
   /** Tools and methods denied to every client. */
   policy?: Policy;
+  /** Why a stateless request's mirrored headers disagree with its body; default `mirroredHeaderMismatch`. */
+  headerCheck?: typeof mirroredHeaderMismatch;
   /** Told of every request once its answer is complete (or the client went away). */
   onAnswered?: (record: RequestRecord) => void;
 }
@@ -133,6 +135,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
   const { connector, sessions, openStreams, auth } = options;
   const allowedOrigins = new Set(options.allowedOrigins);
   const ownerOf = options.sessionOwner ?? ((principal: Principal | null) => principal?.subject);
+  const headerCheck = options.headerCheck ?? mirroredHeaderMismatch;
 
   app.decorateRequest('principal', null);
   app.decorateRequest('seen', null);
@@ -245,7 +248,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     noteMessage(request, info);
     if (info.kind === 'invalid') throw new RoutedWireError(WireErrors.invalidRequest('not a JSON-RPC message'), info.id);
     // The stateless era: what the headers mirror must be what the body says, since the body decides here.
-    const mismatch = info.protocolVersion === undefined ? undefined : mirroredHeaderMismatch(request.headers, info);
+    const mismatch = info.protocolVersion === undefined ? undefined : headerCheck(request.headers, info);
     if (mismatch) throw new RoutedWireError(WireErrors.headerMismatch(mismatch), info.id);
     if (auth && request.principal) {
       try {
