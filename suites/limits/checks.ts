@@ -38,7 +38,6 @@ export const LIMITS_CHECKS = defineChecks([
     level: 2,
     strength: 'SHOULD',
     needs: [],
-    untestedIn: SESSION_ERA_PROVEN,
     requirements: [],
     externalRefs: [
       {

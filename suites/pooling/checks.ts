@@ -1,5 +1,5 @@
 /** Upstream connections pooled across clients. */
-import { defineChecks, SESSION_ERA_PROVEN } from '../../harness/src/checks/define.ts';
+import { defineChecks } from '../../harness/src/checks/define.ts';
 
 export const POOLING_CHECKS = defineChecks([
   {
@@ -9,7 +9,6 @@ export const POOLING_CHECKS = defineChecks([
     level: 2,
     strength: 'SHOULD',
     needs: [],
-    untestedIn: SESSION_ERA_PROVEN,
     requirements: [],
     externalRefs: [
       {

@@ -2,7 +2,7 @@
  * Level 3: what a proxy does when things go wrong behind it. An upstream dies, restarts, fails again
  * and again, or is slow; each scenario breaks a copy of the target's own upstreams on cue.
  */
-import { defineChecks, SESSION_ERA_PROVEN, level3Ref as level3 } from '../../harness/src/checks/define.ts';
+import { defineChecks, level3Ref as level3 } from '../../harness/src/checks/define.ts';
 
 
 const HTTP_ONLY = {
@@ -32,7 +32,6 @@ export const RESILIENCE_CHECKS = defineChecks([
     level: 3,
     strength: 'MUST',
     needs: [],
-    untestedIn: SESSION_ERA_PROVEN,
     feature: 'circuit-breaker',
     hints: ['breaker'],
     requirements: ['base-error-code-message', 'base-error-id-match'],
@@ -58,7 +57,6 @@ export const RESILIENCE_CHECKS = defineChecks([
     level: 3,
     strength: 'MUST',
     needs: [],
-    untestedIn: SESSION_ERA_PROVEN,
     requirements: ['base-error-id-match', 'sse-disconnect-not-cancel'],
     externalRefs: [level3('proxyspec-l3-buffering', 'Level 3: nothing lost, nothing duplicated across an upstream failure.')],
     why: 'A tool call can have effects (a payment, a deploy); one that hangs leaves the client guessing, and one a proxy retries on its own may run twice.',
@@ -86,7 +84,6 @@ export const RESILIENCE_CHECKS = defineChecks([
     level: 3,
     strength: 'MUST',
     needs: [],
-    untestedIn: SESSION_ERA_PROVEN,
     requirements: [],
     externalRefs: [level3('proxyspec-l3-isolation', 'Level 3: one session\'s slow upstream call does not delay another session\'s calls.')],
     why: 'Some tools take minutes; a proxy that serialises calls, or holds a shared lock while waiting, stalls every other user behind the slowest one.',
