@@ -8,7 +8,7 @@ export { McpClient, GetStream } from './client/mcp-client.ts';
 export type { McpClientOptions, PostOptions, RequestOptions, CallResult } from './client/mcp-client.ts';
 export { exchangeMessages, findResponse } from './client/exchange.ts';
 export { rawHttp } from './client/raw-http.ts';
-export { BulkClient, inPool, initializeBody, type BulkSession } from './client/bulk.ts';
+export { BulkClient, inPool, initializeBody, openingRequest, type BulkSession } from './client/bulk.ts';
 export { issueToken, forge, hostileCases, validClaims } from './auth/tokens.ts';
 export type { Exchange, SseEventRecord } from './client/exchange.ts';
 export { UpstreamView, bodyJson, bodyText, placesCarrying, recordHeader, recordMethod } from './record/upstream-view.ts';

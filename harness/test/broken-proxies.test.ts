@@ -133,6 +133,18 @@ const CASES: Case[] = [
       ['ref-always-ready', 'operations/health-and-readiness'],
     ] as const
   ).map(([defect, id]): Case => ({ defect, caught: [id], extra: ['--spec', '2026-07-28', '--only', id] })),
+  // The auth suite whole under 2026-07-28 (its raw requests open with server/discover there), each defect caught as in the session era.
+  ...(
+    [
+      ['ref-accept-alg-none', ['auth/hostile-tokens-refused']],
+      ['ref-ignore-audience', ['auth/hostile-tokens-refused', 'auth/audience-bound']],
+      ['ref-forward-client-token', ['auth/no-token-passthrough', 'auth/own-upstream-credential']],
+      ['ref-no-upstream-credential', ['auth/own-upstream-credential']],
+      ['ref-ignore-scopes', ['auth/scope-enforced']],
+      ['ref-no-resource-metadata', ['auth/challenge-and-metadata', 'auth/scope-enforced']],
+    ] as const
+  ).map(([defect, caught]): Case => ({ defect, caught: [...caught], extra: ['--spec', '2026-07-28', '--suite', 'auth'] })),
+  { defect: 'ref-no-origin-check', caught: ['security/foreign-origin-refused'], extra: ['--spec', '2026-07-28', '--only', 'security/foreign-origin-refused'] },
   // Under 2026-07-28 a header that names a denied tool for a body that calls an allowed one must be refused, not relayed.
   { defect: 'ref-skip-header-check', caught: ['operations/policy-denies-tool'], extra: ['--spec', '2026-07-28', '--only', 'operations/policy-denies-tool'] },
   { defect: 'ref-audit-misses-refusals', caught: ['operations/audit-trail'] },

@@ -4,7 +4,7 @@
  * "never reached the upstream" is read from the upstream's own records.
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { hostileCases, initializeBody, issueToken, placesCarrying, scenario, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
+import { hostileCases, issueToken, openingRequest, placesCarrying, scenario, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
 
 const CHALLENGE = 'auth/challenge-and-metadata';
 const HOSTILE = 'auth/hostile-tokens-refused';
@@ -50,7 +50,8 @@ async function reachedUpstream(t: ScenarioContext, cid: string): Promise<boolean
 
 scenario('A request without a token gets 401 and a challenge that leads to the protected resource metadata', [CHALLENGE], async (t) => {
   const cid = t.cid();
-  const ex = await t.raw('POST', POST_HEADERS, initializeBody(t.revision, cid), undefined, { bare: true });
+  const opening = openingRequest(t.revision, cid);
+  const ex = await t.raw('POST', [...POST_HEADERS, ...opening.headers], opening.body, undefined, { bare: true });
   const problems: string[] = [];
   if (ex.status !== 401) problems.push(`answered HTTP ${ex.status || ex.error} without a token, not 401`);
   const challenge = parseBearerChallenge(ex.headers['www-authenticate']);
@@ -84,7 +85,8 @@ scenario('Forged, expired, misdirected and malformed tokens are refused and neve
   const refused: string[] = [];
   for (const c of cases) {
     const cid = t.cid();
-    const ex = await t.raw('POST', [...POST_HEADERS, ...c.headers], initializeBody(t.revision, cid), undefined, { bare: true, query: c.query });
+    const opening = openingRequest(t.revision, cid);
+    const ex = await t.raw('POST', [...POST_HEADERS, ...opening.headers, ...c.headers], opening.body, undefined, { bare: true, query: c.query });
     // A connection the proxy closes on a huge head is a refusal too.
     const status = ex.status || (ex.error ? 0 : -1);
     const ok = c.refused.includes(status) || (status === 0 && c.refused.includes(431));
@@ -109,7 +111,8 @@ scenario('Genuine tokens for another resource are refused', [AUDIENCE], async (t
   ];
   for (const c of cases) {
     const cid = t.cid();
-    const ex = await t.raw('POST', [...POST_HEADERS, ['authorization', `Bearer ${c.token}`]], initializeBody(t.revision, cid), undefined, { bare: true });
+    const opening = openingRequest(t.revision, cid);
+    const ex = await t.raw('POST', [...POST_HEADERS, ...opening.headers, ['authorization', `Bearer ${c.token}`]], opening.body, undefined, { bare: true });
     if (ex.status !== 401) problems.push(`${c.name}: HTTP ${ex.status || ex.error}, not 401`);
     if (await reachedUpstream(t, cid)) problems.push(`${c.name}: reached the upstream`);
   }
@@ -201,7 +204,8 @@ scenario('A call the token lacks a scope for gets 403 insufficient_scope and is 
   if (!allowed.response || !('result' in allowed.response)) problems.push(`with ${hint.scope}: ${describeCall(allowed.exchange)}, the call failed`);
 
   if (hint.required.length) {
-    const bare = await t.raw('POST', POST_HEADERS, initializeBody(t.revision, t.cid()), undefined, { bare: true });
+    const opening = openingRequest(t.revision, t.cid());
+    const bare = await t.raw('POST', [...POST_HEADERS, ...opening.headers], opening.body, undefined, { bare: true });
     const scope = parseBearerChallenge(bare.headers['www-authenticate'])?.scope ?? '';
     const missing = hint.required.filter((s) => !scope.split(' ').includes(s));
     if (missing.length) problems.push(`the 401 challenge's scope "${scope}" does not name ${missing.join(', ')}`);

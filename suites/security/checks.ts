@@ -20,7 +20,6 @@ export const SECURITY_CHECKS = defineChecks([
     level: 2,
     strength: 'MUST',
     needs: [],
-    untestedIn: SESSION_ERA_PROVEN,
     requirements: ['http-origin-validate', 'http-origin-403'],
     why: 'A web page can make a browser call a local proxy (DNS rebinding); the Origin header is the only sign that the caller is a foreign page.',
     proxyOnly: true,

@@ -2,7 +2,7 @@
  * What an attacker can try without breaking a token: use someone else's session id, call from a
  * foreign web page, guess the next session id, read internals out of error bodies.
  */
-import { TargetFailure, inPool, initializeBody, issueToken, scenario, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
+import { TargetFailure, inPool, initializeBody, issueToken, openingRequest, scenario, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
 
 const BOUND = 'security/session-bound-to-user';
 const ORIGIN = 'security/foreign-origin-refused';
@@ -51,16 +51,19 @@ scenario("A session id presented with another user's token is refused and serves
 scenario('A request from a foreign Origin gets 403 and is not forwarded', [ORIGIN], async (t) => {
   const problems: string[] = [];
   const cid = t.cid();
+  const opening = openingRequest(t.revision, cid);
+  const first = opening.body.includes('"initialize"') ? 'initialize' : 'server/discover';
   const init = await t.raw(
     'POST',
     [
       ['content-type', 'application/json'],
       ['accept', 'application/json, text/event-stream'],
+      ...opening.headers,
       ['origin', FOREIGN_ORIGIN],
     ],
-    initializeBody(t.revision, cid),
+    opening.body,
   );
-  if (init.status !== 403) problems.push(`initialize from ${FOREIGN_ORIGIN}: ${status(init)}, not 403`);
+  if (init.status !== 403) problems.push(`${first} from ${FOREIGN_ORIGIN}: ${status(init)}, not 403`);
   const client = await t.session();
   const cid2 = t.cid();
   const call = await client.callTool('echo', { cid: cid2 }, { cid: cid2, headers: { origin: FOREIGN_ORIGIN } });

@@ -27,6 +27,17 @@ export function initializeBody(revision: Revision, cid: string, id: string | num
   });
 }
 
+/**
+ * The first request a client of `revision` sends, as raw bytes and the headers it needs beyond the
+ * content type: initialize in the session era, server/discover (with its _meta and mirrored headers)
+ * in the stateless one. For scenarios that send it by hand (hostile tokens, foreign Origins).
+ */
+export function openingRequest(revision: Revision, cid: string): { body: string; headers: Array<[string, string]> } {
+  if (!isStateless(revision)) return { body: initializeBody(revision, cid), headers: [] };
+  const { body, headers } = statelessRequest(revision, 'server/discover', { _meta: { [CID_META_KEY]: cid } }, `discover-${cid}`);
+  return { body, headers: Object.entries(headers).filter(([name]) => name !== 'content-type') };
+}
+
 /** Runs `task(i)` for i in [0, count) with at most `concurrency` at a time; results in order. */
 export async function inPool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const results = new Array<T>(count);
