@@ -186,12 +186,12 @@ export const TRANSPARENCY_CHECKS = defineChecks([
   },
   {
     id: 'transparency/input-required-relayed',
-    title: 'A proxy MUST relay an input_required result unchanged, and the client\'s retry with its inputResponses and the exact requestState',
+    title: 'A proxy MUST relay an input_required result as the upstream sent it, and bring the client\'s retry to the upstream with its inputResponses and the upstream\'s exact requestState',
     suite: 'transparency',
     level: 1,
     strength: 'MUST',
     needs: ['input-required'],
     requirements: ['mrtr-echo-requeststate', 'mrtr-requeststate-opaque-retry', 'mrtr-at-least-one'],
-    why: 'Sampling, elicitation and roots reach a 2026-07-28 client only as input_required results; a proxy that drops inputRequests, inputResponses or alters requestState makes those tools fail.',
+    why: 'Sampling, elicitation and roots reach a 2026-07-28 client only as input_required results; a proxy that drops inputRequests or inputResponses, or loses the upstream\'s requestState on the way back, makes those tools fail. (Towards its client the proxy is the server: it may hand out a requestState of its own, as long as the retry brings the upstream\'s back.)',
   },
 ]);

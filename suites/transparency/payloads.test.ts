@@ -45,7 +45,8 @@ scenario('A proxy that claims byte transparency MUST relay bodies byte for byte'
   const raw = `{ "jsonrpc" : "2.0", "id" : "bytes-1",\n  "method" : "tools/call", "params" : { "name" : "echo",\n  "arguments" : { "cid" : "${cid}", "n" : 1.50, "e" : 1E2, "u" : "\\u00e9\\ud83d\\ude00", "s" : "\\/" },\n  "_meta" : { "io.proxyspec/cid" : "${cid}"${era} } } }`;
   const exchange = await client.post(raw);
   const received = (await t.upstream.received(cid)).find((r) => bodyText(r).includes('"bytes-1"'));
-  const sent = (await t.upstream.sent(cid)).find((r) => bodyText(r).includes('"result"'));
+  // The upstream's answer to this very call, not to a request the proxy made of its own carrying the same _meta.
+  const sent = (await t.upstream.answerTo(cid, 'tools/call')).answer;
   const problems: string[] = [];
   if (!received) problems.push('the request never reached the upstream');
   else if (bodyText(received) !== raw) problems.push(`request bytes differ: upstream got ${JSON.stringify(bodyText(received).slice(0, 200))}`);

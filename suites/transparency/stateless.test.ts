@@ -127,8 +127,18 @@ scenario('A proxy MUST relay input_required results and the retry with the exact
   if (!upstreamFirst) return t.block(INPUT_REQUIRED, 'the upstream never answered the first call, so there is no input_required result to compare', `client got HTTP ${first.exchange.status || first.exchange.outcome}`);
   const problems: string[] = [];
   const result = first.response?.result as { resultType?: string; inputRequests?: Record<string, unknown>; requestState?: string } | undefined;
+  // Towards its client a proxy is the server, so it may hand out a requestState of its own, as long as the
+  // retry brings the upstream's own back to the upstream; the rest of the result must be the upstream's.
+  const upstreamState = (upstreamFirst.result as { requestState?: unknown } | undefined)?.requestState;
+  const withoutState = (m: Record<string, unknown>) => {
+    const r = withoutId(m) as { result?: Record<string, unknown> };
+    if (!r.result) return r;
+    const { requestState: _own, ...rest } = r.result;
+    return { ...r, result: rest };
+  };
   if (!first.response) problems.push(`the first call got no response (HTTP ${first.exchange.status || first.exchange.outcome})`);
-  else problems.push(...diffJson(withoutId(upstreamFirst), withoutId(first.response)).map((d) => `input_required result: ${d}`));
+  else problems.push(...diffJson(withoutState(upstreamFirst), withoutState(first.response)).map((d) => `input_required result: ${d}`));
+  if (first.response && (upstreamState === undefined) !== (result?.requestState === undefined)) problems.push(`the upstream's result ${upstreamState === undefined ? 'had no' : 'had a'} requestState, the client's ${result?.requestState === undefined ? 'none' : 'one'}`);
   let retried: Awaited<ReturnType<typeof client.callTool>> | undefined;
   if (result?.resultType === 'input_required' && result.inputRequests) {
     const inputResponses = Object.fromEntries(Object.keys(result.inputRequests).map((key) => [key, { role: 'assistant', content: { type: 'text', text: `hello from ${cid}` }, model: 'proxyspec' }]));
@@ -138,7 +148,7 @@ scenario('A proxy MUST relay input_required results and the retry with the exact
     const params = (got && (bodyJson(got) as { params?: Record<string, unknown> }).params) ?? undefined;
     if (!got) problems.push('the retry never reached the upstream');
     else {
-      if (params?.requestState !== result.requestState) problems.push(`the retry reached the upstream with requestState ${JSON.stringify(params?.requestState)}, not ${JSON.stringify(result.requestState)}`);
+      if (params?.requestState !== upstreamState) problems.push(`the retry reached the upstream with requestState ${JSON.stringify(params?.requestState)}, not the ${JSON.stringify(upstreamState)} the upstream handed out`);
       problems.push(...diffJson({ inputResponses }, { inputResponses: params?.inputResponses }).map((d) => `retry: ${d}`));
     }
     const final = retried.response?.result as { resultType?: string } | undefined;
@@ -149,7 +159,7 @@ scenario('A proxy MUST relay input_required results and the retry with the exact
   t.judgeProblems(INPUT_REQUIRED, problems, {
     seen: { 'input_required results from the upstream': 1, 'retries answered': retried?.response ? 1 : 0 },
     fail: 'the multi round-trip request did not cross the proxy unchanged',
-    pass: 'the input_required result reached the client unchanged, and the retry reached the upstream with its inputResponses and the exact requestState',
-    expected: 'the input_required result unchanged; the retry\'s inputResponses and requestState unchanged upstream; a complete result',
+    pass: `the input_required result reached the client as the upstream sent it${result?.requestState !== upstreamState ? ' (with a requestState of the proxy\'s own)' : ''}, and the retry reached the upstream with its inputResponses and the upstream\'s exact requestState`,
+    expected: 'the input_required result as the upstream sent it (the proxy may hand out a requestState of its own); the retry\'s inputResponses, and the upstream\'s requestState, unchanged upstream; a complete result',
   });
 });
