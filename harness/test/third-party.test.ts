@@ -38,3 +38,18 @@ test('supergateway fails the 1 MB request (its HTTP body limit) and the Level 2 
   expect(report.levels[2].reason).toMatch(/needs the features auth, failover, circuit-breaker, resumability, rate-limit, metrics/);
   expect(report.relay?.ok).toBe(true);
 }, 400_000);
+
+// supergateway 4 claims 2026-07-28: it relays stateless requests, one stdio process for each (the README explains the verdicts).
+test('supergateway under 2026-07-28: relays the stateless era, fails what it fails in the session era, and cannot show a subscription a change', async () => {
+  const { report } = await runTarget('examples/targets/supergateway.yaml', ['--spec', '2026-07-28'], 360_000);
+  expect(report.spec).toBe('2026-07-28');
+  expect(report.relay?.ok).toBe(true);
+  expect(verdicts(report, ['error'])).toEqual([]);
+  expect(verdicts(report, ['fail', 'warn'])).toEqual(['errors/upstream-timeout-attributable', 'limits/slow-request-cut-off', 'security/foreign-origin-refused', 'transparency/large-payloads']);
+  // A process per request: the change made by one request is not in the process that holds the subscription.
+  expect(verdicts(report, ['blocked'])).toEqual(['transparency/subscription-relayed']);
+  expect(report.checks.find((c) => c.id === 'transparency/subscription-relayed')?.message).toMatch(/no subscription to send the change to/);
+  // It hands its client a requestState of its own and brings the upstream's back: allowed, and said so.
+  expect(report.checks.find((c) => c.id === 'transparency/input-required-relayed')?.message).toMatch(/requestState of the proxy's own/);
+  expect(verdicts(report, ['pass'])).toEqual(expect.arrayContaining(['transparency/progress-streamed', 'transparency/input-required-relayed', 'session/colliding-ids-kept-apart']));
+}, 400_000);
