@@ -4,8 +4,8 @@
  * adds, minus what it removes, so adding a revision is one entry. Checks declare the mechanisms they
  * need (`needs: ['sessions']`) and apply to every revision that has them all.
  *
- * Sources: the changelog pages of ../spec/<revision>/ (2025-06-18, 2025-11-25 and 2026-07-28) and the
- * transport pages they point to.
+ * Sources: the "Key Changes" page of each revision (https://modelcontextprotocol.io/specification/<revision>/changelog)
+ * and the transport pages it points to.
  */
 
 export const REVISIONS = ['2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28'] as const;

@@ -2,7 +2,7 @@
  * The per-request vocabulary of the stateless revisions (2026-07-28 on): the `_meta` keys every
  * request carries instead of an initialize handshake, and the body fields Streamable HTTP mirrors
  * into `Mcp-Method` / `Mcp-Name` headers, with the Base64 sentinel for values a header cannot carry.
- * See ../spec/2026-07-28/basic/transports/streamable-http.mdx, "Request Metadata".
+ * See https://modelcontextprotocol.io/specification/2026-07-28/basic/transports/streamable-http#request-metadata.
  */
 
 export const META = {
