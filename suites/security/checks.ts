@@ -51,7 +51,6 @@ export const SECURITY_CHECKS = defineChecks([
     level: 2,
     strength: 'MUST',
     needs: [],
-    untestedIn: SESSION_ERA_PROVEN,
     requirements: ['auth-rs-validate-before-processing'],
     why: 'Error bodies reach whoever asks, authenticated or not; stack traces and internal addresses map the system for an attacker, and an echoed token is a stolen one.',
     proxyOnly: true,

@@ -2,7 +2,7 @@
  * What an attacker can try without breaking a token: use someone else's session id, call from a
  * foreign web page, guess the next session id, read internals out of error bodies.
  */
-import { TargetFailure, inPool, initializeBody, issueToken, openingRequest, scenario, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
+import { TargetFailure, inPool, issueToken, openingRequest, scenario, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
 
 const BOUND = 'security/session-bound-to-user';
 const ORIGIN = 'security/foreign-origin-refused';
@@ -153,12 +153,18 @@ scenario(
       ['content-type', 'application/json'],
       ['accept', 'application/json, text/event-stream'],
     ];
-    const init = initializeBody(t.revision, t.cid());
+    const opening = openingRequest(t.revision, t.cid());
     const at = { url: isolated.url };
     const asClient = Object.entries(isolated.headers);
+    // The era's own refusals: an unknown session in the session era; under 2026-07-28, which has none,
+    // a request whose Mcp-Method header names another method than its body.
+    const stateless = opening.headers.some(([name]) => name === 'mcp-method');
+    const refusal: [string, Promise<Exchange>] = stateless
+      ? ['headers that disagree with the body', t.raw('POST', [...asClient, ...json, ...opening.headers], opening.body.replace('"server/discover"', '"tools/list"'), 5000, { ...at, bare: true })]
+      : ['an unknown session', t.raw('POST', [...asClient, ...json, ['mcp-session-id', 'psc-unknown-session'], ['mcp-protocol-version', t.revision]], '{"jsonrpc":"2.0","id":1,"method":"ping"}', 5000, { ...at, bare: true })];
     const cases: Array<[string, Promise<Exchange>]> = [
-      ['a bogus token', t.raw('POST', [...json, ['authorization', `Bearer ${bogus}`]], init, 5000, { ...at, bare: true })],
-      ['an unknown session', t.raw('POST', [...asClient, ...json, ['mcp-session-id', 'psc-unknown-session'], ['mcp-protocol-version', t.revision]], '{"jsonrpc":"2.0","id":1,"method":"ping"}', 5000, { ...at, bare: true })],
+      ['a bogus token', t.raw('POST', [...json, ...opening.headers, ['authorization', `Bearer ${bogus}`]], opening.body, 5000, { ...at, bare: true })],
+      refusal,
       ['malformed JSON', t.raw('POST', [...asClient, ...json], '{"jsonrpc": "2.0", "id": 1, "method": ', 5000, { ...at, bare: true })],
       ['a wrong content type', t.raw('POST', [...asClient, ['content-type', 'text/plain'], ['accept', 'application/json, text/event-stream']], 'hello', 5000, { ...at, bare: true })],
       ['PUT', t.raw('PUT', asClient, '', 5000, { ...at, bare: true })],
