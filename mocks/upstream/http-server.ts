@@ -30,7 +30,7 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from '../../wire/index.ts';
-import { McpSession } from './mcp-session.ts';
+import { McpSession, forSubscription } from './mcp-session.ts';
 import type { Recorder } from './recorder.ts';
 
 export interface HttpUpstreamOptions {
@@ -268,9 +268,8 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     notify(message: JsonRpcMessage): boolean {
       let delivered = false;
       for (const sub of subscriptions) {
-        if (message.method !== 'notifications/tools/list_changed' || !sub.toolsListChanged) continue;
-        const params = (message as { params?: Record<string, unknown> }).params ?? {};
-        const tagged = { ...message, params: { ...params, _meta: { ...(params._meta as object), [META.subscriptionId]: sub.id } } };
+        const tagged = forSubscription(message, sub.id, sub.toolsListChanged);
+        if (!tagged) continue;
         record({ direction: 'out', req: sub.req, body: Buffer.from(JSON.stringify(tagged)), sessionId: null });
         sub.res.write(formatSseEvent({ data: JSON.stringify(tagged) }));
         delivered = true;

@@ -42,6 +42,16 @@ function cidOf(params: Record<string, unknown>): string | undefined {
   return typeof cid === 'string' ? cid : undefined;
 }
 
+/**
+ * A change notification as one subscription of the stateless era gets it, tagged with that
+ * subscription's id; undefined when the subscription did not ask for this kind of change.
+ */
+export function forSubscription(message: JsonRpcMessage, id: JsonRpcId, toolsListChanged: boolean): JsonRpcMessage | undefined {
+  if (message.method !== 'notifications/tools/list_changed' || !toolsListChanged) return undefined;
+  const params = (message as { params?: Record<string, unknown> }).params ?? {};
+  return { ...message, params: { ...params, _meta: { ...(params._meta as object), [META.subscriptionId]: id } } } as JsonRpcMessage;
+}
+
 /** Where a message related to the request being handled goes (the POST's SSE stream, or stdout). */
 export interface RequestSink {
   emit(message: JsonRpcMessage): void;

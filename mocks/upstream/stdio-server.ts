@@ -21,7 +21,7 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from '../../wire/index.ts';
-import { McpSession } from './mcp-session.ts';
+import { McpSession, forSubscription } from './mcp-session.ts';
 
 export interface StdioUpstreamOptions {
   controlUrl?: string;
@@ -90,9 +90,9 @@ export async function runStdioUpstream(options: StdioUpstreamOptions = {}): Prom
       notify: (m) => {
         let delivered = false;
         for (const [id, sub] of subscriptions) {
-          if (m.method !== 'notifications/tools/list_changed' || !sub.toolsListChanged) continue;
-          const params = (m as { params?: Record<string, unknown> }).params ?? {};
-          write({ ...m, params: { ...params, _meta: { ...(params._meta as object), [META.subscriptionId]: id } } } as JsonRpcMessage);
+          const tagged = forSubscription(m, id, sub.toolsListChanged);
+          if (!tagged) continue;
+          write(tagged);
           delivered = true;
         }
         return delivered;

@@ -2,7 +2,7 @@
  * What a proxy must carry in the stateless era (2026-07-28): the mirrored headers, subscriptions/listen
  * streams, the closing of a response stream (the era's cancellation) and multi round-trip requests.
  */
-import { CID_META_KEY, META, bodyJson, bodyText, diffJson, recordHeader, scenario, withoutId, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
+import { CID_META_KEY, META, bodyJson, preciseNow, bodyText, diffJson, recordHeader, scenario, withoutId, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
 
 const HEADERS = 'transparency/mirrored-headers-forwarded';
 const SUBSCRIPTION = 'transparency/subscription-relayed';
@@ -97,7 +97,7 @@ scenario('A proxy MUST pass the closing of a response stream on to the upstream'
   });
   const { exchange } = await call;
   if (progressSeen === 0) return t.block(CLOSE_CANCELS, 'no progress notification reached the client, so it had no open stream to close', `client got HTTP ${exchange.status || exchange.outcome}`);
-  const closedAt = preciseClose();
+  const closedAt = preciseNow();
   const records = await t.upstream.eventually({ cid, direction: 'out' }, (rs) => rs.some((r) => bodyText(r).startsWith('(stream closed by the client')), 5000);
   const closed = records.find((r) => bodyText(r).startsWith('(stream closed by the client'));
   // The upstream's answer to the call, found by its id (a progress result does not carry the correlation id).
@@ -114,10 +114,6 @@ scenario('A proxy MUST pass the closing of a response stream on to the upstream'
     observed: closed ? `closed upstream ${Math.round(closed.at - closedAt)} ms after the client's close` : 'the upstream stream was not closed',
   });
 });
-
-function preciseClose(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 scenario('A proxy MUST relay input_required results and the retry with the exact requestState', [INPUT_REQUIRED], async (t: ScenarioContext) => {
   const client = await t.session();
