@@ -20,7 +20,12 @@ export const NAME_HEADER = 'mcp-name';
 export const PARAM_HEADER_PREFIX = 'mcp-param-';
 
 /** Methods whose `Mcp-Name` header mirrors a body field, and which field. */
-const NAME_SOURCES: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+// A Map, not an object literal: a method named `constructor` must find nothing here.
+const NAME_SOURCES = new Map<string, 'name' | 'uri'>([
+  ['tools/call', 'name'],
+  ['prompts/get', 'name'],
+  ['resources/read', 'uri'],
+]);
 
 /** The protocol version a request's `_meta` names, if any: what makes a request one of the stateless era. */
 export function requestProtocolVersion(params: unknown): string | undefined {
@@ -46,7 +51,7 @@ export function decodeHeaderValue(header: string): string {
 /** The `Mcp-Method` and (where it applies) `Mcp-Name` headers a request's body calls for. */
 export function mirroredHeaders(method: string, params: Record<string, unknown> | undefined): Record<string, string> {
   const headers: Record<string, string> = { [METHOD_HEADER]: method };
-  const source = NAME_SOURCES[method];
+  const source = NAME_SOURCES.get(method);
   const value = source ? params?.[source] : undefined;
   if (typeof value === 'string') headers[NAME_HEADER] = encodeHeaderValue(value);
   return headers;
@@ -72,7 +77,7 @@ export function headerMismatch(
   const said = get(METHOD_HEADER);
   if (said === undefined) return 'the Mcp-Method header is missing';
   if (said !== method) return `Mcp-Method ${said} does not match the body's method ${method}`;
-  const source = NAME_SOURCES[method];
+  const source = NAME_SOURCES.get(method);
   if (source) {
     const name = get(NAME_HEADER);
     const body = params?.[source];

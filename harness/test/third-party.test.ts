@@ -45,7 +45,9 @@ test('supergateway under 2026-07-28: relays the stateless era, fails what it fai
   expect(report.spec).toBe('2026-07-28');
   expect(report.relay?.ok).toBe(true);
   expect(verdicts(report, ['error'])).toEqual([]);
-  expect(verdicts(report, ['fail', 'warn'])).toEqual(['errors/upstream-timeout-attributable', 'limits/slow-request-cut-off', 'security/errors-leak-nothing', 'security/foreign-origin-refused', 'transparency/large-payloads']);
+  expect(verdicts(report, ['fail', 'warn'])).toEqual(['errors/upstream-timeout-attributable', 'limits/hostile-input-contained', 'limits/slow-request-cut-off', 'security/errors-leak-nothing', 'security/foreign-origin-refused', 'transparency/large-payloads']);
+  expect(report.checks.find((c) => c.id === 'limits/hostile-input-contained')?.observed).toMatch(/invalid UTF-8: answered HTTP 200/);
+  expect(verdicts(report, ['untested'])).toEqual(['operations/graceful-shutdown']);
   // A process per request: the change made by one request is not in the process that holds the subscription.
   expect(verdicts(report, ['blocked'])).toEqual(['transparency/subscription-relayed']);
   expect(report.checks.find((c) => c.id === 'transparency/subscription-relayed')?.message).toMatch(/no subscription to send the change to/);

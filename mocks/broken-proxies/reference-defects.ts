@@ -47,7 +47,7 @@ export const REFERENCE_DEFECTS = [
   'session-lost-as-502', // answers the upstream's "session not found" with a 502 and keeps the dead session
   'retry-failed-calls', // sends a request again when its upstream connection fails
   'one-call-per-tool', // sends one call of a tool upstream at a time, whoever it is for
-  'rate-limit-per-session', // counts a subject's requests per session, so more sessions buy more requests
+  'rate-limit-per-session', // counts a subject's requests per session (per connection where there is none), so more sessions or connections buy more requests
   'metrics-miss-upstream-failures', // counts requests, but not the upstream's failures
   'always-ready', // reports ready whether or not an upstream can take requests
   'strip-last-event-id', // drops Last-Event-ID from a GET, so a cut stream cannot be resumed
@@ -229,7 +229,7 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
           })),
       };
     case 'rate-limit-per-session':
-      return { rateLimitKey: (request) => `${request.principal?.subject ?? request.ip} ${request.headers['mcp-session-id'] ?? ''}` };
+      return { rateLimitKey: (request) => `${request.principal?.subject ?? request.ip} ${request.headers['mcp-session-id'] ?? request.socket.remotePort}` };
     case 'metrics-miss-upstream-failures':
       return { metrics: (m) => ({ ...m, upstreamFailure: () => undefined }) };
     case 'policy-list-only': {

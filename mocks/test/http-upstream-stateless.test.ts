@@ -75,13 +75,17 @@ describe('mock upstream under 2026-07-28', () => {
     expect((await send(odd, { 'mcp-name': '=?base64?ZWNobw==?=' })).status).toBe(200);
   });
 
-  test('an unsupported version is 400 UnsupportedProtocolVersion naming the supported ones; ping is gone (404, -32601)', async () => {
+  test('an unsupported version is 400 UnsupportedProtocolVersion naming the supported ones; ping is gone and constructor unknown (404, -32601)', async () => {
     const res = await send(modern('tools/list', {}, '2099-01-01'));
     expect(res.status).toBe(400);
     expect(res.json?.error).toMatchObject({ code: -32022, data: { requested: '2099-01-01', supported: [VERSION] } });
     const ping = await send(modern('ping'));
     expect(ping.status).toBe(404);
     expect(ping.json?.error.code).toBe(-32601);
+    // A method named after a member of Object.prototype is unknown like any other, not a header mismatch.
+    const proto = await send(modern('constructor'));
+    expect(proto.status).toBe(404);
+    expect(proto.json?.error.code).toBe(-32601);
   });
 
   test('sampling is a multi round-trip request: input_required, then the retry with the answer and the requestState unchanged', async () => {

@@ -1,5 +1,5 @@
 /** The proxy as an OAuth 2.1 resource server: challenge and metadata, hostile tokens, audience, no passthrough, scopes. */
-import { defineChecks, SESSION_ERA_PROVEN } from '../../harness/src/checks/define.ts';
+import { defineChecks } from '../../harness/src/checks/define.ts';
 
 export const AUTH_CHECKS = defineChecks([
   {

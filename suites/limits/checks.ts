@@ -1,5 +1,5 @@
 /** Hostile and slow input contained. */
-import { defineChecks, SESSION_ERA_PROVEN } from '../../harness/src/checks/define.ts';
+import { defineChecks } from '../../harness/src/checks/define.ts';
 
 export const LIMITS_CHECKS = defineChecks([
   {
@@ -10,7 +10,6 @@ export const LIMITS_CHECKS = defineChecks([
     level: 2,
     strength: 'MUST',
     needs: [],
-    untestedIn: SESSION_ERA_PROVEN,
     requirements: ['transport-utf8', 'base-jsonrpc'],
     externalRefs: [
       {

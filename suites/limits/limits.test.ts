@@ -11,14 +11,27 @@ const SLOW = 'limits/slow-request-cut-off';
 
 const SLOW_BOUND_MS = 15_000;
 
-function sessionHeaders(client: McpClient, t: ScenarioContext): Array<[string, string]> {
-  return [
+/**
+ * A request as `client` would send it, in its revision's shape (session headers, or the stateless
+ * era's _meta and mirrored headers), with `hole` in the serialised body replaced by raw bytes: the
+ * hostile part is what the scenario adds, never a malformed envelope the era would refuse anyway.
+ */
+function shaped(client: McpClient, message: { id: string; method: string; params: Record<string, unknown> }, extra: Array<[string, string]> = [], hole?: Buffer | string): { headers: Array<[string, string]>; body: Buffer | string } {
+  const full = { jsonrpc: '2.0', ...message, params: client.requestParams(message.params) };
+  const headers: Array<[string, string]> = [
     ['content-type', 'application/json'],
     ['accept', 'application/json, text/event-stream'],
-    ['mcp-session-id', client.sessionId ?? ''],
-    ['mcp-protocol-version', client.negotiatedVersion ?? t.revision],
+    ...Object.entries(client.headersFor(full)),
+    ...extra,
   ];
+  const text = JSON.stringify(full);
+  if (hole === undefined) return { headers, body: text };
+  const [before, after] = text.split(JSON.stringify(HOLE));
+  return { headers, body: typeof hole === 'string' ? `${before}${hole}${after}` : Buffer.concat([Buffer.from(before), hole, Buffer.from(after)]) };
 }
+
+/** Where `shaped` puts the raw bytes. */
+const HOLE = '\u0000proxyspec-hole';
 
 /** A refusal: a 4xx, or the connection closed without an answer. A 2xx means the message was relayed and answered. */
 function outcome(ex: Exchange): 'refused' | 'answered' | 'cut' | 'server-error' | 'hung' {
@@ -44,40 +57,40 @@ scenario(
   [HOSTILE],
   async (t) => {
     const victim = await t.session();
-    const headers = sessionHeaders(victim, t);
     const deep = 100_000;
+    const send = (r: { headers: Array<[string, string]>; body: Buffer | string }, timeoutMs: number) => t.raw('POST', r.headers, r.body, timeoutMs);
     const cases: Array<{ name: string; send: () => Promise<Exchange>; allowed: Array<ReturnType<typeof outcome>> }> = [
       {
         name: 'a 32 MB body',
-        send: () => t.raw('POST', headers, JSON.stringify({ jsonrpc: '2.0', id: 'big', method: 'tools/call', params: { name: 'echo', arguments: { pad: 'x'.repeat(32 * 1024 * 1024) } } }), 20_000),
+        send: () => send(shaped(victim, { id: 'big', method: 'tools/call', params: { name: 'echo', arguments: { pad: 'x'.repeat(32 * 1024 * 1024) } } }), 20_000),
         allowed: ['refused', 'cut'],
       },
       {
         name: 'invalid UTF-8',
-        send: () => t.raw('POST', headers, Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":"utf8","method":"tools/call","params":{"name":"echo","arguments":{"text":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('"}}}')]), 10_000),
+        send: () => send(shaped(victim, { id: 'utf8', method: 'tools/call', params: { name: 'echo', arguments: { text: HOLE } } }, [], Buffer.from([0x22, 0xc3, 0x28, 0xff, 0xfe, 0x22])), 10_000),
         allowed: ['refused', 'cut'],
       },
       {
         // Relaying it is fine (it is valid JSON); crashing, hanging or a 5xx is not.
         name: `JSON nested ${deep.toLocaleString('en')} deep`,
-        send: () => t.raw('POST', headers, `{"jsonrpc":"2.0","id":"deep","method":"ping","params":{"nested":${'['.repeat(deep)}${']'.repeat(deep)}}}`, 10_000),
+        send: () => send(shaped(victim, { id: 'deep', method: 'tools/list', params: { nested: HOLE } }, [], `${'['.repeat(deep)}${']'.repeat(deep)}`), 10_000),
         allowed: ['refused', 'cut', 'answered'],
       },
       {
         // Names that an object has of its own: a proxy that looks methods or tools up in a plain
         // object finds Object.prototype's members there. Relayed (the upstream answers) or refused.
         name: 'the method constructor',
-        send: () => t.raw('POST', headers, '{"jsonrpc":"2.0","id":"proto-method","method":"constructor","params":{}}', 10_000),
+        send: () => send(shaped(victim, { id: 'proto-method', method: 'constructor', params: {} }), 10_000),
         allowed: ['answered', 'refused'],
       },
       {
         name: 'the tool __proto__',
-        send: () => t.raw('POST', headers, '{"jsonrpc":"2.0","id":"proto-tool","method":"tools/call","params":{"name":"__proto__","arguments":{}}}', 10_000),
+        send: () => send(shaped(victim, { id: 'proto-tool', method: 'tools/call', params: { name: '__proto__', arguments: {} } }), 10_000),
         allowed: ['answered', 'refused'],
       },
       {
         name: 'a 64 KB header',
-        send: () => t.raw('POST', [...headers, ['x-proxyspec-padding', 'a'.repeat(64 * 1024)]], '{"jsonrpc":"2.0","id":"hdr","method":"ping"}', 10_000),
+        send: () => send(shaped(victim, { id: 'hdr', method: 'tools/list', params: {} }, [['x-proxyspec-padding', 'a'.repeat(64 * 1024)]]), 10_000),
         allowed: ['refused', 'cut'],
       },
     ];

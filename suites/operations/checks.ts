@@ -2,7 +2,7 @@
  * Level 3: what an operator needs from a proxy in production: limits per user, metrics that count
  * exactly, health and readiness an orchestrator can act on.
  */
-import { defineChecks, SESSION_ERA_PROVEN, level3Ref as level3 } from '../../harness/src/checks/define.ts';
+import { defineChecks, level3Ref as level3 } from '../../harness/src/checks/define.ts';
 
 
 export const OPERATIONS_CHECKS = defineChecks([
@@ -13,7 +13,6 @@ export const OPERATIONS_CHECKS = defineChecks([
     level: 3,
     strength: 'MUST',
     needs: [],
-    untestedIn: SESSION_ERA_PROVEN,
     feature: 'rate-limit',
     hints: ['rateLimit'],
     requirements: ['base-error-code-message'],
@@ -62,12 +61,11 @@ export const OPERATIONS_CHECKS = defineChecks([
   },
   {
     id: 'operations/audit-trail',
-    title: 'A proxy with an audit trail MUST write one JSON line per request and per refusal (401, 403, 429) with time, subject, session, method and outcome, and never a token or secret',
+    title: 'A proxy with an audit trail MUST write one JSON line per request and per refusal (401, 403, 429) with time, subject, session (where the revision has sessions), method and outcome, and never a token or secret',
     suite: 'operations',
     level: 3,
     strength: 'MUST',
     needs: [],
-    untestedIn: SESSION_ERA_PROVEN,
     feature: 'audit',
     hints: ['auditLog'],
     requirements: [],

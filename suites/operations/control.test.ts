@@ -3,7 +3,7 @@
  * request and refusal, and a shutdown that loses nothing it accepted.
  */
 import { readFile } from 'node:fs/promises';
-import { describeCall, forge, initializeBody, preciseNow, rawHttp, recordMethod, scenario, validClaims, waitUntil, type CallResult, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
+import { describeCall, forge, openingRequest, preciseNow, rawHttp, recordMethod, scenario, validClaims, waitUntil, type CallResult, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
 
 const POLICY = 'operations/policy-denies-tool';
 const AUDIT = 'operations/audit-trail';
@@ -79,22 +79,25 @@ scenario('A proxy with an audit trail MUST record every request and refusal, wit
   const cid = t.cid();
   const call = await client.callTool('echo', { cid }, { cid });
   if (!call.response || !('result' in call.response)) return t.block(AUDIT, `the call to audit was not served (${describeCall(call)})`);
-  const session = client.sessionId ?? '';
+  // The session the call's line names; the stateless era has none to name.
+  const session = client.sessionId;
+  const opening = client.stateless ? 'server/discover' : 'initialize';
 
   // Refusals: no token, a foreign Origin, a denied tool; each one the target made counts.
   const refusals: Exchange[] = [];
-  const body = initializeBody(t.revision, t.cid());
-  const json = [['content-type', 'application/json'], ['accept', 'application/json, text/event-stream']] as Array<[string, string]>;
+  const { body, headers: era } = openingRequest(t.revision, t.cid());
+  const json = [['content-type', 'application/json'], ['accept', 'application/json, text/event-stream'], ...era] as Array<[string, string]>;
   if (auth) refusals.push(await t.raw('POST', json, body, 10_000, { bare: true, url: target.url }));
   refusals.push(await t.raw('POST', [...Object.entries(headers), ...json, ['origin', 'https://attacker.example']], body, 10_000, { bare: true, url: target.url }));
   // Over the rate limit of its subject, where the profile names one: requests until the first 429.
   const rate = t.ctx.target.config.rateLimit;
   if (rate && auth && t.ctx.target.features.includes('rate-limit')) {
     const limited = `Bearer ${await forge(auth, { ...validClaims(auth), sub: rate.subject, client_id: rate.subject })}`;
-    // A ping without a session: counted by the limit, and cheap (it opens nothing, not even a stdio process).
-    const ping = JSON.stringify({ jsonrpc: '2.0', id: 'over-the-limit', method: 'ping' });
+    // A request that is counted by the limit and cheap (it opens nothing, not even a stdio process):
+    // a ping without a session, or in the stateless era (which has no ping) server/discover.
+    const cheap = client.stateless ? body : JSON.stringify({ jsonrpc: '2.0', id: 'over-the-limit', method: 'ping' });
     for (let i = 0; i <= rate.requests + 5; i++) {
-      const ex = await t.raw('POST', [['authorization', limited], ...json], ping, 10_000, { bare: true, url: target.url });
+      const ex = await t.raw('POST', [['authorization', limited], ...json], cheap, 10_000, { bare: true, url: target.url });
       if (ex.status === 429) {
         refusals.push(ex);
         break;
@@ -132,11 +135,11 @@ scenario('A proxy with an audit trail MUST record every request and refusal, wit
   const ofCall = values.filter((v) => v.includes(subject) && v.includes('tools/call') && served(v));
   if (ofCall.length !== callsServed) problems.push(`${ofCall.length} lines name subject ${subject}, tools/call and a served outcome (200 or ok), not ${callsServed}`);
   else {
-    const line = ofCall.find((v) => v.includes(session)) ?? ofCall[0];
-    if (!line.includes(session)) problems.push(`the call's line does not name its session ${session}`);
+    const line = (session !== undefined && ofCall.find((v) => v.includes(session))) || ofCall[0];
+    if (session !== undefined && !line.includes(session)) problems.push(`the call's line does not name its session ${session}`);
     if (!line.some((v) => isTimeWithin(v, from, to))) problems.push('the call\'s line holds no time of the call');
   }
-  if (values.filter((v) => v.includes(subject) && v.includes('initialize')).length !== 1) problems.push(`the initialize of subject ${subject} is not in the trail once`);
+  if (values.filter((v) => v.includes(subject) && v.includes(opening)).length !== 1) problems.push(`the ${opening} of subject ${subject} is not in the trail once`);
   for (const status of new Set(refused)) {
     const want = refused.filter((s) => s === status).length;
     const got = values.filter((v) => v.includes(status) || v.includes(String(status))).length;
@@ -147,7 +150,7 @@ scenario('A proxy with an audit trail MUST record every request and refusal, wit
   t.judgeProblems(AUDIT, problems, {
     seen: { 'lines': lines.length, 'refusals made': refused.length },
     fail: 'the audit trail does not account for every request',
-    pass: `${lines.length} JSON lines: the call with its time, subject, session and outcome, its initialize, and ${refused.length} refusals (${refused.join(', ')}); no token or secret`,
+    pass: `${lines.length} JSON lines: the call with its time, ${session === undefined ? 'subject' : 'subject, session'} and outcome, its ${opening}, and ${refused.length} refusals (${refused.join(', ')}); no token or secret`,
     expected: 'one JSON line per request: time, subject, session, method, outcome; a line per 401/403/429 refusal; no credential',
   });
 });
@@ -169,9 +172,9 @@ scenario('A proxy MUST finish requests in flight on SIGTERM, refuse new connecti
   const exited = target.terminate().then(() => (exitedAt = preciseNow()));
   // New connections while the call is in flight: once refused, never accepted again.
   const attempts: Array<{ refused: boolean; what: string }> = [];
-  const body = initializeBody(t.revision, t.cid());
+  const opening = openingRequest(t.revision, t.cid());
   while (!settled) {
-    const ex = await rawHttp(target.url, 'POST', [...Object.entries(target.headers), ['content-type', 'application/json'], ['accept', 'application/json, text/event-stream']], body, 2000);
+    const ex = await rawHttp(target.url, 'POST', [...Object.entries(target.headers), ['content-type', 'application/json'], ['accept', 'application/json, text/event-stream'], ...opening.headers], opening.body, 2000);
     attempts.push({ refused: ex.outcome === 'refused' || ex.outcome === 'reset' || ex.status === 503, what: ex.outcome === 'answered' ? `HTTP ${ex.status}` : ex.outcome });
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -3,7 +3,7 @@
  * readiness that say what the proxy can do. Counted on copies of the target of their own where other
  * scenarios would move the counters.
  */
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { FAULT_META_KEY, describeCall, forge, preciseNow, scenario, validClaims, waitUntil, type CallResult, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
 
@@ -22,22 +22,29 @@ scenario('A proxy MUST limit a token subject to its rate, with 429 and Retry-Aft
   const limitedHeaders = { ...t.ctx.target.headers, authorization: await token(subject) };
   const otherHeaders = { ...t.ctx.target.headers, authorization: await token(`proxyspec-other-${Date.now().toString(36)}`) };
 
-  // Two sessions of the limited subject, used in turn: a limit per session or per connection lets through twice as many.
+  // Two clients of the limited subject, used in turn, each with a session (where the revision has
+  // them) and a connection of its own: a limit per session or per connection lets through twice as many.
   const started = preciseNow();
   let sent = 0;
   let refusal: { call: CallResult; cid: string } | undefined;
+  const agents = [new Agent({ connections: 1 }), new Agent({ connections: 1 })];
   const opened = await Promise.all(
-    [0, 1].map(async () => {
-      const client = t.client({ headers: limitedHeaders, timeoutMs: 30_000 });
+    agents.map(async (dispatcher) => {
+      const client = t.client({ headers: limitedHeaders, timeoutMs: 30_000, dispatcher });
       return { client, init: await client.initialize({ cid: t.cid() }) };
     }),
   );
-  for (const { init } of opened) {
-    sent += init.response && 'result' in init.response ? 2 : 1;
+  t.onCleanup(async () => {
+    await Promise.all(opened.map((o) => o.client.close()));
+    await Promise.all(agents.map((a) => a.close()));
+  });
+  for (const { client, init } of opened) {
+    // initialize is followed by notifications/initialized; server/discover is one request.
+    sent += init.response && 'result' in init.response && !client.stateless ? 2 : 1;
     if (init.exchange.status === 429) refusal ??= { call: init, cid: '' };
   }
   const sessions: McpClient[] = opened.filter((o) => o.init.response && 'result' in o.init.response).map((o) => o.client);
-  if (!refusal && sessions.length < 2) return t.block(RATE, 'the limited subject could not open its two sessions', opened.map((o) => describeCall(o.init)).join('; '));
+  if (!refusal && sessions.length < 2) return t.block(RATE, `the limited subject's two clients could not ${sessions[0]?.stateless ? 'discover the server' : 'open their sessions'}`, opened.map((o) => describeCall(o.init)).join('; '));
   // Until refused, or beyond what any limit of this rate could allow in the time it took (a bucket that refills included).
   const beyond = () => requests + Math.ceil((requests * (preciseNow() - started)) / windowMs) + 1;
   for (let i = 0; !refusal && sent <= beyond() && i < 3 * requests + 10; i++) {

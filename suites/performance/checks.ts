@@ -1,5 +1,5 @@
 /** The latency a proxy adds, against direct and a minimal pass-through in the same run. */
-import { defineChecks, SESSION_ERA_PROVEN } from '../../harness/src/checks/define.ts';
+import { defineChecks } from '../../harness/src/checks/define.ts';
 
 export const PERFORMANCE_CHECKS = defineChecks([
   {
@@ -9,7 +9,6 @@ export const PERFORMANCE_CHECKS = defineChecks([
     level: 2,
     strength: 'MUST',
     needs: [],
-    untestedIn: SESSION_ERA_PROVEN,
     requirements: [],
     externalRefs: [
       {

@@ -1,5 +1,5 @@
 /** What an attacker can try without breaking a token: someone else's session, a foreign Origin, guessable ids, talkative errors. */
-import { defineChecks, SESSION_ERA_PROVEN } from '../../harness/src/checks/define.ts';
+import { defineChecks } from '../../harness/src/checks/define.ts';
 
 export const SECURITY_CHECKS = defineChecks([
   {

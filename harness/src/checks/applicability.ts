@@ -27,7 +27,6 @@ export function whyNotRun(check: CheckDef, ctx: RunContext): NotRun | null {
   if (check.upstreams && !check.upstreams.includes(ctx.target.upstream)) {
     return { verdict: 'n/a', message: `cannot be judged with a ${ctx.target.upstream} upstream${check.upstreamReason ? `: ${check.upstreamReason}` : ''}` };
   }
-  if (check.untestedIn?.revisions.includes(ctx.revision)) return { verdict: 'untested', message: `untested: ${check.untestedIn.reason}` };
   const missing = missingHints(check.hints ?? [], ctx.target.config);
   if (missing.length) {
     return { verdict: 'untested', message: `untested: give ${missing.map((h) => `config.${h} (${describeHint(h)})`).join(' and ')} in the profile to judge ${check.id}` };

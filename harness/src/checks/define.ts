@@ -6,16 +6,6 @@
 import { MECHANISMS, revisionsWith, type Mechanism } from '../../../wire/index.ts';
 import type { CheckDef, SpecRef } from './types.ts';
 
-/**
- * Checks whose scenarios run in any era but have been proven, with a proxy that passes and one that
- * fails, only in the session era: under 2026-07-28 they are `untested` with this reason, not judged
- * on evidence nobody has checked. The list shrinks as the reference proxy learns the stateless era.
- */
-export const SESSION_ERA_PROVEN = {
-  revisions: ['2026-07-28'],
-  reason: 'proxyspec does not judge this check under 2026-07-28 yet: its scenario is proven against proxies of the session era only',
-} as const satisfies CheckDef['untestedIn'];
-
 /** A check as its suite declares it: what it needs of a revision, not a list of revisions. */
 export type CheckDeclaration = Omit<CheckDef, 'revisions' | 'needs'> & {
   /** The protocol mechanisms the check's scenario uses; it applies to every revision that has them all. */

@@ -49,8 +49,6 @@ export interface CheckDef {
   needs: readonly Mechanism[];
   /** The revisions that have every mechanism it needs. */
   revisions: readonly Revision[];
-  /** Revisions where it applies but is not judged yet, and why (its verdict there is `untested`). */
-  untestedIn?: { revisions: readonly Revision[]; reason: string };
   feature?: Feature;
   dependsOn?: readonly string[];
   /** Profile hints (`config.<name>`) the check needs to be judged; without them it is `untested`. */
