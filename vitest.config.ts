@@ -1,6 +1,6 @@
 // One vitest project per folder; the suites run against the built-in targets (`reference`,
 // `reference-stdio`, `direct`), where every verdict must pass. vitest 4 reads `test.projects`.
-// Group 1 (the quiet scenarios against `reference`) starts once every group-0 project has finished.
+// The quiet scenarios against `reference` run in groups of their own, once the busy ones have finished.
 import { defineConfig } from 'vitest/config';
 
 const suites = (target: string, groupOrder = 0, maxWorkers?: number) => ({
@@ -15,6 +15,19 @@ const suites = (target: string, groupOrder = 0, maxWorkers?: number) => ({
     isolate: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    sequence: { groupOrder },
+  },
+});
+
+/** The timing- and memory-sensitive scenarios against `target`, one file at a time, in a group of their own. */
+const quiet = (target: string, groupOrder: number) => ({
+  test: {
+    name: `suites-${target}-quiet`,
+    include: ['suites/**/*.quiet.test.ts'],
+    globalSetup: ['harness/src/run/vitest-setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+    fileParallelism: false,
     sequence: { groupOrder },
   },
 });
@@ -46,26 +59,20 @@ export default defineConfig({
       { test: { name: 'defects', include: ['harness/test/broken-proxies.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, maxConcurrency: 3, sequence: { groupOrder: 0 } } },
       { test: { name: 'third-party', include: ['harness/test/third-party.test.ts'], testTimeout: 400_000, sequence: { groupOrder: 2 } } },
       { test: { name: 'reports', include: ['reports/test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
-      suites('reference'),
+      // The session era (2025-11-25) and the stateless one (2026-07-28, the default --spec): every
+      // check judged there passes against the mock itself (direct), and through the reference proxy.
+      suites('reference@2025-11-25'),
       // A stdio bridge starts a process per session, which a machine busy with the self-tests makes
       // slow enough to time out: it runs last, after the quiet group, on a machine at rest, one
       // file at a time (a file that opens two dozen sessions at once starves another's).
-      suites('reference-stdio', 2, 1),
-      suites('direct'),
-      // The stateless era: every check judged there passes against the mock itself, and through the reference proxy.
+      suites('reference-stdio@2025-11-25', 2, 1),
+      suites('direct@2025-11-25'),
       suites('direct@2026-07-28'),
       suites('reference@2026-07-28'),
-      {
-        test: {
-          name: 'suites-reference-quiet',
-          include: ['suites/**/*.quiet.test.ts'],
-          globalSetup: ['harness/src/run/vitest-setup.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 60_000,
-          fileParallelism: false,
-          sequence: { groupOrder: 1 },
-        },
-      },
+      // Alone, after everything else: the session era's in group 1, the stateless era's (where the
+      // memory check, which needs sessions, is n/a) last, after the stdio group.
+      quiet('reference@2025-11-25', 1),
+      quiet('reference@2026-07-28', 3),
     ],
   },
 });

@@ -3,10 +3,11 @@
  * harness find, on the upstream side, the messages its client sent through a proxy.
  */
 import { z } from 'zod';
-import { REVISIONS, has, isRevision, type Revision } from './revisions.ts';
+import { LATEST_REVISION, REVISIONS, has, isRevision, type Revision } from './revisions.ts';
 
 export const RevisionSchema = z.enum(REVISIONS);
-export const DEFAULT_REVISION: Revision = '2025-11-25';
+/** What `--spec` is when not given: the current revision. */
+export const DEFAULT_REVISION: Revision = LATEST_REVISION;
 
 export const HEADER = {
   sessionId: 'mcp-session-id',

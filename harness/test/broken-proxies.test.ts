@@ -10,6 +10,10 @@ import { runTarget, verdicts } from './cli-helpers.ts';
 
 const profile = (defect: string) => `mocks/broken-proxies/profiles/${defect}.yaml`;
 
+/** The session era, where the defects were first proven: named, as the default --spec is the stateless 2026-07-28. */
+const SESSION_ERA = '2025-11-25';
+const inSessionEra = (args: string[]) => (args.includes('--spec') ? args : ['--spec', SESSION_ERA, ...args]);
+
 interface Case {
   defect: string;
   /** The checks that must come out fail (MUST) or warn (SHOULD), and no others. */
@@ -182,7 +186,7 @@ describe('broken proxies', () => {
   // Level 2 needs what a pass-through does not have (authentication first); its Level 1 must be spotless.
   test('a correct pass-through proxy reaches L1 with no fail, warn or error, and not L2, for want of auth', async () => {
     const levelOneChecks = CHECKS.filter((c) => c.level === 1).map((c) => c.id);
-    const { code, report, summary } = await runTarget(profile('none'), ['--require-level', '2', '--only', levelOneChecks.join(',')]);
+    const { code, report, summary } = await runTarget(profile('none'), inSessionEra(['--require-level', '2', '--only', levelOneChecks.join(',')]));
     const levelOne = { ...report, checks: report.checks.filter((c) => c.level === 1) };
     expect(verdicts(levelOne, ['fail', 'error', 'warn', 'blocked', 'untested'])).toEqual([]);
     expect(report.relay?.ok).toBe(true);
@@ -202,7 +206,7 @@ describe('broken proxies', () => {
   test.concurrent.each([...CASES].sort((a, b) => Number(SLOW.includes(b.defect)) - Number(SLOW.includes(a.defect))))('defect $defect is caught by $caught and by nothing else', async ({ defect, caught, blocked, extra, unsteady }) => {
     const gate = Math.max(...caught.map((id) => levelOf.get(id)!));
     const named = [...caught, ...(Array.isArray(blocked) ? blocked : [])];
-    const { code, report } = await runTarget(profile(defect), ['--require-level', String(gate), ...(extra ?? selection(named, gate, unsteady))]);
+    const { code, report } = await runTarget(profile(defect), inSessionEra(['--require-level', String(gate), ...(extra ?? selection(named, gate, unsteady))]));
     expect(verdicts(report, ['fail', 'warn'])).toEqual([...caught].sort());
     const judged = report.checks.filter((c) => !['n/a', 'skipped'].includes(c.verdict)).map((c) => c.id);
     const expectedBlocked = blocked === 'rest' ? judged.filter((id) => !caught.includes(id)) : (blocked ?? []);
@@ -268,7 +272,7 @@ describe('a target that stops relaying', () => {
   // The behaviour seen in a third-party bridge: every client on one shared upstream, closed by the first DELETE.
   test('is named in the first line of the report, and no check after it fails for want of a relay', async () => {
     const levelOne = CHECKS.filter((c) => c.level === 1).map((c) => c.id);
-    const { code, stdout, summary, report } = await runTarget(profile('multiplex-clients'), ['--require-level', '1', '--only', levelOne.join(',')]);
+    const { code, stdout, summary, report } = await runTarget(profile('multiplex-clients'), inSessionEra(['--require-level', '1', '--only', levelOne.join(',')]));
     expect(report.relay?.ok).toBe(false);
     const culprit = report.relay!.stoppedAfter[0];
     expect(levelOne).toContain(culprit);

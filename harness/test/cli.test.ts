@@ -72,9 +72,9 @@ describe.concurrent('proxyspec run', () => {
     }
   });
 
-  test('without its hints the reference proxy leaves those checks untested, says which hint to give, and its level partial', async () => {
+  test('without its hints the reference proxy (in the session era, where idle reaping applies) leaves those checks untested, says which hint to give, and its level partial', async () => {
     const hinted = ['session/idle-reaped', 'errors/upstream-timeout-attributable', 'auth/scope-enforced'];
-    const { code, report, stdout, summary } = await runTarget('harness/test/fixtures/reference-no-hints.yaml', ['--require-level', '2', '--only', [...hinted, 'transparency/call-relayed'].join(',')]);
+    const { code, report, stdout, summary } = await runTarget('harness/test/fixtures/reference-no-hints.yaml', ['--spec', '2025-11-25', '--require-level', '2', '--only', [...hinted, 'transparency/call-relayed'].join(',')]);
     expect(verdicts(report, ['untested'])).toEqual([...hinted].sort());
     expect(verdicts(report, ['pass'])).toEqual(['transparency/call-relayed']);
     for (const [id, hint] of [['session/idle-reaped', 'sessionIdleTimeoutMs'], ['errors/upstream-timeout-attributable', 'upstreamTimeoutMs'], ['auth/scope-enforced', 'toolScope']]) {

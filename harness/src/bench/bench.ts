@@ -18,7 +18,10 @@ import { PROXYSPEC_BIN } from '../run/environment.ts';
 import { shellQuote } from '../targets/placeholders.ts';
 import { startFloorProxy, startOwnProcess, type OwnProcess } from '../targets/own-process.ts';
 import { resolveTarget, startTarget, type TargetEnvironment } from '../targets/start-target.ts';
-import { DEFAULT_REVISION, type Revision } from '../../../wire/index.ts';
+import type { Revision } from '../../../wire/index.ts';
+
+/** The revision the bench speaks: its upstream (mocks/bench/upstream.ts) knows sessions only. */
+const BENCH_REVISION: Revision = '2025-11-25';
 import type { Perf, PerfRound, PerfSummary } from '../../../reports/src/perf-schema.ts';
 
 /** autocannon's setupClient, by path (worker threads load it on their own). */
@@ -226,7 +229,8 @@ export async function runBench(options: BenchOptions): Promise<Perf> {
   const startedAt = new Date();
   const t0 = performance.now();
   const loadAverageBefore = loadavg();
-  const revision = DEFAULT_REVISION;
+  // The bench's upstream speaks the session era only: its figures are of a session-era proxy.
+  const revision = BENCH_REVISION;
   const upstream = await startUpstreamProcess();
   const targets: BenchTarget[] = [];
   const results: PerfRound[] = [];
