@@ -20,6 +20,10 @@ if (args[0] === 'proxy') {
   process.exitCode = await main(args.slice(2));
 } else {
   const { main } = await import('../harness/src/cli/main.ts');
+  const code = await main(args);
+  // A pipe takes 64 KB at a time: what is still queued (a long `coverage --json`) is written before
+  // the exit, which would otherwise cut it off where the reader had not caught up.
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
   // Reports are written by now; a mock's pending timer (a slow tool's answer) must not hold the exit.
-  process.exit(await main(args));
+  process.exit(code);
 }

@@ -3,7 +3,8 @@ import { describe, expect, test } from 'vitest';
 import { CHECKS } from '../src/checks/catalog.ts';
 import { coverageOf, coverageMarkdown } from '../src/checks/coverage.ts';
 import { requirementsOf } from '../src/checks/requirements.ts';
-import { cli } from './cli-helpers.ts';
+import { execFile } from 'node:child_process';
+import { BIN, cli } from './cli-helpers.ts';
 
 describe('coverage', () => {
   test('every in-scope requirement is counted once, and a requirement a check of the revision cites is traced to it', () => {
@@ -43,5 +44,17 @@ describe('coverage', () => {
     expect(text.stdout).toContain(`MUST   ${c.must.traced} traced to a check, ${c.must.excluded} excluded with a reason, ${c.must.untested} untested, of ${c.must.total}`);
     const json = await cli(['coverage', '--spec', '2025-11-25', '--json']);
     expect(JSON.parse(json.stdout).must).toEqual(c.must);
+  });
+
+  test('a long --json reaches a reader that is slow to start whole, not cut at the 64 KB a pipe holds', async () => {
+    const whole = JSON.stringify(coverageOf('2026-07-28'), null, 2).length;
+    expect(whole).toBeGreaterThan(65_536);
+    // The reader starts once the CLI has long written its first 64 KB; a CLI that exits without
+    // waiting for the pipe to drain loses the rest.
+    const read = await new Promise<string>((resolve, reject) => {
+      execFile('bash', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} coverage --spec 2026-07-28 --json | (sleep 6; cat)`], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+    expect(read.length).toBeGreaterThan(65_536);
+    expect(JSON.parse(read).must).toEqual(coverageOf('2026-07-28').must);
   });
 });
