@@ -1,0 +1,73 @@
+/**
+ * Interop in the stateless era: the official v2 TypeScript SDK client (`@modelcontextprotocol/client`),
+ * pinned to 2026-07-28, works through the target: server/discover, tools/list, a call with progress,
+ * a sampling round trip as an input_required result it fulfils itself, and a subscription that is told
+ * of a tool list change. The SDK decides what is well-formed; the scenario only watches the outcome.
+ */
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { CID_META_KEY, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+
+const SDK_V2 = 'interop/sdk-v2-client';
+
+function withTimeout<T>(step: string, promise: Promise<T>, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${step}: no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+scenario('A proxy MUST carry the official v2 SDK client through the stateless era', [SDK_V2], async (t: ScenarioContext) => {
+  const cid = t.cid();
+  const meta = { [CID_META_KEY]: cid };
+  const transport = new StreamableHTTPClientTransport(new URL(t.ctx.target.url), { requestInit: { headers: t.ctx.target.headers }, fetch: t.recordingFetch() });
+  const client = new Client(
+    { name: 'proxyspec-interop-v2', version: '0.1.0' },
+    { capabilities: { sampling: {} }, versionNegotiation: { mode: { pin: t.revision } } },
+  );
+  const answer = `sdk v2 sampled ${cid}`;
+  client.setRequestHandler('sampling/createMessage', async () => ({ role: 'assistant', content: { type: 'text', text: answer }, model: 'proxyspec', stopReason: 'endTurn' }));
+  let changed: () => void = () => undefined;
+  const toolsChanged = new Promise<void>((resolve) => (changed = resolve));
+  client.setNotificationHandler('notifications/tools/list_changed', () => changed());
+  const steps: string[] = [];
+  let failure: string | undefined;
+  try {
+    await withTimeout('server/discover', client.connect(transport), 30_000);
+    const version = client.getNegotiatedProtocolVersion();
+    if (version !== t.revision) throw new Error(`server/discover: the client settled on ${version ?? 'no version'}, not ${t.revision}`);
+    steps.push(`server/discover (${version})`);
+    const { tools } = await withTimeout('tools/list', client.listTools({ _meta: meta }));
+    if (!tools.some((tool) => tool.name === 'echo')) throw new Error(`tools/list: the upstream's tools are missing (got ${tools.map((x) => x.name).join(', ') || 'none'})`);
+    steps.push(`tools/list (${tools.length} tools)`);
+    const progress: number[] = [];
+    const called = await withTimeout(
+      'tools/call with progress',
+      client.callTool({ name: 'progress', arguments: { count: 3, intervalMs: 5 }, _meta: meta }, { onprogress: (p) => progress.push(p.progress) }),
+    );
+    if (progress.length !== 3 || called.isError) throw new Error(`tools/call with progress: ${progress.length} of 3 progress notifications${called.isError ? ', and an error result' : ''}`);
+    steps.push('tools/call with 3 progress notifications');
+    const sampled = await withTimeout('sampling as input_required', client.callTool({ name: 'sample', arguments: { prompt: 'hello' }, _meta: meta }));
+    if (!JSON.stringify(sampled).includes(answer)) throw new Error('sampling as input_required: the tool result does not carry the client\'s answer');
+    steps.push('sampling as input_required, fulfilled and retried');
+    const subscription = await withTimeout('subscriptions/listen', client.listen({ toolsListChanged: true }));
+    try {
+      await withTimeout('a tool list change', Promise.all([toolsChanged, client.callTool({ name: 'notify', arguments: { cid }, _meta: meta })]));
+    } finally {
+      await subscription.close();
+    }
+    steps.push('subscriptions/listen told of a tool list change');
+  } catch (err) {
+    failure = (err as Error).message;
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+  t.judge(SDK_V2, failure === undefined, {
+    seen: { 'steps completed': steps.length },
+    message: failure ? 'the v2 SDK client could not complete its work' : 'the v2 SDK client completed server/discover, tools/list, progress, sampling as input_required and a subscription',
+    expected: 'server/discover → tools/list → tools/call with progress → input_required sampling, fulfilled → subscriptions/listen told of a change',
+    observed: failure ? `completed: ${steps.join(', ') || 'nothing'}; then ${failure}` : undefined,
+  });
+}, { timeoutMs: 90_000 });
