@@ -46,6 +46,7 @@ export const DEFECTS = [
   'answer-calls-itself', // answers every tools/call itself with an empty result, never forwarding it
   'drop-param-headers', // drops the Mcp-Param-* headers it does not recognise instead of forwarding them
   'drop-request-state', // forwards a retried request without its requestState
+  'drop-trace-context', // keeps only progressToken and the prefixed keys of a request's _meta (the spec's rule for names, minus its exception), losing traceparent, tracestate and baggage
   'keep-upstream-on-client-close', // reads the upstream's stream to its end after the client closed its own (2026-07-28: no cancellation)
 ] as const;
 
@@ -90,6 +91,11 @@ export function mutateRequestHeaders(defect: Defect, headers: Record<string, str
 
 export function mutateRequestBody(defect: Defect, body: Buffer, parsed: unknown): Buffer {
   if (defect === 'reserialize-json' && parsed !== undefined) return Buffer.from(JSON.stringify(parsed));
+  const meta = (parsed as { params?: { _meta?: Json } } | undefined)?.params?._meta;
+  if (defect === 'drop-trace-context' && meta && typeof meta === 'object') {
+    const kept = Object.fromEntries(Object.entries(meta).filter(([k]) => k === 'progressToken' || k.includes('/')));
+    return Buffer.from(JSON.stringify({ ...(parsed as Json), params: { ...(parsed as { params: Json }).params, _meta: kept } }));
+  }
   if (defect === 'drop-request-state' && (parsed as { params?: Json } | undefined)?.params?.requestState !== undefined) {
     const { requestState: _dropped, ...params } = (parsed as { params: Json }).params;
     return Buffer.from(JSON.stringify({ ...(parsed as Json), params }));

@@ -5,7 +5,7 @@
  * of a tool list change. The SDK decides what is well-formed; the scenario only watches the outcome.
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { CID_META_KEY, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { CID_META_KEY, bodyJson, scenario, type ScenarioContext } from '../../harness/src/index.ts';
 
 const SDK_V2 = 'interop/sdk-v2-client';
 
@@ -34,6 +34,7 @@ scenario('A proxy MUST carry the official v2 SDK client through the stateless er
   client.setNotificationHandler('notifications/tools/list_changed', () => changed());
   const steps: string[] = [];
   let failure: string | undefined;
+  let blocked: string | undefined;
   try {
     await withTimeout('server/discover', client.connect(transport), 30_000);
     const version = client.getNegotiatedProtocolVersion();
@@ -54,16 +55,22 @@ scenario('A proxy MUST carry the official v2 SDK client through the stateless er
     steps.push('sampling as input_required, fulfilled and retried');
     const subscription = await withTimeout('subscriptions/listen', client.listen({ toolsListChanged: true }));
     try {
-      await withTimeout('a tool list change', Promise.all([toolsChanged, client.callTool({ name: 'notify', arguments: { cid }, _meta: meta })]));
+      const notified = await withTimeout('the call that changes the tool list', client.callTool({ name: 'notify', arguments: { cid }, _meta: meta }));
+      // The upstream sends the change (tagged with the correlation id) only on a subscription it holds:
+      // without one there, nothing was relayed, and the step cannot be judged.
+      const sent = (await t.upstream.sent(cid)).some((r) => (bodyJson(r) as { method?: string } | undefined)?.method === 'notifications/tools/list_changed');
+      if (!sent) blocked = `the upstream had no subscription to send the change to (notify answered ${JSON.stringify(notified).slice(0, 160)}), so whether the client hears of it cannot be judged`;
+      else await withTimeout('a tool list change on the subscription', toolsChanged);
     } finally {
       await subscription.close();
     }
-    steps.push('subscriptions/listen told of a tool list change');
+    if (!blocked) steps.push('subscriptions/listen told of a tool list change');
   } catch (err) {
     failure = (err as Error).message;
   } finally {
     await client.close().catch(() => undefined);
   }
+  if (failure === undefined && blocked) return t.block(SDK_V2, `${steps.join(', ')} went through; then ${blocked}`);
   t.judge(SDK_V2, failure === undefined, {
     seen: { 'steps completed': steps.length },
     message: failure ? 'the v2 SDK client could not complete its work' : 'the v2 SDK client completed server/discover, tools/list, progress, sampling as input_required and a subscription',

@@ -194,4 +194,14 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     requirements: ['mrtr-echo-requeststate', 'mrtr-requeststate-opaque-retry', 'mrtr-at-least-one'],
     why: 'Sampling, elicitation and roots reach a 2026-07-28 client only as input_required results; a proxy that drops inputRequests or inputResponses, or loses the upstream\'s requestState on the way back, makes those tools fail. (Towards its client the proxy is the server: it may hand out a requestState of its own, as long as the retry brings the upstream\'s back.)',
   },
+  {
+    id: 'transparency/request-meta-forwarded',
+    title: 'A proxy MUST bring a request\'s _meta to the upstream: the protocol version, client capabilities and client identity unchanged, and the trace context (traceparent, tracestate, baggage) with its trace id and the client\'s entries kept',
+    suite: 'transparency',
+    level: 1,
+    strength: 'MUST',
+    needs: ['request-meta'],
+    requirements: ['meta-request-required-fields', 'meta-trace-context'],
+    why: 'Under 2026-07-28 the upstream learns the client\'s version and capabilities from each request\'s _meta alone, and a trace that crosses the proxy is joined by traceparent there: a proxy that rebuilds _meta from the keys it knows breaks the one and tears the other apart.',
+  },
 ]);

@@ -1,13 +1,19 @@
 /**
  * What a proxy must carry in the stateless era (2026-07-28): the mirrored headers, subscriptions/listen
- * streams, the closing of a response stream (the era's cancellation) and multi round-trip requests.
+ * streams, the closing of a response stream (the era's cancellation), multi round-trip requests, and
+ * the _meta every request carries (version, capabilities, trace context).
  */
+import { randomBytes } from 'node:crypto';
 import { CID_META_KEY, META, bodyJson, preciseNow, bodyText, diffJson, recordHeader, scenario, withoutId, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
 
 const HEADERS = 'transparency/mirrored-headers-forwarded';
 const SUBSCRIPTION = 'transparency/subscription-relayed';
 const CLOSE_CANCELS = 'transparency/stream-close-cancels';
 const INPUT_REQUIRED = 'transparency/input-required-relayed';
+const META_FORWARDED = 'transparency/request-meta-forwarded';
+
+/** W3C Trace Context: version-traceid-parentid-flags, lower-case hex, neither id all zeros. */
+const TRACEPARENT = /^00-(?!0{32})([0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 scenario('A proxy MUST forward Mcp-Method, Mcp-Name and unknown Mcp-Param-* headers unchanged', [HEADERS], async (t: ScenarioContext) => {
   const client = await t.session();
@@ -157,5 +163,40 @@ scenario('A proxy MUST relay input_required results and the retry with the exact
     fail: 'the multi round-trip request did not cross the proxy unchanged',
     pass: `the input_required result reached the client as the upstream sent it${result?.requestState !== upstreamState ? ' (with a requestState of the proxy\'s own)' : ''}, and the retry reached the upstream with its inputResponses and the upstream\'s exact requestState`,
     expected: 'the input_required result as the upstream sent it (the proxy may hand out a requestState of its own); the retry\'s inputResponses, and the upstream\'s requestState, unchanged upstream; a complete result',
+  });
+});
+
+scenario('A proxy MUST bring a request\'s _meta to the upstream: version, capabilities, identity and trace context', [META_FORWARDED], async (t: ScenarioContext) => {
+  const client = t.client();
+  const cid = t.cid();
+  const traceId = randomBytes(16).toString('hex');
+  // The client's own entries; a proxy that takes part in the trace may put its span in traceparent and its
+  // own entry first in tracestate (W3C Trace Context), but the trace id and the client's entries stay.
+  const sent = {
+    traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+    tracestate: `proxyspec=${cid.slice(0, 16).replace(/[^a-z0-9]/g, 'x')}`,
+    baggage: `proxyspec.case=${cid.replace(/[^A-Za-z0-9-]/g, '')}`,
+  };
+  const { exchange, response } = await client.callTool('echo', { cid }, { cid, meta: { [CID_META_KEY]: cid, ...sent } });
+  const received = await t.upstream.receivedRequest(cid, 'tools/call');
+  if (!received) return t.block(META_FORWARDED, 'the call never reached the upstream, so there is no _meta to compare', `client got HTTP ${exchange.status || exchange.outcome}${response && 'error' in response ? `: ${JSON.stringify(response.error).slice(0, 120)}` : ''}`);
+  const meta = ((bodyJson(received) as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta ?? {}) as Record<string, unknown>;
+  const own = client.requestParams({})._meta as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of [META.protocolVersion, META.clientCapabilities, META.clientInfo]) {
+    if (JSON.stringify(meta[key]) !== JSON.stringify(own[key])) problems.push(`${key}: ${meta[key] === undefined ? 'missing upstream' : `${JSON.stringify(meta[key])} upstream`}, ${JSON.stringify(own[key])} sent`);
+  }
+  const parent = typeof meta.traceparent === 'string' ? TRACEPARENT.exec(meta.traceparent) : null;
+  if (meta.traceparent === undefined) problems.push('traceparent: missing upstream');
+  else if (!parent) problems.push(`traceparent: ${JSON.stringify(meta.traceparent)} upstream is not W3C Trace Context`);
+  else if (parent[1] !== traceId) problems.push(`traceparent: trace id ${parent[1]} upstream, ${traceId} sent (the trace is broken in two)`);
+  const members = (v: unknown) => (typeof v === 'string' ? v.split(',').map((m) => m.trim()) : []);
+  if (!members(meta.tracestate).includes(sent.tracestate)) problems.push(`tracestate: ${JSON.stringify(meta.tracestate ?? null)} upstream lacks the client's entry ${sent.tracestate}`);
+  if (!members(meta.baggage).includes(sent.baggage)) problems.push(`baggage: ${JSON.stringify(meta.baggage ?? null)} upstream lacks the client's member ${sent.baggage}`);
+  t.judgeProblems(META_FORWARDED, problems, {
+    seen: { '_meta keys compared upstream': 6 },
+    fail: 'the request\'s _meta did not reach the upstream as it must',
+    pass: `the protocol version, capabilities and client identity reached the upstream unchanged; traceparent kept trace id ${traceId}, and tracestate and baggage kept the client's entries`,
+    expected: `${META.protocolVersion}, ${META.clientCapabilities} and ${META.clientInfo} as sent; traceparent with trace id ${traceId}; tracestate containing ${sent.tracestate}; baggage containing ${sent.baggage}`,
   });
 });
