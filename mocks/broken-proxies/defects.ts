@@ -4,7 +4,7 @@
  * Each defect is described by what it does to a request, a status, a message or a stream.
  */
 
-import { PARAM_HEADER_PREFIX, REVISIONS } from '../../wire/index.ts';
+import { PARAM_HEADER_PREFIX, REVISIONS, mirroredHeaders, requestProtocolVersion } from '../../wire/index.ts';
 
 export const DEFECTS = [
   'none', // a correct pass-through proxy
@@ -46,6 +46,7 @@ export const DEFECTS = [
   'answer-calls-itself', // answers every tools/call itself with an empty result, never forwarding it
   'drop-param-headers', // drops the Mcp-Param-* headers it does not recognise instead of forwarding them
   'drop-request-state', // forwards a retried request without its requestState
+  'rewrite-mirrored-headers', // sets Mcp-Method, Mcp-Name and MCP-Protocol-Version from the body it forwards, so a request whose headers disagree with it goes through
   'drop-trace-context', // keeps only progressToken and the prefixed keys of a request's _meta (the spec's rule for names, minus its exception), losing traceparent, tracestate and baggage
   'keep-upstream-on-client-close', // reads the upstream's stream to its end after the client closed its own (2026-07-28: no cancellation)
 ] as const;
@@ -79,7 +80,11 @@ export function localAnswer(defect: Defect, method: string, body: Buffer | undef
   return undefined;
 }
 
-export function mutateRequestHeaders(defect: Defect, headers: Record<string, string>): Record<string, string> {
+export function mutateRequestHeaders(defect: Defect, headers: Record<string, string>, parsed?: unknown): Record<string, string> {
+  const message = parsed as { method?: unknown; params?: Record<string, unknown> } | undefined;
+  if (defect === 'rewrite-mirrored-headers' && typeof message?.method === 'string' && requestProtocolVersion(message.params)) {
+    return { ...headers, 'mcp-protocol-version': requestProtocolVersion(message.params)!, ...mirroredHeaders(message.method, message.params) };
+  }
   if (defect === 'strip-custom-headers') return Object.fromEntries(Object.entries(headers).filter(([k]) => KNOWN_HEADERS.includes(k)));
   if (defect === 'drop-param-headers') return Object.fromEntries(Object.entries(headers).filter(([k]) => !k.startsWith(PARAM_HEADER_PREFIX)));
   if (defect === 'drop-unknown-version-header' && headers['mcp-protocol-version'] && !KNOWN_VERSIONS.includes(headers['mcp-protocol-version'])) {

@@ -24,7 +24,7 @@ export interface BrokenProxy {
 
 const HOP = new Set(['connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
 
-function forwardHeaders(headers: IncomingMessage['headers'], defect: Defect): Record<string, string> {
+function forwardHeaders(headers: IncomingMessage['headers'], defect: Defect, parsed: unknown): Record<string, string> {
   const named = new Set(String(headers.connection ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
   const leaky = defect === 'forward-hop-by-hop';
   const out: Record<string, string> = {};
@@ -38,7 +38,7 @@ function forwardHeaders(headers: IncomingMessage['headers'], defect: Defect): Re
     if (k === 'authorization' && defect !== 'forward-authorization') continue;
     out[k] = Array.isArray(v) ? v.join(', ') : v;
   }
-  return mutateRequestHeaders(defect, out);
+  return mutateRequestHeaders(defect, out, parsed);
 }
 
 /** Rewrites SSE text event by event; keeps what it cannot parse. */
@@ -110,7 +110,7 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
       return void res.end(local.body);
     }
     if (body) body = mutateRequestBody(defect, body, parsed);
-    const headers = forwardHeaders(req.headers, defect);
+    const headers = forwardHeaders(req.headers, defect, parsed);
     if (defect === 'shared-upstream-session' && headers['mcp-session-id'] && firstUpstreamSession) headers['mcp-session-id'] = firstUpstreamSession;
     try {
       const headersTimeout = defect === 'no-upstream-timeout' ? 0 : (options.timeoutMs ?? 30_000);

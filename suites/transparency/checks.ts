@@ -195,6 +195,16 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     why: 'Sampling, elicitation and roots reach a 2026-07-28 client only as input_required results; a proxy that drops inputRequests or inputResponses, or loses the upstream\'s requestState on the way back, makes those tools fail. (Towards its client the proxy is the server: it may hand out a requestState of its own, as long as the retry brings the upstream\'s back.)',
   },
   {
+    id: 'transparency/header-mismatch-refused',
+    title: 'A proxy MUST answer a request whose Mcp-Method, Mcp-Name or MCP-Protocol-Version header disagrees with its body (or whose Mcp-Name is missing) with an HTTP 4xx, its own or the upstream\'s, and never have it carried out',
+    suite: 'transparency',
+    level: 1,
+    strength: 'MUST',
+    needs: ['method-headers'],
+    requirements: ['http-intermediary-validation-status', 'http-server-validation-mismatch', 'http-header-body-validate', 'http-headermismatch-400', 'http-protocol-version-mismatch-400', 'http-param-row-missing-header'],
+    why: 'Routers, gateways and policies decide on the mirrored headers without reading the body; a proxy that lets a request through once its headers disagree with its body (or that rewrites the headers to match) lets a client be routed or allowed as one call while the upstream runs another. In front of a stdio server, which sees no headers, the proxy is the only one that can refuse it.',
+  },
+  {
     id: 'transparency/request-meta-forwarded',
     title: 'A proxy MUST bring a request\'s _meta to the upstream: the protocol version, client capabilities and client identity unchanged, and the trace context (traceparent, tracestate, baggage) with its trace id and the client\'s entries kept',
     suite: 'transparency',

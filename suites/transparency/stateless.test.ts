@@ -11,6 +11,7 @@ const SUBSCRIPTION = 'transparency/subscription-relayed';
 const CLOSE_CANCELS = 'transparency/stream-close-cancels';
 const INPUT_REQUIRED = 'transparency/input-required-relayed';
 const META_FORWARDED = 'transparency/request-meta-forwarded';
+const MISMATCH = 'transparency/header-mismatch-refused';
 
 /** W3C Trace Context: version-traceid-parentid-flags, lower-case hex, neither id all zeros. */
 const TRACEPARENT = /^00-(?!0{32})([0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -198,5 +199,35 @@ scenario('A proxy MUST bring a request\'s _meta to the upstream: version, capabi
     fail: 'the request\'s _meta did not reach the upstream as it must',
     pass: `the protocol version, capabilities and client identity reached the upstream unchanged; traceparent kept trace id ${traceId}, and tracestate and baggage kept the client's entries`,
     expected: `${META.protocolVersion}, ${META.clientCapabilities} and ${META.clientInfo} as sent; traceparent with trace id ${traceId}; tracestate containing ${sent.tracestate}; baggage containing ${sent.baggage}`,
+  });
+});
+
+scenario('A proxy MUST refuse a request whose mirrored headers disagree with its body, and never have it carried out', [MISMATCH], async (t: ScenarioContext) => {
+  const client = t.client();
+  const cases: Array<{ name: string; headers: Record<string, string>; drop?: string }> = [
+    { name: 'Mcp-Method tools/list for a tools/call', headers: { 'mcp-method': 'tools/list' } },
+    { name: 'Mcp-Name restricted for a call of echo', headers: { 'mcp-name': 'restricted' } },
+    { name: 'MCP-Protocol-Version 2025-11-25 for a body of 2026-07-28', headers: { 'mcp-protocol-version': '2025-11-25' } },
+    { name: 'no Mcp-Name for a call of echo', headers: {}, drop: 'mcp-name' },
+  ];
+  const problems: string[] = [];
+  const seen: string[] = [];
+  for (const c of cases) {
+    const cid = t.cid();
+    const body = { jsonrpc: '2.0', id: `mismatch-${cid}`, method: 'tools/call', params: client.requestParams({ name: 'echo', arguments: { cid }, _meta: { [CID_META_KEY]: cid } }) };
+    const headers: Array<[string, string]> = Object.entries({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...client.headersFor(body), ...c.headers }).filter(([k]) => k !== c.drop);
+    const ex = await t.raw('POST', headers, JSON.stringify(body), 10_000);
+    // Carried out: the upstream answered the call with a result (a 400 of its own is the upstream refusing it too).
+    const { message } = await t.upstream.answerTo(cid, 'tools/call');
+    const ran = message !== undefined && 'result' in message;
+    seen.push(`${c.name}: ${ex.status || ex.outcome}`);
+    if (ran) problems.push(`${c.name}: the upstream carried the call out (client got HTTP ${ex.status || ex.outcome})`);
+    else if (!(ex.status >= 400 && ex.status < 500)) problems.push(`${c.name}: HTTP ${ex.status || ex.outcome}, not a 4xx`);
+  }
+  t.judgeProblems(MISMATCH, problems, {
+    seen: { 'mismatched requests sent': cases.length },
+    fail: 'a request whose headers disagree with its body was not refused',
+    pass: `each was refused, and none carried out: ${seen.join('; ')}`,
+    expected: 'an HTTP 4xx (400 with HeaderMismatch -32020 from a server that reads the body), and the call never carried out upstream',
   });
 });
