@@ -54,5 +54,5 @@ test('supergateway under 2026-07-28: relays the stateless era, fails what it fai
   for (const id of ['interop/sdk-v2-client', 'transparency/subscription-relayed']) expect(report.checks.find((c) => c.id === id)?.message).toMatch(/no subscription to send the change to/);
   // It hands its client a requestState of its own and brings the upstream's back: allowed, and said so.
   expect(report.checks.find((c) => c.id === 'transparency/input-required-relayed')?.message).toMatch(/requestState of the proxy's own/);
-  expect(verdicts(report, ['pass'])).toEqual(expect.arrayContaining(['transparency/progress-streamed', 'transparency/input-required-relayed', 'transparency/request-meta-forwarded', 'session/colliding-ids-kept-apart']));
+  expect(verdicts(report, ['pass'])).toEqual(expect.arrayContaining(['transparency/progress-streamed', 'transparency/input-required-relayed', 'transparency/request-meta-forwarded', 'transparency/header-mismatch-refused', 'session/colliding-ids-kept-apart']));
 }, 400_000);

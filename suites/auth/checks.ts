@@ -10,7 +10,7 @@ export const AUTH_CHECKS = defineChecks([
     strength: 'MUST',
     needs: ['resource-metadata'],
     feature: 'auth',
-    requirements: ['auth-prm-server', 'auth-prm-discovery-mechanism', 'auth-prm-authorization-servers', 'auth-http-status-codes'],
+    requirements: ['auth-prm-server', 'auth-prm-discovery-mechanism', 'auth-prm-authorization-servers', 'auth-http-status-codes', 'auth-prm-locations', 'auth-rs-error-handling'],
     externalRefs: [
       {
         requirement: 'rfc9728-resource',
@@ -30,7 +30,7 @@ export const AUTH_CHECKS = defineChecks([
     strength: 'MUST',
     needs: [],
     feature: 'auth',
-    requirements: ['auth-rs-validate-token', 'auth-rs-invalid-401', 'auth-rs-validate-before-processing', 'auth-rs-audience-claim', 'auth-no-token-in-query', 'secbp-verify-all-inbound'],
+    requirements: ['auth-rs-validate-token', 'auth-rs-invalid-401', 'auth-rs-validate-before-processing', 'auth-rs-audience-claim', 'auth-no-token-in-query', 'secbp-verify-all-inbound', 'auth-rs-oauth21-5-2'],
     why: 'Each token in the matrix is a known attack (alg none, key confusion, replay after expiry, a token for another service); one accepted token is a way in for anyone.',
   },
   {
@@ -79,7 +79,7 @@ export const AUTH_CHECKS = defineChecks([
     needs: ['resource-metadata'],
     feature: 'auth',
     hints: ['toolScope'],
-    requirements: ['auth-insufficient-scope-403', 'auth-insufficient-scope-scopes', 'auth-scope-in-challenge'],
+    requirements: ['auth-insufficient-scope-403', 'auth-insufficient-scope-scopes', 'auth-scope-in-challenge', 'cache-access-control'],
     why: 'Scopes are how an operator gives a read-only token to a read-only client; a proxy that ignores them gives every token every power.',
   },
 ]);

@@ -24,7 +24,7 @@ scenario('A proxy MUST forward Mcp-Method, Mcp-Name and unknown Mcp-Param-* head
   const { exchange } = await client.callTool('echo', { cid, region: 'us-west1' }, { cid, headers: sent });
   const received = await t.upstream.receivedRequest(cid, 'tools/call');
   if (!received) return t.block(HEADERS, 'the call never reached the upstream, so there are no headers to compare', `client got HTTP ${exchange.status || exchange.outcome}`);
-  const expected: Record<string, string> = { 'mcp-method': 'tools/call', 'mcp-name': 'echo', ...sent };
+  const expected: Record<string, string> = { 'mcp-protocol-version': t.revision, 'mcp-method': 'tools/call', 'mcp-name': 'echo', ...sent };
   const problems = Object.entries(expected).flatMap(([name, value]) => {
     const got = recordHeader(received, name);
     return got === value ? [] : [`${name}: ${got === undefined ? 'missing upstream' : `${JSON.stringify(got)} upstream`}, ${JSON.stringify(value)} sent`];
@@ -212,9 +212,18 @@ scenario('A proxy MUST refuse a request whose mirrored headers disagree with its
   ];
   const problems: string[] = [];
   const seen: string[] = [];
+  const call = (cid: string) => ({ jsonrpc: '2.0', id: `mismatch-${cid}`, method: 'tools/call', params: client.requestParams({ name: 'echo', arguments: { cid }, _meta: { [CID_META_KEY]: cid } }) });
+  // The control: the same call with its Mcp-Name in the Base64 form, which matches once decoded. A proxy
+  // that compares the header undecoded refuses it; one that refuses everything shows nothing by refusing the rest.
+  const controlCid = t.cid();
+  const control = call(controlCid);
+  const encoded = await t.raw('POST', Object.entries({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...client.headersFor(control), 'mcp-name': '=?base64?ZWNobw==?=' }), JSON.stringify(control), 10_000);
+  const served = encoded.status === 200 && encoded.body.includes(controlCid) && !encoded.body.includes('"error"');
+  seen.push(`Mcp-Name =?base64?ZWNobw==?= (echo) for a call of echo: ${encoded.status || encoded.outcome}`);
+  if (!served) problems.push(`Mcp-Name =?base64?ZWNobw==?=, which is echo once decoded, for a call of echo: HTTP ${encoded.status || encoded.outcome} ${encoded.body.slice(0, 120)}, not the call's result (a Base64 header value must be decoded before it is compared)`);
   for (const c of cases) {
     const cid = t.cid();
-    const body = { jsonrpc: '2.0', id: `mismatch-${cid}`, method: 'tools/call', params: client.requestParams({ name: 'echo', arguments: { cid }, _meta: { [CID_META_KEY]: cid } }) };
+    const body = call(cid);
     const headers: Array<[string, string]> = Object.entries({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...client.headersFor(body), ...c.headers }).filter(([k]) => k !== c.drop);
     const ex = await t.raw('POST', headers, JSON.stringify(body), 10_000);
     // Carried out: the upstream answered the call with a result (a 400 of its own is the upstream refusing it too).
@@ -225,9 +234,9 @@ scenario('A proxy MUST refuse a request whose mirrored headers disagree with its
     else if (!(ex.status >= 400 && ex.status < 500)) problems.push(`${c.name}: HTTP ${ex.status || ex.outcome}, not a 4xx`);
   }
   t.judgeProblems(MISMATCH, problems, {
-    seen: { 'mismatched requests sent': cases.length },
+    seen: { 'mismatched requests sent': cases.length, 'encoded matches sent': 1 },
     fail: 'a request whose headers disagree with its body was not refused',
-    pass: `each was refused, and none carried out: ${seen.join('; ')}`,
-    expected: 'an HTTP 4xx (400 with HeaderMismatch -32020 from a server that reads the body), and the call never carried out upstream',
+    pass: `the encoded match was served; each mismatch was refused, and none carried out: ${seen.join('; ')}`,
+    expected: 'the encoded Mcp-Name served; for each mismatch an HTTP 4xx (400 with HeaderMismatch -32020 from a server that reads the body), and the call never carried out upstream',
   });
 });
