@@ -34,6 +34,7 @@ export const MECHANISMS = {
   'result-type': 'resultType on every result',
   'cacheable-results': 'ttlMs and cacheScope on list and read results',
   'input-required': 'multi round-trip requests (input_required results)',
+  'reserved-error-codes': 'error codes -32020 to -32099 reserved for those the specification defines',
 } as const;
 export type Mechanism = keyof typeof MECHANISMS;
 
@@ -49,6 +50,8 @@ interface RevisionStep {
   adds: readonly Mechanism[];
   removes?: readonly Mechanism[];
   errors?: Partial<RevisionErrors>;
+  /** Codes of earlier revisions that an implementation of this one must not emit. */
+  retired?: readonly number[];
 }
 
 /** Each revision as a change to the one before it (the first one from nothing). */
@@ -65,27 +68,32 @@ const STEPS: Record<Revision, RevisionStep> = {
   // Stateless: no handshake, no sessions, no GET stream, no resumability, no ping; per-request _meta,
   // mirrored headers, discovery, subscriptions and multi round-trip requests instead.
   '2026-07-28': {
-    adds: ['request-meta', 'method-headers', 'discover', 'subscriptions-listen', 'result-type', 'cacheable-results', 'input-required', 'disconnect-is-cancel'],
+    adds: ['request-meta', 'method-headers', 'discover', 'subscriptions-listen', 'result-type', 'cacheable-results', 'input-required', 'disconnect-is-cancel', 'reserved-error-codes'],
     removes: ['initialize', 'sessions', 'get-stream', 'server-requests', 'ping', 'resumability', 'priming-events', 'disconnect-not-cancel'],
     errors: { resourceNotFound: -32602, headerMismatch: -32020, missingClientCapability: -32021, unsupportedProtocolVersion: -32022 },
+    // Resource not found (until 2025-11-25) and URL elicitation required (2025-11-25).
+    retired: [-32002, -32042],
   },
 };
 
 interface RevisionInfo {
   mechanisms: ReadonlySet<Mechanism>;
   errors: RevisionErrors;
+  retired: ReadonlySet<number>;
 }
 
 const INFO = new Map<Revision, RevisionInfo>();
 {
   let mechanisms = new Set<Mechanism>();
   let errors = { resourceNotFound: 0 } as RevisionErrors;
+  let retired = new Set<number>();
   for (const revision of REVISIONS) {
     const step = STEPS[revision];
     mechanisms = new Set([...mechanisms].filter((m) => !step.removes?.includes(m)));
     for (const m of step.adds) mechanisms.add(m);
     errors = { ...errors, ...step.errors };
-    INFO.set(revision, { mechanisms, errors });
+    retired = new Set([...retired, ...(step.retired ?? [])]);
+    INFO.set(revision, { mechanisms, errors, retired });
   }
 }
 
@@ -110,6 +118,19 @@ export function missingIn(revision: Revision, needs: readonly Mechanism[]): Mech
 
 export function errorCodes(revision: Revision): RevisionErrors {
   return INFO.get(revision)!.errors;
+}
+
+/**
+ * Why an implementation of `revision` may not emit the JSON-RPC error `code`, or undefined when it may:
+ * a code an earlier revision defined and this one retired, or one from the range the specification
+ * reserves for itself that it does not define.
+ */
+export function forbiddenErrorCode(revision: Revision, code: number): string | undefined {
+  if (!has(revision, 'reserved-error-codes')) return undefined;
+  if (INFO.get(revision)!.retired.has(code)) return `${code} is retired in ${revision}`;
+  const defined = Object.values(errorCodes(revision)).filter((c): c is number => c !== undefined);
+  if (code <= -32020 && code >= -32099 && !defined.includes(code)) return `${code} lies in -32020…-32099, which ${revision} reserves for the codes it defines, and it defines no ${code}`;
+  return undefined;
 }
 
 /** The revisions of the stateless era (no initialize), and of the era before it. */

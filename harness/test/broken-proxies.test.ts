@@ -92,6 +92,7 @@ const CASES: Case[] = [
   { defect: 'drop-param-headers', caught: ['transparency/mirrored-headers-forwarded'], extra: ['--spec', '2026-07-28', '--suite', 'transparency'] },
   { defect: 'keep-upstream-on-client-close', caught: ['transparency/stream-close-cancels'], extra: ['--spec', '2026-07-28', '--suite', 'transparency'] },
   { defect: 'rewrite-mirrored-headers', caught: ['transparency/header-mismatch-refused'], extra: ['--spec', '2026-07-28', '--suite', 'transparency'] },
+  { defect: 'reserved-error-codes', caught: ['errors/own-codes-unreserved'], extra: ['--spec', '2026-07-28', '--suite', 'errors'] },
   { defect: 'drop-trace-context', caught: ['transparency/request-meta-forwarded'], extra: ['--spec', '2026-07-28', '--suite', 'transparency'] },
   // The v2 SDK client retries with the requestState it was given: the broken proxy refuses it, as it should.
   { defect: 'drop-request-state', caught: ['transparency/input-required-relayed', 'interop/sdk-v2-client'], extra: ['--spec', '2026-07-28', '--suite', 'transparency,interop'] },

@@ -47,6 +47,7 @@ export const DEFECTS = [
   'drop-param-headers', // drops the Mcp-Param-* headers it does not recognise instead of forwarding them
   'drop-request-state', // forwards a retried request without its requestState
   'rewrite-mirrored-headers', // sets Mcp-Method, Mcp-Name and MCP-Protocol-Version from the body it forwards, so a request whose headers disagree with it goes through
+  'reserved-error-codes', // numbers its own upstream errors -32050 and -32051, inside the range MCP 2026-07-28 reserves for codes it defines
   'drop-trace-context', // keeps only progressToken and the prefixed keys of a request's _meta (the spec's rule for names, minus its exception), losing traceparent, tracestate and baggage
   'keep-upstream-on-client-close', // reads the upstream's stream to its end after the client closed its own (2026-07-28: no cancellation)
 ] as const;
@@ -110,6 +111,12 @@ export function mutateRequestBody(defect: Defect, body: Buffer, parsed: unknown)
   const params = m.params as Json | undefined;
   if (params) m.params = Object.fromEntries(Object.entries(params).filter(([k]) => KNOWN_PARAMS.includes(k)));
   return Buffer.from(JSON.stringify(m));
+}
+
+/** The JSON-RPC code of the proxy's own error when the upstream fails or times out: outside JSON-RPC's reserved range, unless the defect says otherwise. */
+export function ownErrorCode(defect: Defect, timedOut: boolean): number {
+  if (defect === 'reserved-error-codes') return timedOut ? -32051 : -32050;
+  return timedOut ? -31051 : -31050;
 }
 
 /** The status the client gets for the upstream's status. */

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { localAnswer, mapStatus, mutateMessage, mutateRequestBody, mutateRequestHeaders, needsWholeBody, rewritesEvents, type Defect } from './defects.ts';
+import { localAnswer, mapStatus, mutateMessage, ownErrorCode, mutateRequestBody, mutateRequestHeaders, needsWholeBody, rewritesEvents, type Defect } from './defects.ts';
 import { requestProtocolVersion } from '../../wire/index.ts';
 
 export interface BrokenProxyOptions {
@@ -170,7 +170,7 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
       const timedOut = (err as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT';
       if (!res.headersSent) res.writeHead(timedOut ? 504 : 502, { 'content-type': 'application/json' });
       const id = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? ((parsed as Record<string, unknown>).id ?? null) : null;
-      res.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: timedOut ? -32051 : -32050, message: timedOut ? 'Upstream timed out' : 'Upstream unavailable', data: { source: 'proxyspec-pass-through', reason: String(err) } } }));
+      res.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: ownErrorCode(defect, timedOut), message: timedOut ? 'Upstream timed out' : 'Upstream unavailable', data: { source: 'proxyspec-pass-through', reason: String(err) } } }));
     }
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));

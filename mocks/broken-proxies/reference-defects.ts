@@ -181,7 +181,7 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
         connector: (c) =>
           onUpstreamFailure(c, (err) => {
             const e = err as ProxyWireError;
-            throw new ProxyWireError(e.status ?? 502, e.rpcCode ?? -32050, `${e.message} (${where})`, `${e.reason ?? ''}\n${new Error(`upstream ${where} failed`).stack}`);
+            throw new ProxyWireError(e.status ?? 502, e.rpcCode ?? -31050, `${e.message} (${where})`, `${e.reason ?? ''}\n${new Error(`upstream ${where} failed`).stack}`);
           }),
       };
     }
@@ -223,7 +223,7 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
               const reply = await s.post(...args);
               if (reply.status !== 404 || !reply.body) return reply;
               const text = Buffer.concat(await reply.body.toArray()).toString('utf8');
-              const body = /Session not found/i.test(text) ? JSON.stringify({ jsonrpc: '2.0', id: args[2].id, error: { code: -32050, message: 'Upstream unavailable', data: { reason: 'upstream session lost' } } }) : text;
+              const body = /Session not found/i.test(text) ? JSON.stringify({ jsonrpc: '2.0', id: args[2].id, error: { code: -31050, message: 'Upstream unavailable', data: { reason: 'upstream session lost' } } }) : text;
               return { status: /Session not found/i.test(text) ? 502 : 404, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(body)]) };
             },
           })),

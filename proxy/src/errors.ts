@@ -27,7 +27,13 @@ export class ProxyWireError extends Error {
   }
 }
 
-/** JSON-RPC codes the proxy generates. -32040…-32049 refuse access; -32050…-32059 are the proxy's own upstream failures. */
+/**
+ * JSON-RPC codes the proxy generates. -31040…-31049 refuse access; -31050…-31059 are the proxy's own
+ * upstream failures. They lie outside JSON-RPC's reserved -32768…-32000: MCP 2026-07-28 keeps
+ * -32020…-32099 for codes the specification defines (a proxy may emit only those, with their
+ * meanings), and allocates nothing new in the legacy -32000…-32019. Session not found (-32001,
+ * the session era only) is the code that era's SDKs look for.
+ */
 export const WireErrors = {
   parseError: () => new ProxyWireError(400, -32700, 'Parse error'),
   invalidRequest: (reason: string) => new ProxyWireError(400, -32600, 'Invalid Request', reason),
@@ -37,19 +43,19 @@ export const WireErrors = {
   unsupportedMediaType: () => new ProxyWireError(415, -32600, 'Unsupported Media Type: expected application/json'),
   payloadTooLarge: () => new ProxyWireError(413, -32600, 'Payload Too Large'),
   methodNotAllowed: () => new ProxyWireError(405, -32600, 'Method Not Allowed', undefined, { allow: 'GET, POST, DELETE' }),
-  upstreamUnavailable: (reason: string) => new ProxyWireError(502, -32050, 'Upstream unavailable', reason),
+  upstreamUnavailable: (reason: string) => new ProxyWireError(502, -31050, 'Upstream unavailable', reason),
   circuitOpen: (retryAfterSec: number) =>
-    new ProxyWireError(503, -32053, 'Upstream circuit open', 'the upstream failed repeatedly; requests are refused until it recovers', { 'retry-after': String(retryAfterSec) }),
-  upstreamTimeout: () => new ProxyWireError(504, -32051, 'Upstream timed out', 'no answer within the configured timeout'),
+    new ProxyWireError(503, -31053, 'Upstream circuit open', 'the upstream failed repeatedly; requests are refused until it recovers', { 'retry-after': String(retryAfterSec) }),
+  upstreamTimeout: () => new ProxyWireError(504, -31051, 'Upstream timed out', 'no answer within the configured timeout'),
   streamConflict: () => new ProxyWireError(409, -32600, 'Conflict: a GET stream is already open for this session'),
   internal: () => new ProxyWireError(500, -32603, 'Internal error'),
-  unauthorized: (challenge: string, reason?: string) => new ProxyWireError(401, -32040, 'Unauthorized', reason, { 'www-authenticate': challenge }),
-  badAuthorization: (challenge: string, reason: string) => new ProxyWireError(400, -32040, 'Bad Request: malformed authorization', reason, { 'www-authenticate': challenge }),
-  insufficientScope: (challenge: string) => new ProxyWireError(403, -32041, 'Forbidden: insufficient scope', undefined, { 'www-authenticate': challenge }),
-  policyDenied: (what: string) => new ProxyWireError(403, -32044, 'Forbidden by policy', `${what.slice(0, 80)} is denied by this proxy's policy`),
-  rateLimited: () => new ProxyWireError(429, -32043, 'Too Many Requests', 'rate limit exceeded for this subject'),
-  forbiddenOrigin: () => new ProxyWireError(403, -32042, 'Forbidden: Origin not allowed'),
-  authorizationUnavailable: () => new ProxyWireError(503, -32052, 'Authorization server unavailable', 'the signing keys could not be fetched', { 'retry-after': '5' }),
+  unauthorized: (challenge: string, reason?: string) => new ProxyWireError(401, -31040, 'Unauthorized', reason, { 'www-authenticate': challenge }),
+  badAuthorization: (challenge: string, reason: string) => new ProxyWireError(400, -31040, 'Bad Request: malformed authorization', reason, { 'www-authenticate': challenge }),
+  insufficientScope: (challenge: string) => new ProxyWireError(403, -31041, 'Forbidden: insufficient scope', undefined, { 'www-authenticate': challenge }),
+  policyDenied: (what: string) => new ProxyWireError(403, -31044, 'Forbidden by policy', `${what.slice(0, 80)} is denied by this proxy's policy`),
+  rateLimited: () => new ProxyWireError(429, -31043, 'Too Many Requests', 'rate limit exceeded for this subject'),
+  forbiddenOrigin: () => new ProxyWireError(403, -31042, 'Forbidden: Origin not allowed'),
+  authorizationUnavailable: () => new ProxyWireError(503, -31052, 'Authorization server unavailable', 'the signing keys could not be fetched', { 'retry-after': '5' }),
   headersTooLarge: () => new ProxyWireError(431, -32600, 'Request Header Fields Too Large'),
   headerMismatch: (reason: string) => new ProxyWireError(400, -32020, 'Header mismatch', reason.slice(0, 200)),
 } as const;

@@ -180,7 +180,7 @@ describe('the proxy as a resource server', () => {
     const res = await post(rig.url, initializeMessage(7));
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer resource_metadata="http://127.0.0.1:1/.well-known/oauth-protected-resource/mcp", scope="mcp:read"');
-    expect(res.json).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32040 } });
+    expect(res.json).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -31040 } });
   });
 
   test('an invalid token: 401 with error="invalid_token" and a description', async () => {
@@ -216,7 +216,7 @@ describe('the proxy as a resource server', () => {
     const res = await post(rig.url, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo', arguments: { cid } } }, { ...(await bearer({ scope: 'mcp:read' })), 'mcp-session-id': sid });
     expect(res.status).toBe(403);
     expect(res.headers['www-authenticate']).toContain('error="insufficient_scope", scope="mcp:read mcp:write"');
-    expect(res.json).toMatchObject({ id: 3, error: { code: -32041 } });
+    expect(res.json).toMatchObject({ id: 3, error: { code: -31041 } });
     expect(rig.recorder.query({ cid })).toEqual([]);
   });
 

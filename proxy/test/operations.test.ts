@@ -25,7 +25,7 @@ describe('policy', () => {
     const headers = { 'mcp-session-id': session };
     const denied = await post(url, { jsonrpc: '2.0', id: 'd', method: 'tools/call', params: { name: 'restricted', arguments: {} } }, { ...headers, 'mcp-name': 'echo' });
     expect(denied.status).toBe(403);
-    expect(denied.json).toMatchObject({ id: 'd', error: { code: -32044 } });
+    expect(denied.json).toMatchObject({ id: 'd', error: { code: -31044 } });
     expect(recorder.query({ direction: 'in' }).some((r) => Buffer.from(r.bodyBase64, 'base64').toString().includes('"restricted"'))).toBe(false);
     for (const meta of [{}, { [SSE_META_KEY]: true }]) {
       const list = await post(url, { jsonrpc: '2.0', id: 'l', method: 'tools/list', params: { _meta: meta } }, headers);
@@ -47,7 +47,7 @@ describe('rate limit', () => {
     const refused = await call('b');
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    expect(refused.json).toMatchObject({ id: 'b', error: { code: -32043 } });
+    expect(refused.json).toMatchObject({ id: 'b', error: { code: -31043 } });
   });
 
   test('health and metrics are never limited', async () => {

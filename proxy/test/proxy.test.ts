@@ -127,7 +127,7 @@ describe('upstream failures', () => {
     try {
       const res = await post(down.url, initializeMessage('init-1'));
       expect(res.status).toBe(502);
-      expect(res.json).toMatchObject({ id: 'init-1', error: { code: -32050, data: { source: 'proxyspec-reference-proxy' } } });
+      expect(res.json).toMatchObject({ id: 'init-1', error: { code: -31050, data: { source: 'proxyspec-reference-proxy' } } });
       expect(res.json.error.code).toBeGreaterThanOrEqual(-32099);
     } finally {
       await down.close();
@@ -140,7 +140,7 @@ describe('upstream failures', () => {
       const sid = await openSession(slow.url);
       const res = await post(slow.url, call(11, 'slow', { ms: 2000 }), { 'mcp-session-id': sid });
       expect(res.status).toBe(504);
-      expect(res.json).toMatchObject({ id: 11, error: { code: -32051, data: { source: 'proxyspec-reference-proxy' } } });
+      expect(res.json).toMatchObject({ id: 11, error: { code: -31051, data: { source: 'proxyspec-reference-proxy' } } });
     } finally {
       await slow.close();
     }

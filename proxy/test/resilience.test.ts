@@ -62,7 +62,7 @@ describe('circuit breaker', () => {
     const refused = await post(url, call('while-open'), headers);
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('1');
-    expect(refused.json).toMatchObject({ id: 'while-open', error: { code: -32053, data: { source: 'proxyspec-reference-proxy' } } });
+    expect(refused.json).toMatchObject({ id: 'while-open', error: { code: -31053, data: { source: 'proxyspec-reference-proxy' } } });
     expect(calls()).toBe(before);
     await new Promise((r) => setTimeout(r, 350));
     expect((await post(url, call('probe'), headers)).status).toBe(200);

@@ -52,7 +52,7 @@ describe('the stateless era (2026-07-28)', () => {
     const { body, headers } = stateless('tools/call', { name: 'restricted', arguments: { cid } }, cid);
     const refused = await post(rig.url, body, headers);
     expect(refused.status).toBe(403);
-    expect(refused.json).toMatchObject({ error: { code: -32044 } });
+    expect(refused.json).toMatchObject({ error: { code: -31044 } });
     // Naming an allowed tool in the header is a mismatch, refused before policy could be fooled.
     const disguised = await post(rig.url, body, { ...headers, 'mcp-name': 'echo' });
     expect(disguised.status).toBe(400);

@@ -94,4 +94,15 @@ export const ERRORS_CHECKS = defineChecks([
     upstreams: ['http'],
     upstreamReason: 'a stdio server has no SSE stream to drop',
   },
+  {
+    id: 'errors/own-codes-unreserved',
+    title: 'A proxy MUST NOT give its own JSON-RPC errors a code from the range MCP reserves for the codes it defines (-32020 to -32099), nor a retired one',
+    suite: 'errors',
+    level: 1,
+    strength: 'MUST',
+    needs: ['reserved-error-codes'],
+    requirements: ['error-reserved-range', 'error-retired-codes'],
+    why: 'Under 2026-07-28 a code in -32020…-32099 means what the specification says it means, now and in revisions to come: a proxy that numbers its own failures there (as many did before) tells clients something nobody meant, or collides with a code defined later.',
+    proxyOnly: true,
+  },
 ]);
