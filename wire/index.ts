@@ -37,6 +37,8 @@ export {
   SSE_META_KEY,
   HTTP_STATUS_META_KEY,
   FAULT_META_KEY,
+  CACHE_SCOPE_META_KEY,
+  SERVED_META_KEY,
   newCorrelationId,
   findCorrelationIds,
   preciseNow,

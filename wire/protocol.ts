@@ -37,6 +37,13 @@ export const HTTP_STATUS_META_KEY = 'io.proxyspec/http-status';
  * after N events while the call runs on, so that a GET with Last-Event-ID resumes it).
  */
 export const FAULT_META_KEY = 'io.proxyspec/fault';
+/**
+ * Stateless era: a tools/list whose _meta holds this key with "private" is answered with
+ * `cacheScope: "private"` and a fresh `SERVED_META_KEY` in the result's _meta, so that a result
+ * served to a client can be told apart from one served to another.
+ */
+export const CACHE_SCOPE_META_KEY = 'io.proxyspec/cache-scope';
+export const SERVED_META_KEY = 'io.proxyspec/served';
 export type Fault = 'reset' | 'drop-sse' | `drop-after:${number}`;
 const CID_PATTERN = /psc_[0-9a-f]{16}/g;
 

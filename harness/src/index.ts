@@ -15,4 +15,4 @@ export { UpstreamView, bodyJson, bodyText, placesCarrying, recordHeader, recordM
 export { waitUntil } from './record/wait.ts';
 export { diffJson, withoutId } from './record/compare.ts';
 export type { RunContext, TargetInfo } from './run/context.ts';
-export { CID_META_KEY, FAULT_META_KEY, HTTP_STATUS_META_KEY, META, findCorrelationIds, forbiddenErrorCode, preciseNow, type UpstreamRecord } from '../../wire/index.ts';
+export { CID_META_KEY, CACHE_SCOPE_META_KEY, SERVED_META_KEY, FAULT_META_KEY, HTTP_STATUS_META_KEY, META, findCorrelationIds, forbiddenErrorCode, preciseNow, type UpstreamRecord } from '../../wire/index.ts';

@@ -39,6 +39,7 @@ export const REFERENCE_DEFECTS = [
   'connection-per-request', // opens a new upstream connection for every request
   'no-limits', // accepts any body and header size, waits for ever for a slow head
   'slow-5ms', // waits 5 ms before each upstream request
+  'shared-list-cache', // (2026-07-28) keeps each tools/list answer for every client, keyed on its params, whatever its cacheScope
   'prototype-scope-lookup', // looks scopes up in plain objects: the method constructor finds a function, and the request a 500
   'stack-in-200-error', // answers an upstream failure with HTTP 200 and a JSON-RPC error whose message carries the stack
   // Level 3
@@ -238,6 +239,30 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
     }
     case 'skip-header-check':
       return { headerCheck: () => undefined };
+    case 'shared-list-cache': {
+      // One cache for all clients, as a proxy sparing its upstream might keep: the request's params are
+      // the key, the JSON-RPC id is put right, and cacheScope is never looked at.
+      const cache = new Map<string, { status: number; headers: Awaited<ReturnType<UpstreamPost>>['headers']; body: Buffer }>();
+      return {
+        connector: (c) =>
+          wrapSessions(c, (s) => ({
+            ...s,
+            post: async (body, headers, info, gone) => {
+              if (info.method !== 'tools/list' || info.protocolVersion === undefined) return s.post(body, headers, info, gone);
+              const { params } = JSON.parse(body.toString('utf8')) as { params?: unknown };
+              const key = JSON.stringify(params ?? {});
+              const withId = (bytes: Buffer) => Buffer.from(JSON.stringify({ ...(JSON.parse(bytes.toString('utf8')) as object), id: info.id }));
+              const hit = cache.get(key);
+              if (hit) return { status: hit.status, headers: hit.headers, body: Readable.from([withId(hit.body)]) };
+              const reply = await s.post(body, headers, info, gone);
+              if (!reply.body || !String(reply.headers['content-type']).includes('application/json')) return reply;
+              const bytes = Buffer.concat(await reply.body.toArray());
+              if (reply.status === 200) cache.set(key, { status: reply.status, headers: reply.headers, body: bytes });
+              return { ...reply, body: Readable.from([bytes]) };
+            },
+          })),
+      };
+    }
     case 'audit-misses-refusals':
       return { audit: (log) => ({ ...log, write: (entry) => (entry.status < 400 ? log.write(entry) : undefined) }) };
     case 'strip-last-event-id':

@@ -5,10 +5,13 @@
  * stateless era (2026-07-28), for one request: server/discover, results that carry `resultType`
  * and the server's identity, cacheable lists, and sampling as a multi round-trip request.
  */
+import { randomUUID } from 'node:crypto';
 import {
+  CACHE_SCOPE_META_KEY,
   CID_META_KEY,
   ErrorCode,
   META,
+  SERVED_META_KEY,
   SSE_META_KEY,
   revisionsOfEra,
   errorResponse,
@@ -158,8 +161,12 @@ export class McpSession {
             cacheScope: 'public',
             ...(cid && { _meta: { [CID_META_KEY]: cid } }),
           };
-        case 'tools/list':
-          return { tools: TOOLS, ttlMs: TOOLS_TTL_MS, cacheScope: 'public', ...(cid && { _meta: { [CID_META_KEY]: cid } }) };
+        case 'tools/list': {
+          // Asked for a private list: fresh each time it is served, so a copy served to someone else shows.
+          const mine = (params._meta as Record<string, unknown> | undefined)?.[CACHE_SCOPE_META_KEY] === 'private';
+          const meta = { ...(cid && { [CID_META_KEY]: cid }), ...(mine && { [SERVED_META_KEY]: randomUUID() }) };
+          return { tools: TOOLS, ttlMs: TOOLS_TTL_MS, cacheScope: mine ? 'private' : 'public', ...(Object.keys(meta).length && { _meta: meta }) };
+        }
         case 'tools/call':
           break;
         default:

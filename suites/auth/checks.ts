@@ -82,4 +82,16 @@ export const AUTH_CHECKS = defineChecks([
     requirements: ['auth-insufficient-scope-403', 'auth-insufficient-scope-scopes', 'auth-scope-in-challenge', 'cache-access-control'],
     why: 'Scopes are how an operator gives a read-only token to a read-only client; a proxy that ignores them gives every token every power.',
   },
+  {
+    id: 'auth/private-results-not-shared',
+    title: 'A proxy MUST NOT serve a result marked cacheScope: private to another authorization context, and MUST pass its cacheScope and ttlMs through',
+    suite: 'auth',
+    level: 2,
+    strength: 'MUST',
+    needs: ['cacheable-results'],
+    feature: 'auth',
+    requirements: ['cache-private-no-cross-context', 'schema-cache-private-no-cross-context'],
+    why: 'A private result is what one user may see; a proxy that caches lists to spare its upstream, and keys the cache on the request alone, shows one user what the upstream tailored for another.',
+    proxyOnly: true,
+  },
 ]);
