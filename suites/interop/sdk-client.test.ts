@@ -6,18 +6,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CID_META_KEY, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { withTimeout } from './steps.ts';
 
 const SDK_SESSION = 'interop/sdk-client-session';
-
-function withTimeout<T>(step: string, promise: Promise<T>, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${step}: no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 scenario('A proxy MUST carry a whole session of the official SDK client', [SDK_SESSION], async (t: ScenarioContext) => {
   const cid = t.cid();

@@ -6,18 +6,9 @@
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { CID_META_KEY, bodyJson, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { withTimeout } from './steps.ts';
 
 const SDK_V2 = 'interop/sdk-v2-client';
-
-function withTimeout<T>(step: string, promise: Promise<T>, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${step}: no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 scenario('A proxy MUST carry the official v2 SDK client through the stateless era', [SDK_V2], async (t: ScenarioContext) => {
   const cid = t.cid();
