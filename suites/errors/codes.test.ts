@@ -4,18 +4,15 @@
  * the proxy made are judged: a refusal before anything reached the upstream, or an upstream that reset
  * the connection.
  */
-import { FAULT_META_KEY, describeCall, forbiddenErrorCode, scenario, type CallResult, type ScenarioContext } from '../../harness/src/index.ts';
+import { FAULT_META_KEY, describeCall, exchangeMessages, forbiddenErrorCode, scenario, type CallResult, type ScenarioContext } from '../../harness/src/index.ts';
 
 const OWN_CODES = 'errors/own-codes-unreserved';
 
-/** The error of a JSON body that is one JSON-RPC error response, whatever its id. */
-function errorInBody(body: string): unknown {
-  try {
-    const message = JSON.parse(body) as { jsonrpc?: unknown; error?: unknown };
-    return message.jsonrpc === '2.0' && message.error && typeof message.error === 'object' ? message.error : undefined;
-  } catch {
-    return undefined;
-  }
+/** The error of the JSON-RPC error response an exchange carried, whatever its id (a refusal may say id null). */
+function errorOf(call: CallResult): unknown {
+  if (call.response && 'error' in call.response) return call.response.error;
+  const message = exchangeMessages(call.exchange).find((m) => !!m && typeof m === 'object' && 'error' in m && !('method' in m)) as { error?: unknown } | undefined;
+  return message?.error;
 }
 
 scenario('A proxy MUST NOT number its own errors in the range MCP reserves', [OWN_CODES], async (t: ScenarioContext) => {
@@ -32,8 +29,8 @@ scenario('A proxy MUST NOT number its own errors in the range MCP reserves', [OW
   // Only the answers that are JSON-RPC errors (a proxy that serves a foreign Origin made none; one may refuse with a bare
   // status). A refusal may carry id null, having refused before it read the request: its body is read whole.
   const codes = made.flatMap(({ what, call }) => {
-    const error = call.response && 'error' in call.response ? call.response.error : errorInBody(call.exchange.body);
-    return error ? [{ what, code: (error as { code?: unknown }).code }] : [];
+    const error = errorOf(call);
+    return error && typeof error === 'object' ? [{ what, code: (error as { code?: unknown }).code }] : [];
   });
   if (codes.length === 0) return t.block(OWN_CODES, 'the proxy made no JSON-RPC error of its own to judge (it refused nothing with a JSON-RPC body, and no reset upstream call came back as one)', made.map((m) => `${m.what}: ${describeCall(m.call)}`).join('; '));
   const problems = codes.flatMap(({ what, code }) => {
