@@ -117,6 +117,8 @@ const CASES: Case[] = [
   { defect: 'ref-sessions-not-bound', caught: ['security/session-bound-to-user'] },
   { defect: 'ref-no-origin-check', caught: ['security/foreign-origin-refused'] },
   { defect: 'ref-predictable-session-ids', caught: ['security/session-ids-unguessable'] },
+  // A proxy that claims era bridging but relays each request as it is: refused by the upstream of the other era, both ways.
+  { defect: 'ref-no-era-bridge', caught: ['interop/era-bridge-modern-client', 'interop/era-bridge-legacy-client'], extra: ['--spec', '2026-07-28', '--suite', 'interop'] },
   { defect: 'ref-leak-upstream-address', caught: ['security/errors-leak-nothing'] },
   { defect: 'ref-no-idle-reaping', caught: ['session/idle-reaped'] },
   // The upstream never hears of an ended session, whoever ends it: the client's DELETE or the reaper.

@@ -32,7 +32,7 @@ describe('coverage', () => {
 
   // The goal the MCP 2026-07-28 issue set: nine in ten MUSTs a proxy can show on the wire are judged by a check or
   // excluded with a reviewed reason, in the session era and in the stateless one.
-  test.each(['2025-11-25', '2026-07-28'] as const)('under %s at least 90 %% of the MUSTs are traced or excluded, and every exclusion is live', (revision) => {
+  test.each(['2025-11-25', '2026-07-28'] as const)('under %s at least 90 percent of the MUSTs are traced or excluded, and every exclusion is live', (revision) => {
     const { must, rows } = coverageOf(revision);
     expect((must.traced + must.excluded) / must.total).toBeGreaterThanOrEqual(0.9);
     // An exclusion of a requirement that a check now cites, or that is out of scope, is stale: the file must say only what is true.

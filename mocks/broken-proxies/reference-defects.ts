@@ -39,6 +39,7 @@ export const REFERENCE_DEFECTS = [
   'connection-per-request', // opens a new upstream connection for every request
   'no-limits', // accepts any body and header size, waits for ever for a slow head
   'slow-5ms', // waits 5 ms before each upstream request
+  'no-era-bridge', // (2026-07-28) claims era bridging, but relays each client's requests as they are to an upstream of the other era
   'shared-list-cache', // (2026-07-28) keeps each tools/list answer for every client, keyed on its params, whatever its cacheScope
   'prototype-scope-lookup', // looks scopes up in plain objects: the method constructor finds a function, and the request a 500
   'stack-in-200-error', // answers an upstream failure with HTTP 200 and a JSON-RPC error whose message carries the stack
@@ -72,6 +73,7 @@ function weakenConfig(defect: ReferenceDefect, config: Readonly<ProxyConfig>): R
     if (defect === 'no-circuit-breaker') raw.upstream.breaker = { failures: 1_000_000, openMs: 1 };
     if (defect === 'connection-per-request') raw.upstream.keepAlive = false;
     if (defect === 'no-upstream-credential' || defect === 'forward-client-token') delete raw.upstream.auth;
+    if (defect === 'no-era-bridge') raw.upstream.era = 'dual';
   }
   return parseConfig(raw);
 }

@@ -150,3 +150,44 @@ describe('mock upstream under 2026-07-28', () => {
     expect(get.statusCode).toBe(405);
   });
 });
+
+describe('one era only (the upstreams of a version-bridging proxy)', () => {
+  const initialize = { jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+  const at = async (url: string, body: unknown, headers: Record<string, string>) => {
+    const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(body) });
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, json: JSON.parse(text) as Json };
+  };
+
+  test('legacy: a modern request is refused with a 400 that carries no modern error, as a 2025-11-25 server would; initialize opens a session', async () => {
+    const legacy = await startHttpUpstream({ recorder, era: 'legacy' });
+    try {
+      const m = modern('tools/list');
+      const refused = await at(legacy.url, m.body, m.headers);
+      expect(refused.status).toBe(400);
+      expect([-32020, -32021, -32022]).not.toContain(refused.json.error.code);
+      const opened = await at(legacy.url, initialize, {});
+      expect(opened.status).toBe(200);
+      expect(opened.headers['mcp-session-id']).toBeTruthy();
+    } finally {
+      await legacy.close();
+    }
+  });
+
+  test('modern: initialize is refused with 400 and -32022 naming the versions it speaks; GET is 405; a modern request is served', async () => {
+    const only = await startHttpUpstream({ recorder, era: 'modern' });
+    try {
+      const refused = await at(only.url, initialize, {});
+      expect(refused.status).toBe(400);
+      expect(refused.json.error).toMatchObject({ code: -32022, data: { supported: [VERSION] } });
+      const get = await request(only.url, { method: 'GET', headers: { accept: 'text/event-stream' } });
+      await get.body.text();
+      expect(get.statusCode).toBe(405);
+      const m = modern('tools/list');
+      expect((await at(only.url, m.body, m.headers)).json).toMatchObject({ result: { resultType: 'complete' } });
+      expect(only.sessionCount()).toBe(0);
+    } finally {
+      await only.close();
+    }
+  });
+});

@@ -41,7 +41,15 @@ export interface HttpUpstreamOptions {
   host?: string;
   /** Endpoint path; default /mcp. */
   path?: string;
+  /**
+   * The revisions it serves: `dual` (default) both eras on one endpoint; `legacy` 2025-11-25 and
+   * earlier only, as a server that predates 2026-07-28; `modern` 2026-07-28 only, as a server that
+   * dropped sessions. The last two are the upstreams a version-bridging proxy is judged against.
+   */
+  era?: UpstreamEra;
 }
+
+export type UpstreamEra = 'dual' | 'legacy' | 'modern';
 
 export interface HttpUpstream {
   url: string;
@@ -81,6 +89,7 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
   const { recorder } = options;
   const name = options.name ?? 'primary';
   const endpoint = options.path ?? '/mcp';
+  const era = options.era ?? 'dual';
   const sessions = new Map<string, SessionState>();
   const connectionIds = new WeakMap<Socket, number>();
   const openSockets = new Set<Socket>();
@@ -154,10 +163,11 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     if (req.method === 'POST') {
       const parsed = parseJson(body);
       const asked = parsed && !Array.isArray(parsed) ? requestProtocolVersion((parsed as { params?: unknown }).params) : undefined;
-      if (asked !== undefined || (modernHeader && sessionHeader === undefined)) return handleStateless(req, res, parsed);
-    } else if (modernHeader && sessionHeader === undefined) {
+      // A legacy server knows nothing of _meta versions: such a request goes where any other would (and lacks a session).
+      if (era === 'modern' || (era === 'dual' && (asked !== undefined || (modernHeader && sessionHeader === undefined)))) return handleStateless(req, res, parsed);
+    } else if (era === 'modern' || (era === 'dual' && modernHeader && sessionHeader === undefined)) {
       // No GET stream and no DELETE in this era.
-      return send(req, res, 405, errorResponse(null, ErrorCode.InvalidRequest, `Method not allowed: ${req.method} has no meaning in ${version}`), null, { allow: 'POST' });
+      return send(req, res, 405, errorResponse(null, ErrorCode.InvalidRequest, `Method not allowed: ${req.method} has no meaning in ${version ?? 'the stateless revisions'}`), null, { allow: 'POST' });
     }
 
     if (version !== undefined && !revisionsOfEra(false).includes(version as never)) {
@@ -290,6 +300,10 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     const message = parsed as JsonRpcRequest;
     const params = message.params as Record<string, unknown> | undefined;
     const id = message.id;
+    // No _meta version: a legacy client (initialize) at a server of this era only, which names what it supports.
+    if (requestProtocolVersion(params) === undefined) {
+      return send(req, res, 400, errorResponse(id, ErrorCode.UnsupportedProtocolVersion, 'Unsupported protocol version: this server speaks only the stateless revisions', { supported: revisionsOfEra(true) }), null);
+    }
     const mismatch = headerMismatch(req.headers, message.method, params, HEADER.protocolVersion);
     if (mismatch) return send(req, res, 400, errorResponse(id, ErrorCode.HeaderMismatch, `Header mismatch: ${mismatch}`), null);
     const asked = requestProtocolVersion(params)!;

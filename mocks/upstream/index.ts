@@ -1,6 +1,6 @@
 /** The mock MCP upstreams: Streamable HTTP and stdio, recording, with a control channel. */
 export { startHttpUpstream } from './http-server.ts';
-export type { HttpUpstream, HttpUpstreamOptions } from './http-server.ts';
+export type { HttpUpstream, HttpUpstreamOptions, UpstreamEra } from './http-server.ts';
 export { runStdioUpstream } from './stdio-server.ts';
 export type { StdioUpstreamOptions } from './stdio-server.ts';
 export { startControlServer } from './control-server.ts';

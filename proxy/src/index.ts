@@ -13,6 +13,7 @@ import { isHttpUpstream, type ProxyConfig } from './config/schema.ts';
 import { createHttpConnector, isHttpConnector } from './upstream/http.ts';
 import { createStdioConnector } from './upstream/stdio.ts';
 import { createSessionMap } from './sessions/session-map.ts';
+import { UpstreamEra } from './bridge/era.ts';
 import { mcpRoutes, RoutedWireError, type McpRouteOptions, type RequestRecord } from './routes/mcp.ts';
 import { createMetrics, outcomeOf, type ProxyMetrics } from './observe/metrics.ts';
 import { createAuditLog, type AuditLog } from './observe/audit.ts';
@@ -158,6 +159,8 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     sessions,
     openStreams,
     validateProtocolVersion: !isHttpUpstream(config.upstream),
+    // A stdio server's era is its own business with its process: no bridge there.
+    era: new UpstreamEra(isHttpUpstream(config.upstream) ? config.upstream.era : 'dual'),
     auth,
     allowedOrigins: config.security.allowedOrigins,
     sessionOwner: parts.sessionOwner,

@@ -1,6 +1,6 @@
 /** Test helpers: the proxy in front of a real mock upstream, both on port 0. */
 import { request } from 'undici';
-import { Recorder, startHttpUpstream, type HttpUpstream } from '../../mocks/upstream/index.ts';
+import { Recorder, startHttpUpstream, type HttpUpstream, type UpstreamEra } from '../../mocks/upstream/index.ts';
 import { buildProxy, parseConfig, type ProxyApp, type ProxyConfigInput } from '../src/index.ts';
 
 export interface Rig {
@@ -11,9 +11,10 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(overrides: (upstreamUrl: string) => Partial<ProxyConfigInput> = () => ({})): Promise<Rig> {
+/** `era` narrows the mock upstream to one era (default: both). */
+export async function startRig(overrides: (upstreamUrl: string) => Partial<ProxyConfigInput> = () => ({}), era: UpstreamEra = 'dual'): Promise<Rig> {
   const recorder = new Recorder();
-  const upstream = await startHttpUpstream({ recorder });
+  const upstream = await startHttpUpstream({ recorder, era });
   const config = parseConfig({ listen: { port: 0 }, logging: { level: 'silent' }, upstream: { url: upstream.url }, ...overrides(upstream.url) });
   const proxy = await buildProxy(config);
   const address = await proxy.listen({ port: 0, host: '127.0.0.1' });

@@ -11,7 +11,7 @@ import { bodyKind, failureOutcome, newExchange, type Exchange } from '../client/
 import { rawHttp } from '../client/raw-http.ts';
 import { BulkClient } from '../client/bulk.ts';
 import { startMockEnvironment } from '../run/environment.ts';
-import type { HttpUpstream, Recorder } from '../../../mocks/upstream/index.ts';
+import type { HttpUpstream, Recorder, UpstreamEra } from '../../../mocks/upstream/index.ts';
 import { resolveTarget, startTarget } from '../targets/start-target.ts';
 import { stopTargetsOnSignal } from '../targets/process-target.ts';
 import { UpstreamView } from '../record/upstream-view.ts';
@@ -259,12 +259,13 @@ export class ScenarioContext {
   /**
    * A copy of the target with mocks of its own, for destructive scenarios (an upstream that goes down,
    * a circuit that opens) that must not disturb the shared target; `backups` more upstreams follow the
-   * primary in `{upstream_urls}`. Stopped, upstreams and all, with the scenario.
+   * primary in `{upstream_urls}`; `upstreamEra` makes the primary serve one era only (it serves both by
+   * default). Stopped, upstreams and all, with the scenario.
    */
-  async isolatedTarget(options: { backups?: number } = {}): Promise<IsolatedTarget> {
+  async isolatedTarget(options: { backups?: number; upstreamEra?: UpstreamEra } = {}): Promise<IsolatedTarget> {
     // This worker owns the copy: if it is told to stop, or ends, the copy goes with it.
     stopTargetsOnSignal();
-    const env = await startMockEnvironment({ backups: options.backups });
+    const env = await startMockEnvironment({ backups: options.backups, era: options.upstreamEra });
     try {
       const running = await startTarget(await resolveTarget(this.ctx.targetSpec), env);
       this.isolated.push(async () => {

@@ -34,6 +34,7 @@ export const FEATURES = [
   'circuit-breaker',
   'resumability',
   'origin-validation',
+  'era-bridging',
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 

@@ -179,7 +179,8 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--stdio', 'speak MCP on stdin/stdout instead')
     .option('--control <url>', 'report records to this harness control URL (stdio)')
-    .action(async (opts: { port: number; host: string; stdio?: boolean; control?: string }) => {
+    .addOption(new Option('--era <era>', 'the revisions it serves (HTTP): both eras on one endpoint, 2025-11-25 and earlier only, or 2026-07-28 only').choices(['dual', 'legacy', 'modern']).default('dual'))
+    .action(async (opts: { port: number; host: string; stdio?: boolean; control?: string; era: 'dual' | 'legacy' | 'modern' }) => {
       const { runStdioUpstream, startHttpUpstream, startControlServer, Recorder } = await import('../../../mocks/upstream/index.ts');
       if (opts.stdio) {
         await runStdioUpstream({ controlUrl: opts.control });
@@ -187,7 +188,7 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       }
       const recorder = new Recorder();
       const control = await startControlServer(recorder);
-      const upstream = await startHttpUpstream({ recorder, port: opts.port, host: opts.host });
+      const upstream = await startHttpUpstream({ recorder, port: opts.port, host: opts.host, era: opts.era });
       output.out(`mock upstream: ${upstream.url}\ncontrol (records): ${control.url}/records\n`);
       await waitForSignal();
       await upstream.close();

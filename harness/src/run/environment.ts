@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { HarnessError } from '../errors.ts';
 import { shellQuote, type PlaceholderValues } from '../targets/placeholders.ts';
 // The harness starts the mocks; the mocks import only the wire types.
-import { Recorder, startControlServer, startHttpUpstream, type ControlServer, type HttpUpstream } from '../../../mocks/upstream/index.ts';
+import { Recorder, startControlServer, startHttpUpstream, type ControlServer, type HttpUpstream, type UpstreamEra } from '../../../mocks/upstream/index.ts';
 
 export const PROXYSPEC_BIN = fileURLToPath(new URL('../../../bin/proxyspec.js', import.meta.url));
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -30,13 +30,14 @@ export function stdioUpstreamCommand(controlUrl: string): string {
   return `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} mock upstream --stdio --control ${shellQuote(controlUrl)}`;
 }
 
-export async function startMockEnvironment(options: { backups?: number } = {}): Promise<MockEnvironment> {
+/** `era` narrows the primary upstream to one era (for a version-bridging proxy); default both. */
+export async function startMockEnvironment(options: { backups?: number; era?: UpstreamEra } = {}): Promise<MockEnvironment> {
   const recorder = new Recorder();
   let control: ControlServer | undefined;
   const started: HttpUpstream[] = [];
   try {
     control = await startControlServer(recorder);
-    const upstream = await startHttpUpstream({ recorder, name: 'primary' });
+    const upstream = await startHttpUpstream({ recorder, name: 'primary', era: options.era });
     started.push(upstream);
     const backups: HttpUpstream[] = [];
     for (let i = 1; i <= (options.backups ?? 0); i++) {

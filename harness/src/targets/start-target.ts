@@ -62,7 +62,7 @@ export function referenceProfile(upstream: 'http' | 'stdio' = 'http'): LoadedPro
       env: { PROXYSPEC_UPSTREAM_BACKUP_URLS: '{upstream_backup_urls}' },
       config: REFERENCE_HINTS,
       // The reference proxy relays bodies as bytes.
-      features: upstream === 'http' ? ['byte-transparency', 'auth', 'failover', 'circuit-breaker', 'rate-limit', 'metrics', 'resumability', 'audit', 'policy'] : ['auth', 'rate-limit', 'metrics', 'audit', 'policy'],
+      features: upstream === 'http' ? ['byte-transparency', 'auth', 'failover', 'circuit-breaker', 'rate-limit', 'metrics', 'resumability', 'audit', 'policy', 'era-bridging'] : ['auth', 'rate-limit', 'metrics', 'audit', 'policy'],
     },
     'reference',
     PACKAGE_ROOT,

@@ -32,6 +32,13 @@ const HttpUpstreamSchema = z.strictObject({
   connections: z.number().int().positive().default(128),
   /** Reuse upstream connections between requests. Turn off only for an upstream that mishandles keep-alive. */
   keepAlive: z.boolean().default(true),
+  /**
+   * The MCP era the upstream speaks, for bridging clients of the other one. `auto`: learn it from the
+   * upstream's refusals, as a dual-era client does; `dual`: it serves both, never bridge; `legacy`:
+   * sessions only (2025-11-25 and earlier), so 2026-07-28 clients are bridged; `modern`: 2026-07-28
+   * only, so clients that initialize are bridged.
+   */
+  era: z.enum(['auto', 'dual', 'legacy', 'modern']).default('auto'),
   /** The proxy's own credential towards this upstream. The client's token is never forwarded. */
   auth: z
     .union([

@@ -18,6 +18,10 @@ import { ClientGone, type UpstreamConnector, type UpstreamReply } from '../upstr
 import type { AuthGate, Principal } from '../auth/plugin.ts';
 import type { ProxyConfig } from '../config/schema.ts';
 import { registerRateLimit } from '../limits/rate-limit.ts';
+import { UpstreamEra, isModernRefusal, readRefusal } from '../bridge/era.ts';
+import { bridgeToLegacy } from '../bridge/to-legacy.ts';
+import { openBridgedSession } from '../bridge/to-modern.ts';
+import { MODERN_VERSION, META_CAPABILITIES, META_VERSION, withoutMirroredHeaders } from '../bridge/meta.ts';
 import type { Policy } from '../policy/policy.ts';
 
 declare module 'fastify' {
@@ -54,6 +58,8 @@ export interface McpRouteOptions {
   openStreams: Set<FastifyReply>;
   /** Refuse unknown MCP-Protocol-Version values here (stdio upstreams, which have no HTTP of their own). */
   validateProtocolVersion: boolean;
+  /** The upstream's era, for bridging clients of the other one; default: it serves both. */
+  era?: UpstreamEra;
   /** Token checks; absent when the proxy runs without authentication. */
   auth?: AuthGate;
   /** Origins a browser may call from; any other Origin gets 403. */
@@ -136,6 +142,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
   const allowedOrigins = new Set(options.allowedOrigins);
   const ownerOf = options.sessionOwner ?? ((principal: Principal | null) => principal?.subject);
   const headerCheck = options.headerCheck ?? mirroredHeaderMismatch;
+  const era = options.era ?? new UpstreamEra('dual');
 
   app.decorateRequest('principal', null);
   app.decorateRequest('seen', null);
@@ -224,6 +231,27 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     return session;
   };
 
+  /**
+   * A modern request was refused with a 400 that no modern server sends: whether a well-formed
+   * `server/discover` is refused too, which makes the upstream legacy (and teaches the era).
+   */
+  const refusesModern = async (clientHeaders: Record<string, string>): Promise<boolean> => {
+    const probe = { jsonrpc: '2.0', id: 'proxyspec-era-probe', method: 'server/discover', params: { _meta: { [META_VERSION]: MODERN_VERSION, [META_CAPABILITIES]: {} } } };
+    const bytes = Buffer.from(JSON.stringify(probe));
+    const upstream = connector.open();
+    try {
+      const answer = await upstream.post(bytes, { ...withoutMirroredHeaders(clientHeaders), 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'server/discover' }, inspectMessage(probe), new ClientGone());
+      const refused = await readRefusal(answer);
+      if (answer.status >= 200 && answer.status < 300) era.served('modern');
+      else if (answer.status === 400 && !isModernRefusal(refused.bytes)) era.learnLegacyOnly();
+      return era.bridgesModern;
+    } catch {
+      return false;
+    } finally {
+      await upstream.close();
+    }
+  };
+
   const upstreamCall = async <T>(id: RpcId, call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
@@ -264,9 +292,21 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
 
     if (info.protocolVersion !== undefined) {
       // A request of the stateless era: no session is looked up or kept, so any replica can take the next one.
+      const bridged = () => upstreamCall(info.id, () => bridgeToLegacy(connector, parsed as Record<string, unknown>, info, headers, gone));
+      if (era.bridgesModern) {
+        let answer = await bridged();
+        if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
+        return relay(reply, answer, undefined);
+      }
       const upstream = connector.open();
       try {
         let answer = await upstreamCall(info.id, () => upstream.post(body, headers, info, gone));
+        if (answer.status >= 200 && answer.status < 300) era.served('modern');
+        else if (answer.status === 400 && era.mayBeLegacyOnly()) {
+          const refused = await readRefusal(answer);
+          answer = refused.reply;
+          if (!isModernRefusal(refused.bytes) && (await refusesModern(headers))) answer = await bridged();
+        }
         if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
         await relay(reply, answer, undefined);
       } finally {
@@ -276,6 +316,14 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     }
 
     if (info.isInitialize && firstHeader(request.headers, 'mcp-session-id') === undefined) {
+      const bridged = async () => {
+        const opened = await upstreamCall(info.id, () => openBridgedSession(connector, parsed as Record<string, unknown>, headers, gone));
+        const session = sessions.create(opened.session, ownerOf(request.principal));
+        if (request.seen) request.seen.session = session.id;
+        session.protocolVersion = firstHeader(request.headers, 'mcp-protocol-version');
+        return relay(reply, opened.answer, session.id);
+      };
+      if (era.bridgesLegacy) return bridged();
       const upstream = connector.open();
       let answer: UpstreamReply;
       try {
@@ -284,11 +332,21 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
         await upstream.close();
         throw err;
       }
+      if (answer.status === 400 && era.mayBeModernOnly()) {
+        const refused = await readRefusal(answer);
+        answer = refused.reply;
+        if (isModernRefusal(refused.bytes)) {
+          era.learnModernOnly();
+          await upstream.close();
+          return bridged();
+        }
+      }
       if (answer.status < 200 || answer.status >= 300) {
         await relay(reply, answer, undefined);
         await upstream.close();
         return;
       }
+      era.served('legacy');
       const session = sessions.create(upstream, ownerOf(request.principal));
       if (request.seen) request.seen.session = session.id;
       session.protocolVersion = firstHeader(request.headers, 'mcp-protocol-version');

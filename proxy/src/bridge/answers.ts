@@ -1,0 +1,125 @@
+/**
+ * A bridge reads what it relays: the upstream's answer (one JSON body, or an SSE stream) message by
+ * message, each one passed on as it is, changed, or dropped. SSE answers stay streams: each message
+ * goes to the client as soon as it has been read, so progress still arrives before the result.
+ */
+import { PassThrough, Readable } from 'node:stream';
+import { createParser } from 'eventsource-parser';
+import { firstHeader } from '../protocol/headers.ts';
+import type { UpstreamReply } from '../upstream/types.ts';
+
+export type Message = Record<string, unknown>;
+/** What becomes of one message: itself, another, or nothing (null). */
+export type MessageMap = (message: Message) => Message | null;
+
+const isSse = (reply: UpstreamReply) => /^text\/event-stream\b/i.test(firstHeader(reply.headers, 'content-type') ?? '');
+const isJson = (reply: UpstreamReply) => /^application\/json\b/i.test(firstHeader(reply.headers, 'content-type') ?? '');
+
+async function readAll(body: Readable | null): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  if (body) for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const isObject = (value: unknown): value is Message => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Every JSON-RPC message of an answer, read to its end (for the bridge's own set-up requests). */
+export async function readMessages(reply: UpstreamReply): Promise<Message[]> {
+  const text = (await readAll(reply.body)).toString('utf8');
+  if (!isSse(reply)) {
+    const value = parse(text);
+    return (Array.isArray(value) ? value : [value]).filter(isObject);
+  }
+  const messages: Message[] = [];
+  const parser = createParser({
+    onEvent: (event) => {
+      const value = parse(event.data);
+      if (isObject(value)) messages.push(value);
+    },
+  });
+  parser.feed(text);
+  return messages;
+}
+
+/** The response to request `id` among an answer's messages. */
+export function responseTo(messages: Message[], id: unknown): Message | undefined {
+  return messages.find((m) => m.id === id && ('result' in m || 'error' in m));
+}
+
+/** A reply of the proxy's own making, in one JSON body. */
+export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): UpstreamReply {
+  const bytes = Buffer.from(JSON.stringify(body));
+  return { status, headers: { ...headers, 'content-type': 'application/json', 'content-length': String(bytes.length) }, body: Readable.from([bytes]) };
+}
+
+export const emptyReply = (status: number, headers: Record<string, string> = {}): UpstreamReply => ({ status, headers, body: null });
+
+/**
+ * The upstream's answer with each message passed through `map`; `done` runs once the answer has
+ * been read to its end, or cut (by the upstream or by the client going away). Bodies that are
+ * neither JSON nor SSE (an HTML error page) are passed on untouched.
+ */
+export async function mapAnswer(reply: UpstreamReply, map: MessageMap, done: () => void): Promise<UpstreamReply> {
+  if (!reply.body || (!isJson(reply) && !isSse(reply))) {
+    if (!reply.body) done();
+    else reply.body.once('close', done);
+    return reply;
+  }
+  const headers = { ...reply.headers };
+  delete headers['content-length'];
+  if (isJson(reply)) {
+    let text: string;
+    try {
+      text = (await readAll(reply.body)).toString('utf8');
+    } finally {
+      done();
+    }
+    const value = parse(text);
+    const mapped = Array.isArray(value) ? value.filter(isObject).map(map).filter((m) => m !== null) : isObject(value) ? map(value) : value;
+    if (mapped === null) return emptyReply(202, headers as Record<string, string>);
+    const bytes = Buffer.from(mapped === undefined ? text : JSON.stringify(mapped));
+    return { status: reply.status, headers: { ...headers, 'content-length': String(bytes.length) }, body: Readable.from([bytes]) };
+  }
+  const upstream = reply.body;
+  const out = new PassThrough();
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    done();
+  };
+  const parser = createParser({
+    onEvent: (event) => {
+      // An event without data primes a legacy stream for resumption, which the bridge does not offer.
+      if (event.data === '') return;
+      const value = parse(event.data);
+      const mapped = isObject(value) ? map(value) : value;
+      if (mapped === null) return;
+      out.write(`event: message\ndata: ${mapped === undefined ? event.data : JSON.stringify(mapped)}\n\n`);
+    },
+  });
+  const decoder = new TextDecoder();
+  upstream.on('data', (chunk: Buffer) => parser.feed(decoder.decode(chunk, { stream: true })));
+  upstream.once('end', () => {
+    out.end();
+    finish();
+  });
+  upstream.once('error', (err) => {
+    out.destroy(err);
+    finish();
+  });
+  // The client went away: the upstream's stream goes too.
+  out.once('close', () => {
+    upstream.destroy();
+    finish();
+  });
+  return { status: reply.status, headers, body: out };
+}

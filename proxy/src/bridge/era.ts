@@ -1,0 +1,79 @@
+/**
+ * Which era an HTTP upstream speaks (MCP 2026-07-28, "Versioning: Backward Compatibility"): legacy
+ * servers open sessions with `initialize`; modern ones take each request on its own, its version in
+ * `_meta`. An upstream that serves both needs no bridge. The proxy is told the era by its
+ * configuration, or learns it the way a dual-era client does: a modern request refused with a 400
+ * that is not a recognized modern error (and a well-formed `server/discover` refused the same way)
+ * marks a legacy upstream; an `initialize` refused with a modern error marks a modern one. What
+ * was once served is never unlearnt: one odd refusal of a server that answered before changes nothing.
+ */
+import { Readable } from 'node:stream';
+import type { UpstreamReply } from '../upstream/types.ts';
+
+export type EraSetting = 'auto' | 'dual' | 'legacy' | 'modern';
+
+/** Codes that only a server of 2026-07-28 or later sends: header mismatch, missing client capability, unsupported version. */
+const MODERN_ERROR_CODES = new Set([-32020, -32021, -32022]);
+
+export class UpstreamEra {
+  private legacyServed = false;
+  private modernServed = false;
+  private legacyOnly = false;
+  private modernOnly = false;
+
+  constructor(readonly setting: EraSetting) {}
+
+  /** Modern clients must be bridged to sessions upstream. */
+  get bridgesModern(): boolean {
+    return this.setting === 'legacy' || this.legacyOnly;
+  }
+
+  /** Legacy clients' sessions must be bridged to modern requests upstream. */
+  get bridgesLegacy(): boolean {
+    return this.setting === 'modern' || this.modernOnly;
+  }
+
+  /** Whether a refusal may still teach the era (auto, and nothing learnt that rules it out). */
+  get learning(): boolean {
+    return this.setting === 'auto' && !this.legacyOnly && !this.modernOnly;
+  }
+
+  served(era: 'legacy' | 'modern'): void {
+    if (era === 'legacy') this.legacyServed = true;
+    else this.modernServed = true;
+  }
+
+  mayBeLegacyOnly(): boolean {
+    return this.learning && !this.modernServed;
+  }
+
+  mayBeModernOnly(): boolean {
+    return this.learning && !this.legacyServed;
+  }
+
+  learnLegacyOnly(): void {
+    if (this.mayBeLegacyOnly()) this.legacyOnly = true;
+  }
+
+  learnModernOnly(): void {
+    if (this.mayBeModernOnly()) this.modernOnly = true;
+  }
+}
+
+/** Whether a JSON-RPC error body carries one of the errors only a modern server sends. */
+export function isModernRefusal(body: Buffer): boolean {
+  try {
+    const code = (JSON.parse(body.toString('utf8')) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'number' && MODERN_ERROR_CODES.has(code);
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a small refusal's body whole, and gives back a reply that can still be relayed. */
+export async function readRefusal(reply: UpstreamReply): Promise<{ bytes: Buffer; reply: UpstreamReply }> {
+  const chunks: Buffer[] = [];
+  if (reply.body) for await (const chunk of reply.body) chunks.push(chunk as Buffer);
+  const bytes = Buffer.concat(chunks);
+  return { bytes, reply: { ...reply, body: Readable.from([bytes]) } };
+}

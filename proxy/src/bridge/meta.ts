@@ -1,0 +1,37 @@
+/** What the two eras put where: the `_meta` keys of 2026-07-28 and the revisions a bridge speaks. */
+
+/** The revision a bridge speaks to a modern upstream, and names to modern clients. */
+export const MODERN_VERSION = '2026-07-28';
+/** The revision a bridge asks a legacy upstream for, and offers a legacy client that asks for one it does not know. */
+export const LEGACY_VERSION = '2025-11-25';
+export const LEGACY_VERSIONS: readonly string[] = ['2025-03-26', '2025-06-18', '2025-11-25'];
+
+export const META_VERSION = 'io.modelcontextprotocol/protocolVersion';
+export const META_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
+export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
+export const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
+
+/** The headers that mirror a modern request's body, which mean nothing to a legacy server. */
+export function withoutMirroredHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name === 'mcp-method' || name === 'mcp-name' || name === 'mcp-protocol-version' || name.startsWith('mcp-param-')) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** A request's `_meta`, as an object (empty when it has none). */
+export function metaOf(message: Record<string, unknown>): Record<string, unknown> {
+  const params = message.params as { _meta?: unknown } | undefined;
+  const meta = params?._meta;
+  return typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? (meta as Record<string, unknown>) : {};
+}
+
+/** A copy of the message whose params carry `meta` as their `_meta` (none, when it is empty). */
+export function withMeta(message: Record<string, unknown>, meta: Record<string, unknown>): Record<string, unknown> {
+  const params = { ...((message.params as Record<string, unknown> | undefined) ?? {}) };
+  if (Object.keys(meta).length > 0) params._meta = meta;
+  else delete params._meta;
+  return { ...message, params };
+}

@@ -1,0 +1,131 @@
+/**
+ * A modern client (2026-07-28) in front of a legacy upstream (2025-11-25 and earlier). Each modern
+ * request stands alone, so the bridge gives each its own upstream session: `initialize` with the
+ * client's capabilities and identity from the request's `_meta`, `notifications/initialized`, the
+ * request, then DELETE once its answer has been read. Nothing is kept between requests, so any
+ * replica can take the next one.
+ *
+ * On the way back, what 2026-07-28 forbids a server to send becomes what it prescribes: a result gets
+ * `resultType: "complete"` and the server's identity in its `_meta`; the retired -32002 (resource not
+ * found) becomes -32602; a request the upstream sends the client (sampling, elicitation, roots) is
+ * never forwarded, since a modern server asks only through `input_required` results: the upstream
+ * is told the client cannot answer, and the call ends as the upstream then decides.
+ */
+import { WireErrors } from '../errors.ts';
+import { inspectMessage, type MessageInfo } from '../protocol/message.ts';
+import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
+import { emptyReply, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
+import { LEGACY_VERSION, META_CAPABILITIES, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, metaOf, withMeta, withoutMirroredHeaders } from './meta.ts';
+
+/** Retired by 2026-07-28, with what a modern client gets instead. */
+const RETIRED_CODES = new Map([
+  [-32002, -32602], // resource not found → invalid params
+  [-32042, -32603], // URL elicitation required → internal error (a modern server asks through input_required)
+]);
+
+const PROXY_INFO = { name: 'proxyspec-reference-proxy', version: '1' };
+
+/** The modern `_meta` keys, which the legacy upstream learns from `initialize` instead. */
+function legacyMeta(meta: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(meta)) if (key !== META_VERSION && key !== META_CAPABILITIES && key !== META_CLIENT_INFO) out[key] = value;
+  return out;
+}
+
+const post = (session: UpstreamSession, message: Message, headers: Record<string, string>, gone: ClientGone) => session.post(Buffer.from(JSON.stringify(message)), headers, inspectMessage(message), gone);
+
+/** What a modern client gets for one message of the legacy upstream's answer. */
+function toModern(message: Message, serverInfo: unknown, refuse: (request: Message) => void): Message | null {
+  if (typeof message.method === 'string') {
+    if ('id' in message) {
+      refuse(message);
+      return null;
+    }
+    // A notification about this request (progress, a log message) is still one in 2026-07-28.
+    return message;
+  }
+  if (message.result && typeof message.result === 'object') {
+    const result = message.result as Record<string, unknown>;
+    const meta = { [META_SERVER_INFO]: serverInfo, ...((result._meta as Record<string, unknown> | undefined) ?? {}) };
+    return { ...message, result: { ...result, resultType: result.resultType ?? 'complete', _meta: meta } };
+  }
+  const error = message.error as { code?: unknown } | undefined;
+  const code = typeof error?.code === 'number' ? RETIRED_CODES.get(error.code) : undefined;
+  return code === undefined ? message : { ...message, error: { ...error, code } };
+}
+
+export async function bridgeToLegacy(connector: UpstreamConnector, message: Message, info: MessageInfo, clientHeaders: Record<string, string>, gone: ClientGone): Promise<UpstreamReply> {
+  // A notification has no session upstream to belong to; in this era it asks nothing of the server.
+  if (info.kind === 'notification') return emptyReply(202);
+  if (info.method === 'subscriptions/listen') {
+    return jsonReply(404, { jsonrpc: '2.0', id: info.id, error: { code: -32601, message: 'Method not found: subscriptions are not bridged to a legacy upstream' } });
+  }
+  const meta = metaOf(message);
+  const carried = legacyMeta(meta);
+  delete carried.progressToken;
+  const headers = withoutMirroredHeaders(clientHeaders);
+  const session = connector.open();
+  let opened = false;
+  let versionHeaders = headers;
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    if (!opened) return void session.close();
+    session
+      .delete(versionHeaders)
+      .then((reply) => reply.body?.resume())
+      .catch(() => undefined)
+      .finally(() => void session.close());
+  };
+  try {
+    const initialize = {
+      jsonrpc: '2.0',
+      id: info.id,
+      method: 'initialize',
+      params: {
+        protocolVersion: LEGACY_VERSION,
+        capabilities: meta[META_CAPABILITIES] ?? {},
+        clientInfo: meta[META_CLIENT_INFO] ?? PROXY_INFO,
+        ...(Object.keys(carried).length > 0 && { _meta: carried }),
+      },
+    };
+    const initReply = await post(session, initialize, headers, gone);
+    const initialized = responseTo(await readMessages(initReply), info.id);
+    const init = initialized?.result as { protocolVersion?: unknown; capabilities?: unknown; serverInfo?: unknown; instructions?: unknown } | undefined;
+    if (initReply.status < 200 || initReply.status >= 300 || !init) throw WireErrors.upstreamUnavailable(`the legacy upstream refused initialize (HTTP ${initReply.status})`);
+    opened = true;
+    const version = typeof init.protocolVersion === 'string' ? init.protocolVersion : LEGACY_VERSION;
+    versionHeaders = { ...headers, 'mcp-protocol-version': version };
+    const ack = await post(session, { jsonrpc: '2.0', method: 'notifications/initialized', ...(Object.keys(carried).length > 0 && { params: { _meta: carried } }) }, versionHeaders, gone);
+    ack.body?.resume();
+
+    if (info.method === 'server/discover') {
+      end();
+      const result = {
+        supportedVersions: [MODERN_VERSION],
+        capabilities: init.capabilities ?? {},
+        ...(typeof init.instructions === 'string' && { instructions: init.instructions }),
+        resultType: 'complete',
+        // What a legacy server says in initialize holds for its session only: nothing to cache.
+        ttlMs: 0,
+        cacheScope: 'private',
+        _meta: { [META_SERVER_INFO]: init.serverInfo, ...legacyMeta(meta) },
+      };
+      return jsonReply(200, { jsonrpc: '2.0', id: info.id, result });
+    }
+
+    const refuse = (request: Message) => {
+      const answer = { jsonrpc: '2.0', id: request.id, error: { code: -32601, message: `The client cannot be asked ${String(request.method)}: in ${MODERN_VERSION} a server asks through input_required results, which this bridge does not make` } };
+      post(session, answer, versionHeaders, gone)
+        .then((reply) => reply.body?.resume())
+        .catch(() => undefined);
+    };
+    const forwarded = withMeta(message, legacyMeta(meta));
+    const reply = await post(session, forwarded, versionHeaders, gone);
+    return await mapAnswer(reply, (m) => toModern(m, init.serverInfo, refuse), end);
+  } catch (err) {
+    end();
+    throw err;
+  }
+}

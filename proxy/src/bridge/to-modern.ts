@@ -1,0 +1,93 @@
+/**
+ * A legacy client (2025-11-25 and earlier) in front of a modern upstream (2026-07-28). The client's
+ * session lives in the proxy alone: its `initialize` is answered from the upstream's
+ * `server/discover`, and each request after it goes upstream on its own, with the protocol version,
+ * the capabilities and the identity the client declared in `initialize` in its `_meta`, and the
+ * headers that mirror its body. `ping` is answered here (2026-07-28 has none), notifications stay
+ * here, a GET stream is refused with 405 (the transport's answer for a server that offers none) and
+ * DELETE ends the session here.
+ *
+ * On the way back: a legacy client takes HTTP 404 for "your session is gone", so a modern server's
+ * 404 for an unknown method reaches it as a plain JSON-RPC error; and an `input_required` result,
+ * which a legacy client cannot read, becomes an error that says what the upstream wanted.
+ */
+import type { MessageInfo } from '../protocol/message.ts';
+import { inspectMessage } from '../protocol/message.ts';
+import { WireErrors } from '../errors.ts';
+import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
+import { emptyReply, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
+import { LEGACY_VERSION, LEGACY_VERSIONS, META_CAPABILITIES, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, metaOf, withMeta } from './meta.ts';
+
+const NAME_FIELD: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+const SENTINEL = /^=\?base64\?.*\?=$/;
+
+/** An `Mcp-Name` value: as it is when it is plain visible ASCII, else in the Base64 sentinel form. */
+function headerValue(value: string): string {
+  return /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value) && !SENTINEL.test(value) ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+}
+
+export interface BridgedSession {
+  session: UpstreamSession;
+  /** The answer to the client's initialize. */
+  answer: UpstreamReply;
+}
+
+/** The legacy client's `initialize`, answered from the modern upstream's `server/discover`; the session that carries the rest. */
+export async function openBridgedSession(connector: UpstreamConnector, initialize: Message, clientHeaders: Record<string, string>, gone: ClientGone): Promise<BridgedSession> {
+  const params = (initialize.params ?? {}) as { protocolVersion?: unknown; capabilities?: unknown; clientInfo?: unknown };
+  const requested = typeof params.protocolVersion === 'string' ? params.protocolVersion : LEGACY_VERSION;
+  const version = LEGACY_VERSIONS.includes(requested) ? requested : LEGACY_VERSION;
+  const declared: Record<string, unknown> = { [META_VERSION]: MODERN_VERSION, [META_CAPABILITIES]: params.capabilities ?? {} };
+  if (params.clientInfo !== undefined) declared[META_CLIENT_INFO] = params.clientInfo;
+  const upstream = connector.open();
+
+  /** One client request as a modern request upstream. */
+  const send = (message: Message, requestHeaders: Record<string, string>, gone: ClientGone) => {
+    const modern = withMeta(message, { ...metaOf(message), ...declared });
+    const method = String(modern.method);
+    const headers: Record<string, string> = { ...requestHeaders, 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method };
+    const field = NAME_FIELD[method];
+    const name = field === undefined ? undefined : (modern.params as Record<string, unknown>)[field];
+    if (typeof name === 'string') headers['mcp-name'] = headerValue(name);
+    return upstream.post(Buffer.from(JSON.stringify(modern)), headers, inspectMessage(modern), gone);
+  };
+
+  const discover = { jsonrpc: '2.0', id: initialize.id, method: 'server/discover', params: {} };
+  const reply = await send(withMeta(discover, metaOf(initialize)), clientHeaders, gone);
+  const found = responseTo(await readMessages(reply), initialize.id)?.result as { capabilities?: unknown; instructions?: unknown; _meta?: Record<string, unknown> } | undefined;
+  if (reply.status < 200 || reply.status >= 300 || !found) throw WireErrors.upstreamUnavailable(`the modern upstream did not answer server/discover (HTTP ${reply.status})`);
+  const result = {
+    protocolVersion: version,
+    capabilities: found.capabilities ?? {},
+    serverInfo: found._meta?.[META_SERVER_INFO] ?? { name: 'upstream', version: 'unknown' },
+    ...(typeof found.instructions === 'string' && { instructions: found.instructions }),
+  };
+  const answer = jsonReply(200, { jsonrpc: '2.0', id: initialize.id, result });
+
+  const toLegacy = (message: Message): Message => {
+    const result = message.result as { resultType?: unknown } | undefined;
+    if (result?.resultType !== 'input_required') return message;
+    return { jsonrpc: '2.0', id: message.id, error: { code: -32603, message: `The upstream needs more input from the client (input_required), which this bridge does not carry to ${version} clients`, data: { upstream: result } } };
+  };
+
+  const session: UpstreamSession = {
+    async post(body: Buffer, headers: Record<string, string>, info: MessageInfo, gone: ClientGone) {
+      if (info.kind === 'batch') return jsonReply(400, { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: batches are not bridged to a modern upstream' } });
+      // The client's notifications and answers have no one to go to: a modern server keeps no session to hear them.
+      if (info.kind !== 'request') return emptyReply(202);
+      if (info.method === 'ping') return jsonReply(200, { jsonrpc: '2.0', id: info.id, result: {} });
+      const reply = await send(JSON.parse(body.toString('utf8')) as Message, headers, gone);
+      const mapped = await mapAnswer(reply, toLegacy, () => undefined);
+      // 404 with a JSON-RPC error is "method not found" in 2026-07-28, "session gone" to this client.
+      return mapped.status === 404 && /json/i.test(String(mapped.headers['content-type'] ?? '')) ? { ...mapped, status: 200 } : mapped;
+    },
+    async get() {
+      return emptyReply(405, { allow: 'POST, DELETE' });
+    },
+    async delete() {
+      return emptyReply(200);
+    },
+    close: () => upstream.close(),
+  };
+  return { session, answer };
+}
