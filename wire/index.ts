@@ -47,4 +47,4 @@ export type { Fault } from './protocol.ts';
 export { UpstreamRecordSchema, ConnectionRecordSchema, recordBodyText, recordBodyJson } from './records.ts';
 export type { UpstreamRecord, ConnectionRecord } from './records.ts';
 export { formatSseEvent } from './sse.ts';
-export { META, METHOD_HEADER, NAME_HEADER, PARAM_HEADER_PREFIX, requestProtocolVersion, encodeHeaderValue, decodeHeaderValue, mirroredHeaders, headerMismatch } from './stateless.ts';
+export { LOG_LEVELS, META, METHOD_HEADER, NAME_HEADER, PARAM_HEADER_PREFIX, requestProtocolVersion, encodeHeaderValue, decodeHeaderValue, mirroredHeaders, headerMismatch } from './stateless.ts';

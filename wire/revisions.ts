@@ -34,6 +34,7 @@ export const MECHANISMS = {
   'result-type': 'resultType on every result',
   'cacheable-results': 'ttlMs and cacheScope on list and read results',
   'input-required': 'multi round-trip requests (input_required results)',
+  'request-log-level': 'a log level per request (io.modelcontextprotocol/logLevel in _meta)',
   'reserved-error-codes': 'error codes -32020 to -32099 reserved for those the specification defines',
 } as const;
 export type Mechanism = keyof typeof MECHANISMS;
@@ -68,7 +69,7 @@ const STEPS: Record<Revision, RevisionStep> = {
   // Stateless: no handshake, no sessions, no GET stream, no resumability, no ping; per-request _meta,
   // mirrored headers, discovery, subscriptions and multi round-trip requests instead.
   '2026-07-28': {
-    adds: ['request-meta', 'method-headers', 'discover', 'subscriptions-listen', 'result-type', 'cacheable-results', 'input-required', 'disconnect-is-cancel', 'reserved-error-codes'],
+    adds: ['request-meta', 'method-headers', 'discover', 'subscriptions-listen', 'result-type', 'cacheable-results', 'input-required', 'request-log-level', 'disconnect-is-cancel', 'reserved-error-codes'],
     removes: ['initialize', 'sessions', 'get-stream', 'server-requests', 'ping', 'resumability', 'priming-events', 'disconnect-not-cancel'],
     errors: { resourceNotFound: -32602, headerMismatch: -32020, missingClientCapability: -32021, unsupportedProtocolVersion: -32022 },
     // Resource not found (until 2025-11-25) and URL elicitation required (2025-11-25).

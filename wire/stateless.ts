@@ -14,6 +14,9 @@ export const META = {
   subscriptionId: 'io.modelcontextprotocol/subscriptionId',
 } as const;
 
+/** The log levels of MCP (RFC 5424's severities), least severe first. */
+export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
+
 export const METHOD_HEADER = 'mcp-method';
 export const NAME_HEADER = 'mcp-name';
 /** `Mcp-Param-{Name}` headers mirror tool arguments a tool's schema marks with `x-mcp-header`. */

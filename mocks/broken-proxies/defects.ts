@@ -49,6 +49,7 @@ export const DEFECTS = [
   'rewrite-mirrored-headers', // sets Mcp-Method, Mcp-Name and MCP-Protocol-Version from the body it forwards, so a request whose headers disagree with it goes through
   'reserved-error-codes', // numbers its own upstream errors -32050 and -32051, inside the range MCP 2026-07-28 reserves for codes it defines
   'drop-trace-context', // keeps only progressToken and the prefixed keys of a request's _meta (the spec's rule for names, minus its exception), losing traceparent, tracestate and baggage
+  'drop-log-messages', // drops notifications/message from SSE streams, as a proxy that relays only the notifications it knows of
   'keep-upstream-on-client-close', // reads the upstream's stream to its end after the client closed its own (2026-07-28: no cancellation)
 ] as const;
 
@@ -138,7 +139,7 @@ export function needsWholeBody(defect: Defect): boolean {
 
 /** Whether the defect rewrites SSE streams event by event. */
 export function rewritesEvents(defect: Defect): boolean {
-  return MESSAGE_DEFECTS.includes(defect) || ['drop-server-requests', 'drop-empty-events', 'renumber-event-ids', 'strip-event-ids'].includes(defect);
+  return MESSAGE_DEFECTS.includes(defect) || ['drop-server-requests', 'drop-log-messages', 'drop-empty-events', 'renumber-event-ids', 'strip-event-ids'].includes(defect);
 }
 
 /** The defect's change to one upstream message on its way to the client; null drops it. */
@@ -146,6 +147,7 @@ export function mutateMessage(defect: Defect, message: unknown): unknown {
   if (!message || typeof message !== 'object' || Array.isArray(message)) return message;
   const m = { ...(message as Json) };
   if (defect === 'drop-server-requests' && 'method' in m && 'id' in m) return null;
+  if (defect === 'drop-log-messages' && m.method === 'notifications/message') return null;
   const isResponse = !('method' in m) && ('result' in m || 'error' in m);
   if (!isResponse) return message;
   if (defect === 'stringify-ids' && m.id !== null && m.id !== undefined) m.id = String(m.id);

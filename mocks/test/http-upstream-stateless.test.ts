@@ -191,3 +191,20 @@ describe('one era only (the upstreams of a version-bridging proxy)', () => {
     }
   });
 });
+
+describe('the per-request log level', () => {
+  test('log messages at and above the level a request set, on its own stream before the result; none without a level; an unknown level is -32602', async () => {
+    const asked = modern('tools/call', { name: 'log', arguments: {}, _meta: { [META.logLevel]: 'error' } });
+    const streamed = await send(asked);
+    expect(streamed.headers['content-type']).toMatch(/text\/event-stream/);
+    const messages = sse(streamed.text);
+    expect(messages.filter((m) => m.method === 'notifications/message').map((m) => m.params.level)).toEqual(['error', 'critical', 'alert', 'emergency']);
+    expect(messages.at(-1)).toMatchObject({ id: asked.body.id, result: { resultType: 'complete' } });
+
+    const silent = await send(modern('tools/call', { name: 'log', arguments: {} }));
+    expect(silent.json).toMatchObject({ result: { structuredContent: { sent: [] } } });
+
+    const invalid = await send(modern('tools/call', { name: 'log', arguments: {}, _meta: { [META.logLevel]: 'loud' } }));
+    expect(invalid.json ?? sse(invalid.text).at(-1)).toMatchObject({ error: { code: -32602 } });
+  });
+});

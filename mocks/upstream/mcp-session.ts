@@ -10,6 +10,7 @@ import {
   CACHE_SCOPE_META_KEY,
   CID_META_KEY,
   ErrorCode,
+  LOG_LEVELS,
   META,
   SERVED_META_KEY,
   SSE_META_KEY,
@@ -151,6 +152,8 @@ export class McpSession {
     const params = (request.params ?? {}) as Record<string, unknown>;
     if (this.stateless) {
       const cid = cidOf(params);
+      const level = (params._meta as Record<string, unknown> | undefined)?.[META.logLevel];
+      if (level !== undefined && !LOG_LEVELS.includes(level as never)) throw new ToolRpcError(ErrorCode.InvalidParams, `Invalid log level: ${JSON.stringify(level)}`);
       switch (request.method) {
         case 'server/discover':
           return {

@@ -3,7 +3,7 @@
  * echo arguments back, fail with a chosen JSON-RPC error, stream progress, return a large payload,
  * answer slowly, notify on the GET stream, or ask the client to sample.
  */
-import { CID_META_KEY, ErrorCode, preciseNow, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../../wire/index.ts';
+import { CID_META_KEY, ErrorCode, LOG_LEVELS, META, preciseNow, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../../wire/index.ts';
 
 export interface ToolContext {
   request: JsonRpcRequest;
@@ -50,6 +50,11 @@ export const TOOLS = [
     inputSchema: objectSchema({ data: {} }),
   },
   {
+    name: 'log',
+    description: 'Sends one notifications/message per log level at or above the level the request set in _meta (stateless era), then the result.',
+    inputSchema: objectSchema({}),
+  },
+  {
     name: 'sample',
     description: 'Sends a sampling request to the client and returns its answer.',
     inputSchema: objectSchema({ prompt: { type: 'string' } }),
@@ -61,6 +66,7 @@ const MAX_DELAY_MS = 10 * 60 * 1000;
 
 export function toolNeedsStream(name: string, params: Record<string, unknown>): boolean {
   if (name === 'sample') return true;
+  if (name === 'log') return ((params._meta ?? {}) as Record<string, unknown>)[META.logLevel] !== undefined;
   if (name === 'progress') {
     const meta = (params._meta ?? {}) as Record<string, unknown>;
     return meta.progressToken !== undefined;
@@ -149,6 +155,14 @@ async function runTool(name: string, args: Args, ctx: ToolContext): Promise<unkn
         params: { level: 'info', logger: 'proxyspec-mock', data: args.data ?? args },
       });
       return textResult(delivered ? 'notification sent on the GET stream' : 'no GET stream open', { delivered });
+    }
+    case 'log': {
+      // A request that set no level gets no log message (2026-07-28, logging: "MUST NOT emit").
+      const meta = (ctx.request.params?._meta ?? {}) as Args;
+      const asked = LOG_LEVELS.indexOf(meta[META.logLevel] as never);
+      const levels = asked < 0 ? [] : LOG_LEVELS.slice(asked);
+      for (const level of levels) ctx.emit({ jsonrpc: '2.0', method: 'notifications/message', params: { level, logger: 'proxyspec-mock', data: { level, [CID_META_KEY]: meta[CID_META_KEY] ?? null } } });
+      return textResult(`sent ${levels.length} log messages`, { sent: levels });
     }
     case 'sample': {
       const answer = await ctx.ask('sampling/createMessage', {

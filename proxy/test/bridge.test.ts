@@ -57,6 +57,17 @@ describe('a 2026-07-28 client, a legacy upstream', () => {
     expect(messages.at(-1)).toMatchObject({ id: sample.body.id, result: { resultType: 'complete' } });
   });
 
+  test('a request\'s log level becomes its session\'s (logging/setLevel), and only its own log messages reach it', async () => {
+    rig = await startRig(() => ({}), 'legacy');
+    const cid = 'psc_b000000000000007';
+    const logged = modern('tools/call', { name: 'log', arguments: {} }, cid, { 'io.modelcontextprotocol/logLevel': 'critical' });
+    const res = await post(rig.url, logged.body, logged.headers);
+    const levels = res.text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6))).filter((m) => m.method === 'notifications/message').map((m) => m.params.level);
+    expect(levels).toEqual(['critical', 'alert', 'emergency']);
+    expect(methodsReceived(rig, cid)).toContain('tools/call');
+    expect(rig.recorder.query({ direction: 'in' }).some((r) => Buffer.from(r.bodyBase64, 'base64').toString().includes('"logging/setLevel"'))).toBe(true);
+  });
+
   test('with era: legacy set, modern requests are bridged from the first, even to an upstream that serves both', async () => {
     rig = await startRig((url) => ({ upstream: { url, era: 'legacy' } }));
     const cid = 'psc_b000000000000004';

@@ -173,6 +173,16 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     why: 'subscriptions/listen is the only way a 2026-07-28 client hears that tools or resources changed; a proxy that holds the stream back, or mixes subscriptions, leaves clients with stale lists.',
   },
   {
+    id: 'transparency/request-logs-relayed',
+    title: 'A proxy MUST relay the log messages of a request that set a log level on that request\'s own stream, before its response, and on no other stream',
+    suite: 'transparency',
+    level: 1,
+    strength: 'MUST',
+    needs: ['request-log-level'],
+    requirements: ['logging-request-scoped', 'logging-no-emit-without-level'],
+    why: 'In 2026-07-28 a client asks for logs per request and reads them on that request\'s stream: a proxy that drops them, or lets them out on a subscription or another call, leaves the client blind or shows one request\'s logs to another.',
+  },
+  {
     id: 'transparency/stream-close-cancels',
     title: 'A proxy MUST pass a client\'s closing of its response stream on to the upstream, whose stream for that call is then closed too',
     suite: 'transparency',

@@ -12,6 +12,7 @@ const CLOSE_CANCELS = 'transparency/stream-close-cancels';
 const INPUT_REQUIRED = 'transparency/input-required-relayed';
 const META_FORWARDED = 'transparency/request-meta-forwarded';
 const MISMATCH = 'transparency/header-mismatch-refused';
+const LOGS = 'transparency/request-logs-relayed';
 
 /** W3C Trace Context: version-traceid-parentid-flags, lower-case hex, neither id all zeros. */
 const TRACEPARENT = /^00-(?!0{32})([0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -238,5 +239,38 @@ scenario('A proxy MUST refuse a request whose mirrored headers disagree with its
     fail: 'a request whose headers disagree with its body was not refused',
     pass: `the encoded match was served; each mismatch was refused, and none carried out: ${seen.join('; ')}`,
     expected: 'the encoded Mcp-Name served; for each mismatch an HTTP 4xx (400 with HeaderMismatch -32020 from a server that reads the body), and the call never carried out upstream',
+  });
+});
+
+scenario('A proxy MUST relay a request\'s log messages on that request\'s stream, and nowhere else', [LOGS], async (t: ScenarioContext) => {
+  const cid = t.cid();
+  // A subscription open meanwhile: a log message that leaks out of its request's stream would show here.
+  const subscription = listen(t, t.client(), { toolsListChanged: true }, cid);
+  await subscription.waitFor(1);
+  const client = t.client();
+  const logged = await client.callTool('log', {}, { cid, meta: { [META.logLevel]: 'warning' } });
+  // A call that set no level, alongside: it must get no log message, its own or the other call's.
+  const quietCid = t.cid();
+  const quiet = await client.callTool('log', {}, { cid: quietCid });
+  const sent = (await t.upstream.sent(cid)).map((r) => bodyJson(r) as Record<string, any> | undefined).filter((m) => m?.method === 'notifications/message');
+  if (sent.length === 0) return t.block(LOGS, 'the upstream sent no log message for the call, so there is nothing relayed to judge', `the call answered ${JSON.stringify(logged.response ?? logged.exchange.status).slice(0, 200)}`);
+  const problems: string[] = [];
+  const messages = logged.exchange.events.filter((e) => e.json).map((e) => e.json as Record<string, any>);
+  const logs = messages.filter((m) => m.method === 'notifications/message');
+  const responseAt = messages.findIndex((m) => m.id !== undefined && ('result' in m || 'error' in m));
+  const diff = diffJson(sent.map((m) => m!.params), logs.map((m) => m.params));
+  if (logged.exchange.kind !== 'sse') problems.push(`the call that set a log level came back as ${logged.exchange.kind} (HTTP ${logged.exchange.status}), not as a stream carrying its ${sent.length} log messages`);
+  else if (diff.length) problems.push(`the call's stream did not carry the ${sent.length} log messages the upstream sent (${diff.join('; ')})`);
+  if (responseAt >= 0 && messages.slice(responseAt + 1).some((m) => m.method === 'notifications/message')) problems.push('log messages came after the call\'s response');
+  if (responseAt < 0) problems.push('the call that set a log level got no response');
+  const leaked = subscription.messages().filter((m) => m.method === 'notifications/message');
+  if (leaked.length) problems.push(`${leaked.length} log message(s) reached the subscriptions/listen stream`);
+  const strays = [...quiet.exchange.events.filter((e) => e.json).map((e) => e.json as Record<string, any>), ...(quiet.response ? [quiet.response] : [])].filter((m) => m.method === 'notifications/message');
+  if (strays.length) problems.push(`the call that set no log level got ${strays.length} log message(s)`);
+  t.judgeProblems(LOGS, problems, {
+    seen: { 'log messages sent upstream': sent.length, 'calls answered': [logged, quiet].filter((c) => c.response).length },
+    fail: 'the request\'s log messages were not relayed on its own stream, or reached another',
+    pass: `the ${sent.length} log messages the upstream sent reached the call's own stream before its response, and no other stream`,
+    expected: 'every notifications/message the upstream sent for the call, on the call\'s stream, before its response; none on the subscription or on the call without a level',
   });
 });

@@ -10,6 +10,9 @@ export const META_VERSION = 'io.modelcontextprotocol/protocolVersion';
 export const META_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
 export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
 export const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
+export const META_LOG_LEVEL = 'io.modelcontextprotocol/logLevel';
+/** MCP's log levels, least severe first. */
+export const LOG_LEVELS: readonly string[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 /** The headers that mirror a modern request's body, which mean nothing to a legacy server. */
 export function withoutMirroredHeaders(headers: Record<string, string>): Record<string, string> {

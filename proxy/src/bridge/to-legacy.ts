@@ -15,7 +15,7 @@ import { WireErrors } from '../errors.ts';
 import { inspectMessage, type MessageInfo } from '../protocol/message.ts';
 import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
 import { emptyReply, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
-import { LEGACY_VERSION, META_CAPABILITIES, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, metaOf, withMeta, withoutMirroredHeaders } from './meta.ts';
+import { LEGACY_VERSION, LOG_LEVELS, META_CAPABILITIES, META_LOG_LEVEL, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, metaOf, withMeta, withoutMirroredHeaders } from './meta.ts';
 
 /** Retired by 2026-07-28, with what a modern client gets instead. */
 const RETIRED_CODES = new Map([
@@ -34,12 +34,17 @@ function legacyMeta(meta: Record<string, unknown>): Record<string, unknown> {
 
 const post = (session: UpstreamSession, message: Message, headers: Record<string, string>, gone: ClientGone) => session.post(Buffer.from(JSON.stringify(message)), headers, inspectMessage(message), gone);
 
-/** What a modern client gets for one message of the legacy upstream's answer. */
-function toModern(message: Message, serverInfo: unknown, refuse: (request: Message) => void): Message | null {
+/** What a modern client gets for one message of the legacy upstream's answer; `logLevel` is the index of the level the request asked for (-1: none). */
+function toModern(message: Message, serverInfo: unknown, logLevel: number, refuse: (request: Message) => void): Message | null {
   if (typeof message.method === 'string') {
     if ('id' in message) {
       refuse(message);
       return null;
+    }
+    // A log message is the request's only if it asked for that level or a lower one (2026-07-28 logging: "MUST NOT emit" otherwise).
+    if (message.method === 'notifications/message') {
+      const level = LOG_LEVELS.indexOf(String((message.params as { level?: unknown } | undefined)?.level));
+      if (logLevel < 0 || level < logLevel) return null;
     }
     // A notification about this request (progress, a log message) is still one in 2026-07-28.
     return message;
@@ -99,6 +104,13 @@ export async function bridgeToLegacy(connector: UpstreamConnector, message: Mess
     versionHeaders = { ...headers, 'mcp-protocol-version': version };
     const ack = await post(session, { jsonrpc: '2.0', method: 'notifications/initialized', ...(Object.keys(carried).length > 0 && { params: { _meta: carried } }) }, versionHeaders, gone);
     ack.body?.resume();
+    // The request's log level is its session's, in the legacy era.
+    const logLevel = LOG_LEVELS.indexOf(String(meta[META_LOG_LEVEL]));
+    const logging = (init.capabilities as { logging?: unknown } | undefined)?.logging !== undefined;
+    if (logLevel >= 0 && logging && info.method !== 'server/discover') {
+      const set = await post(session, { jsonrpc: '2.0', id: `${String(info.id)}-log-level`, method: 'logging/setLevel', params: { level: LOG_LEVELS[logLevel] } }, versionHeaders, gone);
+      await readMessages(set);
+    }
 
     if (info.method === 'server/discover') {
       end();
@@ -123,7 +135,7 @@ export async function bridgeToLegacy(connector: UpstreamConnector, message: Mess
     };
     const forwarded = withMeta(message, legacyMeta(meta));
     const reply = await post(session, forwarded, versionHeaders, gone);
-    return await mapAnswer(reply, (m) => toModern(m, init.serverInfo, refuse), end);
+    return await mapAnswer(reply, (m) => toModern(m, init.serverInfo, logLevel, refuse), end);
   } catch (err) {
     end();
     throw err;
