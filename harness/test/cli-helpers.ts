@@ -15,9 +15,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function cli(args: string[], options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, timeout: options.timeoutMs ?? 90_000, env: { ...process.env, CI: 'true' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, timeout: options.timeoutMs ?? 90_000, env: { ...process.env, CI: 'true', ...options.env } }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 99) : 0;
       resolve({ code, stdout, stderr });
     });

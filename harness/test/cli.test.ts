@@ -131,11 +131,20 @@ describe.concurrent('proxyspec run', () => {
     expect(stderr).toMatch(/within 500 ms/);
   });
 
-  test('an image target is a clear setup error, not a crash', async () => {
-    const file = await tempProfile('name: img\nimage: example/proxy:1\n');
-    const { code, stderr } = await cli(['run', '--target', file]);
+  test('an image target with no engine reachable exits 3 and says how to start one (DOCKER_HOST)', async () => {
+    const file = await tempProfile('name: img\nimage: example/proxy:1\nargs: [--port, "{port}"]\n');
+    const { code, stderr } = await cli(['run', '--target', file], { env: { DOCKER_HOST: 'unix:///nonexistent/proxyspec-test.sock' } });
     expect(code).toBe(3);
-    expect(stderr).toMatch(/Docker engine/);
+    expect(stderr).toMatch(/no container engine is reachable/);
+    expect(stderr).toMatch(/DOCKER_HOST/);
+    expect(stderr).toMatch(/podman system service/);
+  });
+
+  test('args without an image exit 2: a command carries its own', async () => {
+    const file = await tempProfile('name: args\ncommand: ./proxy --port {port}\nargs: [--verbose]\n');
+    const { code, stderr } = await cli(['run', '--target', file]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/args are the arguments of an image/);
   });
 
   test('a missing profile file exits 2', async () => {

@@ -41,11 +41,23 @@ export interface ReadyOptions {
   url: string;
   readyUrl?: string;
   timeoutMs: number;
+  /** Why the target can no longer become ready (it exited), for a target that is not a child process. */
+  gone?: () => string | undefined;
 }
 
 /** Every process group started and not yet stopped, by its signalling function. */
 const live = new Set<(signal: NodeJS.Signals) => void>();
+/** Targets that take a request to stop (containers): awaited, for a bounded time, before the harness exits on a signal. */
+const liveAsync = new Set<() => Promise<void>>();
 let signalsHandled = false;
+const ASYNC_STOP_MS = 10_000;
+
+/** Registers a target that stops asynchronously; the returned function unregisters it. */
+export function onStopSignal(stop: () => Promise<void>): () => void {
+  stopTargetsOnSignal();
+  liveAsync.add(stop);
+  return () => liveAsync.delete(stop);
+}
 
 /**
  * The harness itself told to stop (SIGTERM, SIGINT: a CI job cancelled, a test's timeout, Ctrl-C):
@@ -57,7 +69,9 @@ export function stopTargetsOnSignal(): void {
   for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
     process.once(signal, () => {
       for (const signalGroup of live) signalGroup('SIGKILL');
-      process.exit(code);
+      const pending = [...liveAsync].map((stop) => stop().catch(() => undefined));
+      const bound = new Promise((resolve) => setTimeout(resolve, ASYNC_STOP_MS).unref());
+      void Promise.race([Promise.all(pending), bound]).finally(() => process.exit(code));
     });
   }
   // However the process ends (a test worker closed by its runner, an uncaught error), nothing it started lives on.
@@ -120,6 +134,8 @@ export async function waitReady(options: ReadyOptions, child?: ChildProcess, std
         `the target exited before it was ready (${child.exitCode !== null ? `exit code ${child.exitCode}` : child.signalCode}). Last lines of its stderr:\n${stderr?.tail() || '(nothing)'}`,
       );
     }
+    const gone = options.gone?.();
+    if (gone) throw new HarnessError('HARNESS_ERR_TARGET_EXITED', `the target exited before it was ready (${gone}). Last lines of its output:\n${stderr?.tail() || '(nothing)'}`);
     if (options.readyUrl ? await answers(options.readyUrl) : await acceptsTcp(target.hostname, port)) return;
     if (Date.now() > deadline) {
       throw new HarnessError(

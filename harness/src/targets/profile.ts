@@ -17,8 +17,10 @@ export const TargetProfileSchema = z
     version: z.string().optional(),
     /** Shell command that starts the proxy; omit to attach to one already running at `url`. */
     command: z.string().min(1).optional(),
-    /** Container image run through testcontainers instead of `command`. */
+    /** Container image run through testcontainers instead of `command`, on the host's network. */
     image: z.string().min(1).optional(),
+    /** The image's arguments (after its entry point), with placeholders; only with `image`. */
+    args: z.array(z.string()).default([]),
     /** Working directory of the command; default: the profile file's folder. */
     cwd: z.string().optional(),
     env: z.record(z.string(), z.string()).default({}),
@@ -40,7 +42,8 @@ export const TargetProfileSchema = z
     /** Hints for the checks: how the proxy is configured (its timeouts, its scopes). See harness/src/checks/hints.ts. */
     config: HintsSchema.default({}),
   })
-  .refine((p) => !(p.command && p.image), { message: 'give either command or image, not both' });
+  .refine((p) => !(p.command && p.image), { message: 'give either command or image, not both' })
+  .refine((p) => p.image || p.args.length === 0, { message: 'args are the arguments of an image; a command carries its own', path: ['args'] });
 
 export type TargetProfile = z.infer<typeof TargetProfileSchema>;
 

@@ -12,6 +12,7 @@ import { freePort } from './free-port.ts';
 import { AUTH_PLACEHOLDERS, fill, fillRecord, placeholderEnv, shellQuote, usesPlaceholder, type PlaceholderValues } from './placeholders.ts';
 import { loadProfile, parseProfile, type LoadedProfile } from './profile.ts';
 import { startProcess, waitReady, type LogTail } from './process-target.ts';
+import { startImage, type StartedImage } from './image-target.ts';
 
 export interface RunningTarget {
   info: TargetInfo;
@@ -96,14 +97,9 @@ export async function startTarget(target: LoadedProfile | 'direct', env: TargetE
     };
   }
   const { profile, baseDir } = target;
-  if (profile.image) {
-    throw new HarnessError(
-      'HARNESS_ERR_TARGET_IMAGE',
-      `target ${profile.name} is an image (${profile.image}); image targets need a Docker engine through testcontainers, which this version of proxyspec does not drive yet. Run the container yourself and attach with a profile that has only \`url\`.`,
-    );
-  }
-  const usesPort = profile.url.includes('{port}') || (profile.command ?? '').includes('{port}');
-  if (!profile.command && profile.url.includes('{port}')) {
+  const starts = profile.command !== undefined || profile.image !== undefined;
+  const usesPort = profile.url.includes('{port}') || (profile.command ?? '').includes('{port}') || profile.args.some((a) => a.includes('{port}'));
+  if (!starts && profile.url.includes('{port}')) {
     throw new HarnessError('HARNESS_ERR_PROFILE_INVALID', `target ${profile.name}: a profile without \`command\` attaches to a running proxy, so its \`url\` must be a real address, not use {port}`);
   }
   const port = usesPort ? await freePort() : 0;
@@ -125,10 +121,34 @@ export async function startTarget(target: LoadedProfile | 'direct', env: TargetE
     features: profile.features,
     upstream: profile.upstream,
     config: profile.config,
-    wiresBackups: [profile.command ?? '', ...Object.values(profile.env)].some((t) => usesPlaceholder(t, ['upstream_urls', 'upstream_backup_urls'])),
+    wiresBackups: [profile.command ?? '', ...profile.args, ...Object.values(profile.env)].some((t) => usesPlaceholder(t, ['upstream_urls', 'upstream_backup_urls'])),
     ...(auth && { auth: auth.info }),
   };
   const readyUrl = profile.ready.url ? fill(profile.ready.url, values, 'ready.url') : undefined;
+
+  if (profile.image) {
+    const args = profile.args.map((a, i) => fill(a, values, `args[${i}]`));
+    const containerEnv = { ...placeholderEnv(values), ...fillRecord(profile.env, values, 'env') };
+    let container: StartedImage;
+    try {
+      container = await startImage({ image: profile.image, args, env: containerEnv, name: profile.name, workdir: values.workdir }, { url, readyUrl, timeoutMs: profile.ready.timeoutMs });
+    } catch (err) {
+      await auth?.stop();
+      throw err;
+    }
+    if (container.pid !== undefined) info.pid = container.pid;
+    return {
+      info,
+      terminate: container.terminate,
+      workdir: values.workdir,
+      // The engine gives one stream for both: it is reported as the container's stdout.
+      logs: () => ({ stdout: container.logs.toString(), stderr: '' }),
+      stop: async () => {
+        await container.stop();
+        await auth?.stop();
+      },
+    };
+  }
 
   if (!profile.command) {
     await waitReady({ url, readyUrl, timeoutMs: profile.ready.timeoutMs });
@@ -161,7 +181,7 @@ export async function startTarget(target: LoadedProfile | 'direct', env: TargetE
 
 /** A target needs the authorization server when it claims `auth` or uses one of its placeholders. */
 function needsAuthorizationServer({ profile }: LoadedProfile): boolean {
-  const texts = [profile.command ?? '', profile.ready.url ?? '', ...Object.values(profile.env), ...Object.values(profile.headers)];
+  const texts = [profile.command ?? '', ...profile.args, profile.ready.url ?? '', ...Object.values(profile.env), ...Object.values(profile.headers)];
   return profile.features.includes('auth') || texts.some((t) => usesPlaceholder(t, AUTH_PLACEHOLDERS));
 }
 
