@@ -170,6 +170,7 @@ const CASES: Case[] = [
     ] as const
   ).map(([defect, caught]): Case => ({ defect, caught: [...caught], extra: ['--spec', '2026-07-28', '--suite', 'auth'] })),
   { defect: 'ref-no-origin-check', caught: ['security/foreign-origin-refused'], extra: ['--spec', '2026-07-28', '--only', 'security/foreign-origin-refused'] },
+  { defect: 'ref-refuse-all-origins', caught: ['security/allowed-origin-served'], extra: ['--spec', '2026-07-28', '--suite', 'security'] },
   // A list cache shared by every client hands one user the private tools/list the upstream made for another.
   { defect: 'ref-shared-list-cache', caught: ['auth/private-results-not-shared'], extra: ['--spec', '2026-07-28', '--suite', 'auth'] },
   { defect: 'ref-leak-upstream-address', caught: ['security/errors-leak-nothing'], extra: ['--spec', '2026-07-28', '--only', 'security/errors-leak-nothing'] },

@@ -31,6 +31,7 @@ export const REFERENCE_DEFECTS = [
   'no-resource-metadata', // challenges with a bare "Bearer", no resource_metadata
   'sessions-not-bound', // serves a session to any authenticated user who presents its id
   'no-origin-check', // allows every Origin
+  'refuse-all-origins', // refuses every Origin, its own and the loopback ones included (the reference proxy's default until 2026-12)
   'predictable-session-ids', // numbers sessions 1, 2, 3…
   'leak-upstream-address', // puts the upstream's URL and a stack trace in its 502s
   'no-idle-reaping', // keeps idle sessions for ever
@@ -65,6 +66,7 @@ export type ReferenceDefect = (typeof REFERENCE_DEFECTS)[number];
 function weakenConfig(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Readonly<ProxyConfig> {
   const raw = structuredClone(config) as ProxyConfig;
   if (defect === 'no-origin-check') raw.security.allowedOrigins = ['*'];
+  if (defect === 'refuse-all-origins') raw.security.loopbackOrigins = false;
   if (defect === 'no-idle-reaping') raw.sessions.idleTimeoutMs = 0;
   if (defect === 'no-limits') raw.limits = { maxBodyBytes: 256 * 1024 * 1024, maxHeaderBytes: 256 * 1024, headersTimeoutMs: 600_000, requestTimeoutMs: 600_000 };
   if ('url' in raw.upstream) {

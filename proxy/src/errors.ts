@@ -55,6 +55,7 @@ export const WireErrors = {
   policyDenied: (what: string) => new ProxyWireError(403, -31044, 'Forbidden by policy', `${what.slice(0, 80)} is denied by this proxy's policy`),
   rateLimited: () => new ProxyWireError(429, -31043, 'Too Many Requests', 'rate limit exceeded for this subject'),
   forbiddenOrigin: () => new ProxyWireError(403, -31042, 'Forbidden: Origin not allowed'),
+  forbiddenHost: () => new ProxyWireError(403, -31045, 'Forbidden: Host not allowed', 'the proxy does not answer to this host name (DNS rebinding protection)'),
   authorizationUnavailable: () => new ProxyWireError(503, -31052, 'Authorization server unavailable', 'the signing keys could not be fetched', { 'retry-after': '5' }),
   headersTooLarge: () => new ProxyWireError(431, -32600, 'Request Header Fields Too Large'),
   headerMismatch: (reason: string) => new ProxyWireError(400, -32020, 'Header mismatch', reason.slice(0, 200)),

@@ -14,6 +14,7 @@ import { createHttpConnector, isHttpConnector } from './upstream/http.ts';
 import { createStdioConnector } from './upstream/stdio.ts';
 import { createSessionMap } from './sessions/session-map.ts';
 import { UpstreamEra } from './bridge/era.ts';
+import { createOriginPolicy } from './policy/origin.ts';
 import { mcpRoutes, RoutedWireError, type McpRouteOptions, type RequestRecord } from './routes/mcp.ts';
 import { createMetrics, outcomeOf, type ProxyMetrics } from './observe/metrics.ts';
 import { createAuditLog, type AuditLog } from './observe/audit.ts';
@@ -162,7 +163,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     // A stdio server's era is its own business with its process: no bridge there.
     era: new UpstreamEra(isHttpUpstream(config.upstream) ? config.upstream.era : 'dual'),
     auth,
-    allowedOrigins: config.security.allowedOrigins,
+    origins: createOriginPolicy(config.security, config.listen.host),
     sessionOwner: parts.sessionOwner,
     rateLimit: config.rateLimit,
     rateLimitKey: parts.rateLimitKey,

@@ -25,6 +25,17 @@ export const SECURITY_CHECKS = defineChecks([
     proxyOnly: true,
   },
   {
+    id: 'security/allowed-origin-served',
+    title: 'A proxy MUST serve a request whose Origin is valid (its own, or the one its profile names in config.allowedOrigin): validating Origin is not refusing every Origin',
+    suite: 'security',
+    level: 2,
+    strength: 'MUST',
+    needs: [],
+    requirements: ['http-origin-validate'],
+    why: 'Browsers send an Origin with every POST: a proxy that refuses every Origin shuts out each browser-based client, its own pages included, and protects nothing that telling origins apart would not.',
+    proxyOnly: true,
+  },
+  {
     id: 'security/session-ids-unguessable',
     title: 'A proxy MUST mint session ids that are unique and unguessable: at least 64 bits of entropy estimated over many sessions',
     suite: 'security',

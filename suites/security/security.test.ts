@@ -6,6 +6,7 @@ import { TargetFailure, inPool, issueToken, openingRequest, scenario, type Excha
 
 const BOUND = 'security/session-bound-to-user';
 const ORIGIN = 'security/foreign-origin-refused';
+const ALLOWED_ORIGIN = 'security/allowed-origin-served';
 const IDS = 'security/session-ids-unguessable';
 const LEAKS = 'security/errors-leak-nothing';
 
@@ -74,6 +75,29 @@ scenario('A request from a foreign Origin gets 403 and is not forwarded', [ORIGI
     pass: `requests with Origin ${FOREIGN_ORIGIN} got 403 and went nowhere`,
     fail: 'the proxy serves requests from a foreign Origin',
     expected: '403 Forbidden for a present, invalid Origin',
+  });
+});
+
+scenario('A request from a valid Origin is served', [ALLOWED_ORIGIN], async (t) => {
+  // The proxy's own origin, as its clients reach it, unless the profile names the Origin it allows.
+  const origin = t.ctx.target.config.allowedOrigin ?? new URL(t.ctx.target.url).origin;
+  const problems: string[] = [];
+  const cid = t.cid();
+  const opening = openingRequest(t.revision, cid);
+  const first = opening.body.includes('"initialize"') ? 'initialize' : 'server/discover';
+  const open = await t.raw('POST', [['content-type', 'application/json'], ['accept', 'application/json, text/event-stream'], ...opening.headers, ['origin', origin]], opening.body);
+  if (open.status < 200 || open.status >= 300) problems.push(`${first} from ${origin}: ${status(open)}`);
+  const client = await t.session();
+  const cid2 = t.cid();
+  const call = await client.callTool('echo', { cid: cid2 }, { cid: cid2, headers: { origin } });
+  if (!call.response || !('result' in call.response)) problems.push(`tools/call from ${origin}: ${status(call.exchange)}`);
+  const reached = (await t.upstream.received(cid2)).length;
+  if (call.response && 'result' in call.response && reached === 0) problems.push(`tools/call from ${origin} was answered without reaching the upstream`);
+  t.judgeProblems(ALLOWED_ORIGIN, problems, {
+    seen: { 'requests from the valid Origin answered': [open, call.exchange].filter((ex) => ex.outcome === 'answered').length },
+    pass: `${first} and a tools/call with Origin ${origin} were served`,
+    fail: `the proxy refuses requests from ${origin}, an Origin it should serve`,
+    expected: `2xx and a result for requests with Origin ${origin}${t.ctx.target.config.allowedOrigin ? ' (config.allowedOrigin)' : ' (the target\'s own origin)'}`,
   });
 });
 

@@ -53,6 +53,11 @@ export const HintsSchema = z.strictObject({
     })
     .optional()
     .describe('where the Prometheus metrics are ({port} is the proxy\'s) and the names of its series: a request counter labelled by JSON-RPC method and outcome, an upstream failure counter, an open sessions gauge, and optionally a gauge that is 1 while a circuit is open, e.g. { url: "http://127.0.0.1:{port}/metrics", requests: mcp_proxy_requests_total, upstreamFailures: mcp_proxy_upstream_failures_total, sessionsOpen: mcp_proxy_sessions_open, circuitOpen: mcp_proxy_circuit_open }'),
+  allowedOrigin: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("an Origin the proxy serves (a browser page allowed to call it), e.g. https://app.example; default: the origin of the target's own url"),
   auditLog: z
     .string()
     .min(1)

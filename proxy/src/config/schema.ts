@@ -131,8 +131,20 @@ export const ProxyConfigSchema = z.strictObject({
   auth: AuthSchema.optional(),
   security: z
     .strictObject({
-      /** Origins allowed to call the proxy from a browser; a request with any other Origin gets 403. */
+      /** Origins allowed to call the proxy from a browser (`*` for any); a request with any other Origin gets 403. */
       allowedOrigins: z.array(z.string()).default([]),
+      /**
+       * While the proxy listens on loopback, also allow Origins on loopback (localhost, 127.0.0.0/8,
+       * [::1], any port): pages on this machine, the proxy's own origin among them. A DNS-rebinding
+       * page never has one.
+       */
+      loopbackOrigins: z.boolean().default(true),
+      /**
+       * Host header values (a name, or name:port) the proxy answers to, `*` for any. Default: while it
+       * listens on loopback, loopback names only (a rebinding page's GET carries no Origin, only its
+       * own name in Host); otherwise any. A request for another Host gets 403.
+       */
+      allowedHosts: z.array(z.string().min(1)).optional(),
     })
     .prefault({}),
   sessions: z

@@ -23,6 +23,7 @@ import { bridgeToLegacy } from '../bridge/to-legacy.ts';
 import { openBridgedSession } from '../bridge/to-modern.ts';
 import { MODERN_VERSION, META_CAPABILITIES, META_VERSION, withoutMirroredHeaders } from '../bridge/meta.ts';
 import type { Policy } from '../policy/policy.ts';
+import type { OriginPolicy } from '../policy/origin.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,8 +63,8 @@ export interface McpRouteOptions {
   era?: UpstreamEra;
   /** Token checks; absent when the proxy runs without authentication. */
   auth?: AuthGate;
-  /** Origins a browser may call from; any other Origin gets 403. */
-  allowedOrigins: readonly string[];
+  /** Which Origins and Host names are served; any other gets 403. */
+  origins: OriginPolicy;
   /** Who owns a session opened with this principal; default its subject. */
   sessionOwner?: (principal: Principal | null) => string | undefined;
   rateLimit: ProxyConfig['rateLimit'];
@@ -139,7 +140,7 @@ function noteMessage(request: FastifyRequest, info: MessageInfo): void {
 
 export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions): Promise<void> {
   const { connector, sessions, openStreams, auth } = options;
-  const allowedOrigins = new Set(options.allowedOrigins);
+  const { origins } = options;
   const ownerOf = options.sessionOwner ?? ((principal: Principal | null) => principal?.subject);
   const headerCheck = options.headerCheck ?? mirroredHeaderMismatch;
   const era = options.era ?? new UpstreamEra('dual');
@@ -157,7 +158,8 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
       reply.raw.once('close', () => onAnswered({ ...seen, status: reply.raw.statusCode, subject: request.principal?.subject ?? null }));
     }
     const origin = request.headers.origin;
-    if (origin !== undefined && !allowedOrigins.has('*') && !allowedOrigins.has(origin)) throw new RoutedWireError(WireErrors.forbiddenOrigin(), null);
+    if (origin !== undefined && !origins.originAllowed(origin)) throw new RoutedWireError(WireErrors.forbiddenOrigin(), null);
+    if (!origins.hostAllowed(request.headers.host)) throw new RoutedWireError(WireErrors.forbiddenHost(), null);
     if (auth) request.principal = await auth.authenticate(request);
   });
 
