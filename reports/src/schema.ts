@@ -103,6 +103,12 @@ export const ReportSchema = z.object({
     })
     .optional(),
   /**
+   * Where the run's time went, per suite: its scenarios, the time they took (summed: scenarios of a
+   * suite may run side by side), and the wall time from the first one's start to the last one's
+   * end. Relay canaries and target start-up are not in it. Added in 0.3.
+   */
+  suites: z.array(z.object({ suite: z.string(), scenarios: z.number().int(), scenarioMs: z.number(), wallMs: z.number() })).optional(),
+  /**
    * How much of the run's revision the checks judge: its requirements that concern a proxy and
    * show on the wire, traced to a check, excluded with a reviewed reason, or untested (the untested
    * MUSTs listed). What `proxyspec coverage` prints. Added in 0.2.

@@ -12,6 +12,12 @@ export function toTerminal(report: Report, options: { verbose?: boolean; outDir?
     lines.push(`  ${MARK[c.verdict]}  ${c.id}${c.verdict === 'pass' ? '' : ` — ${c.message.split('\n')[0].slice(0, 160)}`}`);
     if (['fail', 'warn'].includes(c.verdict) && c.observed) lines.push(`        observed: ${c.observed.split('\n')[0].slice(0, 200)}`);
   }
+  const suites = report.suites?.filter((s) => s.scenarios > 0) ?? [];
+  if (suites.length) {
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    lines.push('', `Time per suite (scenario time, slowest first; the run took ${seconds(report.durationMs)} in all):`);
+    lines.push(`  ${suites.map((s) => `${s.suite} ${seconds(s.scenarioMs)}`).join(', ')}`);
+  }
   lines.push('');
   for (const l of report.levels) lines.push(`  L${l.level} ${l.name.padEnd(10)} ${l.state}${l.state === 'success' ? '' : ` — ${l.reason}`}`);
   const counts = Object.entries(report.summary).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`).join(', ');

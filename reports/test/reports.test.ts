@@ -1,7 +1,7 @@
 /** The report writers: schema validity, the published JSON Schema, JUnit and Markdown mapping. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { PerfSchema, perfHtml, perfJsonSchema, ReportSchema, reportJsonSchema, toHtml, toJson, toJunit, toMarkdown, type Perf, type Report } from '../src/index.ts';
+import { PerfSchema, perfHtml, perfJsonSchema, ReportSchema, reportJsonSchema, toHtml, toJson, toJunit, toMarkdown, toTerminal, type Perf, type Report } from '../src/index.ts';
 
 function report(verdicts: Array<[string, Report['checks'][number]['verdict']]>): Report {
   return {
@@ -84,6 +84,19 @@ describe('HTML', () => {
   test('the published perf.json schema is the one the model generates', () => {
     const published = JSON.parse(readFileSync(new URL('../perf.schema.json', import.meta.url), 'utf8'));
     expect(published).toEqual(JSON.parse(JSON.stringify(perfJsonSchema())));
+  });
+});
+
+describe('time per suite', () => {
+  test('the terminal summary prints each suite\'s time, slowest first, when the report has them', () => {
+    const suites = [
+      { suite: 'session', scenarios: 1, scenarioMs: 12000, wallMs: 12000 },
+      { suite: 'transparency', scenarios: 2, scenarioMs: 5000, wallMs: 4000 },
+    ];
+    const printed = toTerminal({ ...report([['session/idle-reaped', 'pass']]), suites });
+    expect(printed).toContain('session 12.0 s, transparency 5.0 s');
+    expect(printed).toContain('the run took 1.2 s in all');
+    expect(toTerminal(report([['session/idle-reaped', 'pass']]))).not.toContain('Time per suite');
   });
 });
 

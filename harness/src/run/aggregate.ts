@@ -134,8 +134,27 @@ export function aggregate(input: AggregateInput): Report {
     gate: { passed: reasons.length === 0, reasons },
     summary,
     relay: { ok: relay.ok, stoppedAfter: relay.stoppedAfter, message: relay.message },
+    suites: suiteTimes(input.records),
     coverage: coverageSection(ctx.revision),
     checks,
     machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
   };
+}
+
+/** Per suite (that of a scenario's first check): how many scenarios ran, their summed time and their wall span, slowest first. */
+export function suiteTimes(records: readonly ScenarioRecord[]): NonNullable<Report['suites']> {
+  const bySuite = new Map<string, { scenarios: number; scenarioMs: number; first: number; last: number }>();
+  for (const r of records) {
+    const suite = r.checks[0]?.split('/')[0];
+    if (!suite || r.endedAt < r.startedAt) continue;
+    const s = bySuite.get(suite) ?? { scenarios: 0, scenarioMs: 0, first: Infinity, last: -Infinity };
+    s.scenarios += 1;
+    s.scenarioMs += r.endedAt - r.startedAt;
+    s.first = Math.min(s.first, r.startedAt);
+    s.last = Math.max(s.last, r.endedAt);
+    bySuite.set(suite, s);
+  }
+  return [...bySuite.entries()]
+    .map(([suite, s]) => ({ suite, scenarios: s.scenarios, scenarioMs: Math.round(s.scenarioMs), wallMs: Math.round(s.last - s.first) }))
+    .sort((a, b) => b.scenarioMs - a.scenarioMs);
 }
