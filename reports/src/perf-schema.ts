@@ -82,7 +82,16 @@ export const PerfSchema = z.object({
       sessions: z.number().int(),
       rssBeforeBytes: z.number(),
       rssAfterBytes: z.number(),
-      bytesPerSession: z.number(),
+      /**
+       * The slope of resident memory against sessions opened, fitted over the batches; null when
+       * the fit's spread is as large as the slope (noise could have drawn it): "not measurable in
+       * this run", never a number noise produced. A number in every perf.json before 0.3.
+       */
+      bytesPerSession: z.number().nullable(),
+      /** The standard error of that slope. Added in 0.3. */
+      slopeStdErrBytes: z.number().optional(),
+      /** Resident memory after each batch, with the sessions open by then. Added in 0.3. */
+      readings: z.array(z.object({ sessions: z.number().int(), rssBytes: z.number() })).optional(),
     }),
   ),
   /** Why a scenario or a target has no figures (memory of a target the harness did not start, …). */

@@ -193,13 +193,18 @@ export function perfHtml(perf: Perf): string {
   }
 
   if (perf.memory.length) {
+    const measured = perf.memory.filter((m) => m.bytesPerSession !== null);
     parts.push(
       section(
         'memory',
         'Memory per idle session',
         'Growth of the resident memory of the target\'s whole process tree per open, idle session, in KB; lower is better.',
-        barChart('memory per idle session', perf.memory.map((m) => m.target), [{ name: 'KB per session', values: perf.memory.map((m) => m.bytesPerSession / 1024) }], 'KB'),
-        table('idle sessions', ['target', 'sessions', 'RSS before MB', 'RSS after MB', 'KB per session'], perf.memory.map((m) => [m.target, m.sessions, m.rssBeforeBytes / 1024 ** 2, m.rssAfterBytes / 1024 ** 2, m.bytesPerSession / 1024])),
+        measured.length ? barChart('memory per idle session', measured.map((m) => m.target), [{ name: 'KB per session', values: measured.map((m) => m.bytesPerSession! / 1024) }], 'KB') : '',
+        table(
+          'idle sessions (KB per session: the slope of resident memory over the batches, ± its standard error)',
+          ['target', 'sessions', 'RSS before MB', 'RSS after MB', 'KB per session', '± KB'],
+          perf.memory.map((m) => [m.target, m.sessions, m.rssBeforeBytes / 1024 ** 2, m.rssAfterBytes / 1024 ** 2, m.bytesPerSession === null ? 'not measurable in this run' : m.bytesPerSession / 1024, m.slopeStdErrBytes === undefined ? undefined : m.slopeStdErrBytes / 1024]),
+        ),
       ),
     );
   }
@@ -221,7 +226,11 @@ export function perfTerminal(perf: Perf): string {
       `${s.scenario.padEnd(16)}${s.target.padEnd(20)}${String(s.connections).padStart(6)}${fmt(s.requestsPerSec, 0).padStart(10)}${fmt(s.latencyMs.p50).padStart(9)}${fmt(s.latencyMs.p99).padStart(9)}${(s.vsDirect ? fmt(s.vsDirect.throughputRatio) : '').padStart(10)}${(s.vsDirect ? fmt(s.vsDirect.addedP50Ms) : '').padStart(9)}`,
     );
   }
-  for (const m of perf.memory) lines.push(`idle sessions   ${m.target.padEnd(20)}${String(m.sessions).padStart(6)}  ${(m.bytesPerSession / 1024).toFixed(1)} KB per session`);
+  for (const m of perf.memory) {
+    const spread = m.slopeStdErrBytes === undefined ? '' : ` ± ${(m.slopeStdErrBytes / 1024).toFixed(1)}`;
+    const figure = m.bytesPerSession === null ? `not measurable in this run (the spread${spread} KB is as large as the trend)` : `${(m.bytesPerSession / 1024).toFixed(1)}${spread} KB per session`;
+    lines.push(`idle sessions   ${m.target.padEnd(20)}${String(m.sessions).padStart(6)}  ${figure}`);
+  }
   lines.push(`machine: ${perf.environment.cpuModel} × ${perf.environment.cores}, Node ${perf.environment.node}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 /** The report writers: schema validity, the published JSON Schema, JUnit and Markdown mapping. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { PerfSchema, perfHtml, perfJsonSchema, ReportSchema, reportJsonSchema, toHtml, toJson, toJunit, toMarkdown, toTerminal, type Perf, type Report } from '../src/index.ts';
+import { PerfSchema, perfHtml, perfTerminal, perfJsonSchema, ReportSchema, reportJsonSchema, toHtml, toJson, toJunit, toMarkdown, toTerminal, type Perf, type Report } from '../src/index.ts';
 
 function report(verdicts: Array<[string, Report['checks'][number]['verdict']]>): Report {
   return {
@@ -79,6 +79,32 @@ describe('HTML', () => {
     expect(html).toContain('ref&lt;x&gt;');
     expect((html.match(/<svg /g) ?? []).length).toBe(4);
     expect((html.match(/<table>/g) ?? []).length).toBeGreaterThanOrEqual(5);
+  });
+
+  test('perf.html and the terminal say "not measurable in this run" for a memory figure noise could have drawn, and print no number for it', () => {
+    const perf: Perf = PerfSchema.parse({
+      schemaVersion: 1,
+      harness: { name: 'proxyspec', version: '0.0.0' },
+      startedAt: new Date(0).toISOString(),
+      durationMs: 1,
+      environment: { cpuModel: 'Test CPU', cores: 2, node: 'v20', platform: 'linux', release: '6', totalMemoryBytes: 1, loadAverageBefore: [0, 0, 0], loadAverageAfter: [0, 0, 0] },
+      settings: { scenarios: ['idle-sessions'], connections: [10], durationSec: 1, rounds: 1 },
+      targets: [{ name: 'ref', kind: 'reference', url: 'u', upstream: 'http' }, { name: 'floor', kind: 'floor', url: 'u', upstream: 'http' }],
+      results: [],
+      summary: [],
+      memory: [
+        { target: 'ref', sessions: 10000, rssBeforeBytes: 1, rssAfterBytes: 2, bytesPerSession: null, slopeStdErrBytes: 3072, readings: [] },
+        { target: 'floor', sessions: 10000, rssBeforeBytes: 1, rssAfterBytes: 2, bytesPerSession: 7782, slopeStdErrBytes: 512, readings: [] },
+      ],
+      notes: [],
+    });
+    const html = perfHtml(perf);
+    // The row of the target whose figure is noise: no KB number in its cell, and no bar for it.
+    expect(html).toMatch(/<th scope="row">ref<\/th>(<td class="num">[^<]*<\/td>){3}<td class="num">not measurable in this run<\/td>/);
+    expect((html.match(/<svg /g) ?? []).length).toBe(1);
+    const text = perfTerminal(perf);
+    expect(text).toMatch(/ref\s+10000\s+not measurable in this run/);
+    expect(text).toContain('7.6 ± 0.5 KB per session');
   });
 
   test('the published perf.json schema is the one the model generates', () => {

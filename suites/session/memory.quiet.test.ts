@@ -4,6 +4,7 @@
  */
 import { TargetFailure, inPool, scenario } from '../../harness/src/index.ts';
 import { processGroupRss } from '../../harness/src/record/process-memory.ts';
+import { slope } from '../../harness/src/record/fit.ts';
 
 const MEMORY = 'session/memory-bounded';
 const PER_BATCH = 300;
@@ -14,20 +15,6 @@ const BATCHES = 4;
  * of that and still catches a proxy that keeps a request's worth of data per session.
  */
 const LIMIT_BYTES = 64 * 1024;
-
-/** Least-squares slope of ys against 0, 1, 2, … */
-export function slope(ys: number[]): number {
-  const n = ys.length;
-  const mx = (n - 1) / 2;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  ys.forEach((y, x) => {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
-  });
-  return den === 0 ? 0 : num / den;
-}
 
 scenario(
   'Sessions opened and deleted by the hundred leave no memory behind',

@@ -12,6 +12,7 @@ import { HarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import { BulkClient, inPool } from '../client/bulk.ts';
 import { processGroupRss } from '../record/process-memory.ts';
+import { fitLine, measurable } from '../record/fit.ts';
 import { ID_SLOT, pacedLoad, type RoundFigures } from './paced.ts';
 import type { BenchScenario } from './scenarios.ts';
 import { PROXYSPEC_BIN } from '../run/environment.ts';
@@ -42,6 +43,10 @@ export interface BenchOptions {
 
 /** Sessions opened on a stdio target by the idle-sessions scenario (each is a process). */
 const STDIO_IDLE_SESSIONS = 10;
+/** Batches the idle sessions are opened in, resident memory read after each (a line through the readings). */
+const IDLE_BATCHES = 5;
+/** Time for the target to settle after a batch before its memory is read. */
+const IDLE_SETTLE_MS = 500;
 
 /** The most errors a target may have before its figures are refused. */
 const MAX_ERROR_RATE = 0.01;
@@ -309,12 +314,26 @@ export async function runBench(options: BenchOptions): Promise<Perf> {
         const count = target.upstream === 'stdio' ? Math.min(options.idleSessions, STDIO_IDLE_SESSIONS) : options.idleSessions;
         if (count < options.idleSessions) notes.push(`idle-sessions: ${target.name} has a stdio upstream (a process per session), so it was measured with ${count} sessions`);
         const client = new BulkClient({ url: target.url, headers: target.headers, revision });
-        const sessions = await inPool(count, 20, () => client.open('psc_bench000000000000'));
-        const opened = sessions.filter((s) => s.id !== undefined);
-        await new Promise((r) => setTimeout(r, 1000));
-        const after = (await processGroupRss(target.pid)) ?? before;
-        memory.push({ target: target.name, sessions: opened.length, rssBeforeBytes: before, rssAfterBytes: after, bytesPerSession: opened.length ? Math.max(0, after - before) / opened.length : 0 });
-        log(`idle-sessions ${target.name}: ${opened.length} sessions, ${((after - before) / 1024 / Math.max(opened.length, 1)).toFixed(1)} KB each`);
+        // Sessions opened in batches, resident memory read after each: the slope of a line through the
+        // readings is the memory per session, and its spread says whether noise could have drawn it
+        // (garbage collection between two readings once made it read as zero).
+        const opened: Array<{ id?: string }> = [];
+        const readings: Array<{ sessions: number; rssBytes: number }> = [];
+        const perBatch = Math.ceil(count / IDLE_BATCHES);
+        for (let b = 0; b < IDLE_BATCHES && opened.length < count; b++) {
+          const batch = await inPool(Math.min(perBatch, count - opened.length), 20, () => client.open('psc_bench000000000000'));
+          opened.push(...batch.filter((s) => s.id !== undefined));
+          await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
+          const rss = await processGroupRss(target.pid);
+          if (rss !== undefined) readings.push({ sessions: opened.length, rssBytes: rss });
+        }
+        const fit = fitLine(readings.map((r) => r.sessions), readings.map((r) => r.rssBytes));
+        const ok = measurable(fit, readings.length);
+        const after = readings.at(-1)?.rssBytes ?? before;
+        memory.push({ target: target.name, sessions: opened.length, rssBeforeBytes: before, rssAfterBytes: after, bytesPerSession: ok ? fit.slope : null, slopeStdErrBytes: fit.slopeStdErr, readings });
+        const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+        if (!ok) notes.push(`idle-sessions: ${target.name}: memory per session is not measurable in this run (the fit over ${readings.length} batches gives ${kb(fit.slope)} ± ${kb(fit.slopeStdErr)} KB per session: the spread is as large as the trend)`);
+        log(`idle-sessions ${target.name}: ${opened.length} sessions, ${ok ? `${kb(fit.slope)} ± ${kb(fit.slopeStdErr)} KB each` : 'not measurable in this run'}`);
         await inPool(opened.length, 20, (i) => client.delete(opened[i].id!));
         await client.close();
       }

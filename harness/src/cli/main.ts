@@ -98,7 +98,7 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     .option('--duration <s>', 'seconds per round', (v) => positive(v, '--duration'), 5)
     .option('--rounds <n>', 'rounds per target and scenario (their order rotates)', (v) => positive(v, '--rounds'), 2)
     .option('--rate <n>', 'requests per second, in total, that paced-json offers (the added-latency figure)', (v) => positive(v, '--rate'), 500)
-    .option('--sessions <n>', 'sessions opened by the idle-sessions scenario', (v) => positive(v, '--sessions'), 1000)
+    .option('--sessions <n>', 'sessions opened by the idle-sessions scenario', (v) => positive(v, '--sessions'), 10_000)
     .option('--out <dir>', 'output folder (default reports/out/bench-<timestamp>)')
     .action(async (opts: { target: string[]; scenario: string[]; connections: number[]; duration: number; rounds: number; rate: number; sessions: number; out?: string }) => {
       const unknown = opts.scenario.filter((s) => !isBenchScenario(s));
