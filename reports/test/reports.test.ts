@@ -41,6 +41,18 @@ function report(verdicts: Array<[string, Report['checks'][number]['verdict']]>):
   };
 }
 
+/** A perf.json of a run on a test machine, with the given settings, targets and figures. */
+function perfOf(figures: Pick<Perf, 'settings' | 'targets' | 'results' | 'summary' | 'memory' | 'notes'>): Perf {
+  return PerfSchema.parse({
+    schemaVersion: 1,
+    harness: { name: 'proxyspec', version: '0.0.0' },
+    startedAt: new Date(0).toISOString(),
+    durationMs: 1,
+    environment: { cpuModel: 'Test CPU', cores: 2, node: 'v20', platform: 'linux', release: '6', totalMemoryBytes: 1, loadAverageBefore: [0, 0, 0], loadAverageAfter: [0, 0, 0] },
+    ...figures,
+  });
+}
+
 /** Every URL a page would load (not links a reader may follow): a self-contained page has none. */
 function loads(html: string): string[] {
   return [...html.matchAll(/<(?:script|img|link|iframe|source)\b[^>]*\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
@@ -60,12 +72,7 @@ describe('HTML', () => {
 
   test('perf.html: a chart and a table per figure, the machine described, nothing loaded from elsewhere', () => {
     const summary = (target: string, connections: number, rps: number, p50: number) => ({ scenario: 'small-json', target, connections, rounds: 1, requestsPerSec: rps, latencyMs: { p50, p90: p50, p99: p50, mean: p50, max: p50 }, errorRate: 0 });
-    const perf: Perf = PerfSchema.parse({
-      schemaVersion: 1,
-      harness: { name: 'proxyspec', version: '0.0.0' },
-      startedAt: new Date(0).toISOString(),
-      durationMs: 1,
-      environment: { cpuModel: 'Test CPU', cores: 2, node: 'v20', platform: 'linux', release: '6', totalMemoryBytes: 1, loadAverageBefore: [0, 0, 0], loadAverageAfter: [0, 0, 0] },
+    const perf: Perf = perfOf({
       settings: { scenarios: ['small-json'], connections: [10, 100], durationSec: 1, rounds: 1 },
       targets: [{ name: 'direct', kind: 'direct', url: 'u', upstream: 'http' }, { name: 'ref<x>', kind: 'reference', url: 'u', upstream: 'http' }],
       results: [],
@@ -82,12 +89,7 @@ describe('HTML', () => {
   });
 
   test('perf.html and the terminal say "not measurable in this run" for a memory figure noise could have drawn, and print no number for it', () => {
-    const perf: Perf = PerfSchema.parse({
-      schemaVersion: 1,
-      harness: { name: 'proxyspec', version: '0.0.0' },
-      startedAt: new Date(0).toISOString(),
-      durationMs: 1,
-      environment: { cpuModel: 'Test CPU', cores: 2, node: 'v20', platform: 'linux', release: '6', totalMemoryBytes: 1, loadAverageBefore: [0, 0, 0], loadAverageAfter: [0, 0, 0] },
+    const perf: Perf = perfOf({
       settings: { scenarios: ['idle-sessions'], connections: [10], durationSec: 1, rounds: 1 },
       targets: [{ name: 'ref', kind: 'reference', url: 'u', upstream: 'http' }, { name: 'floor', kind: 'floor', url: 'u', upstream: 'http' }],
       results: [],
