@@ -67,16 +67,18 @@ export default defineConfig({
       // check judged there passes against the mock itself (direct), and through the reference proxy.
       suites('reference@2025-11-25'),
       // A stdio bridge starts a process per session, which a machine busy with the self-tests makes
-      // slow enough to time out: it runs last, after the quiet group, on a machine at rest, one
+      // slow enough to time out: it runs last, after the quiet groups, on a machine at rest, one
       // file at a time (a file that opens two dozen sessions at once starves another's).
-      suites('reference-stdio@2025-11-25', 2, 1),
+      suites('reference-stdio@2025-11-25', 3, 1),
       suites('direct@2025-11-25'),
       suites('direct@2026-07-28'),
       suites('reference@2026-07-28'),
       // Alone, after everything else: the session era's in group 1, the stateless era's (where the
-      // memory check, which needs sessions, is n/a) last, after the stdio group.
+      // memory check, which needs sessions, is n/a) in group 2. Not after the stdio group: the
+      // processes it leaves exiting made the overhead check measure the reference proxy 1.2 ms over
+      // its allowance twice in a full run, where alone it stays 0.4 to 0.6 ms under.
       quiet('reference@2025-11-25', 1),
-      quiet('reference@2026-07-28', 3),
+      quiet('reference@2026-07-28', 2),
     ],
   },
 });
