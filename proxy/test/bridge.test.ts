@@ -129,3 +129,13 @@ describe('learning the era', () => {
     expect(methodsReceived(rig, cid)).not.toContain('initialize');
   });
 });
+
+describe('the Mcp-Name a bridge writes', () => {
+  test('plain visible ASCII as it is; anything else, and anything shaped like the sentinel, in the Base64 sentinel form', async () => {
+    const { encodedHeaderValue } = await import('../src/protocol/mirrored.ts');
+    expect(encodedHeaderValue('echo')).toBe('echo');
+    expect(encodedHeaderValue('échec')).toBe(`=?base64?${Buffer.from('échec').toString('base64')}?=`);
+    expect(encodedHeaderValue('=?base64?abc?=')).toBe(`=?base64?${Buffer.from('=?base64?abc?=').toString('base64')}?=`);
+    expect(encodedHeaderValue(' padded ')).not.toBe(' padded ');
+  });
+});

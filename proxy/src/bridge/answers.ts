@@ -15,7 +15,8 @@ export type MessageMap = (message: Message) => Message | null;
 const isSse = (reply: UpstreamReply) => /^text\/event-stream\b/i.test(firstHeader(reply.headers, 'content-type') ?? '');
 const isJson = (reply: UpstreamReply) => /^application\/json\b/i.test(firstHeader(reply.headers, 'content-type') ?? '');
 
-async function readAll(body: Readable | null): Promise<Buffer> {
+/** A body read to its end (none: empty). */
+export async function readAll(body: Readable | null): Promise<Buffer> {
   const chunks: Buffer[] = [];
   if (body) for await (const chunk of body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

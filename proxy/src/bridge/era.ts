@@ -9,6 +9,7 @@
  */
 import { Readable } from 'node:stream';
 import type { UpstreamReply } from '../upstream/types.ts';
+import { readAll } from './answers.ts';
 
 export type EraSetting = 'auto' | 'dual' | 'legacy' | 'modern';
 
@@ -72,8 +73,6 @@ export function isModernRefusal(body: Buffer): boolean {
 
 /** Reads a small refusal's body whole, and gives back a reply that can still be relayed. */
 export async function readRefusal(reply: UpstreamReply): Promise<{ bytes: Buffer; reply: UpstreamReply }> {
-  const chunks: Buffer[] = [];
-  if (reply.body) for await (const chunk of reply.body) chunks.push(chunk as Buffer);
-  const bytes = Buffer.concat(chunks);
+  const bytes = await readAll(reply.body);
   return { bytes, reply: { ...reply, body: Readable.from([bytes]) } };
 }

@@ -6,7 +6,7 @@ export const MODERN_VERSION = '2026-07-28';
 export const LEGACY_VERSION = '2025-11-25';
 export const LEGACY_VERSIONS: readonly string[] = ['2025-03-26', '2025-06-18', '2025-11-25'];
 
-export const META_VERSION = 'io.modelcontextprotocol/protocolVersion';
+export { VERSION_META as META_VERSION } from '../protocol/message.ts';
 export const META_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
 export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
 export const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';

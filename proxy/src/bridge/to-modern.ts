@@ -12,19 +12,13 @@
  * which a legacy client cannot read, becomes an error that says what the upstream wanted.
  */
 import type { MessageInfo } from '../protocol/message.ts';
-import { inspectMessage } from '../protocol/message.ts';
+import { NAME_FIELDS, inspectMessage } from '../protocol/message.ts';
+import { encodedHeaderValue } from '../protocol/mirrored.ts';
 import { WireErrors } from '../errors.ts';
 import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
 import { emptyReply, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
 import { LEGACY_VERSION, LEGACY_VERSIONS, META_CAPABILITIES, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, metaOf, withMeta } from './meta.ts';
 
-const NAME_FIELD: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
-const SENTINEL = /^=\?base64\?.*\?=$/;
-
-/** An `Mcp-Name` value: as it is when it is plain visible ASCII, else in the Base64 sentinel form. */
-function headerValue(value: string): string {
-  return /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value) && !SENTINEL.test(value) ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
-}
 
 export interface BridgedSession {
   session: UpstreamSession;
@@ -46,9 +40,9 @@ export async function openBridgedSession(connector: UpstreamConnector, initializ
     const modern = withMeta(message, { ...metaOf(message), ...declared });
     const method = String(modern.method);
     const headers: Record<string, string> = { ...requestHeaders, 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method };
-    const field = NAME_FIELD[method];
+    const field = NAME_FIELDS.get(method);
     const name = field === undefined ? undefined : (modern.params as Record<string, unknown>)[field];
-    if (typeof name === 'string') headers['mcp-name'] = headerValue(name);
+    if (typeof name === 'string') headers['mcp-name'] = encodedHeaderValue(name);
     return upstream.post(Buffer.from(JSON.stringify(modern)), headers, inspectMessage(modern), gone);
   };
 

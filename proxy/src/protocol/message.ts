@@ -24,8 +24,13 @@ export interface MessageInfo {
 type Single = Omit<MessageInfo, 'requestIds' | 'progressTokens' | 'calls'> & { progressToken?: unknown; tool?: string };
 
 /** The `_meta` key that carries a stateless request's protocol version. */
-const VERSION_META = 'io.modelcontextprotocol/protocolVersion';
-const NAME_FIELD: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+export const VERSION_META = 'io.modelcontextprotocol/protocolVersion';
+/** Methods whose `Mcp-Name` header mirrors a body field, and which one (a Map: a method named `constructor` finds nothing). */
+export const NAME_FIELDS: ReadonlyMap<string, 'name' | 'uri'> = new Map([
+  ['tools/call', 'name'],
+  ['prompts/get', 'name'],
+  ['resources/read', 'uri'],
+]);
 
 function single(value: unknown): Single {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { kind: 'invalid', id: null, isInitialize: false };
@@ -41,7 +46,7 @@ function single(value: unknown): Single {
     const version = meta?.[VERSION_META];
     if (typeof version === 'string') {
       out.protocolVersion = version;
-      const field = NAME_FIELD[m.method];
+      const field = NAME_FIELDS.get(m.method);
       const name = field === undefined ? undefined : params?.[field];
       if (typeof name === 'string') out.name = name;
     }

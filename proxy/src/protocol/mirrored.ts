@@ -3,11 +3,17 @@
  * proxy reads the body to decide (auth, policy), so it must refuse a request whose headers say
  * something else, or a router in front could be told one thing while the upstream does another.
  */
-import type { MessageInfo } from './message.ts';
+import { NAME_FIELDS, type MessageInfo } from './message.ts';
 import { firstHeader } from './headers.ts';
 
 const SENTINEL = /^=\?base64\?([A-Za-z0-9+/=]*)\?=$/;
-const NAMED = new Set(['tools/call', 'prompts/get', 'resources/read']);
+/** What a client must Base64-encode even when it is plain ASCII: anything shaped like the sentinel. */
+const SENTINEL_SHAPED = /^=\?base64\?.*\?=$/;
+
+/** A header value for `value`: as is when it is plain visible ASCII (and not sentinel-shaped), else the Base64 sentinel form. */
+export function encodedHeaderValue(value: string): string {
+  return /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value) && !SENTINEL_SHAPED.test(value) ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+}
 
 /** A header value with the Base64 sentinel decoded. */
 function decoded(value: string): string {
@@ -22,7 +28,7 @@ export function mirroredHeaderMismatch(headers: Record<string, string | string[]
   if (info.kind !== 'request') return undefined;
   const method = firstHeader(headers, 'mcp-method');
   if (method !== info.method) return `Mcp-Method ${method ?? '(missing)'} does not match the body's ${info.method}`;
-  if (NAMED.has(info.method!)) {
+  if (NAME_FIELDS.has(info.method!)) {
     const name = firstHeader(headers, 'mcp-name');
     if (name === undefined || decoded(name) !== info.name) return `Mcp-Name ${name ?? '(missing)'} does not match the body's ${info.name ?? '(none)'}`;
   }
