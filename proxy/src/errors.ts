@@ -46,6 +46,7 @@ export const WireErrors = {
   upstreamUnavailable: (reason: string) => new ProxyWireError(502, -31050, 'Upstream unavailable', reason),
   circuitOpen: (retryAfterSec: number) =>
     new ProxyWireError(503, -31053, 'Upstream circuit open', 'the upstream failed repeatedly; requests are refused until it recovers', { 'retry-after': String(retryAfterSec) }),
+  stateUnavailable: () => new ProxyWireError(503, -31054, 'Session store unavailable', 'the store that replicas share sessions in did not answer', { 'retry-after': '1' }),
   upstreamTimeout: () => new ProxyWireError(504, -31051, 'Upstream timed out', 'no answer within the configured timeout'),
   streamConflict: () => new ProxyWireError(409, -32600, 'Conflict: a GET stream is already open for this session'),
   internal: () => new ProxyWireError(500, -32603, 'Internal error'),

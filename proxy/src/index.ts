@@ -12,7 +12,10 @@ import type { RpcId } from './protocol/message.ts';
 import { isHttpUpstream, type ProxyConfig } from './config/schema.ts';
 import { createHttpConnector, isHttpConnector } from './upstream/http.ts';
 import { createStdioConnector } from './upstream/stdio.ts';
-import { createSessionMap } from './sessions/session-map.ts';
+import { createSessionMap, type ProxySession } from './sessions/session-map.ts';
+import { createSharedSessionMap } from './sessions/shared-sessions.ts';
+import { connectSharedState, isStoreError } from './state/redis.ts';
+import { reviveBridgedSession } from './bridge/to-modern.ts';
 import { UpstreamEra } from './bridge/era.ts';
 import { createOriginPolicy } from './policy/origin.ts';
 import { mcpRoutes, RoutedWireError, type McpRouteOptions, type RequestRecord } from './routes/mcp.ts';
@@ -91,15 +94,19 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     clientErrorHandler: refuseOnSocket,
   });
   app.server.headersTimeout = Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs);
+  const shared = connectSharedState(config.state, (err) => app.log.error({ err }, 'the shared state store is unreachable: requests that need it get 503 until it is back'));
   const built = isHttpUpstream(config.upstream)
-    ? createHttpConnector(config.upstream)
+    ? createHttpConnector(config.upstream, shared?.circuits)
     : createStdioConnector(config.upstream, (msg) => app.log.debug(msg));
   const connector = parts.connector ? parts.connector(built) : built;
-  const sessions = createSessionMap({
+  const sessionOptions = {
     idleTimeoutMs: config.sessions.idleTimeoutMs,
     newId: parts.newSessionId,
-    onReaped: (session) => app.log.info({ session: session.id }, 'idle session ended'),
-  });
+    onReaped: (session: ProxySession) => app.log.info({ session: session.id }, 'idle session ended'),
+  };
+  const sessions = shared
+    ? createSharedSessionMap(shared, { ...sessionOptions, revive: (state) => reviveBridgedSession(connector, state) ?? connector.revive?.(state) })
+    : createSessionMap(sessionOptions);
   const auth = config.auth ? (parts.authGate ?? createAuthGate)(config.auth) : undefined;
   const builtMetrics = config.metrics.enabled ? createMetrics(() => sessions.size()) : undefined;
   const metrics = builtMetrics && parts.metrics ? parts.metrics(builtMetrics) : builtMetrics;
@@ -143,6 +150,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
       id = error.id;
     } else if (error instanceof ProxyWireError) wire = error;
     else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') wire = WireErrors.payloadTooLarge();
+    else if (shared && isStoreError(error)) wire = WireErrors.stateUnavailable();
     else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) wire = WireErrors.invalidRequest(error.message);
     else {
       request.log.error({ err: error }, 'unexpected error');
@@ -166,6 +174,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     origins: createOriginPolicy(config.security, config.listen.host),
     sessionOwner: parts.sessionOwner,
     rateLimit: config.rateLimit,
+    rateLimitStore: shared && { redis: shared.redis, prefix: shared.prefix },
     rateLimitKey: parts.rateLimitKey,
     policy: parts.policy === undefined ? createPolicy(config.policy) : (parts.policy ?? undefined),
     headerCheck: parts.headerCheck,
@@ -179,13 +188,17 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     });
   }
   if (config.auth) await app.register(resourceMetadataRoutes, { auth: config.auth, logLevel });
-  const builtReadiness = isHttpConnector(built) ? () => built.reachable() : async () => true;
+  const upstreamReadiness = isHttpConnector(built) ? () => built.reachable() : async () => true;
+  // With a shared store, a replica that cannot reach it can serve no session: not ready.
+  const builtReadiness = shared ? async () => shared.connected() && (await upstreamReadiness()) : upstreamReadiness;
+  await shared?.settled(5 * config.state.timeoutMs);
   const readiness = parts.readiness ? parts.readiness(builtReadiness) : builtReadiness;
   await app.register(healthRoutes, { sessions, isDraining: () => draining, upstreamReady: readiness, logLevel });
 
   app.addHook('onClose', async () => {
     await sessions.closeAll();
     await connector.close();
+    await shared?.close();
     await audit?.close();
   });
 

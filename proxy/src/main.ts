@@ -15,6 +15,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--port <n>', 'port to listen on (overrides the config)', (v) => Number.parseInt(v, 10))
     .option('--host <addr>', 'address to bind (overrides the config)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .option('--redis <url>', 'Redis shared by replicas of this proxy: sessions, rate limits, circuits (overrides state.redis)')
     .option('--upstream-timeout-ms <ms>', 'time the upstream has to start answering (overrides the config)', (v) => Number.parseInt(v, 10))
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -25,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     throw err;
   }
-  const opts = program.opts<{ config?: string; upstream?: string; upstreamCommand?: string; port?: number; host?: string; logLevel?: string; upstreamTimeoutMs?: number }>();
+  const opts = program.opts<{ config?: string; upstream?: string; upstreamCommand?: string; port?: number; host?: string; logLevel?: string; upstreamTimeoutMs?: number; redis?: string }>();
 
   let config: Readonly<ProxyConfig>;
   try {
@@ -38,12 +39,13 @@ export async function main(argv: string[]): Promise<number> {
       }
       config = parseConfig({ upstream: opts.upstream ? { url: opts.upstream } : { command: opts.upstreamCommand } });
     }
-    if (opts.port !== undefined || opts.host !== undefined || opts.logLevel !== undefined || opts.upstreamTimeoutMs !== undefined) {
+    if (opts.port !== undefined || opts.host !== undefined || opts.logLevel !== undefined || opts.upstreamTimeoutMs !== undefined || opts.redis !== undefined) {
       config = parseConfig({
         ...config,
         upstream: { ...config.upstream, ...(opts.upstreamTimeoutMs !== undefined && { timeoutMs: opts.upstreamTimeoutMs }) },
         listen: { ...config.listen, ...(opts.port !== undefined && { port: opts.port }), ...(opts.host && { host: opts.host }) },
         logging: { ...config.logging, ...(opts.logLevel && { level: opts.logLevel }) },
+        state: { ...config.state, ...(opts.redis !== undefined && { redis: opts.redis }) },
       });
     }
   } catch (err) {

@@ -33,6 +33,37 @@ export async function openBridgedSession(connector: UpstreamConnector, initializ
   const version = LEGACY_VERSIONS.includes(requested) ? requested : LEGACY_VERSION;
   const declared: Record<string, unknown> = { [META_VERSION]: MODERN_VERSION, [META_CAPABILITIES]: params.capabilities ?? {} };
   if (params.clientInfo !== undefined) declared[META_CLIENT_INFO] = params.clientInfo;
+  const session = bridgedSession(connector, version, declared);
+
+  const discover = { jsonrpc: '2.0', id: initialize.id, method: 'server/discover', params: {} };
+  const reply = await session.send(withMeta(discover, metaOf(initialize)), clientHeaders, gone);
+  const found = responseTo(await readMessages(reply), initialize.id)?.result as { capabilities?: unknown; instructions?: unknown; _meta?: Record<string, unknown> } | undefined;
+  if (reply.status < 200 || reply.status >= 300 || !found) throw WireErrors.upstreamUnavailable(`the modern upstream did not answer server/discover (HTTP ${reply.status})`);
+  const result = {
+    protocolVersion: version,
+    capabilities: found.capabilities ?? {},
+    serverInfo: found._meta?.[META_SERVER_INFO] ?? { name: 'upstream', version: 'unknown' },
+    ...(typeof found.instructions === 'string' && { instructions: found.instructions }),
+  };
+  const answer = jsonReply(200, { jsonrpc: '2.0', id: initialize.id, result });
+
+  return { session: session.upstream, answer };
+}
+
+/** A bridged session's state, as a shared store keeps it: what the client declared, nothing of the upstream's. */
+interface BridgedState {
+  bridged: { version: string; declared: Record<string, unknown> };
+}
+
+/** A bridged session saved by another replica (see `UpstreamSession.state`); undefined for any other state. */
+export function reviveBridgedSession(connector: UpstreamConnector, state: Record<string, unknown>): UpstreamSession | undefined {
+  const saved = (state as Partial<BridgedState>).bridged;
+  if (!saved || typeof saved.version !== 'string' || typeof saved.declared !== 'object' || saved.declared === null) return undefined;
+  return bridgedSession(connector, saved.version, saved.declared).upstream;
+}
+
+/** The legacy client's session after its initialize: each request sent upstream with what the client declared. */
+function bridgedSession(connector: UpstreamConnector, version: string, declared: Record<string, unknown>) {
   const upstream = connector.open();
 
   /** One client request as a modern request upstream. */
@@ -45,18 +76,6 @@ export async function openBridgedSession(connector: UpstreamConnector, initializ
     if (typeof name === 'string') headers['mcp-name'] = encodedHeaderValue(name);
     return upstream.post(Buffer.from(JSON.stringify(modern)), headers, inspectMessage(modern), gone);
   };
-
-  const discover = { jsonrpc: '2.0', id: initialize.id, method: 'server/discover', params: {} };
-  const reply = await send(withMeta(discover, metaOf(initialize)), clientHeaders, gone);
-  const found = responseTo(await readMessages(reply), initialize.id)?.result as { capabilities?: unknown; instructions?: unknown; _meta?: Record<string, unknown> } | undefined;
-  if (reply.status < 200 || reply.status >= 300 || !found) throw WireErrors.upstreamUnavailable(`the modern upstream did not answer server/discover (HTTP ${reply.status})`);
-  const result = {
-    protocolVersion: version,
-    capabilities: found.capabilities ?? {},
-    serverInfo: found._meta?.[META_SERVER_INFO] ?? { name: 'upstream', version: 'unknown' },
-    ...(typeof found.instructions === 'string' && { instructions: found.instructions }),
-  };
-  const answer = jsonReply(200, { jsonrpc: '2.0', id: initialize.id, result });
 
   const toLegacy = (message: Message): Message => {
     const result = message.result as { resultType?: unknown } | undefined;
@@ -82,6 +101,7 @@ export async function openBridgedSession(connector: UpstreamConnector, initializ
       return emptyReply(200);
     },
     close: () => upstream.close(),
+    state: () => ({ bridged: { version, declared } }),
   };
-  return { session, answer };
+  return { upstream: session, send };
 }

@@ -153,6 +153,22 @@ export const ProxyConfigSchema = z.strictObject({
       idleTimeoutMs: z.number().int().min(0).default(1_800_000),
     })
     .prefault({}),
+  /**
+   * A store that several replicas of the proxy share, so that a balancer may send any request to any
+   * of them: client sessions and their upstream sides, rate-limit counters, open circuits. Omit to
+   * keep all of it in this process (one replica). HTTP upstreams only: a stdio upstream is a child
+   * of one process.
+   */
+  state: z
+    .strictObject({
+      /** redis:// or rediss:// URL of the shared Redis. */
+      redis: z.url({ protocol: /^rediss?$/ }).optional(),
+      /** Prefix of every key (and the circuit channel), so that several proxies may share one Redis. */
+      keyPrefix: z.string().min(1).default('mcp-proxy:'),
+      /** Time a store command may take before the request fails with 503 (never a guess about the session). */
+      timeoutMs: z.number().int().positive().default(1000),
+    })
+    .prefault({}),
   limits: z
     .strictObject({
       /** Largest request body accepted, in bytes (larger gets 413). */
@@ -209,7 +225,7 @@ export const ProxyConfigSchema = z.strictObject({
       graceMs: z.number().int().min(0).default(10_000),
     })
     .prefault({}),
-});
+}).refine((c) => c.state.redis === undefined || 'url' in c.upstream, { message: 'a shared state store needs an HTTP upstream: a stdio upstream lives in one process', path: ['state', 'redis'] });
 
 export type ProxyConfig = z.infer<typeof ProxyConfigSchema>;
 export type ProxyConfigInput = z.input<typeof ProxyConfigSchema>;

@@ -5,11 +5,18 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { ProxyConfig } from '../config/schema.ts';
 import { WireErrors } from '../errors.ts';
 import type { RpcId } from '../protocol/message.ts';
 
 type Rate = { requests: number; windowMs: number };
+
+/** Counters shared by replicas: a limit holds for the sum of what they all served. */
+export interface RateLimitStore {
+  redis: Redis;
+  prefix: string;
+}
 
 /** The request's JSON-RPC id, when its body has one (read only for a refusal). */
 function requestId(request: FastifyRequest): RpcId {
@@ -25,6 +32,7 @@ export async function registerRateLimit(
   app: FastifyInstance,
   config: ProxyConfig['rateLimit'],
   keyOf: (request: FastifyRequest) => string,
+  store: RateLimitStore | undefined,
   refuse: (wire: ReturnType<typeof WireErrors.rateLimited>, id: RpcId) => Error,
   onRefused: (request: FastifyRequest) => void,
 ): Promise<void> {
@@ -37,6 +45,8 @@ export async function registerRateLimit(
     // After the onRequest hooks: the token has been checked and the subject is known.
     hook: 'preHandler',
     keyGenerator: keyOf,
+    // A store that is away fails the request (503), rather than letting it through unlimited.
+    ...(store && { redis: store.redis, nameSpace: `${store.prefix}rate:`, skipOnError: false }),
     allowList: (request) => rateOf(request) === undefined,
     max: async (request) => rateOf(request)!.requests,
     timeWindow: async (request) => rateOf(request)!.windowMs,

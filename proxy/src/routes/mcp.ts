@@ -13,11 +13,11 @@ import { clientResponseHeaders, firstHeader, upstreamRequestHeaders } from '../p
 import { inspectMessage, type MessageInfo, type RpcId } from '../protocol/message.ts';
 import { isKnownProtocolVersion } from '../protocol/versions.ts';
 import { mirroredHeaderMismatch } from '../protocol/mirrored.ts';
-import type { SessionMap } from '../sessions/session-map.ts';
+import type { ProxySession, SessionMap } from '../sessions/session-map.ts';
 import { ClientGone, type UpstreamConnector, type UpstreamReply } from '../upstream/types.ts';
 import type { AuthGate, Principal } from '../auth/plugin.ts';
 import type { ProxyConfig } from '../config/schema.ts';
-import { registerRateLimit } from '../limits/rate-limit.ts';
+import { registerRateLimit, type RateLimitStore } from '../limits/rate-limit.ts';
 import { UpstreamEra, isModernRefusal, readRefusal } from '../bridge/era.ts';
 import { bridgeToLegacy } from '../bridge/to-legacy.ts';
 import { openBridgedSession } from '../bridge/to-modern.ts';
@@ -68,6 +68,8 @@ export interface McpRouteOptions {
   /** Who owns a session opened with this principal; default its subject. */
   sessionOwner?: (principal: Principal | null) => string | undefined;
   rateLimit: ProxyConfig['rateLimit'];
+  /** Where rate-limit counters live when replicas share them; default this process. */
+  rateLimitStore?: RateLimitStore;
   /** Whom a rate limit counts a request against; default its subject, or its address without auth. */
   rateLimitKey?: (request: FastifyRequest) => string;
   /** Tools and methods denied to every client. */
@@ -167,6 +169,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     app,
     options.rateLimit,
     options.rateLimitKey ?? ((request) => request.principal?.subject ?? request.ip),
+    options.rateLimitStore,
     (wire, id) => new RoutedWireError(wire, id),
     // A refused request never reaches the handler: what it asked for is read here, for the audit trail.
     (request) => {
@@ -218,18 +221,23 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     }
   };
 
-  const sessionFor = (request: FastifyRequest, reply: FastifyReply, info: MessageInfo | null) => {
+  const sessionFor = async (request: FastifyRequest, reply: FastifyReply, info: MessageInfo | null) => {
     const version = firstHeader(request.headers, 'mcp-protocol-version');
     if (options.validateProtocolVersion && version !== undefined && !isKnownProtocolVersion(version)) {
       throw new RoutedWireError(WireErrors.unsupportedProtocolVersion(version), info?.id ?? null);
     }
     const id = firstHeader(request.headers, 'mcp-session-id');
     if (id === undefined) throw new RoutedWireError(WireErrors.sessionRequired(), info?.id ?? null);
-    const session = sessions.get(id);
+    const session = await upstreamCall(info?.id ?? null, () => sessions.get(id));
     // Another subject's session is no session of theirs: the same 404 as an unknown id, so nothing is revealed.
     if (!session || session.owner !== ownerOf(request.principal)) throw new RoutedWireError(WireErrors.sessionNotFound(), info?.id ?? null);
     if (version !== undefined) session.protocolVersion = version;
-    reply.raw.once('close', sessions.hold(session));
+    const release = sessions.hold(session);
+    // What the request changed (the upstream session moved to a backup) is kept once it is answered.
+    reply.raw.once('close', () => {
+      release();
+      void sessions.save(session).catch((err) => request.log.warn({ err, session: session.id }, 'the session could not be saved'));
+    });
     return session;
   };
 
@@ -320,9 +328,8 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     if (info.isInitialize && firstHeader(request.headers, 'mcp-session-id') === undefined) {
       const bridged = async () => {
         const opened = await upstreamCall(info.id, () => openBridgedSession(connector, parsed as Record<string, unknown>, headers, gone));
-        const session = sessions.create(opened.session, ownerOf(request.principal));
+        const session = await upstreamCall(info.id, () => sessions.create(opened.session, ownerOf(request.principal), firstHeader(request.headers, 'mcp-protocol-version')));
         if (request.seen) request.seen.session = session.id;
-        session.protocolVersion = firstHeader(request.headers, 'mcp-protocol-version');
         return relay(reply, opened.answer, session.id);
       };
       if (era.bridgesLegacy) return bridged();
@@ -349,31 +356,39 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
         return;
       }
       era.served('legacy');
-      const session = sessions.create(upstream, ownerOf(request.principal));
+      let session: ProxySession;
+      try {
+        session = await upstreamCall(info.id, () => sessions.create(upstream, ownerOf(request.principal), firstHeader(request.headers, 'mcp-protocol-version')));
+      } catch (err) {
+        // Not kept, so not the client's: the upstream's session ends here.
+        answer.body?.resume();
+        await upstream.delete(headers).then((r) => r.body?.resume()).catch(() => undefined);
+        await upstream.close();
+        throw err;
+      }
       if (request.seen) request.seen.session = session.id;
-      session.protocolVersion = firstHeader(request.headers, 'mcp-protocol-version');
       return relay(reply, answer, session.id);
     }
 
-    const session = sessionFor(request, reply, info);
+    const session = await sessionFor(request, reply, info);
     let answer = await upstreamCall(info.id, () => session.upstream.post(body, headers, info, gone));
     if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
     // The upstream ended its session: so is ours, and the client must initialize again.
-    if (answer.status === 404) await sessions.remove(session.id);
+    if (answer.status === 404) await upstreamCall(info.id, () => sessions.remove(session.id));
     return relay(reply, answer, session.id);
   });
 
   app.get(options.path, async (request, reply) => {
-    const session = sessionFor(request, reply, null);
+    const session = await sessionFor(request, reply, null);
     const answer = await upstreamCall(null, () => session.upstream.get(upstreamRequestHeaders(request.headers), abortOnClose(reply)));
     return relay(reply, answer, session.id);
   });
 
   app.delete(options.path, async (request, reply) => {
-    const session = sessionFor(request, reply, null);
+    const session = await sessionFor(request, reply, null);
     const answer = await upstreamCall(null, () => session.upstream.delete(upstreamRequestHeaders(request.headers)));
     // 405 means the upstream keeps its sessions; anything else ends ours.
-    if (answer.status !== 405) await sessions.remove(session.id);
+    if (answer.status !== 405) await upstreamCall(null, () => sessions.remove(session.id));
     return relay(reply, answer, answer.status === 405 ? session.id : undefined);
   });
 

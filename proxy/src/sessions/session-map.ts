@@ -18,6 +18,8 @@ export interface ProxySession {
   active: number;
   /** The MCP-Protocol-Version the client last sent, repeated on the proxy's own DELETE. */
   protocolVersion?: string;
+  /** What a shared store last held for the session (its serialised record), to write only what changed. */
+  stored?: string;
 }
 
 export interface SessionMapOptions {
@@ -29,14 +31,22 @@ export interface SessionMapOptions {
   newId?: () => string;
 }
 
+/**
+ * Where sessions live: this process's memory (below), or a store that every replica shares
+ * (shared-sessions.ts). Asynchronous, since a shared store is a round trip away.
+ */
 export interface SessionMap {
-  create(upstream: UpstreamSession, owner: string | undefined): ProxySession;
-  get(id: string): ProxySession | undefined;
+  create(upstream: UpstreamSession, owner: string | undefined, protocolVersion: string | undefined): Promise<ProxySession>;
+  get(id: string): Promise<ProxySession | undefined>;
+  /** Keeps what a request changed (the upstream session moved, another protocol version). */
+  save(session: ProxySession): Promise<void>;
   /** Marks the session busy until the returned function is called. */
   hold(session: ProxySession): () => void;
   /** Forgets a session and releases its upstream side. */
   remove(id: string): Promise<void>;
+  /** Sessions open (in a shared store: on every replica, as last counted). */
   size(): number;
+  /** Stops sweeping and releases what this process holds; sessions in a shared store stay for the other replicas. */
   closeAll(): Promise<void>;
 }
 
@@ -76,18 +86,20 @@ export function createSessionMap(options: SessionMapOptions = {}): SessionMap {
   }
 
   return {
-    create(upstream, owner) {
+    async create(upstream, owner, protocolVersion) {
       const now = Date.now();
-      const session: ProxySession = { id: newId(), upstream, owner, createdAt: now, lastSeenAt: now, active: 0 };
+      const session: ProxySession = { id: newId(), upstream, owner, createdAt: now, lastSeenAt: now, active: 0, ...(protocolVersion !== undefined && { protocolVersion }) };
       sessions.set(session.id, session);
       upstream.onEnded?.(() => void remove(session.id));
       return session;
     },
-    get(id) {
+    async get(id) {
       const session = sessions.get(id);
       if (session) session.lastSeenAt = Date.now();
       return session;
     },
+    // The session object is the record: nothing to write.
+    async save() {},
     hold(session) {
       session.active++;
       let released = false;

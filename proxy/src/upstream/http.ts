@@ -32,6 +32,8 @@ interface Endpoint {
   path: string;
   breaker: CircuitBreakerPolicy;
   openedAt: number;
+  /** Set while the circuit is held open because another replica's opened. */
+  heard?: boolean;
 }
 
 /** What the connector tells the rest of the proxy about its upstreams (readiness, metrics). */
@@ -86,7 +88,16 @@ const CIRCUIT_NAMES: Record<CircuitState, UpstreamHealth['circuit']> = {
   [CircuitState.Isolated]: 'open',
 };
 
-export function createHttpConnector(config: HttpUpstreamConfig): HttpConnector {
+/**
+ * How replicas tell one another of a circuit that opened: each publishes its own breaks and hears the
+ * others', so an upstream that failed on one replica is spared by all of them for the same time.
+ */
+export interface CircuitBus {
+  publish(url: string, openMs: number): void;
+  subscribe(listener: (url: string, openMs: number) => void): void;
+}
+
+export function createHttpConnector(config: HttpUpstreamConfig, bus?: CircuitBus): HttpConnector {
   const credential = createUpstreamCredential(config);
   const listeners: Array<(url: string, state: UpstreamHealth['circuit']) => void> = [];
   const failureListeners: Array<(url: string) => void> = [];
@@ -103,7 +114,10 @@ export function createHttpConnector(config: HttpUpstreamConfig): HttpConnector {
       breaker,
       openedAt: 0,
     };
-    breaker.onBreak(() => (endpoint.openedAt = Date.now()));
+    breaker.onBreak(() => {
+      endpoint.openedAt = Date.now();
+      if (!endpoint.heard) bus?.publish(raw, config.breaker.openMs);
+    });
     breaker.onFailure(({ handled }) => {
       if (handled) for (const listener of failureListeners) listener(raw);
     });
@@ -139,6 +153,19 @@ export function createHttpConnector(config: HttpUpstreamConfig): HttpConnector {
     }
   };
 
+  // Another replica's circuit opened: this one refuses too (isolated, which reads as open), for as long.
+  bus?.subscribe((url, openMs) => {
+    const endpoint = endpoints.find((e) => e.url === url);
+    if (!endpoint || endpoint.breaker.state !== CircuitState.Closed) return;
+    endpoint.heard = true;
+    const handle = endpoint.breaker.isolate();
+    endpoint.openedAt = Date.now();
+    setTimeout(() => {
+      endpoint.heard = false;
+      handle.dispose();
+    }, openMs).unref();
+  });
+
   let known: { at: number; ready: Promise<boolean> } | undefined;
   const reachable = async (): Promise<boolean> => {
     for (const endpoint of endpoints) if (endpoint.breaker.state !== CircuitState.Open && (await accepts(endpoint.url))) return true;
@@ -147,6 +174,7 @@ export function createHttpConnector(config: HttpUpstreamConfig): HttpConnector {
 
   return {
     open: () => openSession(endpoints, send),
+    revive: (state) => openSession(endpoints, send, state as unknown as SavedSession),
     reachable() {
       if (!known || Date.now() - known.at > 1000) known = { at: Date.now(), ready: reachable() };
       return known.ready;
@@ -160,13 +188,30 @@ export function createHttpConnector(config: HttpUpstreamConfig): HttpConnector {
   };
 }
 
+/** A message kept for replay, as JSON holds it. */
+interface SavedMessage {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** What another replica needs to carry a session on: where it lives upstream, and how to move it. */
+interface SavedSession {
+  at: number;
+  id?: string;
+  initialize?: SavedMessage;
+  initialized?: SavedMessage;
+}
+
+const toSaved = (m: { body: Buffer; headers: Record<string, string> } | undefined): SavedMessage | undefined => m && { body: m.body.toString('base64'), headers: m.headers };
+const fromSaved = (m: SavedMessage | undefined) => m && { body: Buffer.from(m.body, 'base64'), headers: m.headers };
+
 /** A client session's life on the upstreams: where it lives, and what it takes to move it. */
-function openSession(endpoints: Endpoint[], send: Send): UpstreamSession {
-  let at = 0;
-  let upstreamSessionId: string | undefined;
+function openSession(endpoints: Endpoint[], send: Send, saved?: SavedSession): UpstreamSession {
+  let at = saved && saved.at >= 0 && saved.at < endpoints.length ? saved.at : 0;
+  let upstreamSessionId: string | undefined = saved?.id;
   /** The client's own initialize and initialized messages, replayed on the upstream a session moves to. */
-  let initialize: { body: Buffer; headers: Record<string, string> } | undefined;
-  let initialized: { body: Buffer; headers: Record<string, string> } | undefined;
+  let initialize: { body: Buffer; headers: Record<string, string> } | undefined = fromSaved(saved?.initialize);
+  let initialized: { body: Buffer; headers: Record<string, string> } | undefined = fromSaved(saved?.initialized);
 
   const withSession = (headers: Record<string, string>) => (upstreamSessionId === undefined ? headers : { ...headers, 'mcp-session-id': upstreamSessionId });
 
@@ -224,6 +269,7 @@ function openSession(endpoints: Endpoint[], send: Send): UpstreamSession {
       }
     },
     async close() {},
+    state: () => ({ at, ...(upstreamSessionId !== undefined && { id: upstreamSessionId }), ...(initialize && { initialize: toSaved(initialize) }), ...(initialized && { initialized: toSaved(initialized) }) }),
   };
 }
 

@@ -36,9 +36,19 @@ export interface UpstreamSession {
   close(): Promise<void>;
   /** Called when the upstream ended the session on its own (a stdio process exited). */
   onEnded?: (listener: () => void) => void;
+  /**
+   * Everything another process needs to carry the session on, as plain JSON; absent where the
+   * session cannot leave this process (a stdio child).
+   */
+  state?: () => UpstreamSessionState;
 }
+
+/** A session's upstream side as a shared store keeps it (see `UpstreamSession.state`). */
+export type UpstreamSessionState = Record<string, unknown>;
 
 export interface UpstreamConnector {
   open(): UpstreamSession;
+  /** The session another process saved with `state()`; absent where sessions cannot move. */
+  revive?: (state: UpstreamSessionState) => UpstreamSession;
   close(): Promise<void>;
 }

@@ -1,0 +1,169 @@
+/**
+ * Client sessions in the store that replicas share (Redis), so that any replica serves any session:
+ * a record per session (its owner, the protocol version, and its upstream side as the connector
+ * saves it), and one sorted set of every session by the time it was last seen. Each request reads the
+ * record afresh: a session deleted on one replica is gone on all of them at once.
+ *
+ * Idleness is shared too. A replica refreshes the last-seen time of the sessions it is serving (a
+ * request in flight, a stream open) each sweep, so a session busy anywhere is not idle; a replica that
+ * dies stops refreshing, and its sessions become idle like any other. Every replica sweeps, and a
+ * session is reaped by the one that claims it first (one atomic script), which tells the upstream.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ProxySession, SessionMap, SessionMapOptions } from './session-map.ts';
+import type { UpstreamSession, UpstreamSessionState } from '../upstream/types.ts';
+import { inStore, type SharedState } from '../state/redis.ts';
+import { WireErrors } from '../errors.ts';
+
+/** A session as the store holds it. */
+interface SessionRecord {
+  owner: string | null;
+  createdAt: number;
+  protocolVersion?: string;
+  upstream: UpstreamSessionState;
+}
+
+export interface SharedSessionOptions extends SessionMapOptions {
+  /** The session a record describes; undefined when this replica cannot carry it. */
+  revive: (state: UpstreamSessionState) => UpstreamSession | undefined;
+}
+
+/** Removes the session from the set and returns its record, if it is still there and idle since before the cut-off. */
+const CLAIM_IDLE = `
+local seen = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not seen or tonumber(seen) > tonumber(ARGV[2]) then return false end
+redis.call('ZREM', KEYS[1], ARGV[1])
+local record = redis.call('GET', KEYS[2])
+redis.call('DEL', KEYS[2])
+return record`;
+
+export function createSharedSessionMap(state: SharedState, options: SharedSessionOptions): SessionMap {
+  const { redis, prefix } = state;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 0;
+  const newId = options.newId ?? (() => randomBytes(24).toString('base64url'));
+  const seenKey = `${prefix}sessions`;
+  const keyOf = (id: string) => `${prefix}session:${id}`;
+  /** Sessions this replica is serving now, with how many requests and streams. */
+  const busy = new Map<string, number>();
+  let counted = 0;
+  const count = () => void redis.zcard(seenKey).then((n) => (counted = n), () => undefined);
+
+  const serialise = (session: ProxySession): string => {
+    const record: SessionRecord = {
+      owner: session.owner ?? null,
+      createdAt: session.createdAt,
+      ...(session.protocolVersion !== undefined && { protocolVersion: session.protocolVersion }),
+      upstream: session.upstream.state?.() ?? {},
+    };
+    return JSON.stringify(record);
+  };
+
+  const revive = (id: string, text: string): ProxySession | undefined => {
+    let record: SessionRecord;
+    try {
+      record = JSON.parse(text) as SessionRecord;
+    } catch {
+      return undefined;
+    }
+    const upstream = options.revive(record.upstream ?? {});
+    if (!upstream) return undefined;
+    const now = Date.now();
+    return {
+      id,
+      upstream,
+      owner: record.owner ?? undefined,
+      createdAt: record.createdAt,
+      lastSeenAt: now,
+      active: 0,
+      ...(record.protocolVersion !== undefined && { protocolVersion: record.protocolVersion }),
+      stored: text,
+    };
+  };
+
+  const reap = async (id: string, text: string) => {
+    const session = revive(id, text);
+    if (!session) return;
+    const headers: Record<string, string> = session.protocolVersion ? { 'mcp-protocol-version': session.protocolVersion } : {};
+    // The upstream may be gone already; the session is over on every replica whatever it answers.
+    await session.upstream
+      .delete(headers)
+      .then((reply) => reply.body?.resume())
+      .catch(() => undefined);
+    await session.upstream.close();
+    options.onReaped?.(session);
+  };
+
+  const sweep = async () => {
+    const now = Date.now();
+    // Busy here is not idle anywhere: refreshed before anyone looks for idle sessions.
+    if (busy.size) await redis.zadd(seenKey, 'XX', ...[...busy.keys()].flatMap((id) => [now, id]));
+    const cutoff = now - idleTimeoutMs;
+    const idle = await redis.zrangebyscore(seenKey, '-inf', cutoff, 'LIMIT', 0, 200);
+    for (const id of idle) {
+      const claimed = (await redis.eval(CLAIM_IDLE, 2, seenKey, keyOf(id), id, cutoff)) as string | null;
+      if (claimed) await reap(id, claimed);
+    }
+    count();
+  };
+
+  let sweeper: NodeJS.Timeout | undefined;
+  if (idleTimeoutMs > 0) {
+    let sweeping = false;
+    sweeper = setInterval(
+      () => {
+        if (sweeping) return;
+        sweeping = true;
+        // A store that is away now is asked again at the next sweep.
+        void sweep()
+          .catch(() => undefined)
+          .finally(() => (sweeping = false));
+      },
+      Math.min(Math.max(idleTimeoutMs / 4, 250), 60_000),
+    );
+    sweeper.unref();
+  } else count();
+
+  return {
+    async create(upstream, owner, protocolVersion) {
+      const now = Date.now();
+      const session: ProxySession = { id: newId(), upstream, owner, createdAt: now, lastSeenAt: now, active: 0, ...(protocolVersion !== undefined && { protocolVersion }) };
+      session.stored = serialise(session);
+      await inStore(() => redis.multi().set(keyOf(session.id), session.stored!).zadd(seenKey, now, session.id).exec());
+      counted++;
+      return session;
+    },
+    async get(id) {
+      const results = await inStore(() => redis.pipeline().get(keyOf(id)).zadd(seenKey, 'XX', Date.now(), id).exec());
+      const [error, text] = results?.[0] ?? [new Error('no answer'), null];
+      if (error) throw WireErrors.stateUnavailable();
+      return typeof text === 'string' ? revive(id, text) : undefined;
+    },
+    async save(session) {
+      const text = serialise(session);
+      if (text === session.stored) return;
+      // XX: a session deleted meanwhile (on any replica) stays deleted.
+      await inStore(() => redis.set(keyOf(session.id), text, 'XX'));
+      session.stored = text;
+    },
+    hold(session) {
+      busy.set(session.id, (busy.get(session.id) ?? 0) + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const left = (busy.get(session.id) ?? 1) - 1;
+        if (left > 0) busy.set(session.id, left);
+        else busy.delete(session.id);
+        void redis.zadd(seenKey, 'XX', Date.now(), session.id).catch(() => undefined);
+      };
+    },
+    async remove(id) {
+      await inStore(() => redis.multi().del(keyOf(id)).zrem(seenKey, id).exec());
+      count();
+    },
+    size: () => counted,
+    async closeAll() {
+      clearInterval(sweeper);
+    },
+  };
+}
