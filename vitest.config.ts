@@ -48,7 +48,7 @@ export default defineConfig({
           include: ['harness/test/**/*.test.ts'],
           // A third-party proxy's full run and the broken-proxy matrix take minutes: scripts of their own
           // (npm run test:third-party, npm run test:defects), which CI runs too.
-          exclude: ['**/node_modules/**', 'harness/test/third-party.test.ts', 'harness/test/broken-proxies.test.ts', 'harness/test/image.test.ts', 'harness/test/package.test.ts'],
+          exclude: ['**/node_modules/**', 'harness/test/third-party.test.ts', 'harness/test/broken-proxies.test.ts', 'harness/test/image.test.ts', 'harness/test/package.test.ts', 'harness/test/replicas.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 60_000,
           maxConcurrency: 3,
@@ -59,6 +59,8 @@ export default defineConfig({
       { test: { name: 'defects', include: ['harness/test/broken-proxies.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, maxConcurrency: 3, sequence: { groupOrder: 0 } } },
       // Image targets on a real engine (DOCKER_HOST): npm run test:image, which CI runs after starting Podman.
       { test: { name: 'image', include: ['harness/test/image.test.ts'], testTimeout: 420_000, hookTimeout: 180_000, sequence: { groupOrder: 0 } } },
+      // Two reference proxies sharing a Redis (redis-server from the system): npm run test:replicas.
+      { test: { name: 'replicas', include: ['harness/test/replicas.test.ts'], testTimeout: 420_000, hookTimeout: 60_000, sequence: { groupOrder: 0 } } },
       // The packed package installed into an empty folder, on this Node and on 22 and 24: npm run test:package.
       { test: { name: 'package', include: ['harness/test/package.test.ts'], testTimeout: 400_000, hookTimeout: 360_000, sequence: { groupOrder: 0 } } },
       { test: { name: 'third-party', include: ['harness/test/third-party.test.ts'], testTimeout: 400_000, sequence: { groupOrder: 2 } } },

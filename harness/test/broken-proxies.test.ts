@@ -178,6 +178,16 @@ const CASES: Case[] = [
   { defect: 'ref-skip-header-check', caught: ['operations/policy-denies-tool'], extra: ['--spec', '2026-07-28', '--only', 'operations/policy-denies-tool'] },
   { defect: 'ref-audit-misses-refusals', caught: ['operations/audit-trail'] },
   { defect: 'ref-shutdown-drops-in-flight', caught: ['operations/graceful-shutdown'] },
+  // Replicas (profiles with `replicas: 2`): without the shared store, a session and a limit belong to one replica,
+  // so the session never reaches replica 2 before the DELETE that check needs it to have served.
+  {
+    defect: 'ref-replicas-no-store',
+    caught: ['replicas/session-continues-elsewhere', 'replicas/replica-loss-survived', 'replicas/rate-limit-shared'],
+    blocked: ['replicas/delete-seen-everywhere'],
+    extra: ['--suite', 'replicas'],
+  },
+  { defect: 'ref-stale-session-copies', caught: ['replicas/delete-seen-everywhere'], extra: ['--suite', 'replicas'] },
+  { defect: 'ref-stateless-needs-discover', caught: ['replicas/stateless-any-replica'], extra: ['--spec', '2026-07-28', '--suite', 'replicas'] },
 ];
 
 /** Defects whose runs wait out a check's bound (about 40 to 60 s each, against 10 to 25 s for the rest). */

@@ -12,12 +12,14 @@ import {
   createAuthGate,
   createPolicy,
   createTokenVerifier,
+  mirroredHeaderMismatch,
   parseConfig,
   ProxyWireError,
   type AuthGate,
   type ProxyApp,
   type ProxyConfig,
   type ProxyParts,
+  type ProxySession,
   type TokenVerifier,
   type UpstreamConnector,
 } from '../../proxy/src/index.ts';
@@ -58,6 +60,8 @@ export const REFERENCE_DEFECTS = [
   'skip-header-check', // (2026-07-28) relays a request whose Mcp-Name or Mcp-Method disagrees with its body
   'audit-misses-refusals', // writes the requests it served to the audit trail, not the ones it refused
   'shutdown-drops-in-flight', // on SIGTERM, closes every connection at once
+  'stale-session-copies', // (replicas) keeps its own copy of each session it served, deaf to other replicas ending it
+  'stateless-needs-discover', // (replicas, 2026-07-28) refuses a client's requests until this replica has answered its server/discover
 ] as const;
 
 export type ReferenceDefect = (typeof REFERENCE_DEFECTS)[number];
@@ -165,6 +169,38 @@ function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): Proxy
       return { authGate: (a) => withoutMetadata(createAuthGate(a)) };
     case 'sessions-not-bound':
       return { sessionOwner: () => undefined };
+    case 'stale-session-copies':
+      return {
+        sessions: (built) => {
+          const copies = new Map<string, ProxySession>();
+          return {
+            ...built,
+            async get(id) {
+              const copy = copies.get(id);
+              if (copy) return copy;
+              const found = await built.get(id);
+              if (found) copies.set(id, found);
+              return found;
+            },
+            async remove(id) {
+              copies.delete(id);
+              await built.remove(id);
+            },
+          };
+        },
+      };
+    case 'stateless-needs-discover': {
+      // Whom this replica has answered server/discover for: the token that asked.
+      const discovered = new Set<string>();
+      return {
+        headerCheck: (headers, info) => {
+          const who = String(headers.authorization ?? '');
+          if (info.calls[0]?.method === 'server/discover') discovered.add(who);
+          else if (!discovered.has(who)) return 'this replica has not seen this client\'s server/discover';
+          return mirroredHeaderMismatch(headers, info);
+        },
+      };
+    }
     case 'predictable-session-ids': {
       let n = 0;
       return { newSessionId: () => `session-${++n}` };

@@ -10,13 +10,13 @@ import type { Socket } from 'node:net';
 import { ProxyWireError, WireErrors } from './errors.ts';
 import type { RpcId } from './protocol/message.ts';
 import { isHttpUpstream, type ProxyConfig } from './config/schema.ts';
-import { createHttpConnector, isHttpConnector } from './upstream/http.ts';
+import { createHttpConnector, isHttpConnector, type CircuitBus } from './upstream/http.ts';
 import { createStdioConnector } from './upstream/stdio.ts';
-import { createSessionMap, type ProxySession } from './sessions/session-map.ts';
+import { createSessionMap, type ProxySession, type SessionMap } from './sessions/session-map.ts';
 import { createSharedSessionMap } from './sessions/shared-sessions.ts';
-import { connectSharedState, isStoreError } from './state/redis.ts';
+import { connectSharedState, isStoreError, type EventBus, type SharedState } from './state/redis.ts';
 import { reviveBridgedSession } from './bridge/to-modern.ts';
-import { UpstreamEra } from './bridge/era.ts';
+import { ERA_FACTS, UpstreamEra, type EraFact } from './bridge/era.ts';
 import { createOriginPolicy } from './policy/origin.ts';
 import { mcpRoutes, RoutedWireError, type McpRouteOptions, type RequestRecord } from './routes/mcp.ts';
 import { createMetrics, outcomeOf, type ProxyMetrics } from './observe/metrics.ts';
@@ -34,6 +34,8 @@ export { ProxyError, ProxyWireError, ERROR_SOURCE, WireErrors } from './errors.t
 export { createAuthGate, resourceMetadataUrl, type AuthGate, type Principal } from './auth/plugin.ts';
 export { createTokenVerifier, discoverJwksUri, TokenRejected, type TokenVerifier } from './auth/verifier.ts';
 export type { UpstreamConnector } from './upstream/types.ts';
+export type { ProxySession, SessionMap } from './sessions/session-map.ts';
+export { mirroredHeaderMismatch } from './protocol/mirrored.ts';
 export { createPolicy, type Policy } from './policy/policy.ts';
 export type { AuditLog } from './observe/audit.ts';
 
@@ -58,6 +60,8 @@ export interface ProxyParts {
   readiness?: (built: () => Promise<boolean>) => () => Promise<boolean>;
   /** Replaces the check of a stateless request's mirrored headers against its body. */
   headerCheck?: McpRouteOptions['headerCheck'];
+  /** Wraps where sessions live (this process, or the store replicas share). */
+  sessions?: (built: SessionMap) => SessionMap;
 }
 
 export interface ProxyApp extends FastifyInstance {
@@ -81,6 +85,40 @@ function refuseOnSocket(err: Error & { code?: string }, socket: Socket): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
+/**
+ * What one replica learns of the upstream's era, all of them know: told on the event bus (topic
+ * `era`) and kept in the store for replicas that start later.
+ */
+function shareEra(era: UpstreamEra, shared: SharedState): void {
+  const key = `${shared.prefix}era`;
+  const known = (fact: unknown): fact is EraFact => (ERA_FACTS as readonly unknown[]).includes(fact);
+  era.onLearnt = (fact) => {
+    void shared.redis.sadd(key, fact).catch(() => undefined);
+    void shared.events.publish('era', { fact });
+  };
+  shared.events.subscribe('era', ({ fact }) => {
+    if (known(fact)) era.apply(fact);
+  });
+  void shared.redis.smembers(key).then(
+    (facts) => facts.filter(known).forEach((fact) => era.apply(fact)),
+    () => undefined,
+  );
+}
+
+/** Circuits shared over the replicas' event bus (topic `circuit`). */
+function circuitBus(events: EventBus): CircuitBus {
+  return {
+    publish: (event) => void events.publish('circuit', event),
+    subscribe: (listen) =>
+      events.subscribe('circuit', (body) => {
+        const { url, kind, openMs } = body as { url?: unknown; kind?: unknown; openMs?: unknown };
+        if (typeof url !== 'string') return;
+        if (kind === 'failure' || kind === 'success') listen({ url, kind });
+        else if (kind === 'open' && typeof openMs === 'number') listen({ url, kind, openMs });
+      }),
+  };
+}
+
 export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyParts = {}): Promise<ProxyApp> {
   const app = Fastify({
     logger: config.logging.level === 'silent' ? false : { level: config.logging.level },
@@ -96,7 +134,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
   app.server.headersTimeout = Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs);
   const shared = connectSharedState(config.state, (err) => app.log.error({ err }, 'the shared state store is unreachable: requests that need it get 503 until it is back'));
   const built = isHttpUpstream(config.upstream)
-    ? createHttpConnector(config.upstream, shared?.circuits)
+    ? createHttpConnector(config.upstream, shared && circuitBus(shared.events))
     : createStdioConnector(config.upstream, (msg) => app.log.debug(msg));
   const connector = parts.connector ? parts.connector(built) : built;
   const sessionOptions = {
@@ -104,9 +142,10 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     newId: parts.newSessionId,
     onReaped: (session: ProxySession) => app.log.info({ session: session.id }, 'idle session ended'),
   };
-  const sessions = shared
+  const builtSessions = shared
     ? createSharedSessionMap(shared, { ...sessionOptions, revive: (state) => reviveBridgedSession(connector, state) ?? connector.revive?.(state) })
     : createSessionMap(sessionOptions);
+  const sessions = parts.sessions ? parts.sessions(builtSessions) : builtSessions;
   const auth = config.auth ? (parts.authGate ?? createAuthGate)(config.auth) : undefined;
   const builtMetrics = config.metrics.enabled ? createMetrics(() => sessions.size()) : undefined;
   const metrics = builtMetrics && parts.metrics ? parts.metrics(builtMetrics) : builtMetrics;
@@ -137,6 +176,8 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
       : undefined;
   const openStreams = new Set<FastifyReply>();
   let draining = false;
+  // A stdio server's era is its own business with its process: no bridge there.
+  const era = new UpstreamEra(isHttpUpstream(config.upstream) ? config.upstream.era : 'dual');
 
   // Bodies stay bytes: the proxy relays exactly what it got.
   app.removeAllContentTypeParsers();
@@ -168,8 +209,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     sessions,
     openStreams,
     validateProtocolVersion: !isHttpUpstream(config.upstream),
-    // A stdio server's era is its own business with its process: no bridge there.
-    era: new UpstreamEra(isHttpUpstream(config.upstream) ? config.upstream.era : 'dual'),
+    era,
     auth,
     origins: createOriginPolicy(config.security, config.listen.host),
     sessionOwner: parts.sessionOwner,
@@ -192,6 +232,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
   // With a shared store, a replica that cannot reach it can serve no session: not ready.
   const builtReadiness = shared ? async () => shared.connected() && (await upstreamReadiness()) : upstreamReadiness;
   await shared?.settled(5 * config.state.timeoutMs);
+  if (shared) shareEra(era, shared);
   const readiness = parts.readiness ? parts.readiness(builtReadiness) : builtReadiness;
   await app.register(healthRoutes, { sessions, isDraining: () => draining, upstreamReady: readiness, logLevel });
 

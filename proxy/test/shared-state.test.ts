@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { request } from 'undici';
+import { Redis } from 'ioredis';
 import { Recorder, startHttpUpstream, type HttpUpstream } from '../../mocks/upstream/index.ts';
 import { startRedis, type StartedRedis } from '../../harness/src/targets/redis.ts';
 import { buildProxy, parseConfig, type ProxyApp, type ProxyConfigInput } from '../src/index.ts';
@@ -29,6 +30,24 @@ afterEach(async () => {
 });
 
 /** `count` proxies on one upstream; sharing one Redis (under a prefix of this test's own) unless `shared` is false. */
+/** The key prefix each replica URL was started with. */
+const prefixOf = new Map<string, string>();
+const keyPrefixOf = (url: string) => prefixOf.get(url)!;
+
+/** Resolves `message` with the first message on the channel that matches; `ready` once subscribed. */
+function heard(channel: string, match: (text: string) => boolean): { ready: Promise<unknown>; message: Promise<string> } {
+  const listener = new Redis(redis.url);
+  const ready = listener.subscribe(channel);
+  const message = new Promise<string>((resolve) => {
+    listener.on('message', (_channel: string, text: string) => {
+      if (!match(text)) return;
+      listener.disconnect();
+      resolve(text);
+    });
+  });
+  return { ready, message };
+}
+
 async function replicas(count: number, overrides: Partial<ProxyConfigInput> = {}, shared = true): Promise<string[]> {
   const keyPrefix = `test${++prefixes}:`;
   const urls: string[] = [];
@@ -43,6 +62,7 @@ async function replicas(count: number, overrides: Partial<ProxyConfigInput> = {}
     const proxy = await buildProxy(config);
     started.push(proxy);
     urls.push(`${await proxy.listen({ port: 0, host: '127.0.0.1' })}/mcp`);
+    prefixOf.set(urls.at(-1)!, keyPrefix);
   }
   return urls;
 }
@@ -117,21 +137,25 @@ describe('limits and circuits shared by replicas', () => {
     expect(statuses.slice(4)).toEqual([429, 429]);
   });
 
-  test('a circuit opened on one replica is open on the other, which refuses without trying', async () => {
+  test('failures in a row count over the replicas, and a circuit opened on one is open on the other, which refuses without trying', async () => {
     const dead = await startHttpUpstream({ recorder: new Recorder() });
     await dead.kill();
     const [a, b] = await replicas(2, { upstream: { url: dead.url, breaker: { failures: 2, openMs: 5000 } } });
     const discover = { jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } } };
     const headers = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'server/discover' };
-    expect((await post(a, discover, headers)).status).toBe(502);
+    // One failure on each replica: two in a row over both, which opens the circuit of two failures.
+    const told = heard(`${keyPrefixOf(a)}events`, (m) => m.includes('"failure"'));
+    await told.ready;
+    expect((await post(b, discover, headers)).status).toBe(502);
+    // Once Redis has passed b's failure on (to us, and so to a), a's own first failure is the second in a row.
+    await told.message;
+    const opened = heard(`${keyPrefixOf(a)}events`, (m) => m.includes('"open"'));
+    await opened.ready;
     expect((await post(a, discover, headers)).status).toBe(502);
     expect((await post(a, discover, headers)).status).toBe(503);
-    // b never failed on its own: the 503 (and its Retry-After) is what it heard from a.
-    let refused = await post(b, discover, headers);
-    for (let i = 0; i < 20 && refused.status !== 503; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      refused = await post(b, discover, headers);
-    }
+    // b's own count is at two now, but b sends nothing more: once a's circuit is open, b's first answer is a 503.
+    await opened.message;
+    const refused = await post(b, discover, headers);
     expect(refused.status).toBe(503);
     expect(refused.json).toMatchObject({ error: { code: -31053 } });
     await dead.close();

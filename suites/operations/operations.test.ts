@@ -87,7 +87,40 @@ scenario('A proxy MUST limit a token subject to its rate, with 429 and Retry-Aft
 
 interface Family {
   name: string;
+  type?: string;
   metrics: Array<{ value?: string; labels?: Record<string, string> }>;
+}
+
+/**
+ * Several replicas' metrics as an operator aggregates them: counters (and anything not a gauge)
+ * summed per label set over the replicas, gauges taken at their highest (a gauge of something the
+ * replicas share, such as the sessions in a shared store, is the same on each; one of something a
+ * replica keeps alone is non-zero on that replica only, in a copy of the target that starts empty).
+ */
+function combine(pages: Family[][]): Family[] {
+  const byName = new Map<string, { type?: string; samples: Map<string, { labels?: Record<string, string>; value: number }> }>();
+  for (const page of pages) {
+    for (const family of page) {
+      const entry = byName.get(family.name) ?? { type: family.type, samples: new Map() };
+      byName.set(family.name, entry);
+      for (const sample of family.metrics) {
+        const key = JSON.stringify(Object.entries(sample.labels ?? {}).sort());
+        const value = Number(sample.value ?? 0);
+        const seen = entry.samples.get(key);
+        if (!seen) entry.samples.set(key, { labels: sample.labels, value });
+        else seen.value = family.type?.toLowerCase() === 'gauge' ? Math.max(seen.value, value) : seen.value + value;
+      }
+    }
+  }
+  return [...byName].map(([name, { type, samples }]) => ({ name, type, metrics: [...samples.values()].map((s) => ({ labels: s.labels, value: String(s.value) })) }));
+}
+
+/** The metrics of every replica (one URL without replicas), as one page. */
+async function scrapeAll(urls: string[]): Promise<{ families: Family[] } | { problem: string }> {
+  const pages = await Promise.all(urls.map(scrape));
+  const failed = pages.find((p) => 'problem' in p);
+  if (failed) return failed;
+  return { families: combine(pages.map((p) => (p as { families: Family[] }).families)) };
 }
 
 /** Scrapes and parses the metrics; an unreadable page is the target's failure to judge. */
@@ -116,12 +149,14 @@ scenario('A proxy MUST serve Prometheus metrics that count exactly what a client
   const hint = t.hint(METRICS, 'metrics');
   // A copy of its own: on the shared target, other scenarios move the same counters.
   const target = await t.isolatedTarget();
-  const url = atPort(hint.url, target.url);
-  const before = await scrape(url);
+  // As replicas, each serves its own metrics: read from every one of them, as an operator's Prometheus would.
+  const urls = (target.replicas?.map((r) => r.url) ?? [target.url]).map((u) => atPort(hint.url, u));
+  const scrape = () => scrapeAll(urls);
+  const before = await scrape();
   if ('problem' in before) return t.judge(METRICS, false, { seen: {}, message: 'the metrics could not be read', observed: before.problem });
 
   const client = await t.session({ url: target.url, headers: target.headers });
-  const afterOpen = await scrape(url);
+  const afterOpen = await scrape();
   const ok: CallResult[] = [];
   for (let i = 0; i < 3; i++) {
     const cid = t.cid();
@@ -129,9 +164,9 @@ scenario('A proxy MUST serve Prometheus metrics that count exactly what a client
   }
   const failedCid = t.cid();
   const failed = await client.callTool('echo', { cid: failedCid }, { cid: failedCid, timeoutMs: 10_000, meta: { [FAULT_META_KEY]: 'reset' } });
-  const after = await scrape(url);
+  const after = await scrape();
   await client.close();
-  const closed = await scrape(url);
+  const closed = await scrape();
   if ('problem' in afterOpen || 'problem' in after || 'problem' in closed) {
     const problem = [afterOpen, after, closed].find((s) => 'problem' in s) as { problem: string };
     return t.judge(METRICS, false, { seen: {}, message: 'the metrics could not be read', observed: problem.problem });
@@ -169,7 +204,7 @@ scenario('A proxy MUST serve Prometheus metrics that count exactly what a client
       const call = await again.callTool('echo', { cid }, { cid, timeoutMs: 10_000, meta: { [FAULT_META_KEY]: 'reset' } });
       opened503 = call.exchange.status === 503 && (await t.upstream.received(cid)).length === 0 && (await target.upstream.received(cid)).length === 0;
     }
-    const open = await scrape(url);
+    const open = await scrape();
     circuitSeen = opened503 ? 1 : 0;
     if (opened503 && 'families' in open && total(open.families, hint.circuitOpen) < 1) problems.push(`${hint.circuitOpen} stayed ${total(open.families, hint.circuitOpen)} while the proxy refused calls with 503 without sending them upstream (its circuit was open)`);
   }

@@ -3,7 +3,7 @@
  * run (`*.quiet.test.ts`: after the other suites, alone).
  */
 import { TargetFailure, inPool, scenario } from '../../harness/src/index.ts';
-import { processGroupRss } from '../../harness/src/record/process-memory.ts';
+import { targetRss } from '../../harness/src/record/process-memory.ts';
 import { slope } from '../../harness/src/record/fit.ts';
 
 const MEMORY = 'session/memory-bounded';
@@ -33,7 +33,7 @@ scenario(
       const failed = statuses.filter((s) => s === undefined).length;
       if (failed) throw new TargetFailure(`${failed} of ${PER_BATCH} sessions did not open, so memory per session cannot be measured`);
       await new Promise((r) => setTimeout(r, 300));
-      const bytes = await processGroupRss(pid);
+      const bytes = await targetRss(t.ctx.target);
       if (bytes === undefined) return t.untested(MEMORY, "the target's memory cannot be read on this system (no /proc)");
       rss.push(bytes);
     }

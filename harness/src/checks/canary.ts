@@ -35,7 +35,8 @@ export function createRelayCanary(ctx: RunContext): RelayCanary {
 
   /** Opens the canary's session; what went wrong when it could not. */
   const open = async (cid: string): Promise<{ detail: string } | undefined> => {
-    const opening = new McpClient({ url: ctx.target.url, revision: ctx.revision, headers: ctx.target.headers, timeoutMs: failed ? AFTER_FAILURE_TIMEOUT_MS : CANARY_TIMEOUT_MS });
+    // With replicas, the canary asks the first one: whether the target relays at all, not whether its replicas agree.
+    const opening = new McpClient({ url: ctx.target.replicas?.[0] ?? ctx.target.url, revision: ctx.revision, headers: ctx.target.headers, timeoutMs: failed ? AFTER_FAILURE_TIMEOUT_MS : CANARY_TIMEOUT_MS });
     client = opening;
     const init = await opening.initialize({ cid });
     if (init.response && 'result' in init.response) return undefined;

@@ -11,6 +11,7 @@ import { LIMITS_CHECKS } from '../../../suites/limits/checks.ts';
 import { OPERATIONS_CHECKS } from '../../../suites/operations/checks.ts';
 import { PERFORMANCE_CHECKS } from '../../../suites/performance/checks.ts';
 import { POOLING_CHECKS } from '../../../suites/pooling/checks.ts';
+import { REPLICAS_CHECKS } from '../../../suites/replicas/checks.ts';
 import { RESILIENCE_CHECKS } from '../../../suites/resilience/checks.ts';
 import { SECURITY_CHECKS } from '../../../suites/security/checks.ts';
 import { SESSION_CHECKS } from '../../../suites/session/checks.ts';
@@ -32,6 +33,7 @@ export const CHECKS: readonly CheckDef[] = [
   ...PERFORMANCE_CHECKS,
   ...RESILIENCE_CHECKS,
   ...OPERATIONS_CHECKS,
+  ...REPLICAS_CHECKS,
 ];
 
 const byId = new Map<string, CheckDef>();

@@ -81,6 +81,8 @@ export interface IsolatedTarget {
   terminate?: () => Promise<void>;
   /** The copy's own authorization server (tokens of the shared target's are not valid here). */
   auth?: TargetAuth;
+  /** With `replicas:`, each replica's MCP endpoint and a way to crash it (SIGKILL). */
+  replicas?: Array<{ url: string; kill(): Promise<void> }>;
 }
 
 export class ScenarioContext {
@@ -286,6 +288,7 @@ export class ScenarioContext {
         workdir: env.workdir,
         terminate: running.terminate,
         auth: running.info.auth,
+        ...(running.replicas && { replicas: running.replicas }),
       };
     } catch (err) {
       await env.close();

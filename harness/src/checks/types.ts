@@ -16,7 +16,7 @@ export const VERDICTS = ['pass', 'fail', 'warn', 'n/a', 'skipped', 'blocked', 'u
 export const VerdictSchema = z.enum(VERDICTS);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
-export const SUITES = ['transparency', 'session', 'errors', 'boundary', 'interop', 'auth', 'security', 'pooling', 'limits', 'performance', 'resilience', 'operations'] as const;
+export const SUITES = ['transparency', 'session', 'errors', 'boundary', 'interop', 'auth', 'security', 'pooling', 'limits', 'performance', 'resilience', 'operations', 'replicas'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export type Strength = 'MUST' | 'SHOULD';
@@ -35,6 +35,7 @@ export const FEATURES = [
   'resumability',
   'origin-validation',
   'era-bridging',
+  'replicas',
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 

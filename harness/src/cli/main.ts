@@ -60,7 +60,7 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
   program
     .command('run')
     .description('Run the conformance suites against a target and write the reports.')
-    .requiredOption('-t, --target <target>', 'a profile file (.yaml, .yml or .json), or the built-ins `reference` and `direct`')
+    .requiredOption('-t, --target <target>', 'a profile file (.yaml, .yml or .json), or a built-in: `reference`, `reference-stdio`, `reference-replicas` or `direct`')
     .addOption(new Option('--spec <revision>', 'MCP protocol revision').choices([...REVISIONS]).default(DEFAULT_REVISION))
     .option('--suite <names>', 'only these suites (comma list)', list, [])
     .option('--only <glob>', 'only checks whose id matches (repeatable, comma list)', list, [])
@@ -92,7 +92,7 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
   program
     .command('bench')
     .description('Load each target and `direct` (the same upstream, no proxy) in rotating rounds with autocannon; write perf.json and perf.html.')
-    .requiredOption('-t, --target <target...>', 'profile files or built-ins (`reference`, `reference-stdio`, `floor`: a minimal pass-through); repeatable')
+    .requiredOption('-t, --target <target...>', 'profile files or built-ins (`reference`, `reference-stdio`, `reference-replicas`, `floor`: a minimal pass-through); repeatable')
     .option('--scenario <names>', `scenarios (comma list; default all): ${BENCH_SCENARIOS.join(', ')}`, list, [])
     .option('--connections <list>', 'connection counts for the small-json and paced-json sweeps (comma list)', (v) => v.split(',').map((n) => positive(n, '--connections')), [1, 10, 100, 1000])
     .option('--duration <s>', 'seconds per round', (v) => positive(v, '--duration'), 5)
@@ -255,11 +255,14 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     .requiredOption('--defect <name>', 'the defect to have (see mocks/broken-proxies/reference-defects.ts)')
     .requiredOption('-c, --config <file>', 'the reference proxy config to start from')
     .option('--port <n>', 'port to listen on', (v) => Number.parseInt(v, 10), 0)
-    .action(async (opts: { defect: string; config: string; port: number }) => {
+    .option('--redis <url>', 'a Redis shared with other replicas (as the reference proxy\'s --redis)')
+    .action(async (opts: { defect: string; config: string; port: number; redis?: string }) => {
       const { buildDefectiveReference, REFERENCE_DEFECTS } = await import('../../../mocks/broken-proxies/index.ts');
-      const { loadConfigFile } = await import('../../../proxy/src/index.ts');
+      const { loadConfigFile, parseConfig } = await import('../../../proxy/src/index.ts');
       if (!(REFERENCE_DEFECTS as readonly string[]).includes(opts.defect)) throw new HarnessError('HARNESS_ERR_USAGE', `unknown defect ${opts.defect}; known: ${REFERENCE_DEFECTS.join(', ')}`);
-      const app = await buildDefectiveReference(opts.defect as never, await loadConfigFile(opts.config));
+      const loaded = await loadConfigFile(opts.config);
+      const config = opts.redis === undefined ? loaded : parseConfig({ ...loaded, state: { ...loaded.state, redis: opts.redis } });
+      const app = await buildDefectiveReference(opts.defect as never, config);
       const address = await app.listen({ port: opts.port, host: '127.0.0.1' });
       output.out(`reference proxy (defect: ${opts.defect}): ${address}\n`);
       await waitForSignal();

@@ -34,6 +34,13 @@ export async function processGroupRss(pgid: number): Promise<number | undefined>
   return members?.length ? members.reduce((sum, m) => sum + m.pages, 0) * PAGE_BYTES : undefined;
 }
 
+/** Resident memory of a target: the sum over its process groups (`pids`, every replica and its store), else over `pid`'s. */
+export async function targetRss(target: { pid?: number; pids?: number[] }): Promise<number | undefined> {
+  const groups = target.pids ?? (target.pid === undefined ? [] : [target.pid]);
+  const each = await Promise.all(groups.map(processGroupRss));
+  return groups.length && each.every((b) => b !== undefined) ? each.reduce((sum: number, b) => sum + b!, 0) : undefined;
+}
+
 /**
  * Whether any process of the group still runs. A zombie does not count: a process whose shell parent
  * died first is reparented, and a container's first process may never reap it.

@@ -21,6 +21,13 @@ export interface TargetInfo {
   wiresBackups: boolean;
   /** Process group of the started target (for memory figures); absent when the harness attached to it. */
   pid?: number;
+  /**
+   * Every process group whose memory is the target's, where there are several: each replica, and the
+   * store the harness started for it (`{redis_url}`). Absent: `pid` alone.
+   */
+  pids?: number[];
+  /** With `replicas:` in the profile, each replica's own MCP endpoint (the target's `url` is the balancer). */
+  replicas?: string[];
   /** The mock authorization server this target trusts, when the run started one. */
   auth?: TargetAuth;
 }

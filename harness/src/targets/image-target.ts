@@ -29,6 +29,8 @@ export interface StartedImage {
   stop(): Promise<void>;
   /** Stops the container with SIGTERM and resolves once it has exited (graceful-shutdown checks). */
   terminate(): Promise<void>;
+  /** Stops it at once (SIGKILL), as a crash. */
+  kill(): Promise<void>;
 }
 
 const STOP_GRACE_MS = 5_000;
@@ -102,5 +104,6 @@ export async function startImage(spec: ImageSpec, ready: ReadyOptions): Promise<
     logs,
     stop: () => stop(),
     terminate: () => stop(60_000),
+    kill: () => stop(0),
   };
 }

@@ -20,6 +20,8 @@ export const PLACEHOLDERS = [
   'proxy_client_id',
   'proxy_client_secret',
   'workdir',
+  'replica',
+  'redis_url',
 ] as const;
 export type PlaceholderName = (typeof PLACEHOLDERS)[number];
 export type PlaceholderValues = Partial<Record<PlaceholderName, string>>;

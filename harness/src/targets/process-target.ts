@@ -35,6 +35,8 @@ export interface StartedProcess {
   stop(): Promise<void>;
   /** Sends SIGTERM to the group and resolves when the process has exited, however long it takes (stop() still bounds it). */
   terminate(): Promise<void>;
+  /** Sends SIGKILL to the group, as a crash, and resolves once every member is gone. */
+  kill(): Promise<void>;
 }
 
 export interface ReadyOptions {
@@ -119,7 +121,12 @@ export function startProcess(command: string, cwd: string, env: Record<string, s
     await exited;
     while (await processGroupAlive(child.pid!)) await new Promise((resolve) => setTimeout(resolve, 25));
   };
-  return { child, started: { pid: child.pid, stdout, stderr, stop, terminate } };
+  const kill = async () => {
+    signalGroup('SIGKILL');
+    await exited;
+    while (await processGroupAlive(child.pid!)) await new Promise((resolve) => setTimeout(resolve, 25));
+  };
+  return { child, started: { pid: child.pid, stdout, stderr, stop, terminate, kill } };
 }
 
 /** Resolves when the target answers; throws a setup error when it exits first or time runs out. */

@@ -39,11 +39,21 @@ export const TargetProfileSchema = z
         url: z.string().optional(),
       })
       .prefault({}),
+    /**
+     * Copies of the proxy to start, each on its own `{port}` with its number in `{replica}`, behind a
+     * TCP round-robin balancer of the harness's own on the target's port. The replica checks need 2 or more.
+     */
+    replicas: z.number().int().min(1).max(8).default(1),
     /** Hints for the checks: how the proxy is configured (its timeouts, its scopes). See harness/src/checks/hints.ts. */
     config: HintsSchema.default({}),
   })
   .refine((p) => !(p.command && p.image), { message: 'give either command or image, not both' })
-  .refine((p) => p.image || p.args.length === 0, { message: 'args are the arguments of an image; a command carries its own', path: ['args'] });
+  .refine((p) => p.image || p.args.length === 0, { message: 'args are the arguments of an image; a command carries its own', path: ['args'] })
+  .refine((p) => p.replicas === 1 || p.command !== undefined || p.image !== undefined, { message: 'replicas are started by the harness: give a command or an image', path: ['replicas'] })
+  .refine((p) => p.replicas === 1 || [p.command ?? '', ...p.args, ...Object.values(p.env)].some((t) => t.includes('{port}')), {
+    message: 'each replica listens on a port of its own: pass {port} to the command, its args or its env',
+    path: ['replicas'],
+  });
 
 export type TargetProfile = z.infer<typeof TargetProfileSchema>;
 

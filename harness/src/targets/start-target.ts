@@ -12,7 +12,9 @@ import { freePort } from './free-port.ts';
 import { AUTH_PLACEHOLDERS, fill, fillRecord, placeholderEnv, shellQuote, usesPlaceholder, type PlaceholderValues } from './placeholders.ts';
 import { loadProfile, parseProfile, type LoadedProfile } from './profile.ts';
 import { startProcess, waitReady, type LogTail } from './process-target.ts';
-import { startImage, type StartedImage } from './image-target.ts';
+import { startImage } from './image-target.ts';
+import { startBalancer } from './balancer.ts';
+import { startRedis } from './redis.ts';
 
 export interface RunningTarget {
   info: TargetInfo;
@@ -22,6 +24,8 @@ export interface RunningTarget {
   terminate?: () => Promise<void>;
   /** The run's fresh folder, `{workdir}`. */
   workdir?: string;
+  /** With `replicas:`, each replica's MCP endpoint and a way to crash it. */
+  replicas?: Array<{ url: string; kill(): Promise<void> }>;
 }
 
 /**
@@ -50,28 +54,37 @@ export const REFERENCE_HINTS: Hints = {
   policy: { deniedTool: 'restricted' },
 };
 
-/** The bundled proxy, wired to the mock upstream and authorization server through the placeholders any profile uses. */
-export function referenceProfile(upstream: 'http' | 'stdio' = 'http'): LoadedProfile {
+/** What the reference proxy claims with an HTTP upstream. */
+const REFERENCE_HTTP_FEATURES = ['byte-transparency', 'auth', 'failover', 'circuit-breaker', 'rate-limit', 'metrics', 'resumability', 'audit', 'policy', 'era-bridging'] as const;
+
+/**
+ * The bundled proxy, wired to the mock upstream and authorization server through the placeholders any
+ * profile uses. `replicas`: two of it sharing a Redis that the harness starts, behind its balancer.
+ */
+export function referenceProfile(variant: 'http' | 'stdio' | 'replicas' = 'http'): LoadedProfile {
+  const upstream = variant === 'stdio' ? 'stdio' : 'http';
   const config = resolve(PACKAGE_ROOT, `proxy/configs/reference-${upstream}.yaml`);
+  const command = `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} proxy --config ${shellQuote(config)} --port {port}`;
   const loaded = parseProfile(
     {
-      name: upstream === 'http' ? 'reference' : 'reference-stdio',
+      name: variant === 'http' ? 'reference' : `reference-${variant}`,
       version: HARNESS_VERSION,
-      command: `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} proxy --config ${shellQuote(config)} --port {port}`,
+      command: variant === 'replicas' ? `${command} --redis {redis_url}` : command,
       upstream,
       // Its config reads the backups from the environment: said here, so the failover check knows the proxy is told of them.
       env: { PROXYSPEC_UPSTREAM_BACKUP_URLS: '{upstream_backup_urls}' },
       config: REFERENCE_HINTS,
       // The reference proxy relays bodies as bytes.
-      features: upstream === 'http' ? ['byte-transparency', 'auth', 'failover', 'circuit-breaker', 'rate-limit', 'metrics', 'resumability', 'audit', 'policy', 'era-bridging'] : ['auth', 'rate-limit', 'metrics', 'audit', 'policy'],
+      features: variant === 'http' ? [...REFERENCE_HTTP_FEATURES] : variant === 'replicas' ? [...REFERENCE_HTTP_FEATURES, 'replicas'] : ['auth', 'rate-limit', 'metrics', 'audit', 'policy'],
+      ...(variant === 'replicas' && { replicas: 2 }),
     },
-    'reference',
+    variant === 'http' ? 'reference' : `reference-${variant}`,
     PACKAGE_ROOT,
   );
   return { ...loaded, reference: true };
 }
 
-const BUILT_IN = ['direct', 'reference', 'reference-stdio'];
+const BUILT_IN = ['direct', 'reference', 'reference-stdio', 'reference-replicas'];
 
 /** A --target value that stays valid from any working directory (for a scenario's own copy of the target). */
 export function targetSpecOf(spec: string): string {
@@ -82,6 +95,7 @@ export async function resolveTarget(spec: string): Promise<LoadedProfile | 'dire
   if (spec === 'direct') return 'direct';
   if (spec === 'reference') return referenceProfile('http');
   if (spec === 'reference-stdio') return referenceProfile('stdio');
+  if (spec === 'reference-replicas') return referenceProfile('replicas');
   return loadProfile(spec);
 }
 
@@ -98,64 +112,126 @@ export async function startTarget(target: LoadedProfile | 'direct', env: TargetE
   }
   const { profile, baseDir } = target;
   const starts = profile.command !== undefined || profile.image !== undefined;
-  const usesPort = profile.url.includes('{port}') || (profile.command ?? '').includes('{port}') || profile.args.some((a) => a.includes('{port}'));
+  const texts = [profile.command ?? '', ...profile.args, ...Object.values(profile.env)];
+  const usesPort = profile.url.includes('{port}') || texts.some((t) => t.includes('{port}'));
   if (!starts && profile.url.includes('{port}')) {
     throw new HarnessError('HARNESS_ERR_PROFILE_INVALID', `target ${profile.name}: a profile without \`command\` attaches to a running proxy, so its \`url\` must be a real address, not use {port}`);
   }
+  const replicas = profile.replicas;
+  // The port clients use: the proxy's own, or with replicas the balancer's; each replica gets one more.
   const port = usesPort ? await freePort() : 0;
-  const base = env.placeholders(port);
-  const url = fill(profile.url, base, 'url');
-  const auth = needsAuthorizationServer(target) ? await startAuthorizationServer(url, base) : undefined;
-  const values: PlaceholderValues = { ...base, ...auth?.values };
-  const headers = fillRecord(profile.headers, values, 'headers');
-  // A proxy that authenticates gets the run's token on every request, unless its profile sends its own.
-  if (auth && profile.features.includes('auth') && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
-    headers.authorization = `Bearer ${auth.info.token}`;
-  }
-  const info: TargetInfo = {
-    name: profile.name,
-    kind: target.reference ? 'reference' : 'profile',
-    version: profile.version,
-    url,
-    headers,
-    features: profile.features,
-    upstream: profile.upstream,
-    config: profile.config,
-    wiresBackups: [profile.command ?? '', ...profile.args, ...Object.values(profile.env)].some((t) => usesPlaceholder(t, ['upstream_urls', 'upstream_backup_urls'])),
-    ...(auth && { auth: auth.info }),
+  const replicaPorts = replicas > 1 ? await Promise.all(Array.from({ length: replicas }, () => freePort())) : [];
+  const stops: Array<() => Promise<void>> = [];
+  let redisPid: number | undefined;
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
   };
-  const readyUrl = profile.ready.url ? fill(profile.ready.url, values, 'ready.url') : undefined;
+  try {
+    const base = env.placeholders(port);
+    if (texts.some((t) => usesPlaceholder(t, ['redis_url']))) {
+      const redis = await startRedis();
+      stops.push(redis.stop);
+      base.redis_url = redis.url;
+      redisPid = redis.pid;
+    }
+    const url = fill(profile.url, base, 'url');
+    const auth = needsAuthorizationServer(target) ? await startAuthorizationServer(url, base) : undefined;
+    if (auth) stops.push(auth.stop);
+    const values: PlaceholderValues = { ...base, ...auth?.values };
+    const headers = fillRecord(profile.headers, values, 'headers');
+    // A proxy that authenticates gets the run's token on every request, unless its profile sends its own.
+    if (auth && profile.features.includes('auth') && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
+      headers.authorization = `Bearer ${auth.info.token}`;
+    }
+    const info: TargetInfo = {
+      name: profile.name,
+      kind: target.reference ? 'reference' : 'profile',
+      version: profile.version,
+      url,
+      headers,
+      features: profile.features,
+      upstream: profile.upstream,
+      config: profile.config,
+      wiresBackups: texts.some((t) => usesPlaceholder(t, ['upstream_urls', 'upstream_backup_urls'])),
+      ...(auth && { auth: auth.info }),
+    };
 
+    if (!starts) {
+      const readyUrl = profile.ready.url ? fill(profile.ready.url, values, 'ready.url') : undefined;
+      await waitReady({ url, readyUrl, timeoutMs: profile.ready.timeoutMs });
+      return { info, logs: () => ({ stdout: '', stderr: '' }), stop: stopAll };
+    }
+
+    if (replicas === 1) {
+      const instance = await startInstance(target, { ...values, replica: '1' });
+      stops.push(instance.stop);
+      if (instance.pid !== undefined) info.pid = instance.pid;
+      // The sessions' state lives in the store as much as in the proxy: both count for memory.
+      if (redisPid !== undefined) info.pids = [...(instance.pid === undefined ? [] : [instance.pid]), redisPid];
+      return { info, terminate: instance.terminate, workdir: values.workdir, logs: instance.logs, stop: stopAll };
+    }
+
+    // Replicas: each on its own port ({port}) with its number ({replica}), behind the balancer on the target's port.
+    const instances: StartedInstance[] = [];
+    for (let i = 0; i < replicas; i++) {
+      const instance = await startInstance(target, { ...values, port: String(replicaPorts[i]), replica: String(i + 1) });
+      stops.push(instance.stop);
+      instances.push(instance);
+    }
+    const balancer = await startBalancer(replicaPorts, port);
+    stops.push(balancer.close);
+    const pids = instances.flatMap((r) => (r.pid === undefined ? [] : [r.pid]));
+    if (pids.length) info.pid = pids[0];
+    info.pids = [...pids, ...(redisPid === undefined ? [] : [redisPid])];
+    info.replicas = instances.map((r) => r.url);
+    const replicaLogs = (pick: 'stdout' | 'stderr') => instances.map((r, i) => `--- replica ${i + 1} ---\n${r.logs()[pick]}`).join('\n');
+    return {
+      info,
+      replicas: instances.map((r) => ({ url: r.url, kill: r.kill })),
+      terminate: async () => {
+        await Promise.all(instances.map((r) => r.terminate()));
+      },
+      workdir: values.workdir,
+      logs: () => ({ stdout: replicaLogs('stdout'), stderr: replicaLogs('stderr') }),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** One started copy of a profile's proxy: a process, or a container. */
+interface StartedInstance {
+  /** Its MCP endpoint. */
+  url: string;
+  pid?: number;
+  logs(): { stdout: string; stderr: string };
+  stop(): Promise<void>;
+  terminate(): Promise<void>;
+  /** SIGKILL, as a crash: resolved once it is gone. */
+  kill(): Promise<void>;
+}
+
+async function startInstance({ profile, baseDir }: LoadedProfile, values: PlaceholderValues): Promise<StartedInstance> {
+  const url = fill(profile.url, values, 'url');
+  const readyUrl = profile.ready.url ? fill(profile.ready.url, values, 'ready.url') : undefined;
   if (profile.image) {
     const args = profile.args.map((a, i) => fill(a, values, `args[${i}]`));
     const containerEnv = { ...placeholderEnv(values), ...fillRecord(profile.env, values, 'env') };
-    let container: StartedImage;
-    try {
-      container = await startImage({ image: profile.image, args, env: containerEnv, name: profile.name, workdir: values.workdir }, { url, readyUrl, timeoutMs: profile.ready.timeoutMs });
-    } catch (err) {
-      await auth?.stop();
-      throw err;
-    }
-    if (container.pid !== undefined) info.pid = container.pid;
+    const name = values.replica ? `${profile.name}-${values.replica}` : profile.name;
+    const container = await startImage({ image: profile.image, args, env: containerEnv, name, workdir: values.workdir }, { url, readyUrl, timeoutMs: profile.ready.timeoutMs });
     return {
-      info,
-      terminate: container.terminate,
-      workdir: values.workdir,
+      url,
+      pid: container.pid,
       // The engine gives one stream for both: it is reported as the container's stdout.
       logs: () => ({ stdout: container.logs.toString(), stderr: '' }),
-      stop: async () => {
-        await container.stop();
-        await auth?.stop();
-      },
+      stop: container.stop,
+      terminate: container.terminate,
+      kill: container.kill,
     };
   }
-
-  if (!profile.command) {
-    await waitReady({ url, readyUrl, timeoutMs: profile.ready.timeoutMs });
-    return { info, logs: () => ({ stdout: '', stderr: '' }), stop: async () => auth?.stop() };
-  }
-
-  const command = fill(profile.command, values, 'command');
+  const command = fill(profile.command!, values, 'command');
   const processEnv = { ...placeholderEnv(values), ...fillRecord(profile.env, values, 'env') };
   const cwd = resolve(baseDir, profile.cwd ?? '.');
   const { child, started } = startProcess(command, cwd, processEnv);
@@ -163,20 +239,9 @@ export async function startTarget(target: LoadedProfile | 'direct', env: TargetE
     await waitReady({ url, readyUrl, timeoutMs: profile.ready.timeoutMs }, child, started.stderr as LogTail);
   } catch (err) {
     await started.stop();
-    await auth?.stop();
     throw err;
   }
-  info.pid = child.pid;
-  return {
-    info,
-    terminate: started.terminate,
-    workdir: values.workdir,
-    logs: () => ({ stdout: started.stdout.toString(), stderr: started.stderr.toString() }),
-    stop: async () => {
-      await started.stop();
-      await auth?.stop();
-    },
-  };
+  return { url, pid: child.pid, logs: () => ({ stdout: started.stdout.toString(), stderr: started.stderr.toString() }), stop: started.stop, terminate: started.terminate, kill: started.kill };
 }
 
 /** A target needs the authorization server when it claims `auth` or uses one of its placeholders. */

@@ -13,6 +13,10 @@ import { readAll } from './answers.ts';
 
 export type EraSetting = 'auto' | 'dual' | 'legacy' | 'modern';
 
+/** What can be learnt about an upstream's era; replicas tell one another (see `onLearnt`). */
+export const ERA_FACTS = ['served-legacy', 'served-modern', 'legacy-only', 'modern-only'] as const;
+export type EraFact = (typeof ERA_FACTS)[number];
+
 /** Codes that only a server of 2026-07-28 or later sends: header mismatch, missing client capability, unsupported version. */
 const MODERN_ERROR_CODES = new Set([-32020, -32021, -32022]);
 
@@ -22,7 +26,28 @@ export class UpstreamEra {
   private legacyOnly = false;
   private modernOnly = false;
 
+  /** Told of each fact the first time it is learnt here (not when another replica told it: see `apply`). */
+  onLearnt?: (fact: EraFact) => void;
+
   constructor(readonly setting: EraSetting) {}
+
+  /** A fact another replica learnt, taken as if learnt here, under the same rules. */
+  apply(fact: EraFact): void {
+    this.learn(fact, false);
+  }
+
+  private learn(fact: EraFact, tell: boolean): void {
+    const before = this.facts();
+    if (fact === 'served-legacy') this.legacyServed = true;
+    else if (fact === 'served-modern') this.modernServed = true;
+    else if (fact === 'legacy-only' && this.mayBeLegacyOnly()) this.legacyOnly = true;
+    else if (fact === 'modern-only' && this.mayBeModernOnly()) this.modernOnly = true;
+    if (tell && this.facts() !== before) this.onLearnt?.(fact);
+  }
+
+  private facts(): string {
+    return `${this.legacyServed}${this.modernServed}${this.legacyOnly}${this.modernOnly}`;
+  }
 
   /** Modern clients must be bridged to sessions upstream. */
   get bridgesModern(): boolean {
@@ -40,8 +65,7 @@ export class UpstreamEra {
   }
 
   served(era: 'legacy' | 'modern'): void {
-    if (era === 'legacy') this.legacyServed = true;
-    else this.modernServed = true;
+    this.learn(era === 'legacy' ? 'served-legacy' : 'served-modern', true);
   }
 
   mayBeLegacyOnly(): boolean {
@@ -53,11 +77,11 @@ export class UpstreamEra {
   }
 
   learnLegacyOnly(): void {
-    if (this.mayBeLegacyOnly()) this.legacyOnly = true;
+    this.learn('legacy-only', true);
   }
 
   learnModernOnly(): void {
-    if (this.mayBeModernOnly()) this.modernOnly = true;
+    this.learn('modern-only', true);
   }
 }
 

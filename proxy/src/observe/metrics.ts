@@ -18,7 +18,7 @@ export interface ProxyMetrics {
   circuit(upstream: string, open: boolean): void;
 }
 
-export function createMetrics(openSessions: () => number): ProxyMetrics {
+export function createMetrics(openSessions: () => number | Promise<number>): ProxyMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'mcp_proxy_process_' });
   const requests = new Counter({
@@ -36,10 +36,10 @@ export function createMetrics(openSessions: () => number): ProxyMetrics {
   const circuit = new Gauge({ name: 'mcp_proxy_circuit_open', help: '1 while the upstream\'s circuit is open or half-open, 0 while it is closed.', labelNames: ['upstream'], registers: [registry] });
   new Gauge({
     name: 'mcp_proxy_sessions_open',
-    help: 'Client sessions open now.',
+    help: 'Client sessions open now (with a shared state store: on all replicas together).',
     registers: [registry],
-    collect() {
-      this.set(openSessions());
+    async collect() {
+      this.set(await openSessions());
     },
   });
   return {

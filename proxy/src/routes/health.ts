@@ -10,6 +10,6 @@ export async function healthRoutes(app: FastifyInstance, options: { sessions: Se
   app.get('/readyz', async (_request, reply) => {
     if (options.isDraining()) return reply.code(503).send({ status: 'draining' });
     if (!(await options.upstreamReady())) return reply.code(503).send({ status: 'no upstream available' });
-    return { status: 'ready', sessions: options.sessions.size() };
+    return { status: 'ready', sessions: await options.sessions.size() };
   });
 }

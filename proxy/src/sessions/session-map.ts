@@ -44,8 +44,8 @@ export interface SessionMap {
   hold(session: ProxySession): () => void;
   /** Forgets a session and releases its upstream side. */
   remove(id: string): Promise<void>;
-  /** Sessions open (in a shared store: on every replica, as last counted). */
-  size(): number;
+  /** Sessions open (in a shared store: on every replica together, asked of the store). */
+  size(): number | Promise<number>;
   /** Stops sweeping and releases what this process holds; sessions in a shared store stay for the other replicas. */
   closeAll(): Promise<void>;
 }

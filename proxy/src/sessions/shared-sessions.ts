@@ -1,19 +1,25 @@
 /**
  * Client sessions in the store that replicas share (Redis), so that any replica serves any session:
  * a record per session (its owner, the protocol version, and its upstream side as the connector
- * saves it), and one sorted set of every session by the time it was last seen. Each request reads the
- * record afresh: a session deleted on one replica is gone on all of them at once.
+ * saves it), and one sorted set of every session by the time it was last seen.
  *
- * Idleness is shared too. A replica refreshes the last-seen time of the sessions it is serving (a
- * request in flight, a stream open) each sweep, so a session busy anywhere is not idle; a replica that
- * dies stops refreshing, and its sessions become idle like any other. Every replica sweeps, and a
- * session is reaped by the one that claims it first (one atomic script), which tells the upstream.
+ * A replica keeps copies of the records it has read, so that a request costs no round trip to the
+ * store. Every change to a record, and its end, is published in the same transaction that makes it,
+ * before the replica that made it answers its client: by the time a client can ask another replica,
+ * that replica has been told, and drops its copy. While a replica is not sure to hear (not yet
+ * subscribed, or its listening connection dropped) it keeps no copies and reads the store each time.
+ *
+ * Idleness is shared too, at the cost of no round trip per request: each sweep, a replica writes the
+ * last-seen times of the sessions it served since the last one, and refreshes those it is serving
+ * now (a request in flight, a stream open), so a session busy anywhere is not idle. Sweeps come every
+ * quarter of the idle time, so what a replica has not written yet is never old enough to matter. A
+ * replica that dies stops writing, and its sessions become idle like any other. Every replica sweeps,
+ * and a session is reaped by the one that claims it first (one atomic script), which tells the upstream.
  */
 import { randomBytes } from 'node:crypto';
 import type { ProxySession, SessionMap, SessionMapOptions } from './session-map.ts';
 import type { UpstreamSession, UpstreamSessionState } from '../upstream/types.ts';
 import { inStore, type SharedState } from '../state/redis.ts';
-import { WireErrors } from '../errors.ts';
 
 /** A session as the store holds it. */
 interface SessionRecord {
@@ -35,6 +41,7 @@ if not seen or tonumber(seen) > tonumber(ARGV[2]) then return false end
 redis.call('ZREM', KEYS[1], ARGV[1])
 local record = redis.call('GET', KEYS[2])
 redis.call('DEL', KEYS[2])
+redis.call('PUBLISH', ARGV[3], ARGV[1])
 return record`;
 
 export function createSharedSessionMap(state: SharedState, options: SharedSessionOptions): SessionMap {
@@ -45,8 +52,17 @@ export function createSharedSessionMap(state: SharedState, options: SharedSessio
   const keyOf = (id: string) => `${prefix}session:${id}`;
   /** Sessions this replica is serving now, with how many requests and streams. */
   const busy = new Map<string, number>();
+  /** When this replica last saw each session, since the last sweep wrote it. */
+  const seen = new Map<string, number>();
+  /** Copies of records this replica has read or written, dropped whenever any replica changes or ends them. */
+  const copies = new Map<string, string>();
+  state.sessionChanges.subscribe((id) => (id === null ? copies.clear() : copies.delete(id)));
+  const keep = (id: string, text: string) => {
+    if (state.sessionChanges.listening()) copies.set(id, text);
+  };
+  const { sessionChannel } = state;
+  /** The last count the store gave, for when it cannot give one. */
   let counted = 0;
-  const count = () => void redis.zcard(seenKey).then((n) => (counted = n), () => undefined);
 
   const serialise = (session: ProxySession): string => {
     const record: SessionRecord = {
@@ -95,15 +111,20 @@ export function createSharedSessionMap(state: SharedState, options: SharedSessio
 
   const sweep = async () => {
     const now = Date.now();
-    // Busy here is not idle anywhere: refreshed before anyone looks for idle sessions.
-    if (busy.size) await redis.zadd(seenKey, 'XX', ...[...busy.keys()].flatMap((id) => [now, id]));
+    // Busy here is not idle anywhere: written before anyone looks for idle sessions.
+    for (const id of busy.keys()) seen.set(id, now);
+    if (seen.size) {
+      const times = [...seen].flatMap(([id, at]) => [at, id]);
+      seen.clear();
+      // XX: a session deleted meanwhile is not brought back; GT: a later time another replica wrote stays.
+      await redis.zadd(seenKey, 'XX', 'GT', ...times);
+    }
     const cutoff = now - idleTimeoutMs;
     const idle = await redis.zrangebyscore(seenKey, '-inf', cutoff, 'LIMIT', 0, 200);
     for (const id of idle) {
-      const claimed = (await redis.eval(CLAIM_IDLE, 2, seenKey, keyOf(id), id, cutoff)) as string | null;
+      const claimed = (await redis.eval(CLAIM_IDLE, 2, seenKey, keyOf(id), id, cutoff, sessionChannel)) as string | null;
       if (claimed) await reap(id, claimed);
     }
-    count();
   };
 
   let sweeper: NodeJS.Timeout | undefined;
@@ -121,7 +142,7 @@ export function createSharedSessionMap(state: SharedState, options: SharedSessio
       Math.min(Math.max(idleTimeoutMs / 4, 250), 60_000),
     );
     sweeper.unref();
-  } else count();
+  }
 
   return {
     async create(upstream, owner, protocolVersion) {
@@ -129,20 +150,26 @@ export function createSharedSessionMap(state: SharedState, options: SharedSessio
       const session: ProxySession = { id: newId(), upstream, owner, createdAt: now, lastSeenAt: now, active: 0, ...(protocolVersion !== undefined && { protocolVersion }) };
       session.stored = serialise(session);
       await inStore(() => redis.multi().set(keyOf(session.id), session.stored!).zadd(seenKey, now, session.id).exec());
-      counted++;
+      keep(session.id, session.stored);
       return session;
     },
     async get(id) {
-      const results = await inStore(() => redis.pipeline().get(keyOf(id)).zadd(seenKey, 'XX', Date.now(), id).exec());
-      const [error, text] = results?.[0] ?? [new Error('no answer'), null];
-      if (error) throw WireErrors.stateUnavailable();
-      return typeof text === 'string' ? revive(id, text) : undefined;
+      let text = state.sessionChanges.listening() ? copies.get(id) : undefined;
+      if (text === undefined) {
+        const read = await inStore(() => redis.get(keyOf(id)));
+        if (read === null) return undefined;
+        text = read;
+        keep(id, text);
+      }
+      seen.set(id, Date.now());
+      return revive(id, text);
     },
     async save(session) {
       const text = serialise(session);
       if (text === session.stored) return;
-      // XX: a session deleted meanwhile (on any replica) stays deleted.
-      await inStore(() => redis.set(keyOf(session.id), text, 'XX'));
+      // XX: a session deleted meanwhile (on any replica) stays deleted. The others drop their copies.
+      copies.delete(session.id);
+      await inStore(() => redis.multi().set(keyOf(session.id), text, 'XX').publish(sessionChannel, session.id).exec());
       session.stored = text;
     },
     hold(session) {
@@ -154,16 +181,21 @@ export function createSharedSessionMap(state: SharedState, options: SharedSessio
         const left = (busy.get(session.id) ?? 1) - 1;
         if (left > 0) busy.set(session.id, left);
         else busy.delete(session.id);
-        void redis.zadd(seenKey, 'XX', Date.now(), session.id).catch(() => undefined);
+        seen.set(session.id, Date.now());
       };
     },
     async remove(id) {
-      await inStore(() => redis.multi().del(keyOf(id)).zrem(seenKey, id).exec());
-      count();
+      copies.delete(id);
+      await inStore(() => redis.multi().del(keyOf(id)).zrem(seenKey, id).publish(sessionChannel, id).exec());
     },
-    size: () => counted,
+    size: () =>
+      redis.zcard(seenKey).then(
+        (n) => (counted = n),
+        () => counted,
+      ),
     async closeAll() {
       clearInterval(sweeper);
+      copies.clear();
     },
   };
 }

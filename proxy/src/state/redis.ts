@@ -2,18 +2,34 @@
  * The store that replicas of the proxy share (`state.redis`), on ioredis. Commands fail fast while
  * Redis is away (no offline queue, one retry, a timeout), so a request waits at most `timeoutMs` and
  * then gets the proxy's own 503: a session is never guessed, and never served from a stale copy.
- * A second connection listens for circuits that other replicas opened.
+ * A second connection listens for what other replicas say: circuits they opened, sessions that
+ * changed or ended (so that a replica may keep copies of session records and still never serve one
+ * that is gone).
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ProxyConfig } from '../config/schema.ts';
 import { WireErrors } from '../errors.ts';
-import type { CircuitBus } from '../upstream/http.ts';
+
+/** Messages between replicas, by topic: a JSON object each. */
+export interface EventBus {
+  publish(topic: string, body: Record<string, unknown>): Promise<void>;
+  subscribe(topic: string, listener: (body: Record<string, unknown>) => void): void;
+}
 
 export interface SharedState {
   redis: Redis;
   prefix: string;
-  circuits: CircuitBus;
+  /** What replicas tell one another (circuits, what the upstream speaks): each replica hears the others', never its own. */
+  events: EventBus;
+  /** The channel on which a session's id is published whenever its record changes or goes. */
+  sessionChannel: string;
+  sessionChanges: {
+    /** Whether every change published now reaches this replica (subscribed, connected). */
+    listening(): boolean;
+    /** Called with the id of each session changed or ended on any replica; with null when changes may have been missed. */
+    subscribe(listen: (id: string | null) => void): void;
+  };
   /** Whether the store is connected now (part of readiness). */
   connected(): boolean;
   /** Resolves once connected, or after `ms` (the proxy starts anyway, not ready, and asks again). */
@@ -49,7 +65,7 @@ export function connectSharedState(config: ProxyConfig['state'], log: (err: Erro
     retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
   };
   const redis = new Redis(config.redis, options);
-  // The listener may queue its SUBSCRIBE until connected; ioredis subscribes again after a reconnect.
+  // The listener subscribes each time it is (re)connected.
   const listener = new Redis(config.redis, { connectTimeout: config.timeoutMs, retryStrategy: options.retryStrategy });
   // ioredis reports a lost connection as an 'error' event: logged, never fatal, since it reconnects.
   let reported = false;
@@ -60,15 +76,39 @@ export function connectSharedState(config: ProxyConfig['state'], log: (err: Erro
     });
     connection.on('ready', () => (reported = false));
   }
-  const channel = `${config.keyPrefix}circuits`;
+  // What replicas tell one another: events by topic, and sessions that changed or ended.
+  const eventChannel = `${config.keyPrefix}events`;
+  const sessionChannel = `${config.keyPrefix}sessions:changed`;
   const self = randomBytes(8).toString('hex');
-  const listeners: Array<(url: string, openMs: number) => void> = [];
-  void listener.subscribe(channel).catch(() => undefined);
-  listener.on('message', (_channel: string, text: string) => {
+  const eventListeners = new Map<string, Array<(body: Record<string, unknown>) => void>>();
+  const sessionListeners: Array<(id: string | null) => void> = [];
+  let listening = false;
+  const forgetAll = () => {
+    for (const listen of sessionListeners) listen(null);
+  };
+  // Until subscribed (and whenever the connection drops), messages may be missed: nothing heard before counts.
+  listener.on('ready', () => {
+    void listener.subscribe(eventChannel, sessionChannel).then(
+      () => {
+        forgetAll();
+        listening = true;
+      },
+      () => undefined,
+    );
+  });
+  listener.on('close', () => {
+    listening = false;
+    forgetAll();
+  });
+  listener.on('message', (channel: string, text: string) => {
+    if (channel === sessionChannel) {
+      for (const listen of sessionListeners) listen(text);
+      return;
+    }
     try {
-      const { from, url, openMs } = JSON.parse(text) as { from: string; url: string; openMs: number };
-      if (from === self || typeof url !== 'string' || typeof openMs !== 'number') return;
-      for (const listen of listeners) listen(url, openMs);
+      const { from, topic, body } = JSON.parse(text) as { from?: unknown; topic?: unknown; body?: unknown };
+      if (from === self || typeof topic !== 'string' || typeof body !== 'object' || body === null) return;
+      for (const listen of eventListeners.get(topic) ?? []) listen(body as Record<string, unknown>);
     } catch {
       // Not one of ours.
     }
@@ -76,9 +116,15 @@ export function connectSharedState(config: ProxyConfig['state'], log: (err: Erro
   return {
     redis,
     prefix: config.keyPrefix,
-    circuits: {
-      publish: (url, openMs) => void redis.publish(channel, JSON.stringify({ from: self, url, openMs })).catch(() => undefined),
-      subscribe: (listen) => void listeners.push(listen),
+    sessionChannel,
+    events: {
+      // Told or not, the sender goes on: a replica that missed an event learns the same on its own.
+      publish: (topic, body) => redis.publish(eventChannel, JSON.stringify({ from: self, topic, body })).then(() => undefined, () => undefined),
+      subscribe: (topic, listen) => void eventListeners.set(topic, [...(eventListeners.get(topic) ?? []), listen]),
+    },
+    sessionChanges: {
+      listening: () => listening,
+      subscribe: (listen) => void sessionListeners.push(listen),
     },
     connected: () => redis.status === 'ready',
     settled: (ms) =>

@@ -12,7 +12,7 @@
  */
 import { connect } from 'node:net';
 import { Pool, errors as undiciErrors } from 'undici';
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
 import { WireErrors, ProxyWireError } from '../errors.ts';
 import type { HttpUpstreamConfig } from '../config/schema.ts';
 import type { MessageInfo } from '../protocol/message.ts';
@@ -34,6 +34,8 @@ interface Endpoint {
   openedAt: number;
   /** Set while the circuit is held open because another replica's opened. */
   heard?: boolean;
+  /** The failure count replicas share, when they do. */
+  shared?: SharedConsecutiveBreaker;
 }
 
 /** What the connector tells the rest of the proxy about its upstreams (readiness, metrics). */
@@ -88,13 +90,38 @@ const CIRCUIT_NAMES: Record<CircuitState, UpstreamHealth['circuit']> = {
   [CircuitState.Isolated]: 'open',
 };
 
+/** What a replica tells the others of an upstream's circuit: a failure or success counted, or the circuit opened. */
+export type CircuitEvent = { url: string; kind: 'failure' | 'success' } | { url: string; kind: 'open'; openMs: number };
+
 /**
- * How replicas tell one another of a circuit that opened: each publishes its own breaks and hears the
- * others', so an upstream that failed on one replica is spared by all of them for the same time.
+ * How replicas share their circuits: each counts the failures in a row that all of them saw, and an
+ * upstream whose circuit opened on one replica is spared by all of them for the same time.
  */
 export interface CircuitBus {
-  publish(url: string, openMs: number): void;
-  subscribe(listener: (url: string, openMs: number) => void): void;
+  publish(event: CircuitEvent): void;
+  subscribe(listener: (event: CircuitEvent) => void): void;
+}
+
+/** Failures in a row over every replica: this one's, and those the others report (cockatiel's ConsecutiveBreaker, shared). */
+class SharedConsecutiveBreaker implements IBreaker {
+  count = 0;
+  constructor(
+    private readonly threshold: number,
+    private readonly tell: (kind: 'failure' | 'success') => void,
+  ) {}
+
+  success(): void {
+    // Nothing to tell while nothing is counted: a healthy upstream costs no message per request.
+    if (this.count === 0) return;
+    this.count = 0;
+    this.tell('success');
+  }
+
+  failure(): boolean {
+    this.count++;
+    this.tell('failure');
+    return this.count >= this.threshold;
+  }
 }
 
 export function createHttpConnector(config: HttpUpstreamConfig, bus?: CircuitBus): HttpConnector {
@@ -103,12 +130,14 @@ export function createHttpConnector(config: HttpUpstreamConfig, bus?: CircuitBus
   const failureListeners: Array<(url: string) => void> = [];
   const endpoints: Endpoint[] = [config.url, ...config.backups].map((raw) => {
     const url = new URL(raw);
+    const shared = bus && new SharedConsecutiveBreaker(config.breaker.failures, (kind) => bus.publish({ url: raw, kind }));
     const breaker = circuitBreaker(
       handleWhen((err) => !isClientAbort(err)).orWhenResult((reply) => UPSTREAM_TROUBLE.has((reply as UpstreamReply).status)),
-      { halfOpenAfter: config.breaker.openMs, breaker: new ConsecutiveBreaker(config.breaker.failures) },
+      { halfOpenAfter: config.breaker.openMs, breaker: shared ?? new ConsecutiveBreaker(config.breaker.failures) },
     );
     const endpoint: Endpoint = {
       url: raw,
+      ...(shared && { shared }),
       path: `${url.pathname}${url.search}`,
       pool: new Pool(url.origin, { connections: config.connections, headersTimeout: config.timeoutMs, bodyTimeout: config.idleTimeoutMs, keepAliveTimeout: 30_000 }),
       breaker,
@@ -116,7 +145,7 @@ export function createHttpConnector(config: HttpUpstreamConfig, bus?: CircuitBus
     };
     breaker.onBreak(() => {
       endpoint.openedAt = Date.now();
-      if (!endpoint.heard) bus?.publish(raw, config.breaker.openMs);
+      if (!endpoint.heard) bus?.publish({ url: raw, kind: 'open', openMs: config.breaker.openMs });
     });
     breaker.onFailure(({ handled }) => {
       if (handled) for (const listener of failureListeners) listener(raw);
@@ -153,17 +182,23 @@ export function createHttpConnector(config: HttpUpstreamConfig, bus?: CircuitBus
     }
   };
 
-  // Another replica's circuit opened: this one refuses too (isolated, which reads as open), for as long.
-  bus?.subscribe((url, openMs) => {
-    const endpoint = endpoints.find((e) => e.url === url);
-    if (!endpoint || endpoint.breaker.state !== CircuitState.Closed) return;
-    endpoint.heard = true;
-    const handle = endpoint.breaker.isolate();
-    endpoint.openedAt = Date.now();
-    setTimeout(() => {
-      endpoint.heard = false;
-      handle.dispose();
-    }, openMs).unref();
+  // What the other replicas saw: their failures and successes count here too; a circuit they opened is open here
+  // as well (isolated, which reads as open), for as long.
+  bus?.subscribe((event) => {
+    const endpoint = endpoints.find((e) => e.url === event.url);
+    if (!endpoint) return;
+    if (event.kind === 'failure' && endpoint.shared) endpoint.shared.count++;
+    else if (event.kind === 'success' && endpoint.shared) endpoint.shared.count = 0;
+    else if (event.kind === 'open' && endpoint.breaker.state === CircuitState.Closed) {
+      endpoint.heard = true;
+      const handle = endpoint.breaker.isolate();
+      endpoint.openedAt = Date.now();
+      setTimeout(() => {
+        endpoint.heard = false;
+        if (endpoint.shared) endpoint.shared.count = 0;
+        handle.dispose();
+      }, event.openMs).unref();
+    }
   });
 
   let known: { at: number; ready: Promise<boolean> } | undefined;
