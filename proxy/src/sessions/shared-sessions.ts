@@ -56,9 +56,15 @@ export function createSharedSessionMap(state: SharedState, options: SharedSessio
   const seen = new Map<string, number>();
   /** Copies of records this replica has read or written, dropped whenever any replica changes or ends them. */
   const copies = new Map<string, string>();
-  state.sessionChanges.subscribe((id) => (id === null ? copies.clear() : copies.delete(id)));
-  const keep = (id: string, text: string) => {
-    if (state.sessionChanges.listening()) copies.set(id, text);
+  /** Changes heard so far: a record read while one arrived may be older than the change, and is not kept. */
+  let changes = 0;
+  state.sessionChanges.subscribe((id) => {
+    changes++;
+    if (id === null) copies.clear();
+    else copies.delete(id);
+  });
+  const keep = (id: string, text: string, heardBefore: number) => {
+    if (state.sessionChanges.listening() && changes === heardBefore) copies.set(id, text);
   };
   const { sessionChannel } = state;
   /** The last count the store gave, for when it cannot give one. */
@@ -149,17 +155,19 @@ export function createSharedSessionMap(state: SharedState, options: SharedSessio
       const now = Date.now();
       const session: ProxySession = { id: newId(), upstream, owner, createdAt: now, lastSeenAt: now, active: 0, ...(protocolVersion !== undefined && { protocolVersion }) };
       session.stored = serialise(session);
+      const heard = changes;
       await inStore(() => redis.multi().set(keyOf(session.id), session.stored!).zadd(seenKey, now, session.id).exec());
-      keep(session.id, session.stored);
+      keep(session.id, session.stored, heard);
       return session;
     },
     async get(id) {
       let text = state.sessionChanges.listening() ? copies.get(id) : undefined;
       if (text === undefined) {
+        const heard = changes;
         const read = await inStore(() => redis.get(keyOf(id)));
         if (read === null) return undefined;
         text = read;
-        keep(id, text);
+        keep(id, text, heard);
       }
       seen.set(id, Date.now());
       return revive(id, text);
