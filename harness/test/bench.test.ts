@@ -61,3 +61,25 @@ test('bench rejects an unknown scenario with exit 2', async () => {
   expect(code).toBe(2);
   expect(stderr).toMatch(/unknown scenario everything/);
 });
+
+test('bench runs nginx as a built-in target with a config of its own, and says what to install without it', async () => {
+  const out = await mkdtemp(join(tmpdir(), 'proxyspec-bench-nginx-'));
+  const { code, stderr } = await cli(['bench', '--target', 'nginx', '--scenario', 'small-json', '--connections', '4', '--duration', '1', '--rounds', '1', '--out', out], { timeoutMs: 120_000 });
+  expect(code, stderr).toBe(0);
+  const perf = PerfSchema.parse(JSON.parse(await readFile(join(out, 'perf.json'), 'utf8')));
+  expect(perf.targets.map((t) => [t.name, t.kind])).toEqual([
+    ['direct', 'direct'],
+    ['nginx', 'nginx'],
+  ]);
+  const nginx = perf.results.find((r) => r.target === 'nginx')!;
+  // Relayed, not refused: every answer a 2xx from the upstream behind it.
+  expect(nginx.requests).toBeGreaterThan(0);
+  expect(nginx.non2xx + nginx.errors).toBe(0);
+
+  const missing = await cli(['bench', '--target', 'nginx', '--scenario', 'small-json', '--connections', '1', '--duration', '1', '--rounds', '1', '--out', out], {
+    timeoutMs: 60_000,
+    env: { PROXYSPEC_NGINX: join(out, 'no-such-nginx') },
+  });
+  expect(missing.code).toBe(3);
+  expect(missing.stderr).toMatch(/nginx|no-such-nginx/);
+});

@@ -73,7 +73,7 @@ export const PerfSchema = z.object({
     /** paced-json's offered rate, in requests per second in total (added after version 1 first shipped). */
     rate: z.number().positive().optional(),
   }),
-  targets: z.array(z.object({ name: z.string(), kind: z.enum(['direct', 'reference', 'profile', 'floor']), url: z.string(), upstream: z.enum(['http', 'stdio']), version: z.string().optional() })),
+  targets: z.array(z.object({ name: z.string(), kind: z.enum(['direct', 'reference', 'profile', 'floor', 'nginx']), url: z.string(), upstream: z.enum(['http', 'stdio']), version: z.string().optional() })),
   results: z.array(PerfRoundSchema),
   summary: z.array(PerfSummarySchema),
   memory: z.array(

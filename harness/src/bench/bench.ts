@@ -18,6 +18,7 @@ import type { BenchScenario } from './scenarios.ts';
 import { PROXYSPEC_BIN } from '../run/environment.ts';
 import { shellQuote } from '../targets/placeholders.ts';
 import { startFloorProxy, startOwnProcess, type OwnProcess } from '../targets/own-process.ts';
+import { startNginx } from './nginx.ts';
 import { resolveTarget, startTarget, type TargetEnvironment } from '../targets/start-target.ts';
 import type { Revision } from '../../../wire/index.ts';
 
@@ -76,7 +77,7 @@ const LOAD: Record<Exclude<BenchScenario, 'idle-sessions'>, LoadScenario> = {
 
 interface BenchTarget {
   name: string;
-  kind: 'direct' | 'reference' | 'profile' | 'floor';
+  kind: 'direct' | 'reference' | 'profile' | 'floor' | 'nginx';
   url: string;
   upstream: 'http' | 'stdio';
   version?: string;
@@ -116,6 +117,10 @@ async function startBenchTarget(spec: string, upstreamUrl: string): Promise<Benc
   if (spec === 'floor') {
     const floor = await startFloorProxy(upstreamUrl);
     return { name: 'floor', kind: 'floor', url: floor.url, upstream: 'http', headers: {}, stop: floor.stop };
+  }
+  if (spec === 'nginx') {
+    const nginx = await startNginx(upstreamUrl);
+    return { name: 'nginx', kind: 'nginx', url: nginx.url, upstream: 'http', headers: {}, stop: nginx.stop };
   }
   const running = await startTarget(await resolveTarget(spec), environmentFor(upstreamUrl));
   const { info } = running;

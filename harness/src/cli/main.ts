@@ -92,7 +92,7 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
   program
     .command('bench')
     .description('Load each target and `direct` (the same upstream, no proxy) in rotating rounds with autocannon; write perf.json and perf.html.')
-    .requiredOption('-t, --target <target...>', 'profile files or built-ins (`reference`, `reference-stdio`, `reference-replicas`, `floor`: a minimal pass-through); repeatable')
+    .requiredOption('-t, --target <target...>', 'profile files or built-ins (`reference`, `reference-stdio`, `reference-replicas`, `floor`: a minimal pass-through, `nginx`: nginx with a generated config, when installed); repeatable')
     .option('--scenario <names>', `scenarios (comma list; default all): ${BENCH_SCENARIOS.join(', ')}`, list, [])
     .option('--connections <list>', 'connection counts for the small-json and paced-json sweeps (comma list)', (v) => v.split(',').map((n) => positive(n, '--connections')), [1, 10, 100, 1000])
     .option('--duration <s>', 'seconds per round', (v) => positive(v, '--duration'), 5)
