@@ -50,10 +50,38 @@ export interface SessionMap {
   closeAll(): Promise<void>;
 }
 
+/** 192 random bits in base64url. */
+export const randomSessionId = () => randomBytes(24).toString('base64url');
+
+/** A session just opened, not yet busy. */
+export function newSession(id: string, upstream: UpstreamSession, owner: string | undefined, protocolVersion: string | undefined): ProxySession {
+  const now = Date.now();
+  return { id, upstream, owner, createdAt: now, lastSeenAt: now, active: 0, ...(protocolVersion !== undefined && { protocolVersion }) };
+}
+
+/** Ends an idle session upstream (a DELETE, whatever it answers: the upstream may be gone already) and tells `onReaped`. */
+export async function endIdleSession(session: ProxySession, onReaped: SessionMapOptions['onReaped']): Promise<void> {
+  const headers: Record<string, string> = session.protocolVersion ? { 'mcp-protocol-version': session.protocolVersion } : {};
+  await session.upstream
+    .delete(headers)
+    .then((reply) => reply.body?.resume())
+    .catch(() => undefined);
+  await session.upstream.close();
+  onReaped?.(session);
+}
+
+/** Runs `sweep` every quarter of the idle time (between 250 ms and a minute); none for no idle time. */
+export function sweepIdle(idleTimeoutMs: number, sweep: () => void): NodeJS.Timeout | undefined {
+  if (idleTimeoutMs <= 0) return undefined;
+  const timer = setInterval(sweep, Math.min(Math.max(idleTimeoutMs / 4, 250), 60_000));
+  timer.unref();
+  return timer;
+}
+
 export function createSessionMap(options: SessionMapOptions = {}): SessionMap {
   const sessions = new Map<string, ProxySession>();
   const idleTimeoutMs = options.idleTimeoutMs ?? 0;
-  const newId = options.newId ?? (() => randomBytes(24).toString('base64url'));
+  const newId = options.newId ?? randomSessionId;
   const remove = async (id: string) => {
     const session = sessions.get(id);
     if (!session) return;
@@ -63,32 +91,17 @@ export function createSessionMap(options: SessionMapOptions = {}): SessionMap {
 
   const reap = async (session: ProxySession) => {
     sessions.delete(session.id);
-    const headers: Record<string, string> = session.protocolVersion ? { 'mcp-protocol-version': session.protocolVersion } : {};
-    // The upstream may be gone already; the session ends on our side whatever it answers.
-    await session.upstream
-      .delete(headers)
-      .then((reply) => reply.body?.resume())
-      .catch(() => undefined);
-    await session.upstream.close();
-    options.onReaped?.(session);
+    await endIdleSession(session, options.onReaped);
   };
 
-  let sweeper: NodeJS.Timeout | undefined;
-  if (idleTimeoutMs > 0) {
-    sweeper = setInterval(
-      () => {
-        const cutoff = Date.now() - idleTimeoutMs;
-        for (const session of sessions.values()) if (session.active === 0 && session.lastSeenAt < cutoff) void reap(session);
-      },
-      Math.min(Math.max(idleTimeoutMs / 4, 250), 60_000),
-    );
-    sweeper.unref();
-  }
+  const sweeper = sweepIdle(idleTimeoutMs, () => {
+    const cutoff = Date.now() - idleTimeoutMs;
+    for (const session of sessions.values()) if (session.active === 0 && session.lastSeenAt < cutoff) void reap(session);
+  });
 
   return {
     async create(upstream, owner, protocolVersion) {
-      const now = Date.now();
-      const session: ProxySession = { id: newId(), upstream, owner, createdAt: now, lastSeenAt: now, active: 0, ...(protocolVersion !== undefined && { protocolVersion }) };
+      const session = newSession(newId(), upstream, owner, protocolVersion);
       sessions.set(session.id, session);
       upstream.onEnded?.(() => void remove(session.id));
       return session;

@@ -16,8 +16,7 @@
  * replica that dies stops writing, and its sessions become idle like any other. Every replica sweeps,
  * and a session is reaped by the one that claims it first (one atomic script), which tells the upstream.
  */
-import { randomBytes } from 'node:crypto';
-import type { ProxySession, SessionMap, SessionMapOptions } from './session-map.ts';
+import { endIdleSession, newSession, randomSessionId, sweepIdle, type ProxySession, type SessionMap, type SessionMapOptions } from './session-map.ts';
 import type { UpstreamSession, UpstreamSessionState } from '../upstream/types.ts';
 import { inStore, type SharedState } from '../state/redis.ts';
 
@@ -47,7 +46,7 @@ return record`;
 export function createSharedSessionMap(state: SharedState, options: SharedSessionOptions): SessionMap {
   const { redis, prefix } = state;
   const idleTimeoutMs = options.idleTimeoutMs ?? 0;
-  const newId = options.newId ?? (() => randomBytes(24).toString('base64url'));
+  const newId = options.newId ?? randomSessionId;
   const seenKey = `${prefix}sessions`;
   const keyOf = (id: string) => `${prefix}session:${id}`;
   /** Sessions this replica is serving now, with how many requests and streams. */
@@ -104,15 +103,7 @@ export function createSharedSessionMap(state: SharedState, options: SharedSessio
 
   const reap = async (id: string, text: string) => {
     const session = revive(id, text);
-    if (!session) return;
-    const headers: Record<string, string> = session.protocolVersion ? { 'mcp-protocol-version': session.protocolVersion } : {};
-    // The upstream may be gone already; the session is over on every replica whatever it answers.
-    await session.upstream
-      .delete(headers)
-      .then((reply) => reply.body?.resume())
-      .catch(() => undefined);
-    await session.upstream.close();
-    options.onReaped?.(session);
+    if (session) await endIdleSession(session, options.onReaped);
   };
 
   const sweep = async () => {
@@ -133,30 +124,22 @@ export function createSharedSessionMap(state: SharedState, options: SharedSessio
     }
   };
 
-  let sweeper: NodeJS.Timeout | undefined;
-  if (idleTimeoutMs > 0) {
-    let sweeping = false;
-    sweeper = setInterval(
-      () => {
-        if (sweeping) return;
-        sweeping = true;
-        // A store that is away now is asked again at the next sweep.
-        void sweep()
-          .catch(() => undefined)
-          .finally(() => (sweeping = false));
-      },
-      Math.min(Math.max(idleTimeoutMs / 4, 250), 60_000),
-    );
-    sweeper.unref();
-  }
+  let sweeping = false;
+  const sweeper = sweepIdle(idleTimeoutMs, () => {
+    if (sweeping) return;
+    sweeping = true;
+    // A store that is away now is asked again at the next sweep.
+    void sweep()
+      .catch(() => undefined)
+      .finally(() => (sweeping = false));
+  });
 
   return {
     async create(upstream, owner, protocolVersion) {
-      const now = Date.now();
-      const session: ProxySession = { id: newId(), upstream, owner, createdAt: now, lastSeenAt: now, active: 0, ...(protocolVersion !== undefined && { protocolVersion }) };
+      const session = newSession(newId(), upstream, owner, protocolVersion);
       session.stored = serialise(session);
       const heard = changes;
-      await inStore(() => redis.multi().set(keyOf(session.id), session.stored!).zadd(seenKey, now, session.id).exec());
+      await inStore(() => redis.multi().set(keyOf(session.id), session.stored!).zadd(seenKey, session.createdAt, session.id).exec());
       keep(session.id, session.stored, heard);
       return session;
     },
