@@ -186,6 +186,8 @@ const CASES: Case[] = [
     blocked: ['replicas/delete-seen-everywhere'],
     extra: ['--suite', 'replicas'],
   },
+  // The limit is judged in the stateless era too, where the replicas keep no sessions but still count requests.
+  { defect: 'ref-replicas-no-store', caught: ['replicas/rate-limit-shared'], extra: ['--spec', '2026-07-28', '--only', 'replicas/rate-limit-shared'] },
   { defect: 'ref-stale-session-copies', caught: ['replicas/delete-seen-everywhere'], extra: ['--suite', 'replicas'] },
   { defect: 'ref-stateless-needs-discover', caught: ['replicas/stateless-any-replica'], extra: ['--spec', '2026-07-28', '--suite', 'replicas'] },
 ];
