@@ -219,7 +219,7 @@ async function startInstance({ profile, baseDir }: LoadedProfile, values: Placeh
   if (profile.image) {
     const args = profile.args.map((a, i) => fill(a, values, `args[${i}]`));
     const containerEnv = { ...placeholderEnv(values), ...fillRecord(profile.env, values, 'env') };
-    const name = values.replica ? `${profile.name}-${values.replica}` : profile.name;
+    const name = profile.replicas > 1 ? `${profile.name}-${values.replica}` : profile.name;
     const container = await startImage({ image: profile.image, args, env: containerEnv, name, workdir: values.workdir }, { url, readyUrl, timeoutMs: profile.ready.timeoutMs });
     return {
       url,
