@@ -492,11 +492,13 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     });
   const stop = () =>
     new Promise<void>((resolve) => {
+      // As a crash: nothing new is accepted from the first moment, so a proxy that tries again on the
+      // connections' reset finds the port refusing, not a listener about to go (seen under load).
+      const closed = server.listening ? new Promise<void>((done) => server.close(() => done())) : Promise.resolve();
       for (const state of sessions.values()) state.getStream?.end();
       for (const sub of subscriptions) sub.res.end();
       for (const socket of openSockets) socket.destroy();
-      if (!server.listening) return resolve();
-      server.close(() => resolve());
+      void closed.then(resolve);
     });
   await listen(options.port ?? 0);
   const port = (server.address() as AddressInfo).port;
