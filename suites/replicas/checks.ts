@@ -76,6 +76,7 @@ export const REPLICAS_CHECKS = defineChecks([
     strength: 'MUST',
     needs: [],
     feature: 'replicas',
+    alsoNeeds: ['rate-limit'],
     hints: ['rateLimit'],
     requirements: [],
     externalRefs: [

@@ -20,8 +20,8 @@ export function whyNotRun(check: CheckDef, ctx: RunContext): NotRun | null {
   if (lacking.length) {
     return { verdict: 'n/a', message: `needs ${lacking.map((m) => MECHANISMS[m]).join(' and ')}, which ${ctx.revision} does not have (applies to ${check.revisions.join(', ')})` };
   }
-  if (check.feature && !ctx.target.features.includes(check.feature)) {
-    return { verdict: 'n/a', message: `needs the feature "${check.feature}", which the target does not claim` };
+  for (const feature of [...(check.feature ? [check.feature] : []), ...(check.alsoNeeds ?? [])]) {
+    if (!ctx.target.features.includes(feature)) return { verdict: 'n/a', message: `needs the feature "${feature}", which the target does not claim` };
   }
   if (check.proxyOnly && ctx.target.kind === 'direct') return { verdict: 'n/a', message: 'judges a proxy, and the direct target has none' };
   if (check.upstreams && !check.upstreams.includes(ctx.target.upstream)) {

@@ -52,6 +52,8 @@ export interface CheckDef {
   /** The revisions that have every mechanism it needs. */
   revisions: readonly Revision[];
   feature?: Feature;
+  /** Other features the check needs besides `feature` (a shared rate limit needs a rate limit too); n/a without any of them. */
+  alsoNeeds?: readonly Feature[];
   dependsOn?: readonly string[];
   /** Profile hints (`config.<name>`) the check needs to be judged; without them it is `untested`. */
   hints?: readonly HintName[];

@@ -8,7 +8,7 @@ import type { Revision } from '../../../wire/index.ts';
 /** What a check needs to be judged, in words: the feature claimed, a proxy, an upstream kind, hints. */
 export function checkNeeds(c: CheckDef): string[] {
   return [
-    c.feature ? `feature \`${c.feature}\`` : '',
+    c.feature ? `feature${c.alsoNeeds?.length ? 's' : ''} ${[c.feature, ...(c.alsoNeeds ?? [])].map((f) => `\`${f}\``).join(' and ')}` : '',
     c.proxyOnly ? 'a proxy (n/a on `direct`)' : '',
     c.upstreams ? c.upstreams.map((u) => (u === 'http' ? 'an HTTP upstream' : 'a stdio upstream')).join(' or ') : '',
     ...(c.hints ?? []).map((h) => `\`config.${h}\``),
