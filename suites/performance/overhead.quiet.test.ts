@@ -3,6 +3,10 @@
  * calls), in rotating rounds of one run: straight to the mock upstream (direct), through a minimal
  * pass-through proxy (the floor: what one more loopback hop costs on this machine), and through the
  * target, after a warm-up on each path. Only medians are compared: the target may add at most 1 ms (or 5 %) more than the floor.
+ * A figure over the limit is measured once more and judged on both measurements together: on a busy
+ * two-core machine the same proxy's figure moves by a few tenths of a millisecond from run to run
+ * (measured: the reference's excess over the floor 0.2-0.8 ms, once 1.14 ms), and a proxy is not failed
+ * on one unlucky run. A proxy truly over the limit is over it in both.
  */
 import { TargetFailure, inPool, preciseNow, scenario } from '../../harness/src/index.ts';
 import { startFloorProxy } from '../../harness/src/targets/own-process.ts';
@@ -38,6 +42,12 @@ scenario(
     const SIDES = ['direct', 'floor', 'proxy'] as const;
     const latencies = { proxy: [] as number[], floor: [] as number[], direct: [] as number[] };
     let failures = 0;
+    let measurements = 0;
+    const figures = () => {
+      const p50 = { proxy: median(latencies.proxy), floor: median(latencies.floor), direct: median(latencies.direct) };
+      const hop = p50.floor - p50.direct;
+      return { p50, hop, added: p50.proxy - p50.direct, allowed: hop + Math.max(1, 0.05 * p50.direct) };
+    };
     try {
       const sessions = { proxy: [] as (string | undefined)[], floor: [] as (string | undefined)[], direct: [] as (string | undefined)[] };
       for (const side of SIDES) {
@@ -57,36 +67,39 @@ scenario(
         });
       }
       // Round 0 is one more warm-up (at the measured pace) and is not counted.
-      for (let round = 0; round <= ROUNDS; round++) {
-        for (let k = 0; k < SIDES.length; k++) {
-          const side = SIDES[(k + round) % SIDES.length];
-          await inPool(CLIENTS, CLIENTS, async (i) => {
-            for (let c = 0; c < CALLS_PER_ROUND; c++) {
-              // Clients think between calls, as real ones do; in lockstep they would all arrive at once.
-              await new Promise((r) => setTimeout(r, Math.random() * THINK_MS));
-              const started = preciseNow();
-              const status = await sides[side].call(sessions[side][i], 'slow', { ms: UPSTREAM_MS }, cid);
-              if (status !== 200) failures++;
-              else if (round > 0) latencies[side].push(preciseNow() - started);
-            }
-          });
+      const measure = async () => {
+        measurements++;
+        for (let round = 0; round <= ROUNDS; round++) {
+          for (let k = 0; k < SIDES.length; k++) {
+            const side = SIDES[(k + round) % SIDES.length];
+            await inPool(CLIENTS, CLIENTS, async (i) => {
+              for (let c = 0; c < CALLS_PER_ROUND; c++) {
+                // Clients think between calls, as real ones do; in lockstep they would all arrive at once.
+                await new Promise((r) => setTimeout(r, Math.random() * THINK_MS));
+                const started = preciseNow();
+                const status = await sides[side].call(sessions[side][i], 'slow', { ms: UPSTREAM_MS }, cid);
+                if (status !== 200) failures++;
+                else if (round > 0) latencies[side].push(preciseNow() - started);
+              }
+            });
+          }
         }
-      }
+      };
+      await measure();
+      const first = figures();
+      if (!failures && first.added > first.allowed) await measure();
       await Promise.all(SIDES.flatMap((side) => sessions[side].map((id) => sides[side].delete(id))));
     } finally {
       await floor.stop();
     }
     if (failures) throw new TargetFailure(`${failures} calls failed, so overhead cannot be measured`);
-    const p50 = { proxy: median(latencies.proxy), floor: median(latencies.floor), direct: median(latencies.direct) };
-    const hop = p50.floor - p50.direct;
-    const added = p50.proxy - p50.direct;
-    const allowed = hop + Math.max(1, 0.05 * p50.direct);
+    const { p50, hop, added, allowed } = figures();
     t.judge(OVERHEAD, added <= allowed, {
       seen: { 'calls through the proxy': latencies.proxy.length, 'direct': latencies.direct.length, 'through the floor': latencies.floor.length },
-      message: `median ${p50.proxy.toFixed(2)} ms through the proxy, ${p50.floor.toFixed(2)} ms through a minimal pass-through, ${p50.direct.toFixed(2)} ms direct: the proxy adds ${added.toFixed(2)} ms, ${(added - hop).toFixed(2)} ms more than the extra hop itself (${latencies.proxy.length} calls each way, ${CLIENTS} clients, ${ROUNDS} rotating rounds${replica === undefined ? '' : '; through replica 1 of ' + t.ctx.target.replicas!.length}`,
+      message: `median ${p50.proxy.toFixed(2)} ms through the proxy, ${p50.floor.toFixed(2)} ms through a minimal pass-through, ${p50.direct.toFixed(2)} ms direct: the proxy adds ${added.toFixed(2)} ms, ${(added - hop).toFixed(2)} ms more than the extra hop itself (${latencies.proxy.length} calls each way, ${CLIENTS} clients, ${ROUNDS * measurements} rotating rounds${measurements > 1 ? ', measured twice since the first was over the limit' : ''}${replica === undefined ? '' : '; through replica 1 of ' + t.ctx.target.replicas!.length}`,
       expected: `at most ${allowed.toFixed(2)} ms added (the hop's ${hop.toFixed(2)} ms + ${Math.max(1, 0.05 * p50.direct).toFixed(2)} ms)`,
       observed: `${added.toFixed(2)} ms added`,
     });
   },
-  { timeoutMs: 60_000 },
+  { timeoutMs: 90_000 },
 );
