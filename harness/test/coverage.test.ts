@@ -4,9 +4,21 @@ import { CHECKS } from '../src/checks/catalog.ts';
 import { coverageOf, coverageMarkdown, exclusionsOf } from '../src/checks/coverage.ts';
 import { requirementsOf } from '../src/checks/requirements.ts';
 import { execFile } from 'node:child_process';
-import { BIN, cli } from './cli-helpers.ts';
+import { BIN, ROOT, cli } from './cli-helpers.ts';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { REVISIONS } from '../../wire/index.ts';
 
 describe('coverage', () => {
+  test.each(REVISIONS)('the JSON catalogue of %s says what its YAML says (else run `npm run catalogue`)', async (revision) => {
+    const folder = join(ROOT, 'suites/requirements');
+    const yaml = async (name: string) => (existsSync(join(folder, name)) ? parse(await readFile(join(folder, name), 'utf8')) : undefined) ?? [];
+    const json = JSON.parse(await readFile(join(folder, `${revision}.json`), 'utf8'));
+    expect(json).toEqual({ requirements: await yaml(`${revision}.yaml`), exclusions: await yaml(`${revision}.exclusions.yaml`) });
+  });
+
   test('every in-scope requirement is counted once, and a requirement a check of the revision cites is traced to it', () => {
     const coverage = coverageOf('2025-11-25');
     const { must, should, rows } = coverage;

@@ -3,13 +3,10 @@
  * and is observable on the wire: the checks that cite it (and apply to the revision), or a reviewed
  * exclusion with its reason (suites/requirements/<revision>.exclusions.yaml), or `untested`.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Revision } from '../../../wire/index.ts';
 import { CHECKS } from './catalog.ts';
-import { requirementsOf, specUrl, type Requirement } from './requirements.ts';
+import { catalogueFile, requirementsOf, specUrl, type Requirement } from './requirements.ts';
 
 export type CoverageState = 'traced' | 'excluded' | 'untested';
 
@@ -40,13 +37,10 @@ export interface Coverage {
 }
 
 const ExclusionsSchema = z.array(z.strictObject({ id: z.string().min(1), reason: z.string().min(10) }));
-const folder = fileURLToPath(new URL('../../../suites/requirements/', import.meta.url));
 
 /** The reviewed exclusions of a revision (none when it has no file); an exclusion of an unknown requirement is an error. */
 export function exclusionsOf(revision: Revision): Map<string, string> {
-  const file = `${folder}${revision}.exclusions.yaml`;
-  if (!existsSync(file)) return new Map();
-  const list = ExclusionsSchema.parse(parse(readFileSync(file, 'utf8')) ?? []);
+  const list = ExclusionsSchema.parse(catalogueFile(revision).exclusions);
   const known = requirementsOf(revision);
   for (const e of list) if (!known.has(e.id)) throw new Error(`${revision}.exclusions.yaml excludes ${e.id}, which the catalogue does not have`);
   return new Map(list.map((e) => [e.id, e.reason]));

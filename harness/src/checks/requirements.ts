@@ -1,11 +1,12 @@
 /**
  * The vendored requirement catalogue (suites/requirements/<revision>.yaml): every normative MCP
- * sentence that concerns a proxy, with a stable id. Checks cite requirement ids; spec references
+ * sentence that concerns a proxy, with a stable id. What is loaded is its JSON form
+ * (<revision>.json, made by `npm run catalogue`), which parses in a fraction of the YAML's time. Checks cite requirement ids; spec references
  * (link and verbatim quote) are derived from here, so a quote is never typed twice.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../paths.ts';
 import { REVISIONS, type Revision } from '../../../wire/index.ts';
 import type { CheckDef, SpecRef } from './types.ts';
 
@@ -22,14 +23,28 @@ export interface Requirement {
   note?: string;
 }
 
-const folder = fileURLToPath(new URL('../../../suites/requirements/', import.meta.url));
+/** A revision's catalogue as scripts/build-catalogue.mjs writes it: its requirements and its reviewed exclusions. */
+export interface CatalogueFile {
+  requirements: Requirement[];
+  exclusions: unknown;
+}
+
+const files = new Map<Revision, CatalogueFile>();
 const cache = new Map<Revision, Map<string, Requirement>>();
+
+export function catalogueFile(revision: Revision): CatalogueFile {
+  let file = files.get(revision);
+  if (!file) {
+    file = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'suites', 'requirements', `${revision}.json`), 'utf8')) as CatalogueFile;
+    files.set(revision, file);
+  }
+  return file;
+}
 
 export function requirementsOf(revision: Revision): Map<string, Requirement> {
   let map = cache.get(revision);
   if (!map) {
-    const list = parse(readFileSync(`${folder}${revision}.yaml`, 'utf8')) as Requirement[];
-    map = new Map(list.map((r) => [r.id, r]));
+    map = new Map(catalogueFile(revision).requirements.map((r) => [r.id, r]));
     cache.set(revision, map);
   }
   return map;
