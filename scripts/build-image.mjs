@@ -2,8 +2,9 @@
 /**
  * `npm run image`: builds the reference proxy as a container image, locally, with no base image to
  * pull (there is no registry to pull from here). The image is `FROM scratch` with a root filesystem
- * of this machine's node binary, the shared libraries `ldd` lists for it, the proxy's sources and
- * configs, and the packages they import (with their own dependencies). Its entry point is
+ * of this machine's node binary, the shared libraries `ldd` lists for it, the proxy compiled to
+ * JavaScript (dist/, built first when run from a clone) and its configs, and the packages it imports
+ * (with their own dependencies). Its entry point is
  * `proxyspec proxy`, so the arguments of `podman run IMAGE …` are the proxy's (`--config …`).
  *
  *   node scripts/build-image.mjs [--tag proxyspec-reference:local] [--engine podman|docker]
@@ -32,11 +33,11 @@ function engine() {
   throw new Error('neither podman nor docker is installed: the image is built with one of them (see README, "The reference proxy as a container image")');
 }
 
-/** The packages the proxy and the `proxyspec` entry point import, read off their sources. */
+/** The packages the compiled proxy and the `proxyspec` entry point import, read off their code. */
 function importedPackages() {
   const names = new Set();
   const scan = (file) => {
-    for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from '([^'.][^']*)'/g)) {
+    for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from ['"]([^'".][^'"]*)['"]/g)) {
       if (spec.startsWith('node:')) continue;
       names.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
     }
@@ -45,10 +46,10 @@ function importedPackages() {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) scan(path);
+      else if (entry.name.endsWith('.js')) scan(path);
     }
   };
-  walk(join(ROOT, 'proxy/src'));
+  walk(join(ROOT, 'dist/proxy/src'));
   scan(join(ROOT, 'bin/proxyspec.js'));
   return [...names].sort();
 }
@@ -92,6 +93,10 @@ function sharedLibraries(binary) {
   return [...out.matchAll(/(\/\S+)/g)].map((m) => m[1]).filter((path) => existsSync(path));
 }
 
+// From a clone, the proxy is compiled now; an installed package has its dist/ already.
+if (existsSync(join(ROOT, 'scripts/build.mjs'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (!existsSync(join(ROOT, 'dist/BUILT'))) throw new Error('dist/ is missing: the proxy is not compiled');
+
 const staging = mkdtempSync(join(tmpdir(), 'proxyspec-image-'));
 try {
   const rootfs = join(staging, 'rootfs');
@@ -99,10 +104,10 @@ try {
   cpSync(node, join(rootfs, 'usr/local/bin/node'));
   for (const lib of sharedLibraries(node)) cpSync(lib, join(rootfs, lib), { dereference: true });
   const app = join(rootfs, 'app');
-  for (const part of ['bin/proxyspec.js', 'proxy/src', 'proxy/configs', 'package.json']) cpSync(join(ROOT, part), join(app, part), { recursive: true });
+  for (const part of ['bin/proxyspec.js', 'dist/proxy/src', 'dist/BUILT', 'proxy/configs', 'package.json']) cpSync(join(ROOT, part), join(app, part), { recursive: true });
   const packages = closure(importedPackages());
   for (const dir of packages) cpSync(dir, join(app, relative(ROOT, dir)), { recursive: true, dereference: true });
-  // tsx keeps compiled sources under the temporary folder; the proxy writes nothing else.
+  // A temporary folder, as programs expect one; the proxy itself writes nothing.
   mkdirSync(join(rootfs, 'tmp'), { recursive: true });
   chmodSync(join(rootfs, 'tmp'), 0o1777);
   writeFileSync(

@@ -2,7 +2,6 @@
  * The peers of a proxy under test, started for one run: the recorder and its control channel, and the
  * primary mock upstream over Streamable HTTP. Its placeholders wire a target to them.
  */
-import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,9 @@ import { shellQuote, type PlaceholderValues } from '../targets/placeholders.ts';
 // The harness starts the mocks; the mocks import only the wire types.
 import { Recorder, startControlServer, startHttpUpstream, type ControlServer, type HttpUpstream, type UpstreamEra } from '../../../mocks/upstream/index.ts';
 
-export const PROXYSPEC_BIN = fileURLToPath(new URL('../../../bin/proxyspec.js', import.meta.url));
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+import { PACKAGE_ROOT, PROXYSPEC_BIN } from '../paths.ts';
+
+export { PACKAGE_ROOT, PROXYSPEC_BIN };
 
 export interface MockEnvironment {
   recorder: Recorder;

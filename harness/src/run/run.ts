@@ -15,7 +15,8 @@ import type { Revision } from '../../../wire/index.ts';
 import { aggregate } from './aggregate.ts';
 import type { Baseline } from './baseline.ts';
 import type { RunContext } from './context.ts';
-import { PACKAGE_ROOT, startMockEnvironment } from './environment.ts';
+import { startMockEnvironment } from './environment.ts';
+import { CODE_EXT, CODE_ROOT } from '../paths.ts';
 import { selectChecks, type Selection } from './select.ts';
 import { makeContext, resolveTarget, startTarget, targetSpecOf } from '../targets/start-target.ts';
 import type { Report } from '../../../reports/src/index.ts';
@@ -36,14 +37,14 @@ function selectedSuites(selected: string[]): string[] {
 
 /** The suite files that hold scenarios for the selected checks. */
 function suiteFiles(selected: string[]): string[] {
-  return selectedSuites(selected).map((s) => `suites/${s}/**/*.test.ts`);
+  return selectedSuites(selected).map((s) => `suites/${s}/**/*.test${CODE_EXT}`);
 }
 
 /** The quiet scenario files of the selected suites. */
 function quietFiles(selected: string[]): string[] {
   return selectedSuites(selected).flatMap((s) => {
-    const folder = join(PACKAGE_ROOT, 'suites', s);
-    return existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.quiet.test.ts')).map((f) => `suites/${s}/${f}`) : [];
+    const folder = join(CODE_ROOT, 'suites', s);
+    return existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith(`.quiet.test${CODE_EXT}`)).map((f) => `suites/${s}/${f}`) : [];
   });
 }
 
@@ -88,14 +89,14 @@ export async function runConformance(options: RunOptions): Promise<Report> {
 }
 
 /** Scenario files that must run alone, after the others. */
-export const QUIET_FILES = '**/*.quiet.test.ts';
+export const QUIET_FILES = `**/*.quiet.test${CODE_EXT}`;
 
 async function runSuites(ctx: RunContext, include: string[], phase: { exclude: string[]; maxWorkers: number }, verbose: boolean): Promise<string[]> {
   const vitest = await startVitest(
     'test',
     [],
     {
-      root: PACKAGE_ROOT,
+      root: CODE_ROOT,
       config: false,
       watch: false,
       include,
@@ -108,6 +109,8 @@ async function runSuites(ctx: RunContext, include: string[], phase: { exclude: s
       // Suite files share nothing but the harness, which is loaded once per worker instead of once per file.
       isolate: false,
       passWithNoTests: true,
+      // No results cache: an installed package's folder may be read-only, and the order of suites is ours.
+      cache: false,
     } as never,
   );
   if (!vitest) throw new HarnessError('HARNESS_ERR_SUITE_RUN', 'vitest could not start the suites');
