@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const app = await buildProxy(config);
   try {
-    await app.listen({ port: config.listen.port, host: config.listen.host });
+    await app.listen({ port: config.listen.port, host: config.listen.host, backlog: config.listen.backlog });
   } catch (err) {
     process.stderr.write(`proxyspec proxy: cannot listen on ${config.listen.host}:${config.listen.port}: ${(err as Error).message}\n`);
     return 3;

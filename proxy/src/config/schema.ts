@@ -123,6 +123,12 @@ export const ProxyConfigSchema = z.strictObject({
       port: z.number().int().min(0).max(65_535).default(8080),
       /** The single MCP endpoint path. */
       path: z.string().startsWith('/').default('/mcp'),
+      /**
+       * Connections the kernel may hold for the proxy before it accepts them (capped by
+       * net.core.somaxconn). Node's 511 overflowed when 1,000 clients connected at once to a busy
+       * proxy: the dropped SYNs were sent again 1 and 3 s later, and those clients' first answers took as long.
+       */
+      backlog: z.number().int().min(1).max(65_535).default(4096),
     })
     .prefault({}),
   /** The MCP server behind the proxy: `url` for Streamable HTTP, `command` for stdio. */
