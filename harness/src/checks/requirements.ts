@@ -1,8 +1,9 @@
 /**
  * The vendored requirement catalogue (suites/requirements/<revision>.yaml): every normative MCP
  * sentence that concerns a proxy, with a stable id. What is loaded is its JSON form
- * (<revision>.json, made by `npm run catalogue`), which parses in a fraction of the YAML's time. Checks cite requirement ids; spec references
- * (link and verbatim quote) are derived from here, so a quote is never typed twice.
+ * (<revision>.json, made by `npm run catalogue`), which parses in a fraction of the YAML's time.
+ * Checks cite requirement ids; spec references (link and verbatim quote) are derived from here, so
+ * a quote is never typed twice.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
