@@ -69,9 +69,10 @@ export default defineConfig({
       // check judged there passes against the mock itself (direct), and through the reference proxy.
       suites('reference@2025-11-25'),
       // A stdio bridge starts a process per session, which a machine busy with the self-tests makes
-      // slow enough to time out: it runs last, after the quiet groups, on a machine at rest, one
-      // file at a time (a file that opens two dozen sessions at once starves another's).
-      suites('reference-stdio@2025-11-25', 3, 1),
+      // slow enough to time out: it runs last, after the quiet groups, on a machine at rest, two
+      // files at a time (one at a time when each process compiled TypeScript through tsx: a file
+      // that opens two dozen sessions at once starved another's; compiled, they start in a fraction).
+      suites('reference-stdio@2025-11-25', 3, 2),
       suites('direct@2025-11-25'),
       suites('direct@2026-07-28'),
       suites('reference@2026-07-28'),
