@@ -5,6 +5,7 @@
 import { Agent, request } from 'undici';
 import { CID_META_KEY, META, isStateless, mirroredHeaders, preciseNow, type Revision } from '../../../wire/index.ts';
 import { bodyKind, newExchange, type Exchange } from './exchange.ts';
+import { IDLE_CONNECTION_MS } from './mcp-client.ts';
 
 export interface BulkTarget {
   url: string;
@@ -69,7 +70,7 @@ function statelessRequest(revision: Revision, method: string, params: Record<str
 }
 
 export class BulkClient {
-  private readonly agent = new Agent({ connections: 32, keepAliveTimeout: 10_000 });
+  private readonly agent = new Agent({ connections: 32, keepAliveTimeout: IDLE_CONNECTION_MS });
   private readonly sampled = new Map<string, number>();
 
   constructor(private readonly target: BulkTarget) {}

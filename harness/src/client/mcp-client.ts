@@ -49,7 +49,15 @@ export interface CallResult {
   response?: Record<string, unknown>;
 }
 
-const sharedAgent = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
+/**
+ * An idle connection is kept 2 s, well inside the 5 s after which a Node server (the most common
+ * default) closes one. Kept 10 s, a request sent on a connection the server was closing at that
+ * moment got "other side closed" and no answer: a target's verdict drawn from our own race (seen
+ * with supergateway, whose answers carry no Keep-Alive hint for undici to go by).
+ */
+export const IDLE_CONNECTION_MS = 2_000;
+
+const sharedAgent = new Agent({ keepAliveTimeout: IDLE_CONNECTION_MS, connections: 256 });
 /**
  * Request ids unique across the run's worker processes: clients of different scenarios never share
  * one by accident, so only the check that makes ids collide on purpose judges what a proxy does then.
