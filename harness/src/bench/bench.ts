@@ -15,7 +15,7 @@ import { processGroupRss } from '../record/process-memory.ts';
 import { fitLine, measurable } from '../record/fit.ts';
 import { ID_SLOT, pacedLoad, type RoundFigures } from './paced.ts';
 import type { BenchScenario } from './scenarios.ts';
-import { PROXYSPEC_BIN } from '../run/environment.ts';
+import { PROXYSPEC_BIN } from '../paths.ts';
 import { shellQuote } from '../targets/placeholders.ts';
 import { startFloorProxy, startOwnProcess, type OwnProcess } from '../targets/own-process.ts';
 import { startNginx } from './nginx.ts';

@@ -9,9 +9,7 @@ import { HarnessError } from '../errors.ts';
 import { shellQuote, type PlaceholderValues } from '../targets/placeholders.ts';
 // The harness starts the mocks; the mocks import only the wire types.
 import { Recorder, startControlServer, startHttpUpstream, type ControlServer, type HttpUpstream, type UpstreamEra } from '../../../mocks/upstream/index.ts';
-import { PACKAGE_ROOT, PROXYSPEC_BIN } from '../paths.ts';
-
-export { PACKAGE_ROOT, PROXYSPEC_BIN };
+import { PROXYSPEC_BIN } from '../paths.ts';
 
 export interface MockEnvironment {
   recorder: Recorder;

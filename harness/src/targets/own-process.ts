@@ -4,7 +4,7 @@
  * (the performance check judges a proxy by what it adds beyond that), and the bench's upstream.
  */
 import { shellQuote } from './placeholders.ts';
-import { PACKAGE_ROOT, PROXYSPEC_BIN } from '../run/environment.ts';
+import { PACKAGE_ROOT, PROXYSPEC_BIN } from '../paths.ts';
 import { freePort } from './free-port.ts';
 import { startProcess, waitReady } from './process-target.ts';
 
