@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 
 const root = new URL('../', import.meta.url);
-const SOURCES = ['harness/src', 'proxy/src', 'mocks', 'suites', 'wire', 'reports/src'];
+const SOURCES = ['catalogue', 'harness/src', 'proxy/src', 'mocks', 'suites', 'wire', 'reports/src'];
 
 /** The newest modification time of the TypeScript sources (0 when there are none: an installed package). */
 function newestSource() {

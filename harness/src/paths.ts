@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 /** Whether this is the compiled JavaScript in dist/ (an installed package) rather than the sources. */
 export const COMPILED = import.meta.url.endsWith('.js');
 
-/** The package's root: package.json, bin/, proxy/configs/, suites/requirements/, examples/. */
+/** The package's root: package.json, bin/, proxy/configs/, catalogue/requirements/, examples/. */
 export const PACKAGE_ROOT = fileURLToPath(new URL(COMPILED ? '../../../' : '../../', import.meta.url));
 
 /** Where the code that runs is: the root itself, or dist/ under it. Suite files are found here. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { ROOT } from './cli-helpers.ts';
+import { brokenProfile, ROOT } from './cli-helpers.ts';
 
 interface Step {
   id?: string;
@@ -40,7 +40,7 @@ test('the action runs proxyspec from the workspace, writes level, passed, report
     GITHUB_ACTION_PATH: ROOT,
     GITHUB_OUTPUT: join(dir, 'outputs'),
     GITHUB_STEP_SUMMARY: join(dir, 'summary.md'),
-    INPUT_TARGET: join(ROOT, 'mocks/broken-proxies/profiles/stringify-ids.yaml'),
+    INPUT_TARGET: await brokenProfile('stringify-ids'),
     INPUT_LEVEL: '1',
     INPUT_SPEC: action.inputs.spec.default!,
     INPUT_SUITE: 'transparency',

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { cli, ROOT, runTarget } from './cli-helpers.ts';
+import { brokenProfile, cli, ROOT, runTarget } from './cli-helpers.ts';
 
 const CHROMIUM = process.env.PROXYSPEC_CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
@@ -42,7 +42,7 @@ async function open(file: string): Promise<{ page: Page; problems: string[] }> {
 }
 
 test('index.html: levels, one table per suite, and a failed check that expands to both legs of its transcript', async () => {
-  const { outDir, report } = await runTarget('mocks/broken-proxies/profiles/stringify-ids.yaml', ['--suite', 'transparency']);
+  const { outDir, report } = await runTarget(await brokenProfile('stringify-ids'), ['--suite', 'transparency']);
   const failed = report.checks.find((c) => c.verdict === 'fail')!;
   expect(failed.id).toBe('transparency/id-preserved');
   const { page, problems } = await open(join(outDir, 'index.html'));

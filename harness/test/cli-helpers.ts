@@ -1,10 +1,11 @@
 /** Runs the proxyspec CLI as a user would, in a child process, and reads what it wrote. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '../../reports/src/index.ts';
+import { brokenProxyProfile, type BrokenProxyName } from '../../mocks/broken-proxies/profiles.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'bin/proxyspec.js');
@@ -44,4 +45,18 @@ export async function runTarget(
 
 export function verdicts(report: Report, wanted: string[]): string[] {
   return report.checks.filter((c) => wanted.includes(c.verdict)).map((c) => c.id).sort();
+}
+
+let profilesDir: Promise<string> | undefined;
+
+/**
+ * The profile file of one broken proxy of the defect matrix (mocks/broken-proxies/profiles.ts),
+ * written once per test process as JSON into a temporary folder, with absolute paths.
+ */
+export async function brokenProfile(name: BrokenProxyName): Promise<string> {
+  profilesDir ??= mkdtemp(join(tmpdir(), 'proxyspec-broken-'));
+  const file = join(await profilesDir, `${name}.json`);
+  const profile = brokenProxyProfile(name, { node: process.execPath, bin: BIN, configs: join(ROOT, 'proxy/configs') });
+  await writeFile(file, `${JSON.stringify(profile, null, 2)}\n`);
+  return file;
 }

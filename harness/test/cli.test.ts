@@ -7,7 +7,7 @@ import { coverageOf } from '../src/checks/coverage.ts';
 import type { Revision } from '../../wire/index.ts';
 import { describe, expect, test } from 'vitest';
 import { waitUntil } from '../src/record/wait.ts';
-import { BIN, cli, runTarget, verdicts } from './cli-helpers.ts';
+import { BIN, brokenProfile, cli, runTarget, verdicts } from './cli-helpers.ts';
 
 async function tempProfile(text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'proxyspec-profile-'));
@@ -183,7 +183,7 @@ describe.concurrent('--baseline', () => {
   test('a listed expected failure does not fail the gate but still shows; a listed check that passes is stale', async () => {
     const file = await tempProfile('expectedFailures:\n  - id: boundary/authorization-not-forwarded\n    reason: known bug\n');
     // The gate here is the baseline's own (no --require-level): a listed failure passes it, a stale entry fails it.
-    const broken = await runTarget('mocks/broken-proxies/profiles/forward-authorization.yaml', ['--suite', 'boundary', '--baseline', file]);
+    const broken = await runTarget(await brokenProfile('forward-authorization'), ['--suite', 'boundary', '--baseline', file]);
     expect(broken.code).toBe(0);
     const check = broken.report.checks.find((c) => c.id === 'boundary/authorization-not-forwarded')!;
     expect(check.verdict).toBe('fail');

@@ -3,11 +3,11 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { cli, runTarget } from './cli-helpers.ts';
+import { brokenProfile, cli, runTarget } from './cli-helpers.ts';
 
 test('compare puts runs side by side, links each cell to its evidence, and exits 1 on a regression against the baseline', async () => {
   const only = ['--only', 'transparency/id-preserved,transparency/request-body-unchanged'];
-  const [good, bad] = await Promise.all([runTarget('mocks/broken-proxies/profiles/none.yaml', only), runTarget('mocks/broken-proxies/profiles/stringify-ids.yaml', only)]);
+  const [good, bad] = await Promise.all([runTarget(await brokenProfile('none'), only), runTarget(await brokenProfile('stringify-ids'), only)]);
   const out = await mkdtemp(join(tmpdir(), 'proxyspec-compare-'));
 
   const side = await cli(['report', 'compare', join(good.outDir, 'report.json'), bad.outDir, '--out', out]);

@@ -1,8 +1,8 @@
 /** The coverage of the catalogue by the checks: counted from the declarations, shown by `proxyspec coverage`. */
 import { describe, expect, test } from 'vitest';
-import { CHECKS } from '../src/checks/catalog.ts';
+import { CHECKS } from '../../catalogue/index.ts';
 import { coverageOf, coverageMarkdown, exclusionsOf } from '../src/checks/coverage.ts';
-import { requirementsOf } from '../src/checks/requirements.ts';
+import { requirementsOf } from '../../catalogue/requirements.ts';
 import { execFile } from 'node:child_process';
 import { BIN, ROOT, cli } from './cli-helpers.ts';
 import { existsSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { REVISIONS } from '../../wire/index.ts';
 
 describe('coverage', () => {
   test.each(REVISIONS)('the JSON catalogue of %s says what its YAML says (else run `npm run catalogue`)', async (revision) => {
-    const folder = join(ROOT, 'suites/requirements');
+    const folder = join(ROOT, 'catalogue/requirements');
     const yaml = async (name: string) => (existsSync(join(folder, name)) ? parse(await readFile(join(folder, name), 'utf8')) : undefined) ?? [];
     const json = JSON.parse(await readFile(join(folder, `${revision}.json`), 'utf8'));
     expect(json).toEqual({ requirements: await yaml(`${revision}.yaml`), exclusions: await yaml(`${revision}.exclusions.yaml`) });

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { DEFAULT_REVISION } from '../../wire/index.ts';
 import { checksMarkdown } from '../src/cli/checks-doc.ts';
-import { CHECKS } from '../src/checks/catalog.ts';
-import { findRequirement } from '../src/checks/requirements.ts';
+import { CHECKS } from '../../catalogue/index.ts';
+import { findRequirement } from '../../catalogue/requirements.ts';
 
 test('the README\'s table of checks is what `npm run docs:checks` generates', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

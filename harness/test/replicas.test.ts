@@ -8,7 +8,7 @@ import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { cli, runTarget } from './cli-helpers.ts';
+import { brokenProfile, cli, runTarget } from './cli-helpers.ts';
 
 const REPLICA_CHECKS = ['replicas/session-continues-elsewhere', 'replicas/delete-seen-everywhere', 'replicas/replica-loss-survived', 'replicas/rate-limit-shared', 'replicas/stateless-any-replica'];
 
@@ -27,7 +27,7 @@ describe('reference-replicas', () => {
   }, 420_000);
 
   test('without the shared store, a session is known only to the replica that opened it', async () => {
-    const { code, report } = await runTarget('mocks/broken-proxies/profiles/ref-replicas-no-store.yaml', ['--spec', '2025-11-25', '--require-level', '3', '--only', 'replicas/session-continues-elsewhere'], 120_000);
+    const { code, report } = await runTarget(await brokenProfile('ref-replicas-no-store'), ['--spec', '2025-11-25', '--require-level', '3', '--only', 'replicas/session-continues-elsewhere'], 120_000);
     const check = report.checks.find((c) => c.id === 'replicas/session-continues-elsewhere')!;
     expect(check.verdict).toBe('fail');
     expect(check.observed).toMatch(/session known only to replica 1/);

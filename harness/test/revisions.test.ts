@@ -2,8 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { REVISIONS, errorCodes, has, missingIn, revisionsWith, type Mechanism } from '../../wire/index.ts';
-import { CHECKS } from '../src/checks/catalog.ts';
-import { defineChecks } from '../src/checks/define.ts';
+import { CHECKS } from '../../catalogue/index.ts';
+import { defineChecks } from '../../catalogue/define.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -40,9 +40,21 @@ describe('checks declare needs, not revisions', () => {
   });
 
   test('a declaration needing an unknown mechanism, or a mix no revision has, is refused when the suite loads', () => {
-    const base = { id: 'transparency/x', title: 't', suite: 'transparency', level: 1, strength: 'MUST', requirements: [], why: 'w' } as const;
+    const base = { id: 'transparency/x', title: 'A proxy MUST t', level: 1, scenario: 'transparency/x.test.ts', provenBy: [{ defect: 'd', revisions: ['2025-11-25'] }], requirements: [], why: 'w' } as const;
     expect(() => defineChecks([{ ...base, needs: ['telepathy' as Mechanism] }])).toThrow(/unknown mechanism telepathy/);
     expect(() => defineChecks([{ ...base, needs: ['sessions', 'discover'] }])).toThrow(/no revision has together/);
+  });
+
+  test('a declaration states its suite, its strength and its proof once, and each is checked when it loads', () => {
+    const base = { id: 'transparency/x', title: 'A proxy SHOULD t, and MUST not u', level: 1, needs: ['sessions'], scenario: 'transparency/x.test.ts', provenBy: [{ defect: 'd', revisions: ['2025-11-25'] }], requirements: [], why: 'w' } as const;
+    const [check] = defineChecks([base]);
+    expect([check.suite, check.strength]).toEqual(['transparency', 'SHOULD']);
+    expect(() => defineChecks([{ ...base, id: 'nosuch/x' }])).toThrow(/known suite/);
+    expect(() => defineChecks([{ ...base, title: 'a proxy relays' }])).toThrow(/names no MUST or SHOULD/);
+    expect(() => defineChecks([{ ...base, provenBy: [] }])).toThrow(/names no defect/);
+    // sessions exist only up to 2025-11-25: a proof under 2026-07-28 would prove nothing.
+    expect(() => defineChecks([{ ...base, provenBy: [{ defect: 'd', revisions: ['2026-07-28'] }] }])).toThrow(/where it is not judged/);
+    expect(() => defineChecks([{ ...base, scenario: 'x.ts' }])).toThrow(/suite file/);
   });
 });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ScenarioContext } from '../src/checks/scenario.ts';
 import { whyNotRun } from '../src/checks/applicability.ts';
-import { getCheck } from '../src/checks/catalog.ts';
+import { getCheck } from '../../catalogue/index.ts';
 import type { ScenarioRecord } from '../src/checks/scenario-record.ts';
 import type { RunContext } from '../src/run/context.ts';
 import { applyRelayBreak, findRelayBreak } from '../src/run/relay.ts';

@@ -6,8 +6,8 @@
  */
 import { MECHANISMS, missingIn } from '../../../wire/index.ts';
 import type { RunContext } from '../run/context.ts';
-import { describeHint, missingHints } from './hints.ts';
-import type { CheckDef, Verdict } from './types.ts';
+import { describeHint, missingHints } from '../../../catalogue/hints.ts';
+import type { CheckDef, Verdict } from '../../../catalogue/types.ts';
 
 export interface NotRun {
   verdict: Extract<Verdict, 'n/a' | 'skipped' | 'untested'>;

@@ -1,12 +1,12 @@
 /**
  * How much of a revision's catalogue the checks judge. For every requirement that concerns a proxy
  * and is observable on the wire: the checks that cite it (and apply to the revision), or a reviewed
- * exclusion with its reason (suites/requirements/<revision>.exclusions.yaml), or `untested`.
+ * exclusion with its reason (catalogue/requirements/<revision>.exclusions.yaml), or `untested`.
  */
 import { z } from 'zod';
 import type { Revision } from '../../../wire/index.ts';
-import { CHECKS } from './catalog.ts';
-import { catalogueFile, requirementsOf, specUrl, type Requirement } from './requirements.ts';
+import { CHECKS } from '../../../catalogue/index.ts';
+import { catalogueFile, requirementsOf, specUrl, type Requirement } from '../../../catalogue/requirements.ts';
 
 export type CoverageState = 'traced' | 'excluded' | 'untested';
 

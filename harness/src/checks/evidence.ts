@@ -5,7 +5,7 @@
  */
 import { recordBodyText, type UpstreamRecord } from '../../../wire/index.ts';
 import type { Exchange } from '../client/exchange.ts';
-import type { EvidenceItem } from './types.ts';
+import type { EvidenceItem } from '../../../catalogue/types.ts';
 
 const MAX_BODY = 4096;
 

@@ -16,11 +16,11 @@ import { resolveTarget, startTarget } from '../targets/start-target.ts';
 import { stopTargetsOnSignal } from '../targets/process-target.ts';
 import { UpstreamView } from '../record/upstream-view.ts';
 import type { RunContext, TargetAuth } from '../run/context.ts';
-import { getCheck } from './catalog.ts';
+import { getCheck } from '../../../catalogue/index.ts';
 import { whyNotRun } from './applicability.ts';
 import { exchangeEvidence, recordEvidence } from './evidence.ts';
-import type { CheckResult } from './types.ts';
-import type { HintName, Hints } from './hints.ts';
+import type { CheckResult } from '../../../catalogue/types.ts';
+import type { HintName, Hints } from '../../../catalogue/hints.ts';
 import { createRelayCanary, type RelayCanary } from './canary.ts';
 import type { CanaryOutcome, ScenarioRecord } from './scenario-record.ts';
 

@@ -6,8 +6,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CHECKS } from '../checks/catalog.ts';
-import { specRefsOf } from '../checks/requirements.ts';
+import { CHECKS } from '../../../catalogue/index.ts';
+import { specRefsOf } from '../../../catalogue/requirements.ts';
 import { HarnessError, isHarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import { DEFAULT_REVISION, REVISIONS, type Revision } from '../../../wire/index.ts';

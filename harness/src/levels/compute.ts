@@ -5,7 +5,7 @@
  * judge it is missing); `failure` when a MUST failed (or the level needs a feature the target does not
  * claim). A level with no check in this version of the harness is `untested` and cannot be achieved.
  */
-import type { Feature, Level } from '../checks/types.ts';
+import type { Feature, Level } from '../../../catalogue/types.ts';
 
 export const LEVEL_NAMES: Record<Level, string> = { 1: 'Basic', 2: 'Production', 3: 'Enterprise' };
 

@@ -4,9 +4,9 @@
  * judged after it are blocked), dependencies turn into `blocked`, levels and the gate are computed.
  */
 import { cpus } from 'node:os';
-import { CHECKS } from '../checks/catalog.ts';
-import { specRefsOf } from '../checks/requirements.ts';
-import type { CheckResult } from '../checks/types.ts';
+import { CHECKS } from '../../../catalogue/index.ts';
+import { specRefsOf } from '../../../catalogue/requirements.ts';
+import type { CheckResult } from '../../../catalogue/types.ts';
 import type { ScenarioRecord } from '../checks/scenario-record.ts';
 import { applyRelayBreak, findRelayBreak } from './relay.ts';
 import { coverageOf, untestedMusts } from '../checks/coverage.ts';

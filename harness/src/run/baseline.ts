@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { HarnessError } from '../errors.ts';
-import { hasCheck } from '../checks/catalog.ts';
+import { hasCheck } from '../../../catalogue/index.ts';
 
 const BaselineSchema = z.strictObject({
   expectedFailures: z.array(z.union([z.string(), z.strictObject({ id: z.string(), reason: z.string().optional() })])),

@@ -4,8 +4,8 @@
  * vitest's worker processes through `provide`/`inject`.
  */
 import type { Revision } from '../../../wire/index.ts';
-import type { Feature } from '../checks/types.ts';
-import type { Hints } from '../checks/hints.ts';
+import type { Feature } from '../../../catalogue/types.ts';
+import type { Hints } from '../../../catalogue/hints.ts';
 
 export interface TargetInfo {
   name: string;

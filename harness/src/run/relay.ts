@@ -5,7 +5,7 @@
  * blocked, so that a check's fail is always about its own requirement.
  */
 import type { ScenarioRecord } from '../checks/scenario-record.ts';
-import type { CheckResult } from '../checks/types.ts';
+import type { CheckResult } from '../../../catalogue/types.ts';
 import { RELAY_CHECK_ID } from '../checks/canary.ts';
 
 export interface RelayFinding {

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startVitest } from 'vitest/node';
-import { CHECKS } from '../checks/catalog.ts';
+import { CHECKS } from '../../../catalogue/index.ts';
 import { ScenarioRecordSchema, type ScenarioRecord } from '../checks/scenario-record.ts';
 import { HarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';

@@ -1,6 +1,6 @@
 /** Which checks a run includes: --suite narrows by suite, --only and --exclude by id glob. */
-import { CHECKS } from '../checks/catalog.ts';
-import { SUITES } from '../checks/types.ts';
+import { CHECKS } from '../../../catalogue/index.ts';
+import { SUITES } from '../../../catalogue/types.ts';
 import { HarnessError } from '../errors.ts';
 
 export interface Selection {

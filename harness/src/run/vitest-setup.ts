@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { DEFAULT_REVISION, RevisionSchema } from '../../../wire/index.ts';
-import { CHECKS } from '../checks/catalog.ts';
+import { CHECKS } from '../../../catalogue/index.ts';
 import { startMockEnvironment } from './environment.ts';
 import { makeContext, resolveTarget, startTarget } from '../targets/start-target.ts';
 

@@ -7,8 +7,8 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { HarnessError } from '../errors.ts';
-import { FEATURES } from '../checks/types.ts';
-import { HintsSchema } from '../checks/hints.ts';
+import { FEATURES } from '../../../catalogue/types.ts';
+import { HintsSchema } from '../../../catalogue/hints.ts';
 
 export const TargetProfileSchema = z
   .strictObject({

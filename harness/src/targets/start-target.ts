@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { HarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
-import type { Hints } from '../checks/hints.ts';
+import { REFERENCE_FEATURES, REFERENCE_HINTS } from '../../../catalogue/reference.ts';
 import type { RunContext, TargetAuth, TargetInfo } from '../run/context.ts';
 import { PACKAGE_ROOT, PROXYSPEC_BIN } from '../paths.ts';
 import type { MockEnvironment } from '../run/environment.ts';
@@ -30,35 +30,6 @@ export interface RunningTarget {
 }
 
 /**
- * What the reference proxy's configs (proxy/configs/reference-*.yaml) set, told to the checks: the
- * upstream timeout, the idle-session timeout and the scopes.
- */
-export const REFERENCE_HINTS: Hints = {
-  upstreamTimeoutMs: 3000,
-  sessionIdleTimeoutMs: 10000,
-  requiredScopes: ['mcp:read'],
-  toolScope: { tool: 'echo', scope: 'mcp:write' },
-  breaker: { failures: 5, openMs: 2000 },
-  rateLimit: { requests: 5, windowMs: 10000, subject: 'proxyspec-rate-limited' },
-  metrics: {
-    url: 'http://127.0.0.1:{port}/metrics',
-    requests: 'mcp_proxy_requests_total',
-    methodLabel: 'method',
-    outcomeLabel: 'outcome',
-    upstreamFailures: 'mcp_proxy_upstream_failures_total',
-    sessionsOpen: 'mcp_proxy_sessions_open',
-    circuitOpen: 'mcp_proxy_circuit_open',
-  },
-  health: { liveness: 'http://127.0.0.1:{port}/healthz', readiness: 'http://127.0.0.1:{port}/readyz' },
-  auditLog: '{workdir}/audit.log',
-  shutdownGraceMs: 3000,
-  policy: { deniedTool: 'restricted' },
-};
-
-/** What the reference proxy claims with an HTTP upstream. */
-const REFERENCE_HTTP_FEATURES = ['byte-transparency', 'auth', 'failover', 'circuit-breaker', 'rate-limit', 'metrics', 'resumability', 'audit', 'policy', 'era-bridging'] as const;
-
-/**
  * The bundled proxy, wired to the mock upstream and authorization server through the placeholders any
  * profile uses. `replicas`: two of it sharing a Redis that the harness starts, behind its balancer.
  */
@@ -76,7 +47,7 @@ export function referenceProfile(variant: 'http' | 'stdio' | 'replicas' = 'http'
       env: { PROXYSPEC_UPSTREAM_BACKUP_URLS: '{upstream_backup_urls}' },
       config: REFERENCE_HINTS,
       // The reference proxy relays bodies as bytes.
-      features: variant === 'http' ? [...REFERENCE_HTTP_FEATURES] : variant === 'replicas' ? [...REFERENCE_HTTP_FEATURES, 'replicas'] : ['auth', 'rate-limit', 'metrics', 'audit', 'policy'],
+      features: [...REFERENCE_FEATURES[variant]],
       ...(variant === 'replicas' && { replicas: 2 }),
     },
     variant === 'http' ? 'reference' : `reference-${variant}`,

@@ -1,0 +1,62 @@
+/** The hop boundary: what stays on the client's hop (credentials, hop-by-hop headers) and what crosses (end-to-end headers, the upstream's Host). */
+import { defineChecks } from '../define.ts';
+
+export const BOUNDARY_CHECKS = defineChecks([
+  {
+    id: 'boundary/authorization-not-forwarded',
+    title: 'A proxy MUST NOT forward the client\'s Authorization header (its bearer token) to the upstream',
+    level: 1,
+    scenario: 'boundary/credentials.test.ts',
+    provenBy: [{ defect: 'forward-authorization', revisions: ['2025-11-25', '2026-07-28'] }],
+    needs: [],
+    requirements: ['auth-no-token-passthrough'],
+    why: 'Token passthrough lets the upstream, or anyone who controls it, replay the client\'s credential elsewhere (a confused deputy).',
+    proxyOnly: true,
+  },
+  {
+    id: 'boundary/hop-by-hop-not-forwarded',
+    title: 'A proxy MUST NOT forward Proxy-Authorization or the headers named in Connection to the upstream',
+    level: 1,
+    scenario: 'boundary/headers.test.ts',
+    provenBy: [{ defect: 'forward-hop-by-hop', revisions: ['2025-11-25', '2026-07-28'] }],
+    needs: [],
+    requirements: ['auth-no-token-passthrough'],
+    why: 'Hop-by-hop headers belong to one connection (RFC 9110 §7.6.1); Proxy-Authorization is the credential for the proxy itself and must not leak past it.',
+    proxyOnly: true,
+  },
+  {
+    id: 'boundary/host-is-upstream',
+    title: 'A proxy MUST send the upstream\'s own authority as Host, not the client\'s',
+    level: 1,
+    scenario: 'boundary/headers.test.ts',
+    provenBy: [{ defect: 'forward-client-host', revisions: ['2025-11-25', '2026-07-28'] }],
+    needs: [],
+    requirements: [],
+    externalRefs: [
+      {
+        requirement: 'RFC 9112 §3.2',
+        revision: 'RFC 9112',
+        url: 'https://www.rfc-editor.org/rfc/rfc9112#section-3.2',
+        quote: 'If the target URI includes an authority component, then a client MUST send a field value for Host that is identical to that authority component, excluding any userinfo subcomponent and its "@" delimiter',
+        strength: 'MUST',
+      },
+    ],
+    why: 'Upstreams behind virtual hosting, TLS termination or Origin checks route and validate by Host; the client\'s Host names the proxy, not them.',
+    proxyOnly: true,
+    upstreams: ['http'],
+    upstreamReason: 'a stdio server receives no HTTP headers',
+  },
+  {
+    id: 'boundary/end-to-end-headers-forwarded',
+    title: 'A proxy SHOULD forward end-to-end headers it does not recognise',
+    level: 1,
+    scenario: 'boundary/headers.test.ts',
+    provenBy: [{ defect: 'strip-custom-headers', revisions: ['2025-11-25', '2026-07-28'] }],
+    needs: [],
+    requirements: ['http-intermediary-forward-unknown-param'],
+    why: 'Tracing and tenant headers travel end to end (RFC 9110 §5.1); a proxy that strips them breaks observability and routing behind it.',
+    proxyOnly: true,
+    upstreams: ['http'],
+    upstreamReason: 'a stdio server receives no HTTP headers',
+  },
+]);
