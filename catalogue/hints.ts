@@ -20,7 +20,7 @@ export const HintsSchema = z.strictObject({
     .positive()
     .max(60_000)
     .optional()
-    .describe('after how long without a request the proxy ends a session, upstream included (ms, at most 60000)'),
+    .describe('after how long without a request the proxy ends a session, upstream included (ms, at most 60000); the check allows 10 s more'),
   toolScope: z
     .strictObject({ tool: z.string().min(1), scope: z.string().min(1) })
     .optional()

@@ -1,17 +1,38 @@
 /** The generated docs stay in step with the check catalogue. */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { DEFAULT_REVISION } from '../../wire/index.ts';
-import { checksMarkdown } from '../src/cli/checks-doc.ts';
+import { checksMarkdown, hintsMarkdown, referenceImageExample } from '../src/cli/checks-doc.ts';
+import { REFERENCE_FEATURES, REFERENCE_HINTS } from '../../catalogue/reference.ts';
+import { loadProfile } from '../src/targets/profile.ts';
 import { CHECKS } from '../../catalogue/index.ts';
 import { findRequirement } from '../../catalogue/requirements.ts';
 
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const section = (name: string) => {
+  const start = `<!-- ${name}:start -->\n`;
+  return readme.slice(readme.indexOf(start) + start.length, readme.indexOf(`<!-- ${name}:end -->`));
+};
+
 test('the README\'s table of checks is what `npm run docs:checks` generates', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const start = '<!-- checks:start -->\n';
-  const section = readme.slice(readme.indexOf(start) + start.length, readme.indexOf('<!-- checks:end -->'));
   // `list --markdown` links each check to the default revision's pages (a check that does not apply there, to its latest).
-  expect(section).toBe(checksMarkdown(DEFAULT_REVISION));
+  expect(section('checks')).toBe(checksMarkdown(DEFAULT_REVISION));
+});
+
+test('the README\'s table of hints is what `npm run docs:checks` generates, one row per hint, with the reference proxy\'s values', () => {
+  expect(section('hints')).toBe(hintsMarkdown());
+  expect(section('hints')).toContain('| `allowedOrigin` |');
+  expect(section('hints')).toContain('`{ failures: 5, openMs: 2000 }`');
+});
+
+test('the image example states the reference proxy\'s features and hints as catalogue/reference.ts does', async () => {
+  const file = fileURLToPath(new URL('../../examples/targets/reference-image.yaml', import.meta.url));
+  const text = readFileSync(file, 'utf8');
+  expect(text).toBe(referenceImageExample(text));
+  const { profile } = await loadProfile(file);
+  expect(profile.features).toEqual([...REFERENCE_FEATURES.http]);
+  expect(profile.config).toEqual(REFERENCE_HINTS);
 });
 
 test('every check cites requirements that exist in the vendored catalogue for each of its revisions, or a later one', () => {
