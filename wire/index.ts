@@ -7,10 +7,7 @@ export {
   JsonRpcResultResponseSchema,
   JsonRpcErrorResponseSchema,
   classifyMessage,
-  isJsonRpcRequest,
-  isJsonRpcNotification,
   isJsonRpcResponse,
-  isJsonRpcErrorResponse,
   ErrorCode,
   errorResponse,
 } from './jsonrpc.ts';
@@ -43,7 +40,6 @@ export {
   findCorrelationIds,
   preciseNow,
 } from './protocol.ts';
-export type { Fault } from './protocol.ts';
 export { UpstreamRecordSchema, ConnectionRecordSchema, recordBodyText, recordBodyJson } from './records.ts';
 export type { UpstreamRecord, ConnectionRecord } from './records.ts';
 export { formatSseEvent } from './sse.ts';

@@ -59,17 +59,8 @@ export function classifyMessage(value: unknown): MessageKind {
   return 'invalid';
 }
 
-export function isJsonRpcRequest(value: unknown): value is JsonRpcRequest {
-  return classifyMessage(value) === 'request';
-}
-export function isJsonRpcNotification(value: unknown): value is JsonRpcNotification {
-  return classifyMessage(value) === 'notification';
-}
 export function isJsonRpcResponse(value: unknown): value is JsonRpcResponse {
   return classifyMessage(value) === 'response';
-}
-export function isJsonRpcErrorResponse(value: unknown): value is JsonRpcErrorResponse {
-  return isJsonRpcResponse(value) && 'error' in value;
 }
 
 /** Standard JSON-RPC error codes, and the MCP ones the harness relies on. */

@@ -44,7 +44,6 @@ export const FAULT_META_KEY = 'io.proxyspec/fault';
  */
 export const CACHE_SCOPE_META_KEY = 'io.proxyspec/cache-scope';
 export const SERVED_META_KEY = 'io.proxyspec/served';
-export type Fault = 'reset' | 'drop-sse' | `drop-after:${number}`;
 const CID_PATTERN = /psc_[0-9a-f]{16}/g;
 
 /** A fresh correlation id: ASCII, so no proxy re-encoding can change it. */

@@ -2,17 +2,15 @@
  * The harness's public API for suite files: declare scenarios, drive the target with the raw client,
  * read the upstream leg, compare what both sides saw.
  */
-export { scenario, ScenarioContext, TargetFailure, describeCall, describeExchange } from './checks/scenario.ts';
-export type { Judgement, ScenarioOptions } from './checks/scenario.ts';
-export { McpClient, GetStream } from './client/mcp-client.ts';
-export type { McpClientOptions, PostOptions, RequestOptions, CallResult } from './client/mcp-client.ts';
-export { exchangeMessages, findResponse } from './client/exchange.ts';
+export { scenario, ScenarioContext, TargetFailure, describeCall } from './checks/scenario.ts';
+export { McpClient } from './client/mcp-client.ts';
+export type { CallResult } from './client/mcp-client.ts';
+export { exchangeMessages } from './client/exchange.ts';
 export { rawHttp } from './client/raw-http.ts';
-export { BulkClient, inPool, initializeBody, openingRequest, type BulkSession } from './client/bulk.ts';
+export { inPool, openingRequest } from './client/bulk.ts';
 export { issueToken, forge, hostileCases, validClaims } from './auth/tokens.ts';
 export type { Exchange, SseEventRecord } from './client/exchange.ts';
-export { UpstreamView, bodyJson, bodyText, placesCarrying, recordHeader, recordMethod } from './record/upstream-view.ts';
+export { bodyJson, bodyText, placesCarrying, recordHeader, recordMethod } from './record/upstream-view.ts';
 export { waitUntil } from './record/wait.ts';
 export { diffJson, withoutId } from './record/compare.ts';
-export type { RunContext, TargetInfo } from './run/context.ts';
-export { CID_META_KEY, CACHE_SCOPE_META_KEY, SERVED_META_KEY, FAULT_META_KEY, HTTP_STATUS_META_KEY, META, findCorrelationIds, forbiddenErrorCode, preciseNow, type UpstreamRecord } from '../../wire/index.ts';
+export { CID_META_KEY, CACHE_SCOPE_META_KEY, SERVED_META_KEY, FAULT_META_KEY, HTTP_STATUS_META_KEY, META, forbiddenErrorCode, preciseNow, type UpstreamRecord } from '../../wire/index.ts';

@@ -1,8 +1,9 @@
 /**
- * Level 2 self-tests: the reference proxy with one deliberate defect each. Level 2 is about what a
- * production proxy does beyond relaying (tokens, sessions, limits), so the base is the reference
- * proxy, which passes every check, and each defect takes away exactly one of those properties: by a
- * weaker configuration where the product has one, otherwise through its replaceable parts.
+ * The Level 2 and Level 3 broken proxies: the reference proxy with one deliberate defect each. Those
+ * levels are about what a production proxy does beyond relaying (tokens, sessions, limits, failover,
+ * breakers, metrics, replicas), so the base is the reference proxy, which passes every check, and each
+ * defect takes away exactly one of those properties: by a weaker configuration where the product has
+ * one, otherwise through its replaceable parts. The checks each defect proves name it (`provenBy`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Readable } from 'node:stream';

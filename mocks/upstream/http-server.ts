@@ -401,7 +401,7 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
   function handleGet(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined) {
     const state = lookup(req, res, sessionId);
     if (!state) return;
-    const lastEventId = header(req, 'last-event-id');
+    const lastEventId = header(req, HEADER.lastEventId);
     const resumed = lastEventId === undefined ? undefined : resumable(state, lastEventId);
     if (resumed) return resume(req, res, state, resumed.stream, resumed.after);
     if (state.getStream) {

@@ -3,8 +3,6 @@
  * header (it may know newer ones); with a stdio upstream the proxy is the HTTP server and judges it.
  */
 export const KNOWN_PROTOCOL_VERSIONS: readonly string[] = ['2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28'];
-/** Revisions without sessions or initialize: each request carries its version in _meta and is relayed on its own. */
-export const STATELESS_PROTOCOL_VERSIONS: readonly string[] = ['2026-07-28'];
 
 export function isKnownProtocolVersion(version: string): boolean {
   return KNOWN_PROTOCOL_VERSIONS.includes(version);
