@@ -1,11 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { REVISIONS, errorCodes, has, missingIn, revisionsWith, type Mechanism } from '../../wire/index.ts';
 import { CHECKS } from '../../catalogue/index.ts';
 import { defineChecks } from '../../catalogue/define.ts';
-
-const root = new URL('../../', import.meta.url).pathname;
 
 describe('what each revision has', () => {
   test('sessions, the handshake and the GET stream end with 2026-07-28; batches with 2025-03-26; priming events come with 2025-11-25', () => {
@@ -58,16 +54,3 @@ describe('checks declare needs, not revisions', () => {
   });
 });
 
-test('wire/ is a leaf: it imports nothing of ours outside itself, so harness, mocks and broken proxies can all use it', () => {
-  for (const file of readdirSync(join(root, 'wire')).filter((f) => f.endsWith('.ts'))) {
-    const imports = [...readFileSync(join(root, 'wire', file), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]);
-    expect(imports.filter((i) => i.startsWith('.') && !i.startsWith('./')), file).toEqual([]);
-  }
-});
-
-test('the mocks do not import the harness (the circle between them is gone)', () => {
-  const walk = (dir: string): string[] =>
-    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'test' ? [] : walk(join(dir, e.name))) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
-  const offenders = walk('mocks').filter((f) => /from '(\.\.\/)+harness\//.test(readFileSync(join(root, f), 'utf8')));
-  expect(offenders).toEqual([]);
-});

@@ -11,7 +11,7 @@ import { ScenarioContext } from '../src/checks/scenario.ts';
 import { whyNotRun } from '../src/checks/applicability.ts';
 import { getCheck } from '../../catalogue/index.ts';
 import type { ScenarioRecord } from '../src/checks/scenario-record.ts';
-import type { RunContext } from '../src/run/context.ts';
+import type { RunContext } from '../src/context.ts';
 import { applyRelayBreak, findRelayBreak } from '../src/run/relay.ts';
 import { readScenarioRecords } from '../src/run/run.ts';
 

@@ -8,8 +8,7 @@
  * (measured: the reference's excess over the floor 0.2-0.8 ms, once 1.14 ms), and a proxy is not failed
  * on one unlucky run. A proxy truly over the limit is over it in both.
  */
-import { TargetFailure, inPool, preciseNow, scenario } from '../../harness/src/index.ts';
-import { startFloorProxy } from '../../harness/src/targets/own-process.ts';
+import { TargetFailure, inPool, preciseNow, scenario, startFloorProxy } from '../../harness/src/index.ts';
 
 const OVERHEAD = 'performance/overhead';
 const CLIENTS = 10;

@@ -2,9 +2,7 @@
  * Memory that stays behind per session. Timing- and load-sensitive, so it runs in the quiet phase of a
  * run (`*.quiet.test.ts`: after the other suites, alone).
  */
-import { TargetFailure, inPool, scenario } from '../../harness/src/index.ts';
-import { targetRss } from '../../harness/src/record/process-memory.ts';
-import { slope } from '../../harness/src/record/fit.ts';
+import { TargetFailure, inPool, scenario, targetRss, slope } from '../../harness/src/index.ts';
 
 const MEMORY = 'session/memory-bounded';
 const PER_BATCH = 300;

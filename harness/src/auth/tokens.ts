@@ -5,7 +5,7 @@
  */
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { base64url, importJWK, SignJWT, type JWTPayload } from 'jose';
-import type { TargetAuth } from '../run/context.ts';
+import type { TargetAuth } from '../context.ts';
 
 export interface TokenRequest {
   client?: 'client' | 'other' | 'proxy';

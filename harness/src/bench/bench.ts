@@ -19,7 +19,8 @@ import { PROXYSPEC_BIN } from '../paths.ts';
 import { shellQuote } from '../targets/placeholders.ts';
 import { startFloorProxy, startOwnProcess, type OwnProcess } from '../targets/own-process.ts';
 import { startNginx } from './nginx.ts';
-import { resolveTarget, startTarget, type TargetEnvironment } from '../targets/start-target.ts';
+import type { TargetEnvironment } from '../targets/start-target.ts';
+import { startFixture } from '../fixture/fixture.ts';
 import type { Revision } from '../../../wire/index.ts';
 
 /** The revision the bench speaks: its upstream (mocks/bench/upstream.ts) knows sessions only. */
@@ -122,9 +123,9 @@ async function startBenchTarget(spec: string, upstreamUrl: string): Promise<Benc
     const nginx = await startNginx(upstreamUrl);
     return { name: 'nginx', kind: 'nginx', url: nginx.url, upstream: 'http', headers: {}, stop: nginx.stop };
   }
-  const running = await startTarget(await resolveTarget(spec), environmentFor(upstreamUrl));
-  const { info } = running;
-  return { name: info.name, kind: info.kind, url: info.url, upstream: info.upstream, version: info.version, headers: info.headers, pid: info.pid, stop: () => running.stop() };
+  const fixture = await startFixture(spec, { peers: environmentFor(upstreamUrl) });
+  const { info } = fixture.target;
+  return { name: info.name, kind: info.kind, url: info.url, upstream: info.upstream, version: info.version, headers: info.headers, pid: info.pid, stop: () => fixture.stop() };
 }
 
 /** The headers of one open session on the target, for every request of the load. */

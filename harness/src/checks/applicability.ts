@@ -5,7 +5,7 @@
  * with the hint named, so the summary says what to add to the profile).
  */
 import { MECHANISMS, missingIn } from '../../../wire/index.ts';
-import type { RunContext } from '../run/context.ts';
+import type { RunContext } from '../context.ts';
 import { describeHint, missingHints } from '../../../catalogue/hints.ts';
 import type { CheckDef, Verdict } from '../../../catalogue/types.ts';
 

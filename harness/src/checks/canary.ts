@@ -8,7 +8,7 @@
 import { newCorrelationId, preciseNow } from '../../../wire/index.ts';
 import { McpClient } from '../client/mcp-client.ts';
 import { UpstreamView, recordMethod } from '../record/upstream-view.ts';
-import type { RunContext } from '../run/context.ts';
+import type { RunContext } from '../context.ts';
 import type { CanaryOutcome } from './scenario-record.ts';
 
 /**

@@ -10,12 +10,11 @@ import { McpClient, type McpClientOptions } from '../client/mcp-client.ts';
 import { bodyKind, failureOutcome, newExchange, type Exchange } from '../client/exchange.ts';
 import { rawHttp } from '../client/raw-http.ts';
 import { BulkClient } from '../client/bulk.ts';
-import { startMockEnvironment } from '../run/environment.ts';
+import { startFixture } from '../fixture/fixture.ts';
 import type { HttpUpstream, Recorder, UpstreamEra } from '../../../mocks/upstream/index.ts';
-import { resolveTarget, startTarget } from '../targets/start-target.ts';
 import { stopTargetsOnSignal } from '../targets/process-target.ts';
 import { UpstreamView } from '../record/upstream-view.ts';
-import type { RunContext, TargetAuth } from '../run/context.ts';
+import type { RunContext, TargetAuth } from '../context.ts';
 import { getCheck } from '../../../catalogue/index.ts';
 import { whyNotRun } from './applicability.ts';
 import { exchangeEvidence, recordEvidence } from './evidence.ts';
@@ -267,33 +266,25 @@ export class ScenarioContext {
   async isolatedTarget(options: { backups?: number; upstreamEra?: UpstreamEra } = {}): Promise<IsolatedTarget> {
     // This worker owns the copy: if it is told to stop, or ends, the copy goes with it.
     stopTargetsOnSignal();
-    const env = await startMockEnvironment({ backups: options.backups, era: options.upstreamEra });
-    try {
-      const running = await startTarget(await resolveTarget(this.ctx.targetSpec), env);
-      this.isolated.push(async () => {
-        await running.stop();
-        await env.close();
-      });
-      this.isolatedRecorders.push(env.recorder);
-      const handle = (u: HttpUpstream): IsolatedUpstream => ({ name: u.name, url: u.url, kill: () => u.kill(), restart: (o) => u.restart(o), sessionCount: () => u.sessionCount() });
-      return {
-        url: running.info.url,
-        headers: running.info.headers,
-        upstreamUrl: env.upstream.url,
-        upstream: new UpstreamView(env.control.url),
-        stopUpstream: () => env.upstream.close(),
-        primary: handle(env.upstream),
-        backups: env.backups.map(handle),
-        logs: () => running.logs(),
-        workdir: env.workdir,
-        terminate: running.terminate,
-        auth: running.info.auth,
-        ...(running.replicas && { replicas: running.replicas }),
-      };
-    } catch (err) {
-      await env.close();
-      throw err;
-    }
+    const fixture = await startFixture(this.ctx.targetSpec, { mocks: { backups: options.backups, era: options.upstreamEra } });
+    const { mocks: env, target: running } = fixture;
+    this.isolated.push(() => fixture.stop());
+    this.isolatedRecorders.push(env.recorder);
+    const handle = (u: HttpUpstream): IsolatedUpstream => ({ name: u.name, url: u.url, kill: () => u.kill(), restart: (o) => u.restart(o), sessionCount: () => u.sessionCount() });
+    return {
+      url: running.info.url,
+      headers: running.info.headers,
+      upstreamUrl: env.upstream.url,
+      upstream: new UpstreamView(env.control.url),
+      stopUpstream: () => env.upstream.close(),
+      primary: handle(env.upstream),
+      backups: env.backups.map(handle),
+      logs: () => running.logs(),
+      workdir: env.workdir,
+      terminate: running.terminate,
+      auth: running.info.auth,
+      ...(running.replicas && { replicas: running.replicas }),
+    };
   }
 
   /** Something the scenario left running (a stream it reads in the background) to stop before its clients close. */

@@ -24,7 +24,7 @@ function coverageSection(revision: Revision): NonNullable<Report['coverage']> {
 }
 import { computeLevels } from '../levels/compute.ts';
 import type { Baseline } from './baseline.ts';
-import type { RunContext } from './context.ts';
+import type { RunContext } from '../context.ts';
 import type { CheckReport, Report } from '../../../reports/src/index.ts';
 
 export interface AggregateInput {

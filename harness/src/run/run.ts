@@ -14,11 +14,11 @@ import { HARNESS_VERSION } from '../version.ts';
 import type { Revision } from '../../../wire/index.ts';
 import { aggregate } from './aggregate.ts';
 import type { Baseline } from './baseline.ts';
-import type { RunContext } from './context.ts';
-import { startMockEnvironment } from './environment.ts';
+import type { RunContext } from '../context.ts';
+import { startFixture } from '../fixture/fixture.ts';
 import { CODE_EXT, CODE_ROOT } from '../paths.ts';
 import { selectChecks, type Selection } from './select.ts';
-import { makeContext, resolveTarget, startTarget, targetSpecOf } from '../targets/start-target.ts';
+import { targetSpecOf } from '../targets/start-target.ts';
 import type { Report } from '../../../reports/src/index.ts';
 
 export interface RunOptions {
@@ -50,18 +50,12 @@ function quietFiles(selected: string[]): string[] {
 
 export async function runConformance(options: RunOptions): Promise<Report> {
   const selected = selectChecks(options.selection);
-  const target = await resolveTarget(options.target);
   const startedAt = new Date();
   const t0 = performance.now();
-  const env = await startMockEnvironment();
+  const fixture = await startFixture(options.target, { mocks: {} });
   const scratch = await mkdtemp(join(tmpdir(), 'proxyspec-run-'));
-  let running: Awaited<ReturnType<typeof startTarget>> | undefined;
   try {
-    running = await startTarget(target, env);
-    const ctx = makeContext(
-      { target: running.info, targetSpec: targetSpecOf(options.target), revision: options.revision, resultsFile: join(scratch, 'results.jsonl'), selected, assertPass: false },
-      env,
-    );
+    const ctx = fixture.context({ targetSpec: targetSpecOf(options.target), revision: options.revision, resultsFile: join(scratch, 'results.jsonl'), selected, assertPass: false });
     // Timing- and memory-sensitive scenarios (`*.quiet.test.ts`) run after the others, one at a time,
     // so that no other scenario's load is in their figures.
     const runErrors = await runSuites(ctx, suiteFiles(selected), { exclude: [QUIET_FILES], maxWorkers: 2 }, options.verbose ?? false);
@@ -75,15 +69,14 @@ export async function runConformance(options: RunOptions): Promise<Report> {
       runErrors,
       startedAt,
       durationMs: performance.now() - t0,
-      logs: running.logs(),
+      logs: fixture.target.logs(),
       selection: options.selection,
       requiredLevel: options.requiredLevel,
       baseline: options.baseline,
       harnessVersion: HARNESS_VERSION,
     });
   } finally {
-    await running?.stop();
-    await env.close();
+    await fixture.stop();
     await rm(scratch, { recursive: true, force: true });
   }
 }

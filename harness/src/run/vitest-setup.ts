@@ -9,23 +9,17 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { DEFAULT_REVISION, RevisionSchema } from '../../../wire/index.ts';
 import { CHECKS } from '../../../catalogue/index.ts';
-import { startMockEnvironment } from './environment.ts';
-import { makeContext, resolveTarget, startTarget } from '../targets/start-target.ts';
+import { startFixture } from '../fixture/fixture.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // suites-<target>[@<revision>][-quiet]: the revision in the name, else PROXYSPEC_SPEC, else the default.
   const [targetName, named] = project.name.replace(/^suites-/, '').replace(/-quiet$/, '').split('@');
   const revision = RevisionSchema.parse(named ?? process.env.PROXYSPEC_SPEC ?? DEFAULT_REVISION);
-  const env = await startMockEnvironment();
+  const fixture = await startFixture(targetName, { mocks: {} });
   const scratch = await mkdtemp(join(tmpdir(), 'proxyspec-suites-'));
-  const running = await startTarget(await resolveTarget(targetName), env);
-  project.provide(
-    'proxyspec',
-    makeContext({ target: running.info, targetSpec: targetName, revision, resultsFile: join(scratch, 'results.jsonl'), selected: CHECKS.map((c) => c.id), assertPass: true }, env),
-  );
+  project.provide('proxyspec', fixture.context({ targetSpec: targetName, revision, resultsFile: join(scratch, 'results.jsonl'), selected: CHECKS.map((c) => c.id), assertPass: true }));
   return async () => {
-    await running.stop();
-    await env.close();
+    await fixture.stop();
     await rm(scratch, { recursive: true, force: true });
   };
 }

@@ -6,9 +6,8 @@ import { resolve } from 'node:path';
 import { HarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import { REFERENCE_FEATURES, REFERENCE_HINTS } from '../../../catalogue/reference.ts';
-import type { RunContext, TargetAuth, TargetInfo } from '../run/context.ts';
+import type { TargetAuth, TargetInfo } from '../context.ts';
 import { PACKAGE_ROOT, PROXYSPEC_BIN } from '../paths.ts';
-import type { MockEnvironment } from '../run/environment.ts';
 import { freePort } from './free-port.ts';
 import { AUTH_PLACEHOLDERS, fill, fillRecord, placeholderEnv, shellQuote, usesPlaceholder, type PlaceholderValues } from './placeholders.ts';
 import { loadProfile, parseProfile, type LoadedProfile } from './profile.ts';
@@ -71,8 +70,11 @@ export async function resolveTarget(spec: string): Promise<LoadedProfile | 'dire
   return loadProfile(spec);
 }
 
-/** What starting a target needs from the mocks: its placeholders, and the upstream (for `direct`). */
-export type TargetEnvironment = Pick<MockEnvironment, 'placeholders'> & { upstream: { url: string } };
+/** What starting a target needs from its peers (the mocks, or the bench's upstream): its placeholders, and the upstream (for `direct`). */
+export interface TargetEnvironment {
+  placeholders(port: number): PlaceholderValues;
+  upstream: { url: string };
+}
 
 export async function startTarget(target: LoadedProfile | 'direct', env: TargetEnvironment): Promise<RunningTarget> {
   if (target === 'direct') {
@@ -265,9 +267,4 @@ async function startAuthorizationServer(audience: string, base: PlaceholderValue
     await idp.close();
     throw new HarnessError('HARNESS_ERR_MOCK_START', `the mock authorization server did not issue tokens: ${(cause as Error).message}`, { cause });
   }
-}
-
-/** The run context for the suites, from a started target and the mocks. */
-export function makeContext(fields: Omit<RunContext, 'controlUrl' | 'upstreamUrl'>, env: MockEnvironment): RunContext {
-  return { ...fields, controlUrl: env.control.url, upstreamUrl: env.upstream.url };
 }

@@ -3,9 +3,9 @@
  * control channel, which checks are selected, where verdicts go. Plain data, so it crosses into
  * vitest's worker processes through `provide`/`inject`.
  */
-import type { Revision } from '../../../wire/index.ts';
-import type { Feature } from '../../../catalogue/types.ts';
-import type { Hints } from '../../../catalogue/hints.ts';
+import type { Revision } from '../../wire/index.ts';
+import type { Feature } from '../../catalogue/types.ts';
+import type { Hints } from '../../catalogue/hints.ts';
 
 export interface TargetInfo {
   name: string;
