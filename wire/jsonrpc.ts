@@ -70,7 +70,12 @@ export const ErrorCode = {
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
+  /** Session not found (the session era). */
+  SessionNotFound: -32001,
+  /** Resource not found, until 2025-11-25. */
   ResourceNotFound: -32002,
+  /** URL elicitation required (2025-11-25). */
+  UrlElicitationRequired: -32042,
   HeaderMismatch: -32020,
   MissingRequiredClientCapability: -32021,
   UnsupportedProtocolVersion: -32022,

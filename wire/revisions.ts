@@ -8,6 +8,11 @@
  * and the transport pages it points to.
  */
 
+import { ErrorCode } from './jsonrpc.ts';
+
+/** The range of JSON-RPC error codes that 2026-07-28 keeps for the codes the specification defines. */
+export const RESERVED_CODES = { from: -32020, to: -32099 } as const;
+
 export const REVISIONS = ['2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28'] as const;
 export type Revision = (typeof REVISIONS)[number];
 /** The revision a run judges unless told otherwise: the newest. */
@@ -59,7 +64,7 @@ interface RevisionStep {
 const STEPS: Record<Revision, RevisionStep> = {
   '2025-03-26': {
     adds: ['initialize', 'sessions', 'get-stream', 'server-requests', 'ping', 'batches', 'resumability', 'disconnect-not-cancel'],
-    errors: { resourceNotFound: -32002 },
+    errors: { resourceNotFound: ErrorCode.ResourceNotFound },
   },
   // Batches removed; MCP-Protocol-Version on every request after initialization; the server is an
   // OAuth resource server that names its metadata (RFC 9728) in its challenge.
@@ -71,9 +76,8 @@ const STEPS: Record<Revision, RevisionStep> = {
   '2026-07-28': {
     adds: ['request-meta', 'method-headers', 'discover', 'subscriptions-listen', 'result-type', 'cacheable-results', 'input-required', 'request-log-level', 'disconnect-is-cancel', 'reserved-error-codes'],
     removes: ['initialize', 'sessions', 'get-stream', 'server-requests', 'ping', 'resumability', 'priming-events', 'disconnect-not-cancel'],
-    errors: { resourceNotFound: -32602, headerMismatch: -32020, missingClientCapability: -32021, unsupportedProtocolVersion: -32022 },
-    // Resource not found (until 2025-11-25) and URL elicitation required (2025-11-25).
-    retired: [-32002, -32042],
+    errors: { resourceNotFound: ErrorCode.InvalidParams, headerMismatch: ErrorCode.HeaderMismatch, missingClientCapability: ErrorCode.MissingRequiredClientCapability, unsupportedProtocolVersion: ErrorCode.UnsupportedProtocolVersion },
+    retired: [ErrorCode.ResourceNotFound, ErrorCode.UrlElicitationRequired],
   },
 };
 
@@ -130,7 +134,7 @@ export function forbiddenErrorCode(revision: Revision, code: number): string | u
   if (!has(revision, 'reserved-error-codes')) return undefined;
   if (INFO.get(revision)!.retired.has(code)) return `${code} is retired in ${revision}`;
   const defined = Object.values(errorCodes(revision)).filter((c): c is number => c !== undefined);
-  if (code <= -32020 && code >= -32099 && !defined.includes(code)) return `${code} lies in -32020…-32099, which ${revision} reserves for the codes it defines, and it defines no ${code}`;
+  if (code <= RESERVED_CODES.from && code >= RESERVED_CODES.to && !defined.includes(code)) return `${code} lies in -32020…-32099, which ${revision} reserves for the codes it defines, and it defines no ${code}`;
   return undefined;
 }
 
@@ -143,3 +147,6 @@ export function isStateless(revision: Revision): boolean {
 export function revisionsOfEra(stateless: boolean): Revision[] {
   return REVISIONS.filter((r) => isStateless(r) === stateless);
 }
+
+/** The newest revision of the session era: what a server of that era answers a client that asks for one it does not know. */
+export const LATEST_SESSION_REVISION: Revision = revisionsOfEra(false).at(-1)!;

@@ -8,10 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
+import { LATEST_SESSION_REVISION } from '../../wire/index.ts';
 
 type Json = Record<string, any>;
 
-const PROTOCOL = '2025-11-25';
+/** The revision the bench speaks (the session era's newest: its load runs inside one session), and the one this upstream answers with. */
+export const BENCH_REVISION = LATEST_SESSION_REVISION;
 
 function result(id: unknown, value: unknown): string {
   return JSON.stringify({ jsonrpc: '2.0', id, result: value });
@@ -29,7 +31,7 @@ export function answer(message: Json): BenchAnswer {
   const { id, method } = message;
   const params = (message.params ?? {}) as Json;
   if (method === 'initialize') {
-    return { kind: 'json', body: result(id, { protocolVersion: params.protocolVersion ?? PROTOCOL, capabilities: { tools: {} }, serverInfo: { name: 'proxyspec-bench-upstream', version: '1' } }) };
+    return { kind: 'json', body: result(id, { protocolVersion: params.protocolVersion ?? BENCH_REVISION, capabilities: { tools: {} }, serverInfo: { name: 'proxyspec-bench-upstream', version: '1' } }) };
   }
   if (method === 'ping') return { kind: 'json', body: result(id, {}) };
   if (method === 'tools/list') return { kind: 'json', body: result(id, { tools: ['echo', 'large', 'slow', 'progress'].map((name) => ({ name, inputSchema: { type: 'object' } })) }) };

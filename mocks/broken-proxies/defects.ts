@@ -4,7 +4,7 @@
  * Each defect is described by what it does to a request, a status, a message or a stream.
  */
 
-import { PARAM_HEADER_PREFIX, REVISIONS, mirroredHeaders, requestProtocolVersion } from '../../wire/index.ts';
+import { PARAM_HEADER_PREFIX, REVISIONS, mirroredHeaders, requestProtocolVersion, revisionsOfEra } from '../../wire/index.ts';
 
 export const DEFECTS = [
   'none', // a correct pass-through proxy
@@ -162,7 +162,8 @@ export function mutateMessage(defect: Defect, message: unknown): unknown {
     m.error = { code: -32603, message: 'Tool failed' };
   }
   if (defect === 'rewrite-negotiated-version' && typeof result?.protocolVersion === 'string' && result.serverInfo) {
-    m.result = { ...result, protocolVersion: result.protocolVersion === '2025-06-18' ? '2025-11-25' : '2025-06-18' };
+    // Another revision of the session era: the newest one that is not the upstream's.
+    m.result = { ...result, protocolVersion: revisionsOfEra(false).filter((r) => r !== result.protocolVersion).at(-1) };
   }
   if (defect === 'generic-errors' && m.error) m.error = { code: -32603, message: 'Internal error' };
   return m;

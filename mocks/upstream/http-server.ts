@@ -21,6 +21,7 @@ import {
   allowsBatches,
   headerMismatch,
   isRevision,
+  has,
   isStateless,
   requestProtocolVersion,
   classifyMessage,
@@ -187,7 +188,7 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     }
     const state = sessions.get(sessionId);
     if (!state) {
-      send(req, res, 404, errorResponse(null, -32001, 'Session not found'), sessionId);
+      send(req, res, 404, errorResponse(null, ErrorCode.SessionNotFound, 'Session not found'), sessionId);
       return null;
     }
     return state;
@@ -262,8 +263,9 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
         res.socket?.destroy();
       }
     };
-    // Priming event (2025-11-25): an event id with empty data, so a client can resume, and a retry hint.
-    if (state.session.protocolVersion === '2025-11-25') emit(null, PRIMING_RETRY_MS);
+    // Priming event (2025-11-25 on): an event id with empty data, so a client can resume, and a retry hint.
+    const negotiated = state.session.protocolVersion;
+    if (isRevision(negotiated) && has(negotiated, 'priming-events')) emit(null, PRIMING_RETRY_MS);
     const response = await state.session.handleRequest(request, { emit: (m) => emit(m) });
     emit(response);
     stream.done = true;

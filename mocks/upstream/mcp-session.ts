@@ -21,11 +21,11 @@ import {
   type JsonRpcNotification,
   type JsonRpcRequest,
   type JsonRpcResponse,
+  LATEST_SESSION_REVISION,
 } from '../../wire/index.ts';
 import { TOOLS, callTool, toolNeedsStream, type ToolContext } from './tools.ts';
 
 export const MOCK_SERVER_INFO = { name: 'proxyspec-mock-upstream', version: '0.1.0' } as const;
-const LATEST = '2025-11-25';
 /** How long a stateless client may cache the mock's tool list, and that any intermediary may share it. */
 export const TOOLS_TTL_MS = 60_000;
 const INSTRUCTIONS = 'Scriptable mock upstream of proxyspec.';
@@ -180,7 +180,7 @@ export class McpSession {
     switch (request.method) {
       case 'initialize': {
         const asked = typeof params.protocolVersion === 'string' ? params.protocolVersion : '';
-        this.protocolVersion = this.supported.includes(asked) ? asked : LATEST;
+        this.protocolVersion = this.supported.includes(asked) ? asked : LATEST_SESSION_REVISION;
         return {
           protocolVersion: this.protocolVersion,
           capabilities: { tools: { listChanged: false }, logging: {} },

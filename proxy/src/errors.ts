@@ -4,6 +4,7 @@
  */
 
 import type { RpcId } from './protocol/message.ts';
+import { RPC } from './protocol/codes.ts';
 
 /** Identifies the proxy as the source of an error it generated, as opposed to one it relayed. */
 export const ERROR_SOURCE = 'proxyspec-reference-proxy';
@@ -35,21 +36,21 @@ export class ProxyWireError extends Error {
  * the session era only) is the code that era's SDKs look for.
  */
 export const WireErrors = {
-  parseError: () => new ProxyWireError(400, -32700, 'Parse error'),
-  invalidRequest: (reason: string) => new ProxyWireError(400, -32600, 'Invalid Request', reason),
-  sessionRequired: () => new ProxyWireError(400, -32600, 'Bad Request: Mcp-Session-Id header is required'),
-  unsupportedProtocolVersion: (version: string) => new ProxyWireError(400, -32600, 'Bad Request: unsupported MCP-Protocol-Version', `unsupported version ${version.slice(0, 40)}`),
-  sessionNotFound: () => new ProxyWireError(404, -32001, 'Session not found'),
-  unsupportedMediaType: () => new ProxyWireError(415, -32600, 'Unsupported Media Type: expected application/json'),
-  payloadTooLarge: () => new ProxyWireError(413, -32600, 'Payload Too Large'),
-  methodNotAllowed: () => new ProxyWireError(405, -32600, 'Method Not Allowed', undefined, { allow: 'GET, POST, DELETE' }),
+  parseError: () => new ProxyWireError(400, RPC.parseError, 'Parse error'),
+  invalidRequest: (reason: string) => new ProxyWireError(400, RPC.invalidRequest, 'Invalid Request', reason),
+  sessionRequired: () => new ProxyWireError(400, RPC.invalidRequest, 'Bad Request: Mcp-Session-Id header is required'),
+  unsupportedProtocolVersion: (version: string) => new ProxyWireError(400, RPC.invalidRequest, 'Bad Request: unsupported MCP-Protocol-Version', `unsupported version ${version.slice(0, 40)}`),
+  sessionNotFound: () => new ProxyWireError(404, RPC.sessionNotFound, 'Session not found'),
+  unsupportedMediaType: () => new ProxyWireError(415, RPC.invalidRequest, 'Unsupported Media Type: expected application/json'),
+  payloadTooLarge: () => new ProxyWireError(413, RPC.invalidRequest, 'Payload Too Large'),
+  methodNotAllowed: () => new ProxyWireError(405, RPC.invalidRequest, 'Method Not Allowed', undefined, { allow: 'GET, POST, DELETE' }),
   upstreamUnavailable: (reason: string) => new ProxyWireError(502, -31050, 'Upstream unavailable', reason),
   circuitOpen: (retryAfterSec: number) =>
     new ProxyWireError(503, -31053, 'Upstream circuit open', 'the upstream failed repeatedly; requests are refused until it recovers', { 'retry-after': String(retryAfterSec) }),
   stateUnavailable: () => new ProxyWireError(503, -31054, 'Session store unavailable', 'the store that replicas share sessions in did not answer', { 'retry-after': '1' }),
   upstreamTimeout: () => new ProxyWireError(504, -31051, 'Upstream timed out', 'no answer within the configured timeout'),
-  streamConflict: () => new ProxyWireError(409, -32600, 'Conflict: a GET stream is already open for this session'),
-  internal: () => new ProxyWireError(500, -32603, 'Internal error'),
+  streamConflict: () => new ProxyWireError(409, RPC.invalidRequest, 'Conflict: a GET stream is already open for this session'),
+  internal: () => new ProxyWireError(500, RPC.internalError, 'Internal error'),
   unauthorized: (challenge: string, reason?: string) => new ProxyWireError(401, -31040, 'Unauthorized', reason, { 'www-authenticate': challenge }),
   badAuthorization: (challenge: string, reason: string) => new ProxyWireError(400, -31040, 'Bad Request: malformed authorization', reason, { 'www-authenticate': challenge }),
   insufficientScope: (challenge: string) => new ProxyWireError(403, -31041, 'Forbidden: insufficient scope', undefined, { 'www-authenticate': challenge }),
@@ -58,8 +59,8 @@ export const WireErrors = {
   forbiddenOrigin: () => new ProxyWireError(403, -31042, 'Forbidden: Origin not allowed'),
   forbiddenHost: () => new ProxyWireError(403, -31045, 'Forbidden: Host not allowed', 'the proxy does not answer to this host name (DNS rebinding protection)'),
   authorizationUnavailable: () => new ProxyWireError(503, -31052, 'Authorization server unavailable', 'the signing keys could not be fetched', { 'retry-after': '5' }),
-  headersTooLarge: () => new ProxyWireError(431, -32600, 'Request Header Fields Too Large'),
-  headerMismatch: (reason: string) => new ProxyWireError(400, -32020, 'Header mismatch', reason.slice(0, 200)),
+  headersTooLarge: () => new ProxyWireError(431, RPC.invalidRequest, 'Request Header Fields Too Large'),
+  headerMismatch: (reason: string) => new ProxyWireError(400, RPC.headerMismatch, 'Header mismatch', reason.slice(0, 200)),
 } as const;
 
 export type ProxyErrorCode =

@@ -26,6 +26,7 @@ import { healthRoutes } from './routes/health.ts';
 import { createAuthGate, resourceMetadataRoutes, type AuthGate, type Principal } from './auth/plugin.ts';
 import type { AuthConfig } from './config/schema.ts';
 import type { UpstreamConnector } from './upstream/types.ts';
+import { RPC } from './protocol/codes.ts';
 
 export { parseConfig, loadConfigFile } from './config/load.ts';
 export { ProxyConfigSchema } from './config/schema.ts';
@@ -79,7 +80,7 @@ function refuseOnSocket(err: Error & { code?: string }, socket: Socket): void {
     err.code === 'HPE_HEADER_OVERFLOW'
       ? ([431, 'Request Header Fields Too Large', WireErrors.headersTooLarge()] as const)
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? ([408, 'Request Timeout', new ProxyWireError(408, -32600, 'Request Timeout')] as const)
+        ? ([408, 'Request Timeout', new ProxyWireError(408, RPC.invalidRequest, 'Request Timeout')] as const)
         : ([400, 'Bad Request', WireErrors.invalidRequest('malformed HTTP request')] as const);
   const body = wire.body(null);
   socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);

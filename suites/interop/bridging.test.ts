@@ -4,13 +4,13 @@
  * what a server of its own era would send; what reaches the upstream must be what a client of the
  * upstream's era would send. The upstream's records prove that each request went through to it.
  */
-import { META, bodyJson, describeCall, diffJson, exchangeMessages, recordHeader, recordMethod, scenario, type CallResult, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { LATEST_SESSION_REVISION, META, bodyJson, describeCall, diffJson, exchangeMessages, recordHeader, recordMethod, revisionsOfEra, scenario, type CallResult, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const MODERN_CLIENT = 'interop/era-bridge-modern-client';
 const LEGACY_CLIENT = 'interop/era-bridge-legacy-client';
 /** The legacy revision the second scenario's client speaks. */
-const LEGACY = '2025-11-25';
-const LEGACY_REVISIONS = ['2025-03-26', '2025-06-18', '2025-11-25'];
+const LEGACY_REVISIONS: readonly string[] = revisionsOfEra(false);
+const LEGACY = LATEST_SESSION_REVISION;
 
 const resultOf = (call: CallResult) => (call.response && 'result' in call.response ? (call.response.result as Record<string, unknown>) : undefined);
 const errorOf = (call: CallResult) => (call.response && 'error' in call.response ? (call.response.error as { code?: unknown; message?: unknown }) : undefined);

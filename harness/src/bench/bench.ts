@@ -22,9 +22,9 @@ import { startNginx } from './nginx.ts';
 import type { TargetEnvironment } from '../targets/start-target.ts';
 import { startFixture } from '../fixture/fixture.ts';
 import type { Revision } from '../../../wire/index.ts';
+// The revision the bench speaks is its upstream's, which knows sessions only.
+import { BENCH_REVISION } from '../../../mocks/bench/upstream.ts';
 
-/** The revision the bench speaks: its upstream (mocks/bench/upstream.ts) knows sessions only. */
-const BENCH_REVISION: Revision = '2025-11-25';
 import type { Perf, PerfRound, PerfSummary } from '../../../reports/src/perf-schema.ts';
 
 /** autocannon's setupClient, by path (worker threads load it on their own). */

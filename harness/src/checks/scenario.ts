@@ -5,7 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { afterAll, expect, inject, test } from 'vitest';
-import { newCorrelationId, preciseNow, type UpstreamRecord } from '../../../wire/index.ts';
+import { has, newCorrelationId, preciseNow, type Mechanism, type UpstreamRecord } from '../../../wire/index.ts';
 import { McpClient, type McpClientOptions } from '../client/mcp-client.ts';
 import { bodyKind, failureOutcome, newExchange, type Exchange } from '../client/exchange.ts';
 import { rawHttp } from '../client/raw-http.ts';
@@ -105,6 +105,11 @@ export class ScenarioContext {
 
   get revision() {
     return this.ctx.revision;
+  }
+
+  /** Whether the run's revision has the mechanism (wire/revisions.ts): the scenario asks, rather than comparing revisions. */
+  has(mechanism: Mechanism): boolean {
+    return has(this.ctx.revision, mechanism);
   }
 
   /** A fresh correlation id, remembered so the upstream records that carry it become evidence. */

@@ -10,6 +10,7 @@
 import { Readable } from 'node:stream';
 import type { UpstreamReply } from '../upstream/types.ts';
 import { readAll } from './answers.ts';
+import { RPC } from '../protocol/codes.ts';
 
 export type EraSetting = 'auto' | 'dual' | 'legacy' | 'modern';
 
@@ -18,7 +19,7 @@ export const ERA_FACTS = ['served-legacy', 'served-modern', 'legacy-only', 'mode
 export type EraFact = (typeof ERA_FACTS)[number];
 
 /** Codes that only a server of 2026-07-28 or later sends: header mismatch, missing client capability, unsupported version. */
-const MODERN_ERROR_CODES = new Set([-32020, -32021, -32022]);
+const MODERN_ERROR_CODES = new Set<number>([RPC.headerMismatch, RPC.missingClientCapability, RPC.unsupportedProtocolVersion]);
 
 export class UpstreamEra {
   private legacyServed = false;

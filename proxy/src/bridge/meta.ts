@@ -1,10 +1,6 @@
 /** What the two eras put where: the `_meta` keys of 2026-07-28 and the revisions a bridge speaks. */
 
-/** The revision a bridge speaks to a modern upstream, and names to modern clients. */
-export const MODERN_VERSION = '2026-07-28';
-/** The revision a bridge asks a legacy upstream for, and offers a legacy client that asks for one it does not know. */
-export const LEGACY_VERSION = '2025-11-25';
-export const LEGACY_VERSIONS: readonly string[] = ['2025-03-26', '2025-06-18', '2025-11-25'];
+export { LEGACY_VERSION, LEGACY_VERSIONS, MODERN_VERSION } from '../protocol/versions.ts';
 
 export { VERSION_META as META_VERSION } from '../protocol/message.ts';
 export const META_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';

@@ -16,11 +16,12 @@ import { inspectMessage, type MessageInfo } from '../protocol/message.ts';
 import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
 import { emptyReply, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
 import { LEGACY_VERSION, LOG_LEVELS, META_CAPABILITIES, META_LOG_LEVEL, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, metaOf, withMeta, withoutMirroredHeaders } from './meta.ts';
+import { RPC } from '../protocol/codes.ts';
 
 /** Retired by 2026-07-28, with what a modern client gets instead. */
-const RETIRED_CODES = new Map([
-  [-32002, -32602], // resource not found → invalid params
-  [-32042, -32603], // URL elicitation required → internal error (a modern server asks through input_required)
+const RETIRED_CODES = new Map<number, number>([
+  [RPC.resourceNotFound, RPC.invalidParams],
+  [RPC.urlElicitationRequired, RPC.internalError], // a modern server asks through input_required
 ]);
 
 const PROXY_INFO = { name: 'proxyspec-reference-proxy', version: '1' };
@@ -63,7 +64,7 @@ export async function bridgeToLegacy(connector: UpstreamConnector, message: Mess
   // A notification has no session upstream to belong to; in this era it asks nothing of the server.
   if (info.kind === 'notification') return emptyReply(202);
   if (info.method === 'subscriptions/listen') {
-    return jsonReply(404, { jsonrpc: '2.0', id: info.id, error: { code: -32601, message: 'Method not found: subscriptions are not bridged to a legacy upstream' } });
+    return jsonReply(404, { jsonrpc: '2.0', id: info.id, error: { code: RPC.methodNotFound, message: 'Method not found: subscriptions are not bridged to a legacy upstream' } });
   }
   const meta = metaOf(message);
   const carried = legacyMeta(meta);
@@ -128,7 +129,7 @@ export async function bridgeToLegacy(connector: UpstreamConnector, message: Mess
     }
 
     const refuse = (request: Message) => {
-      const answer = { jsonrpc: '2.0', id: request.id, error: { code: -32601, message: `The client cannot be asked ${String(request.method)}: in ${MODERN_VERSION} a server asks through input_required results, which this bridge does not make` } };
+      const answer = { jsonrpc: '2.0', id: request.id, error: { code: RPC.methodNotFound, message: `The client cannot be asked ${String(request.method)}: in ${MODERN_VERSION} a server asks through input_required results, which this bridge does not make` } };
       post(session, answer, versionHeaders, gone)
         .then((reply) => reply.body?.resume())
         .catch(() => undefined);

@@ -18,6 +18,7 @@ import { WireErrors } from '../errors.ts';
 import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
 import { emptyReply, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
 import { LEGACY_VERSION, LEGACY_VERSIONS, META_CAPABILITIES, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, metaOf, withMeta } from './meta.ts';
+import { RPC } from '../protocol/codes.ts';
 
 
 export interface BridgedSession {
@@ -80,12 +81,12 @@ function bridgedSession(connector: UpstreamConnector, version: string, declared:
   const toLegacy = (message: Message): Message => {
     const result = message.result as { resultType?: unknown } | undefined;
     if (result?.resultType !== 'input_required') return message;
-    return { jsonrpc: '2.0', id: message.id, error: { code: -32603, message: `The upstream needs more input from the client (input_required), which this bridge does not carry to ${version} clients`, data: { upstream: result } } };
+    return { jsonrpc: '2.0', id: message.id, error: { code: RPC.internalError, message: `The upstream needs more input from the client (input_required), which this bridge does not carry to ${version} clients`, data: { upstream: result } } };
   };
 
   const session: UpstreamSession = {
     async post(body: Buffer, headers: Record<string, string>, info: MessageInfo, gone: ClientGone) {
-      if (info.kind === 'batch') return jsonReply(400, { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: batches are not bridged to a modern upstream' } });
+      if (info.kind === 'batch') return jsonReply(400, { jsonrpc: '2.0', id: null, error: { code: RPC.invalidRequest, message: 'Invalid Request: batches are not bridged to a modern upstream' } });
       // The client's notifications and answers have no one to go to: a modern server keeps no session to hear them.
       if (info.kind !== 'request') return emptyReply(202);
       if (info.method === 'ping') return jsonReply(200, { jsonrpc: '2.0', id: info.id, result: {} });
