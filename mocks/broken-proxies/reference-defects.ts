@@ -141,230 +141,211 @@ function onUpstreamFailure(connector: UpstreamConnector, failed: (err: unknown, 
   }));
 }
 
-function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): ProxyParts {
-  switch (defect) {
-    case 'accept-alg-none':
-      return { authGate: (a) => createAuthGate(a, unsignedTrusting(createTokenVerifier(a))) };
-    case 'ignore-audience':
-      return { authGate: (a) => createAuthGate(a, createTokenVerifier({ ...a, audience: undefined as never })) };
-    case 'ignore-scopes':
-      return { authGate: (a) => ({ ...createAuthGate(a), authorize: () => undefined }) };
-    case 'prototype-scope-lookup':
-      // What the reference proxy did before its scopes per method and tool became Maps.
+/** What each defect replaces of the reference proxy's parts (ProxyParts), where no setting of the product can weaken it. */
+const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => ProxyParts } = {
+  'accept-alg-none': () => ({ authGate: (a) => createAuthGate(a, unsignedTrusting(createTokenVerifier(a))) }),
+  'ignore-audience': () => ({ authGate: (a) => createAuthGate(a, createTokenVerifier({ ...a, audience: undefined as never })) }),
+  'ignore-scopes': () => ({ authGate: (a) => ({ ...createAuthGate(a), authorize: () => undefined }) }),
+  // What the reference proxy did before its scopes per method and tool became Maps.
+  'prototype-scope-lookup': () => ({
+    authGate: (a) => {
+      const real = createAuthGate(a);
+      const methods = a.scopes.methods as Record<string, string[]>;
+      const tools = a.scopes.tools as Record<string, string[]>;
       return {
-        authGate: (a) => {
-          const real = createAuthGate(a);
-          const methods = a.scopes.methods as Record<string, string[]>;
-          const tools = a.scopes.tools as Record<string, string[]>;
-          return {
-            ...real,
-            authorize(principal, calls) {
-              // The old lookup, kept for its failure: spreading what `constructor` finds (a function) throws.
-              for (const call of calls) void [...(methods[call.method] ?? []), ...(call.tool === undefined ? [] : (tools[call.tool] ?? []))];
-              real.authorize(principal, calls);
-            },
-          };
+        ...real,
+        authorize(principal, calls) {
+          // The old lookup, kept for its failure: spreading what `constructor` finds (a function) throws.
+          for (const call of calls) void [...(methods[call.method] ?? []), ...(call.tool === undefined ? [] : (tools[call.tool] ?? []))];
+          real.authorize(principal, calls);
         },
       };
-    case 'no-resource-metadata':
-      return { authGate: (a) => withoutMetadata(createAuthGate(a)) };
-    case 'sessions-not-bound':
-      return { sessionOwner: () => undefined };
-    case 'stale-session-copies':
+    },
+  }),
+  'no-resource-metadata': () => ({ authGate: (a) => withoutMetadata(createAuthGate(a)) }),
+  'sessions-not-bound': () => ({ sessionOwner: () => undefined }),
+  'stale-session-copies': () => ({
+    sessions: (built) => {
+      const copies = new Map<string, ProxySession>();
       return {
-        sessions: (built) => {
-          const copies = new Map<string, ProxySession>();
-          return {
-            ...built,
-            async get(id) {
-              const copy = copies.get(id);
-              if (copy) return copy;
-              const found = await built.get(id);
-              if (found) copies.set(id, found);
-              return found;
-            },
-            async remove(id) {
-              copies.delete(id);
-              await built.remove(id);
-            },
-          };
+        ...built,
+        async get(id) {
+          const copy = copies.get(id);
+          if (copy) return copy;
+          const found = await built.get(id);
+          if (found) copies.set(id, found);
+          return found;
+        },
+        async remove(id) {
+          copies.delete(id);
+          await built.remove(id);
         },
       };
-    case 'stateless-needs-discover': {
-      // Whom this replica has answered server/discover for: the token that asked.
-      const discovered = new Set<string>();
-      return {
-        headerCheck: (headers, info) => {
-          const who = String(headers.authorization ?? '');
-          if (info.calls[0]?.method === 'server/discover') discovered.add(who);
-          else if (!discovered.has(who)) return 'this replica has not seen this client\'s server/discover';
-          return mirroredHeaderMismatch(headers, info);
+    },
+  }),
+  'stateless-needs-discover': () => {
+    // Whom this replica has answered server/discover for: the token that asked.
+    const discovered = new Set<string>();
+    return {
+      headerCheck: (headers, info) => {
+        const who = String(headers.authorization ?? '');
+        if (info.calls[0]?.method === 'server/discover') discovered.add(who);
+        else if (!discovered.has(who)) return 'this replica has not seen this client\'s server/discover';
+        return mirroredHeaderMismatch(headers, info);
+      },
+    };
+  },
+  'predictable-session-ids': () => {
+    let n = 0;
+    return { newSessionId: () => `session-${++n}` };
+  },
+  'forward-client-token': () => ({
+    connector: (c) =>
+      wrapSessions(c, (s) => ({
+        ...s,
+        post: (body, headers, info, gone) => {
+          const token = clientToken.getStore();
+          return s.post(body, token ? { ...headers, authorization: token } : headers, info, gone);
         },
-      };
-    }
-    case 'predictable-session-ids': {
-      let n = 0;
-      return { newSessionId: () => `session-${++n}` };
-    }
-    case 'forward-client-token':
-      return {
-        connector: (c) =>
-          wrapSessions(c, (s) => ({
-            ...s,
-            post: (body, headers, info, gone) => {
-              const token = clientToken.getStore();
-              return s.post(body, token ? { ...headers, authorization: token } : headers, info, gone);
-            },
-          })),
-      };
-    case 'leak-upstream-address': {
-      const where = 'url' in config.upstream ? config.upstream.url : config.upstream.command;
-      return {
-        connector: (c) =>
-          onUpstreamFailure(c, (err) => {
-            const e = err as ProxyWireError;
-            throw new ProxyWireError(e.status ?? 502, e.rpcCode ?? -31050, `${e.message} (${where})`, `${e.reason ?? ''}\n${new Error(`upstream ${where} failed`).stack}`);
-          }),
-      };
-    }
-    case 'stack-in-200-error':
-      return {
-        connector: (c) =>
-          onUpstreamFailure(c, (err, info) => {
-            const body = JSON.stringify({ jsonrpc: '2.0', id: info.id, error: { code: -32603, message: `upstream call failed: ${(err as Error).stack}` } });
-            return { status: 200, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(body)]) };
-          }),
-      };
-    case 'keep-upstream-sessions':
-      return { connector: (c) => wrapSessions(c, (s) => ({ ...s, delete: async () => ({ status: 200, headers: {}, body: null }) })) };
-    case 'leak-memory':
-      return {
-        connector: (c) =>
-          wrapSessions(c, (s) => {
-            retained.push(Buffer.alloc(256 * 1024, 1));
-            return s;
-          }),
-      };
-    case 'slow-5ms':
-      return {
-        connector: (c) =>
-          wrapSessions(c, (s) => ({
-            ...s,
-            post: async (...args) => {
-              await delay(5);
-              return s.post(...args);
-            },
-          })),
-      };
-    case 'session-lost-as-502':
-      return {
-        connector: (c) =>
-          wrapSessions(c, (s) => ({
-            ...s,
-            post: async (...args) => {
-              const reply = await s.post(...args);
-              if (reply.status !== 404 || !reply.body) return reply;
-              const text = Buffer.concat(await reply.body.toArray()).toString('utf8');
-              const body = /Session not found/i.test(text) ? JSON.stringify({ jsonrpc: '2.0', id: args[2].id, error: { code: -31050, message: 'Upstream unavailable', data: { reason: 'upstream session lost' } } }) : text;
-              return { status: /Session not found/i.test(text) ? 502 : 404, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(body)]) };
-            },
-          })),
-      };
-    case 'rate-limit-per-session':
-      return { rateLimitKey: (request) => `${request.principal?.subject ?? request.ip} ${request.headers['mcp-session-id'] ?? request.socket.remotePort}` };
-    case 'metrics-miss-upstream-failures':
-      return { metrics: (m) => ({ ...m, upstreamFailure: () => undefined }) };
-    case 'policy-list-only': {
-      const real = createPolicy(config.policy);
-      return { policy: real ? { ...real, refusal: () => undefined } : null };
-    }
-    case 'skip-header-check':
-      return { headerCheck: () => undefined };
-    case 'shared-list-cache': {
-      // One cache for all clients, as a proxy sparing its upstream might keep: the request's params are
-      // the key, the JSON-RPC id is put right, and cacheScope is never looked at.
-      const cache = new Map<string, { status: number; headers: Awaited<ReturnType<UpstreamPost>>['headers']; body: Buffer }>();
-      return {
-        connector: (c) =>
-          wrapSessions(c, (s) => ({
-            ...s,
-            post: async (body, headers, info, gone) => {
-              if (info.method !== 'tools/list' || info.protocolVersion === undefined) return s.post(body, headers, info, gone);
-              const { params } = JSON.parse(body.toString('utf8')) as { params?: unknown };
-              const key = JSON.stringify(params ?? {});
-              const withId = (bytes: Buffer) => Buffer.from(JSON.stringify({ ...(JSON.parse(bytes.toString('utf8')) as object), id: info.id }));
-              const hit = cache.get(key);
-              if (hit) return { status: hit.status, headers: hit.headers, body: Readable.from([withId(hit.body)]) };
-              const reply = await s.post(body, headers, info, gone);
-              if (!reply.body || !String(reply.headers['content-type']).includes('application/json')) return reply;
-              const bytes = Buffer.concat(await reply.body.toArray());
-              if (reply.status === 200) cache.set(key, { status: reply.status, headers: reply.headers, body: bytes });
-              return { ...reply, body: Readable.from([bytes]) };
-            },
-          })),
-      };
-    }
-    case 'audit-misses-refusals':
-      return { audit: (log) => ({ ...log, write: (entry) => (entry.status < 400 ? log.write(entry) : undefined) }) };
-    case 'strip-last-event-id':
-      return {
-        connector: (c) =>
-          wrapSessions(c, (s) => ({
-            ...s,
-            get: (headers, gone) => {
-              const { 'last-event-id': _dropped, ...rest } = headers;
-              return s.get(rest, gone);
-            },
-          })),
-      };
-    case 'always-ready':
-      return { readiness: () => async () => true };
-    case 'retry-failed-calls':
-      return {
-        connector: (c) =>
-          wrapSessions(c, (s) => ({
-            ...s,
-            post: async (...args) => {
+      })),
+  }),
+  'leak-upstream-address': (config) => {
+    const where = 'url' in config.upstream ? config.upstream.url : config.upstream.command;
+    return {
+      connector: (c) =>
+        onUpstreamFailure(c, (err) => {
+          const e = err as ProxyWireError;
+          throw new ProxyWireError(e.status ?? 502, e.rpcCode ?? -31050, `${e.message} (${where})`, `${e.reason ?? ''}\n${new Error(`upstream ${where} failed`).stack}`);
+        }),
+    };
+  },
+  'stack-in-200-error': () => ({
+    connector: (c) =>
+      onUpstreamFailure(c, (err, info) => {
+        const body = JSON.stringify({ jsonrpc: '2.0', id: info.id, error: { code: -32603, message: `upstream call failed: ${(err as Error).stack}` } });
+        return { status: 200, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(body)]) };
+      }),
+  }),
+  'keep-upstream-sessions': () => ({ connector: (c) => wrapSessions(c, (s) => ({ ...s, delete: async () => ({ status: 200, headers: {}, body: null }) })) }),
+  'leak-memory': () => ({
+    connector: (c) =>
+      wrapSessions(c, (s) => {
+        retained.push(Buffer.alloc(256 * 1024, 1));
+        return s;
+      }),
+  }),
+  'slow-5ms': () => ({
+    connector: (c) =>
+      wrapSessions(c, (s) => ({
+        ...s,
+        post: async (...args) => {
+          await delay(5);
+          return s.post(...args);
+        },
+      })),
+  }),
+  'session-lost-as-502': () => ({
+    connector: (c) =>
+      wrapSessions(c, (s) => ({
+        ...s,
+        post: async (...args) => {
+          const reply = await s.post(...args);
+          if (reply.status !== 404 || !reply.body) return reply;
+          const text = Buffer.concat(await reply.body.toArray()).toString('utf8');
+          const body = /Session not found/i.test(text) ? JSON.stringify({ jsonrpc: '2.0', id: args[2].id, error: { code: -31050, message: 'Upstream unavailable', data: { reason: 'upstream session lost' } } }) : text;
+          return { status: /Session not found/i.test(text) ? 502 : 404, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(body)]) };
+        },
+      })),
+  }),
+  'rate-limit-per-session': () => ({ rateLimitKey: (request) => `${request.principal?.subject ?? request.ip} ${request.headers['mcp-session-id'] ?? request.socket.remotePort}` }),
+  'metrics-miss-upstream-failures': () => ({ metrics: (m) => ({ ...m, upstreamFailure: () => undefined }) }),
+  'policy-list-only': (config) => {
+    const real = createPolicy(config.policy);
+    return { policy: real ? { ...real, refusal: () => undefined } : null };
+  },
+  'skip-header-check': () => ({ headerCheck: () => undefined }),
+  'shared-list-cache': () => {
+    // One cache for all clients, as a proxy sparing its upstream might keep: the request's params are
+    // the key, the JSON-RPC id is put right, and cacheScope is never looked at.
+    const cache = new Map<string, { status: number; headers: Awaited<ReturnType<UpstreamPost>>['headers']; body: Buffer }>();
+    return {
+      connector: (c) =>
+        wrapSessions(c, (s) => ({
+          ...s,
+          post: async (body, headers, info, gone) => {
+            if (info.method !== 'tools/list' || info.protocolVersion === undefined) return s.post(body, headers, info, gone);
+            const { params } = JSON.parse(body.toString('utf8')) as { params?: unknown };
+            const key = JSON.stringify(params ?? {});
+            const withId = (bytes: Buffer) => Buffer.from(JSON.stringify({ ...(JSON.parse(bytes.toString('utf8')) as object), id: info.id }));
+            const hit = cache.get(key);
+            if (hit) return { status: hit.status, headers: hit.headers, body: Readable.from([withId(hit.body)]) };
+            const reply = await s.post(body, headers, info, gone);
+            if (!reply.body || !String(reply.headers['content-type']).includes('application/json')) return reply;
+            const bytes = Buffer.concat(await reply.body.toArray());
+            if (reply.status === 200) cache.set(key, { status: reply.status, headers: reply.headers, body: bytes });
+            return { ...reply, body: Readable.from([bytes]) };
+          },
+        })),
+    };
+  },
+  'audit-misses-refusals': () => ({ audit: (log) => ({ ...log, write: (entry) => (entry.status < 400 ? log.write(entry) : undefined) }) }),
+  'strip-last-event-id': () => ({
+    connector: (c) =>
+      wrapSessions(c, (s) => ({
+        ...s,
+        get: (headers, gone) => {
+          const { 'last-event-id': _dropped, ...rest } = headers;
+          return s.get(rest, gone);
+        },
+      })),
+  }),
+  'always-ready': () => ({ readiness: () => async () => true }),
+  'retry-failed-calls': () => ({
+    connector: (c) =>
+      wrapSessions(c, (s) => ({
+        ...s,
+        post: async (...args) => {
+          try {
+            return await s.post(...args);
+          } catch {
+            return s.post(...args);
+          }
+        },
+      })),
+  }),
+  'one-call-per-tool': () => {
+    const queues = new Map<string, Promise<unknown>>();
+    return {
+      connector: (c) =>
+        wrapSessions(c, (s) => ({
+          ...s,
+          post: (...args) => {
+            const tool = args[2].calls[0]?.tool;
+            if (tool === undefined) return s.post(...args);
+            // The next call of a tool goes out once the previous one's answer has ended (or failed).
+            let done!: () => void;
+            const ended = new Promise<void>((resolve) => (done = resolve));
+            const turn = (queues.get(tool) ?? Promise.resolve()).then(async () => {
               try {
-                return await s.post(...args);
-              } catch {
-                return s.post(...args);
+                const reply = await s.post(...args);
+                if (!reply.body) done();
+                else reply.body.once('close', done);
+                return reply;
+              } catch (err) {
+                done();
+                throw err;
               }
-            },
-          })),
-      };
-    case 'one-call-per-tool': {
-      const queues = new Map<string, Promise<unknown>>();
-      return {
-        connector: (c) =>
-          wrapSessions(c, (s) => ({
-            ...s,
-            post: (...args) => {
-              const tool = args[2].calls[0]?.tool;
-              if (tool === undefined) return s.post(...args);
-              // The next call of a tool goes out once the previous one's answer has ended (or failed).
-              let done!: () => void;
-              const ended = new Promise<void>((resolve) => (done = resolve));
-              const turn = (queues.get(tool) ?? Promise.resolve()).then(async () => {
-                try {
-                  const reply = await s.post(...args);
-                  if (!reply.body) done();
-                  else reply.body.once('close', done);
-                  return reply;
-                } catch (err) {
-                  done();
-                  throw err;
-                }
-              });
-              queues.set(tool, ended);
-              return turn;
-            },
-          })),
-      };
-    }
-    default:
-      return {};
-  }
+            });
+            queues.set(tool, ended);
+            return turn;
+          },
+        })),
+    };
+  },
+};
+
+function partsFor(defect: ReferenceDefect, config: Readonly<ProxyConfig>): ProxyParts {
+  return PARTS[defect]?.(config) ?? {};
 }
 
 /** The reference proxy, built from `config`, with the defect. */
