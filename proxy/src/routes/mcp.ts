@@ -6,10 +6,9 @@
  * checked against its body, and nothing is kept for it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { ProxyWireError, WireErrors } from '../errors.ts';
-import { clientResponseHeaders, firstHeader, upstreamRequestHeaders } from '../protocol/headers.ts';
+import { firstHeader, upstreamRequestHeaders } from '../protocol/headers.ts';
+import { relay } from './relay.ts';
 import { inspectMessage, type MessageInfo, type RpcId } from '../protocol/message.ts';
 import { isKnownProtocolVersion } from '../protocol/versions.ts';
 import { mirroredHeaderMismatch } from '../protocol/mirrored.ts';
@@ -92,46 +91,6 @@ export class RoutedWireError extends Error {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Answers up to this size (with a Content-Length) are relayed in one write. */
-const WHOLE_BODY_BYTES = 64 * 1024;
-
-async function readWhole(body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-}
-
-/** Resolves once the client can take more, or is gone. */
-function drained(to: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      to.off('drain', done);
-      to.off('close', done);
-      resolve();
-    };
-    to.on('drain', done);
-    to.on('close', done);
-  });
-}
-
-/**
- * Copies a stream to the client with backpressure; the client going away stops the upstream body.
- * (stream.pipeline would do it too, at the price of an AbortController per answer.)
- */
-async function copy(from: Readable, to: ServerResponse): Promise<void> {
-  const stop = () => from.destroy();
-  to.once('close', stop);
-  try {
-    for await (const chunk of from) {
-      if (to.destroyed) throw new Error('the client went away');
-      if (!to.write(chunk)) await drained(to);
-    }
-    to.end();
-  } finally {
-    to.off('close', stop);
-  }
-}
-
 /** Notes what a POST asked for on the request, for metrics and the audit trail. */
 function noteMessage(request: FastifyRequest, info: MessageInfo): void {
   if (!request.seen) return;
@@ -141,12 +100,7 @@ function noteMessage(request: FastifyRequest, info: MessageInfo): void {
 }
 
 export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions): Promise<void> {
-  const { connector, sessions, openStreams, auth } = options;
-  const { origins } = options;
-  const ownerOf = options.sessionOwner ?? ((principal: Principal | null) => principal?.subject);
-  const headerCheck = options.headerCheck ?? mirroredHeaderMismatch;
-  const era = options.era ?? new UpstreamEra('dual');
-
+  const { auth, origins } = options;
   app.decorateRequest('principal', null);
   app.decorateRequest('seen', null);
   // Before the body is read: a foreign page (DNS rebinding) and a missing or bad token get nothing.
@@ -181,97 +135,78 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     },
   );
 
-  const abortOnClose = (reply: FastifyReply) => {
-    const gone = new ClientGone();
-    reply.raw.once('close', () => {
-      // Ended by us (answer complete) is not the client going away.
-      if (!reply.raw.writableEnded) gone.abort();
-    });
-    return gone;
-  };
+  const endpoint = new McpEndpoint(options);
+  app.post(options.path, (request, reply) => endpoint.post(request, reply));
+  app.get(options.path, (request, reply) => endpoint.get(request, reply));
+  app.delete(options.path, (request, reply) => endpoint.delete(request, reply));
+  app.route({
+    method: ['PUT', 'PATCH', 'OPTIONS'],
+    url: options.path,
+    handler: async () => {
+      throw new RoutedWireError(WireErrors.methodNotAllowed(), null);
+    },
+  });
+}
 
-  const relay = async (reply: FastifyReply, upstream: UpstreamReply, sessionId: string | undefined) => {
-    const headers = clientResponseHeaders(upstream.headers);
-    if (sessionId !== undefined) headers['mcp-session-id'] = sessionId;
-    reply.hijack();
-    const res = reply.raw;
-    const body = upstream.body;
-    if (!body) {
-      res.writeHead(upstream.status, headers);
-      return res.end();
-    }
-    try {
-      // A body of known, small size is an answer, not a stream: read it whole and send head and body
-      // in one write. Anything else (SSE, unknown length) is passed on chunk by chunk as it comes.
-      const length = Number(firstHeader(upstream.headers, 'content-length'));
-      if (length <= WHOLE_BODY_BYTES) {
-        const bytes = await readWhole(body);
-        res.writeHead(upstream.status, headers);
-        return res.end(bytes);
-      }
-      res.writeHead(upstream.status, headers);
-      openStreams.add(reply);
-      res.flushHeaders();
-      await copy(body, res);
-    } catch {
-      // The client went away or the upstream cut the stream: either way this stream is over.
-      if (!res.destroyed) res.destroy();
-    } finally {
-      openStreams.delete(reply);
-    }
-  };
+/** A client's request, read and checked: its bytes, its message, what the proxy learnt of it, the headers for the upstream. */
+interface CheckedPost {
+  body: Buffer;
+  parsed: Record<string, unknown>;
+  info: MessageInfo;
+  headers: Record<string, string>;
+  gone: ClientGone;
+}
 
-  const sessionFor = async (request: FastifyRequest, reply: FastifyReply, info: MessageInfo | null) => {
-    const version = firstHeader(request.headers, 'mcp-protocol-version');
-    if (options.validateProtocolVersion && version !== undefined && !isKnownProtocolVersion(version)) {
-      throw new RoutedWireError(WireErrors.unsupportedProtocolVersion(version), info?.id ?? null);
-    }
-    const id = firstHeader(request.headers, 'mcp-session-id');
-    if (id === undefined) throw new RoutedWireError(WireErrors.sessionRequired(), info?.id ?? null);
-    const session = await upstreamCall(info?.id ?? null, () => sessions.get(id));
-    // Another subject's session is no session of theirs: the same 404 as an unknown id, so nothing is revealed.
-    if (!session || session.owner !== ownerOf(request.principal)) throw new RoutedWireError(WireErrors.sessionNotFound(), info?.id ?? null);
-    if (version !== undefined) session.protocolVersion = version;
-    const release = sessions.hold(session);
-    // What the request changed (the upstream session moved to a backup) is kept once it is answered.
-    reply.raw.once('close', () => {
-      release();
-      void sessions.save(session).catch((err) => request.log.warn({ err, session: session.id }, 'the session could not be saved'));
-    });
-    return session;
-  };
+/**
+ * What the endpoint does with each method: a POST of the stateless era relayed on its own (bridged to a
+ * legacy upstream where need be), an initialize that opens a session (bridged to a modern upstream where
+ * need be), a POST, GET or DELETE inside a session.
+ */
+class McpEndpoint {
+  private readonly connector: UpstreamConnector;
+  private readonly sessions: SessionMap;
+  private readonly ownerOf: (principal: Principal | null) => string | undefined;
+  private readonly headerCheck: typeof mirroredHeaderMismatch;
+  private readonly era: UpstreamEra;
 
-  /**
-   * A modern request was refused with a 400 that no modern server sends: whether a well-formed
-   * `server/discover` is refused too, which makes the upstream legacy (and teaches the era).
-   */
-  const refusesModern = async (clientHeaders: Record<string, string>): Promise<boolean> => {
-    const probe = { jsonrpc: '2.0', id: 'proxyspec-era-probe', method: 'server/discover', params: { _meta: { [META_VERSION]: MODERN_VERSION, [META_CAPABILITIES]: {} } } };
-    const bytes = Buffer.from(JSON.stringify(probe));
-    const upstream = connector.open();
-    try {
-      const answer = await upstream.post(bytes, { ...withoutMirroredHeaders(clientHeaders), 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'server/discover' }, inspectMessage(probe), new ClientGone());
-      const refused = await readRefusal(answer);
-      if (answer.status >= 200 && answer.status < 300) era.served('modern');
-      else if (answer.status === 400 && !isModernRefusal(refused.bytes)) era.learnLegacyOnly();
-      return era.bridgesModern;
-    } catch {
-      return false;
-    } finally {
-      await upstream.close();
-    }
-  };
+  constructor(private readonly options: McpRouteOptions) {
+    this.connector = options.connector;
+    this.sessions = options.sessions;
+    this.ownerOf = options.sessionOwner ?? ((principal: Principal | null) => principal?.subject);
+    this.headerCheck = options.headerCheck ?? mirroredHeaderMismatch;
+    this.era = options.era ?? new UpstreamEra('dual');
+  }
 
-  const upstreamCall = async <T>(id: RpcId, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (err) {
-      if (err instanceof ProxyWireError) throw new RoutedWireError(err, id);
-      throw err;
-    }
-  };
+  async post(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const post = this.check(request, reply);
+    if (post.info.protocolVersion !== undefined) return this.statelessPost(reply, post);
+    if (post.info.isInitialize && firstHeader(request.headers, 'mcp-session-id') === undefined) return this.initialize(request, reply, post);
+    const { body, info, headers, gone } = post;
+    const session = await this.sessionFor(request, reply, info);
+    let answer = await upstreamCall(info.id, () => session.upstream.post(body, headers, info, gone));
+    if (this.options.policy?.filters(info)) answer = await this.options.policy.filterToolsList(answer);
+    // The upstream ended its session: so is ours, and the client must initialize again.
+    if (answer.status === 404) await upstreamCall(info.id, () => this.sessions.remove(session.id));
+    return this.relay(reply, answer, session.id);
+  }
 
-  app.post(options.path, async (request, reply) => {
+  async get(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const session = await this.sessionFor(request, reply, null);
+    const answer = await upstreamCall(null, () => session.upstream.get(upstreamRequestHeaders(request.headers), abortOnClose(reply)));
+    return this.relay(reply, answer, session.id);
+  }
+
+  async delete(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const session = await this.sessionFor(request, reply, null);
+    const answer = await upstreamCall(null, () => session.upstream.delete(upstreamRequestHeaders(request.headers)));
+    // 405 means the upstream keeps its sessions; anything else ends ours.
+    if (answer.status !== 405) await upstreamCall(null, () => this.sessions.remove(session.id));
+    return this.relay(reply, answer, answer.status === 405 ? session.id : undefined);
+  }
+
+  /** A POST's body read as JSON-RPC and checked: media type, UTF-8, shape, mirrored headers, scopes, policy. */
+  private check(request: FastifyRequest, reply: FastifyReply): CheckedPost {
+    const { auth, policy } = this.options;
     const contentType = firstHeader(request.headers, 'content-type') ?? '';
     if (!/^application\/json\b/i.test(contentType)) throw new RoutedWireError(WireErrors.unsupportedMediaType(), null);
     const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
@@ -286,7 +221,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
     noteMessage(request, info);
     if (info.kind === 'invalid') throw new RoutedWireError(WireErrors.invalidRequest('not a JSON-RPC message'), info.id);
     // The stateless era: what the headers mirror must be what the body says, since the body decides here.
-    const mismatch = info.protocolVersion === undefined ? undefined : headerCheck(request.headers, info);
+    const mismatch = info.protocolVersion === undefined ? undefined : this.headerCheck(request.headers, info);
     if (mismatch) throw new RoutedWireError(WireErrors.headerMismatch(mismatch), info.id);
     if (auth && request.principal) {
       try {
@@ -295,108 +230,150 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRouteOptions):
         throw new RoutedWireError(err as ProxyWireError, info.id);
       }
     }
-    const denied = options.policy?.refusal(info);
+    const denied = policy?.refusal(info);
     if (denied) throw new RoutedWireError(denied, info.id);
-    const headers = upstreamRequestHeaders(request.headers);
-    const gone = abortOnClose(reply);
+    return { body, parsed: parsed as Record<string, unknown>, info, headers: upstreamRequestHeaders(request.headers), gone: abortOnClose(reply) };
+  }
 
-    if (info.protocolVersion !== undefined) {
-      // A request of the stateless era: no session is looked up or kept, so any replica can take the next one.
-      const bridged = () => upstreamCall(info.id, () => bridgeToLegacy(connector, parsed as Record<string, unknown>, info, headers, gone));
-      if (era.bridgesModern) {
-        let answer = await bridged();
-        if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
-        return relay(reply, answer, undefined);
-      }
-      const upstream = connector.open();
-      try {
-        let answer = await upstreamCall(info.id, () => upstream.post(body, headers, info, gone));
-        if (answer.status >= 200 && answer.status < 300) era.served('modern');
-        else if (answer.status === 400 && era.mayBeLegacyOnly()) {
-          const refused = await readRefusal(answer);
-          answer = refused.reply;
-          if (!isModernRefusal(refused.bytes) && (await refusesModern(headers))) answer = await bridged();
-        }
-        if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
-        await relay(reply, answer, undefined);
-      } finally {
-        await upstream.close();
-      }
-      return;
+  /** A request of the stateless era: no session is looked up or kept, so any replica can take the next one. */
+  private async statelessPost(reply: FastifyReply, { body, parsed, info, headers, gone }: CheckedPost): Promise<void> {
+    const { connector, era, options } = this;
+    const bridged = () => upstreamCall(info.id, () => bridgeToLegacy(connector, parsed, info, headers, gone));
+    if (era.bridgesModern) {
+      let answer = await bridged();
+      if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
+      return this.relay(reply, answer, undefined);
     }
-
-    if (info.isInitialize && firstHeader(request.headers, 'mcp-session-id') === undefined) {
-      const bridged = async () => {
-        const opened = await upstreamCall(info.id, () => openBridgedSession(connector, parsed as Record<string, unknown>, headers, gone));
-        const session = await upstreamCall(info.id, () => sessions.create(opened.session, ownerOf(request.principal), firstHeader(request.headers, 'mcp-protocol-version')));
-        if (request.seen) request.seen.session = session.id;
-        return relay(reply, opened.answer, session.id);
-      };
-      if (era.bridgesLegacy) return bridged();
-      const upstream = connector.open();
-      let answer: UpstreamReply;
-      try {
-        answer = await upstreamCall(info.id, () => upstream.post(body, headers, info, gone));
-      } catch (err) {
-        await upstream.close();
-        throw err;
-      }
-      if (answer.status === 400 && era.mayBeModernOnly()) {
+    const upstream = connector.open();
+    try {
+      let answer = await upstreamCall(info.id, () => upstream.post(body, headers, info, gone));
+      if (answer.status >= 200 && answer.status < 300) era.served('modern');
+      else if (answer.status === 400 && era.mayBeLegacyOnly()) {
         const refused = await readRefusal(answer);
         answer = refused.reply;
-        if (isModernRefusal(refused.bytes)) {
-          era.learnModernOnly();
-          await upstream.close();
-          return bridged();
-        }
+        if (!isModernRefusal(refused.bytes) && (await this.refusesModern(headers))) answer = await bridged();
       }
-      if (answer.status < 200 || answer.status >= 300) {
-        await relay(reply, answer, undefined);
-        await upstream.close();
-        return;
-      }
-      era.served('legacy');
-      let session: ProxySession;
-      try {
-        session = await upstreamCall(info.id, () => sessions.create(upstream, ownerOf(request.principal), firstHeader(request.headers, 'mcp-protocol-version')));
-      } catch (err) {
-        // Not kept, so not the client's: the upstream's session ends here.
-        answer.body?.resume();
-        await upstream.delete(headers).then((r) => r.body?.resume()).catch(() => undefined);
-        await upstream.close();
-        throw err;
-      }
-      if (request.seen) request.seen.session = session.id;
-      return relay(reply, answer, session.id);
+      if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
+      await this.relay(reply, answer, undefined);
+    } finally {
+      await upstream.close();
     }
+  }
 
-    const session = await sessionFor(request, reply, info);
-    let answer = await upstreamCall(info.id, () => session.upstream.post(body, headers, info, gone));
-    if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
-    // The upstream ended its session: so is ours, and the client must initialize again.
-    if (answer.status === 404) await upstreamCall(info.id, () => sessions.remove(session.id));
-    return relay(reply, answer, session.id);
-  });
+  /** An initialize without a session: a new upstream session, kept as the client's (or one bridged to a modern upstream). */
+  private async initialize(request: FastifyRequest, reply: FastifyReply, { body, parsed, info, headers, gone }: CheckedPost): Promise<void> {
+    const { connector, era, sessions } = this;
+    const owner = this.ownerOf(request.principal);
+    const version = firstHeader(request.headers, 'mcp-protocol-version');
+    const bridged = async () => {
+      const opened = await upstreamCall(info.id, () => openBridgedSession(connector, parsed, headers, gone));
+      const session = await upstreamCall(info.id, () => sessions.create(opened.session, owner, version));
+      if (request.seen) request.seen.session = session.id;
+      return this.relay(reply, opened.answer, session.id);
+    };
+    if (era.bridgesLegacy) return bridged();
+    const upstream = connector.open();
+    let answer: UpstreamReply;
+    try {
+      answer = await upstreamCall(info.id, () => upstream.post(body, headers, info, gone));
+    } catch (err) {
+      await upstream.close();
+      throw err;
+    }
+    if (answer.status === 400 && era.mayBeModernOnly()) {
+      const refused = await readRefusal(answer);
+      answer = refused.reply;
+      if (isModernRefusal(refused.bytes)) {
+        era.learnModernOnly();
+        await upstream.close();
+        return bridged();
+      }
+    }
+    if (answer.status < 200 || answer.status >= 300) {
+      await this.relay(reply, answer, undefined);
+      await upstream.close();
+      return;
+    }
+    era.served('legacy');
+    let session: ProxySession;
+    try {
+      session = await upstreamCall(info.id, () => sessions.create(upstream, owner, version));
+    } catch (err) {
+      // Not kept, so not the client's: the upstream's session ends here.
+      answer.body?.resume();
+      await upstream.delete(headers).then((r) => r.body?.resume()).catch(() => undefined);
+      await upstream.close();
+      throw err;
+    }
+    if (request.seen) request.seen.session = session.id;
+    return this.relay(reply, answer, session.id);
+  }
 
-  app.get(options.path, async (request, reply) => {
-    const session = await sessionFor(request, reply, null);
-    const answer = await upstreamCall(null, () => session.upstream.get(upstreamRequestHeaders(request.headers), abortOnClose(reply)));
-    return relay(reply, answer, session.id);
-  });
+  /** The session a request names, held until it is answered and saved then: 400 without one, 404 for one that is unknown or someone else's. */
+  private async sessionFor(request: FastifyRequest, reply: FastifyReply, info: MessageInfo | null): Promise<ProxySession> {
+    const { sessions } = this;
+    const version = firstHeader(request.headers, 'mcp-protocol-version');
+    if (this.options.validateProtocolVersion && version !== undefined && !isKnownProtocolVersion(version)) {
+      throw new RoutedWireError(WireErrors.unsupportedProtocolVersion(version), info?.id ?? null);
+    }
+    const id = firstHeader(request.headers, 'mcp-session-id');
+    if (id === undefined) throw new RoutedWireError(WireErrors.sessionRequired(), info?.id ?? null);
+    const session = await upstreamCall(info?.id ?? null, () => sessions.get(id));
+    // Another subject's session is no session of theirs: the same 404 as an unknown id, so nothing is revealed.
+    if (!session || session.owner !== this.ownerOf(request.principal)) throw new RoutedWireError(WireErrors.sessionNotFound(), info?.id ?? null);
+    if (version !== undefined) session.protocolVersion = version;
+    const release = sessions.hold(session);
+    // What the request changed (the upstream session moved to a backup) is kept once it is answered.
+    reply.raw.once('close', () => {
+      release();
+      void sessions.save(session).catch((err) => request.log.warn({ err, session: session.id }, 'the session could not be saved'));
+    });
+    return session;
+  }
 
-  app.delete(options.path, async (request, reply) => {
-    const session = await sessionFor(request, reply, null);
-    const answer = await upstreamCall(null, () => session.upstream.delete(upstreamRequestHeaders(request.headers)));
-    // 405 means the upstream keeps its sessions; anything else ends ours.
-    if (answer.status !== 405) await upstreamCall(null, () => sessions.remove(session.id));
-    return relay(reply, answer, answer.status === 405 ? session.id : undefined);
-  });
+  /**
+   * A modern request was refused with a 400 that no modern server sends: whether a well-formed
+   * `server/discover` is refused too, which makes the upstream legacy (and teaches the era).
+   */
+  private async refusesModern(clientHeaders: Record<string, string>): Promise<boolean> {
+    const { era } = this;
+    const probe = { jsonrpc: '2.0', id: 'proxyspec-era-probe', method: 'server/discover', params: { _meta: { [META_VERSION]: MODERN_VERSION, [META_CAPABILITIES]: {} } } };
+    const bytes = Buffer.from(JSON.stringify(probe));
+    const upstream = this.connector.open();
+    try {
+      const answer = await upstream.post(bytes, { ...withoutMirroredHeaders(clientHeaders), 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'server/discover' }, inspectMessage(probe), new ClientGone());
+      const refused = await readRefusal(answer);
+      if (answer.status >= 200 && answer.status < 300) era.served('modern');
+      else if (answer.status === 400 && !isModernRefusal(refused.bytes)) era.learnLegacyOnly();
+      return era.bridgesModern;
+    } catch {
+      return false;
+    } finally {
+      await upstream.close();
+    }
+  }
 
-  app.route({
-    method: ['PUT', 'PATCH', 'OPTIONS'],
-    url: options.path,
-    handler: async () => {
-      throw new RoutedWireError(WireErrors.methodNotAllowed(), null);
-    },
+  private relay(reply: FastifyReply, answer: UpstreamReply, sessionId: string | undefined): Promise<void> {
+    return relay(reply, answer, sessionId, this.options.openStreams);
+  }
+}
+
+/** A signal that the client went away before its answer was complete. */
+function abortOnClose(reply: FastifyReply): ClientGone {
+  const gone = new ClientGone();
+  reply.raw.once('close', () => {
+    // Ended by us (answer complete) is not the client going away.
+    if (!reply.raw.writableEnded) gone.abort();
   });
+  return gone;
+}
+
+/** An upstream call whose wire error answers the request `id`. */
+async function upstreamCall<T>(id: RpcId, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ProxyWireError) throw new RoutedWireError(err, id);
+    throw err;
+  }
 }
