@@ -120,7 +120,8 @@ function circuitBus(events: EventBus): CircuitBus {
   };
 }
 
-export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyParts = {}): Promise<ProxyApp> {
+/** The HTTP server with the proxy's limits, which keeps bodies as the bytes it got. */
+function createServer(config: Readonly<ProxyConfig>): FastifyInstance {
   const app = Fastify({
     logger: config.logging.level === 'silent' ? false : { level: config.logging.level },
     bodyLimit: config.limits.maxBodyBytes,
@@ -133,6 +134,71 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     clientErrorHandler: refuseOnSocket,
   });
   app.server.headersTimeout = Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs);
+  // Bodies stay bytes: the proxy relays exactly what it got.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  return app;
+}
+
+/** What is told of every answered request: the metrics and the audit trail, or nothing when neither is on. */
+function answeredRecorder(metrics: ProxyMetrics | undefined, audit: AuditLog | undefined): ((record: RequestRecord) => void) | undefined {
+  if (!metrics && !audit) return undefined;
+  return (record) => {
+    metrics?.request(record.method, record.status);
+    audit?.write({
+      subject: record.subject,
+      session: record.session ?? null,
+      method: record.method,
+      ...(record.tool !== undefined && { tool: record.tool }),
+      status: record.status,
+      outcome: outcomeOf(record.status),
+      ...(record.reason !== undefined && { reason: record.reason }),
+      durationMs: Math.round((performance.now() - record.startedAt) * 10) / 10,
+    });
+  };
+}
+
+/** Every error a route throws, as the wire error a client gets: the proxy's own, or a 4xx or 500 of Fastify's made into one. */
+function wireErrorOf(error: Error & { statusCode?: number; code?: string }, storeShared: boolean, request: FastifyRequest): { wire: ProxyWireError; id: RpcId } {
+  if (error instanceof RoutedWireError) return { wire: error.wire, id: error.id };
+  if (error instanceof ProxyWireError) return { wire: error, id: null };
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { wire: WireErrors.payloadTooLarge(), id: null };
+  if (storeShared && isStoreError(error)) return { wire: WireErrors.stateUnavailable(), id: null };
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return { wire: WireErrors.invalidRequest(error.message), id: null };
+  request.log.error({ err: error }, 'unexpected error');
+  return { wire: WireErrors.internal(), id: null };
+}
+
+/**
+ * Shutdown without dropping what was accepted: readiness turns 503 at once (`draining`), GET streams
+ * end, answers in flight get the grace period, then everything still open is ended.
+ */
+function shutdownOf(app: FastifyInstance, openStreams: Set<FastifyReply>, graceMs: number, startDraining: () => void): () => Promise<void> {
+  return async () => {
+    startDraining();
+    const closing = app.close();
+    // A connection whose answer was in flight at close() becomes idle only once it is answered: close
+    // such connections as they go idle, instead of waiting for the client's keep-alive to end.
+    const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+    // Long-lived streams would hold close() forever: give in-flight answers the grace period, then end everything.
+    const grace = setTimeout(() => {
+      for (const reply of openStreams) reply.raw.end();
+      app.server.closeAllConnections();
+    }, graceMs);
+    for (const reply of openStreams) {
+      if (reply.request.method === 'GET') reply.raw.end();
+    }
+    try {
+      await closing;
+    } finally {
+      clearInterval(idle);
+      clearTimeout(grace);
+    }
+  };
+}
+
+export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyParts = {}): Promise<ProxyApp> {
+  const app = createServer(config);
   const shared = connectSharedState(config.state, (err) => app.log.error({ err }, 'the shared state store is unreachable: requests that need it get 503 until it is back'));
   const built = isHttpUpstream(config.upstream)
     ? createHttpConnector(config.upstream, shared && circuitBus(shared.events))
@@ -159,45 +225,14 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
       app.log.warn({ upstream: url, circuit: state }, 'upstream circuit changed');
     });
   }
-  const onAnswered =
-    metrics || audit
-      ? (record: RequestRecord) => {
-          metrics?.request(record.method, record.status);
-          audit?.write({
-            subject: record.subject,
-            session: record.session ?? null,
-            method: record.method,
-            ...(record.tool !== undefined && { tool: record.tool }),
-            status: record.status,
-            outcome: outcomeOf(record.status),
-            ...(record.reason !== undefined && { reason: record.reason }),
-            durationMs: Math.round((performance.now() - record.startedAt) * 10) / 10,
-          });
-        }
-      : undefined;
+  const onAnswered = answeredRecorder(metrics, audit);
   const openStreams = new Set<FastifyReply>();
   let draining = false;
   // A stdio server's era is its own business with its process: no bridge there.
   const era = new UpstreamEra(isHttpUpstream(config.upstream) ? config.upstream.era : 'dual');
 
-  // Bodies stay bytes: the proxy relays exactly what it got.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    let wire: ProxyWireError;
-    let id: RpcId = null;
-    if (error instanceof RoutedWireError) {
-      wire = error.wire;
-      id = error.id;
-    } else if (error instanceof ProxyWireError) wire = error;
-    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') wire = WireErrors.payloadTooLarge();
-    else if (shared && isStoreError(error)) wire = WireErrors.stateUnavailable();
-    else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) wire = WireErrors.invalidRequest(error.message);
-    else {
-      request.log.error({ err: error }, 'unexpected error');
-      wire = WireErrors.internal();
-    }
+    const { wire, id } = wireErrorOf(error, shared !== undefined, request);
     if (request.seen) request.seen.reason = wire.reason ?? wire.message;
     void reply.code(wire.status).headers({ 'content-type': 'application/json', ...wire.headers }).send(wire.body(id));
   });
@@ -245,26 +280,6 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
   });
 
   const proxy = app as unknown as ProxyApp;
-  proxy.shutdown = async () => {
-    draining = true;
-    const closing = app.close();
-    // A connection whose answer was in flight at close() becomes idle only once it is answered: close
-    // such connections as they go idle, instead of waiting for the client's keep-alive to end.
-    const idle = setInterval(() => app.server.closeIdleConnections(), 100);
-    // Long-lived streams would hold close() forever: give in-flight answers the grace period, then end everything.
-    const grace = setTimeout(() => {
-      for (const reply of openStreams) reply.raw.end();
-      app.server.closeAllConnections();
-    }, config.shutdown.graceMs);
-    for (const reply of openStreams) {
-      if (reply.request.method === 'GET') reply.raw.end();
-    }
-    try {
-      await closing;
-    } finally {
-      clearInterval(idle);
-      clearTimeout(grace);
-    }
-  };
+  proxy.shutdown = shutdownOf(app, openStreams, config.shutdown.graceMs, () => (draining = true));
   return proxy;
 }
