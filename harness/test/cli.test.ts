@@ -208,6 +208,14 @@ describe.concurrent('usage', () => {
     expect((await cli(['list', '--bogus'])).code).toBe(2);
   });
 
+  test('a missing required option exits 2 and points to --help, on nested commands too', async () => {
+    for (const args of [['run'], ['report', 'compare', 'x.json'], ['mock', 'proxy'], ['mock', 'reference', '--defect', 'slow-5ms']]) {
+      const { code, stderr } = await cli(args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr, args.join(' ')).toMatch(/required option .* not specified\n\(add --help for usage\)/);
+    }
+  });
+
   test('a bad --require-level exits 2', async () => {
     expect((await cli(['run', '--target', 'direct', '--require-level', '4'])).code).toBe(2);
   });

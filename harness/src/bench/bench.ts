@@ -240,8 +240,6 @@ export async function runBench(options: BenchOptions): Promise<Perf> {
   const startedAt = new Date();
   const t0 = performance.now();
   const loadAverageBefore = loadavg();
-  // The bench's upstream speaks the session era only: its figures are of a session-era proxy.
-  const revision = BENCH_REVISION;
   const upstream = await startUpstreamProcess();
   const targets: BenchTarget[] = [];
   const results: PerfRound[] = [];
@@ -253,95 +251,17 @@ export async function runBench(options: BenchOptions): Promise<Perf> {
       log(`starting ${spec}`);
       targets.push(await startBenchTarget(spec, upstream.url));
     }
-
     // One unrecorded second per target first: JIT, connection pools and caches warm, so that the
     // first measured round is not the cold one.
-    for (const target of targets) await load(target.url, await sessionHeaders(target, revision), LOAD['small-json'].body, 10, 1);
-
+    for (const target of targets) await load(target.url, await sessionHeaders(target, BENCH_REVISION), LOAD['small-json'].body, 10, 1);
     for (const scenario of options.scenarios) {
-      if (scenario === 'idle-sessions') continue;
-      const { sweep, body, paced: isPaced } = LOAD[scenario];
-      const connectionSet = sweep ? options.connections : [options.connections.includes(10) ? 10 : options.connections[0]];
-      for (const connections of connectionSet) {
-        for (let round = 1; round <= options.rounds; round++) {
-          // Rotate the order each round, so that no target always runs first (or last) on a warming machine.
-          const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]);
-          for (const target of order) {
-            // A fresh session for every round: one left idle during the other targets' rounds may be reaped.
-            const headers = await sessionHeaders(target, revision);
-            const m = isPaced
-              ? await paced(target, headers, body, connections, options.rate, options.durationSec)
-              : await load(target.url, headers, body, connections, options.durationSec);
-            const row: PerfRound = {
-              scenario,
-              target: target.name,
-              round,
-              connections,
-              ...(isPaced && { offeredRate: options.rate }),
-              durationSec: m.durationSec,
-              requests: m.requests,
-              requestsPerSec: m.requestsPerSec,
-              latencyMs: m.latencyMs,
-              latencyResolutionMs: m.latencyResolutionMs,
-              errors: m.errors,
-              timeouts: m.timeouts,
-              non2xx: m.non2xx,
-              loadGeneratorCpuPercent: Math.round(m.cpuPercent),
-            };
-            results.push(row);
-            const failed = row.errors + row.timeouts + row.non2xx;
-            log(`${scenario} c=${connections} round ${round} ${target.name}: ${Math.round(row.requestsPerSec)} req/s, p50 ${row.latencyMs.p50.toFixed(3)} ms, p99 ${row.latencyMs.p99.toFixed(3)} ms, ${failed} errors`);
-            if (failed > MAX_ERROR_RATE * Math.max(row.requests, 1)) {
-              const codes = Object.entries(m.statuses)
-                .map(([code, count]) => `${count}× ${code}`)
-                .join(', ');
-              throw new HarnessError(
-                'HARNESS_ERR_BENCH_TARGET',
-                `${target.name} failed ${failed} of ${row.requests} requests in ${scenario} at ${connections} connections (${row.errors} errors, ${row.timeouts} timeouts, ${row.non2xx} non-2xx; statuses: ${codes || 'none'}): more than ${MAX_ERROR_RATE * 100} %, so no figures are published`,
-              );
-            }
-          }
-        }
-      }
+      if (scenario !== 'idle-sessions') results.push(...(await loadRounds(scenario, targets, options, log)));
     }
-
     if (options.scenarios.includes('idle-sessions')) {
       for (const target of targets) {
-        if (target.pid === undefined) {
-          notes.push(`idle-sessions: ${target.name} has no process the harness started, so its memory per session is not measured`);
-          continue;
-        }
-        const before = await processGroupRss(target.pid);
-        if (before === undefined) {
-          notes.push('idle-sessions: this system has no /proc, so memory is not measured');
-          break;
-        }
-        // Over stdio every session is a process of its own: a few say what each costs.
-        const count = target.upstream === 'stdio' ? Math.min(options.idleSessions, STDIO_IDLE_SESSIONS) : options.idleSessions;
-        if (count < options.idleSessions) notes.push(`idle-sessions: ${target.name} has a stdio upstream (a process per session), so it was measured with ${count} sessions`);
-        const client = new BulkClient({ url: target.url, headers: target.headers, revision });
-        // Sessions opened in batches, resident memory read after each: the slope of a line through the
-        // readings is the memory per session, and its spread says whether noise could have drawn it
-        // (garbage collection between two readings once made it read as zero).
-        const opened: Array<{ id?: string }> = [];
-        const readings: Array<{ sessions: number; rssBytes: number }> = [];
-        const perBatch = Math.ceil(count / IDLE_BATCHES);
-        for (let b = 0; b < IDLE_BATCHES && opened.length < count; b++) {
-          const batch = await inPool(Math.min(perBatch, count - opened.length), 20, () => client.open('psc_bench000000000000'));
-          opened.push(...batch.filter((s) => s.id !== undefined));
-          await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
-          const rss = await processGroupRss(target.pid);
-          if (rss !== undefined) readings.push({ sessions: opened.length, rssBytes: rss });
-        }
-        const fit = fitLine(readings.map((r) => r.sessions), readings.map((r) => r.rssBytes));
-        const ok = measurable(fit, readings.length);
-        const after = readings.at(-1)?.rssBytes ?? before;
-        memory.push({ target: target.name, sessions: opened.length, rssBeforeBytes: before, rssAfterBytes: after, bytesPerSession: ok ? fit.slope : null, slopeStdErrBytes: fit.slopeStdErr, readings });
-        const kb = (bytes: number) => (bytes / 1024).toFixed(1);
-        if (!ok) notes.push(`idle-sessions: ${target.name}: memory per session is not measurable in this run (the fit over ${readings.length} batches gives ${kb(fit.slope)} ± ${kb(fit.slopeStdErr)} KB per session: the spread is as large as the trend)`);
-        log(`idle-sessions ${target.name}: ${opened.length} sessions, ${ok ? `${kb(fit.slope)} ± ${kb(fit.slopeStdErr)} KB each` : 'not measurable in this run'}`);
-        await inPool(opened.length, 20, (i) => client.delete(opened[i].id!));
-        await client.close();
+        const measured = await idleSessionMemory(target, options.idleSessions, notes, log);
+        if (measured === 'no-proc') break;
+        if (measured) memory.push(measured);
       }
     }
   } finally {
@@ -373,4 +293,95 @@ export async function runBench(options: BenchOptions): Promise<Perf> {
   };
 }
 
+/**
+ * One load scenario's rounds: at each connection count, `rounds` rounds, each of which runs every
+ * target once, in an order that rotates from round to round. A target that fails more than
+ * MAX_ERROR_RATE of its requests stops the bench: no figures are published for it.
+ */
+async function loadRounds(scenario: BenchScenario, targets: BenchTarget[], options: BenchOptions, log: (line: string) => void): Promise<PerfRound[]> {
+  const rows: PerfRound[] = [];
+  const { sweep, body, paced: isPaced } = LOAD[scenario as Exclude<BenchScenario, 'idle-sessions'>];
+  const connectionSet = sweep ? options.connections : [options.connections.includes(10) ? 10 : options.connections[0]];
+  for (const connections of connectionSet) {
+    for (let round = 1; round <= options.rounds; round++) {
+      // Rotate the order each round, so that no target always runs first (or last) on a warming machine.
+      const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]);
+      for (const target of order) {
+        // A fresh session for every round: one left idle during the other targets' rounds may be reaped.
+        const headers = await sessionHeaders(target, BENCH_REVISION);
+        const m = isPaced ? await paced(target, headers, body, connections, options.rate, options.durationSec) : await load(target.url, headers, body, connections, options.durationSec);
+        const row: PerfRound = {
+          scenario,
+          target: target.name,
+          round,
+          connections,
+          ...(isPaced && { offeredRate: options.rate }),
+          durationSec: m.durationSec,
+          requests: m.requests,
+          requestsPerSec: m.requestsPerSec,
+          latencyMs: m.latencyMs,
+          latencyResolutionMs: m.latencyResolutionMs,
+          errors: m.errors,
+          timeouts: m.timeouts,
+          non2xx: m.non2xx,
+          loadGeneratorCpuPercent: Math.round(m.cpuPercent),
+        };
+        rows.push(row);
+        const failed = row.errors + row.timeouts + row.non2xx;
+        log(`${scenario} c=${connections} round ${round} ${target.name}: ${Math.round(row.requestsPerSec)} req/s, p50 ${row.latencyMs.p50.toFixed(3)} ms, p99 ${row.latencyMs.p99.toFixed(3)} ms, ${failed} errors`);
+        if (failed > MAX_ERROR_RATE * Math.max(row.requests, 1)) {
+          const codes = Object.entries(m.statuses)
+            .map(([code, count]) => `${count}× ${code}`)
+            .join(', ');
+          throw new HarnessError(
+            'HARNESS_ERR_BENCH_TARGET',
+            `${target.name} failed ${failed} of ${row.requests} requests in ${scenario} at ${connections} connections (${row.errors} errors, ${row.timeouts} timeouts, ${row.non2xx} non-2xx; statuses: ${codes || 'none'}): more than ${MAX_ERROR_RATE * 100} %, so no figures are published`,
+          );
+        }
+      }
+    }
+  }
+  return rows;
+}
 
+/**
+ * A target's memory per idle session: sessions opened in batches, resident memory read after each;
+ * the slope of a line through the readings is the memory per session, and its spread says whether
+ * noise could have drawn it (garbage collection between two readings once made it read as zero).
+ * Undefined (with a note) where it cannot be measured; `no-proc` where nothing can be, on this system.
+ */
+async function idleSessionMemory(target: BenchTarget, wanted: number, notes: string[], log: (line: string) => void): Promise<Perf['memory'][number] | undefined | 'no-proc'> {
+  if (target.pid === undefined) {
+    notes.push(`idle-sessions: ${target.name} has no process the harness started, so its memory per session is not measured`);
+    return undefined;
+  }
+  const pid = target.pid;
+  const before = await processGroupRss(pid);
+  if (before === undefined) {
+    notes.push('idle-sessions: this system has no /proc, so memory is not measured');
+    return 'no-proc';
+  }
+  // Over stdio every session is a process of its own: a few say what each costs.
+  const count = target.upstream === 'stdio' ? Math.min(wanted, STDIO_IDLE_SESSIONS) : wanted;
+  if (count < wanted) notes.push(`idle-sessions: ${target.name} has a stdio upstream (a process per session), so it was measured with ${count} sessions`);
+  const client = new BulkClient({ url: target.url, headers: target.headers, revision: BENCH_REVISION });
+  const opened: Array<{ id?: string }> = [];
+  const readings: Array<{ sessions: number; rssBytes: number }> = [];
+  const perBatch = Math.ceil(count / IDLE_BATCHES);
+  for (let b = 0; b < IDLE_BATCHES && opened.length < count; b++) {
+    const batch = await inPool(Math.min(perBatch, count - opened.length), 20, () => client.open('psc_bench000000000000'));
+    opened.push(...batch.filter((s) => s.id !== undefined));
+    await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
+    const rss = await processGroupRss(pid);
+    if (rss !== undefined) readings.push({ sessions: opened.length, rssBytes: rss });
+  }
+  const fit = fitLine(readings.map((r) => r.sessions), readings.map((r) => r.rssBytes));
+  const ok = measurable(fit, readings.length);
+  const after = readings.at(-1)?.rssBytes ?? before;
+  const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+  if (!ok) notes.push(`idle-sessions: ${target.name}: memory per session is not measurable in this run (the fit over ${readings.length} batches gives ${kb(fit.slope)} ± ${kb(fit.slopeStdErr)} KB per session: the spread is as large as the trend)`);
+  log(`idle-sessions ${target.name}: ${opened.length} sessions, ${ok ? `${kb(fit.slope)} ± ${kb(fit.slopeStdErr)} KB each` : 'not measurable in this run'}`);
+  await inPool(opened.length, 20, (i) => client.delete(opened[i].id!));
+  await client.close();
+  return { target: target.name, sessions: opened.length, rssBeforeBytes: before, rssAfterBytes: after, bytesPerSession: ok ? fit.slope : null, slopeStdErrBytes: fit.slopeStdErr, readings };
+}

@@ -51,7 +51,17 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');
 }
 
-export function buildProgram(output: { out: (s: string) => void; err: (s: string) => void }, setExit: (code: number) => void): Command {
+type Output = { out: (s: string) => void; err: (s: string) => void };
+type SetExit = (code: number) => void;
+
+/** A command built on its own, given the program's settings (output, exit override, help after an error), its subcommands too. */
+function adopt(parent: Command, command: Command): Command {
+  command.copyInheritedSettings(parent);
+  for (const sub of command.commands) adopt(command, sub);
+  return command;
+}
+
+export function buildProgram(output: Output, setExit: SetExit): Command {
   const program = new Command('proxyspec')
     .description('Conformance and performance harness for MCP proxies, with a reference MCP proxy.')
     .version(HARNESS_VERSION)
@@ -59,9 +69,14 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: output.out, writeErr: output.err })
     .addHelpText('after', '\nAlso:\n  proxy [options]    run the reference MCP proxy (see `proxyspec proxy --help`)\n\nExit codes: 0 ok, 1 required level not achieved, 2 usage or configuration error, 3 setup error.');
+  for (const command of [runCommand(output, setExit), benchCommand(output), reportCommand(output, setExit), listCommand(output), coverageCommand(output), mockCommand({ out: output.out, usage: (message) => new HarnessError('HARNESS_ERR_USAGE', message) }), schemaCommand(output)]) {
+    program.addCommand(adopt(program, command));
+  }
+  return program;
+}
 
-  program
-    .command('run')
+function runCommand(output: Output, setExit: SetExit): Command {
+  return new Command('run')
     .description('Run the conformance suites against a target and write the reports.')
     .requiredOption('-t, --target <target>', 'a profile file (.yaml, .yml or .json), or a built-in: `reference`, `reference-stdio`, `reference-replicas` or `direct`')
     .addOption(new Option('--spec <revision>', 'MCP protocol revision').choices([...REVISIONS]).default(DEFAULT_REVISION))
@@ -91,9 +106,10 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       output.out(toTerminal(report, { verbose: opts.verbose, outDir }));
       setExit(report.gate.passed ? 0 : 1);
     });
+}
 
-  program
-    .command('bench')
+function benchCommand(output: Output): Command {
+  return new Command('bench')
     .description('Load each target and `direct` (the same upstream, no proxy) in rotating rounds with autocannon; write perf.json and perf.html.')
     .requiredOption('-t, --target <target...>', 'profile files or built-ins (`reference`, `reference-stdio`, `reference-replicas`, `floor`: a minimal pass-through, `nginx`: nginx with a generated config, when installed); repeatable')
     .option('--scenario <names>', `scenarios (comma list; default all): ${BENCH_SCENARIOS.join(', ')}`, list, [])
@@ -123,9 +139,11 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       output.out(perfTerminal(perf));
       output.out(`\nWrote ${files.join(', ')}\n`);
     });
+}
 
-  const reportCommand = program.command('report').description('Work with the reports of earlier runs.');
-  reportCommand
+function reportCommand(output: Output, setExit: SetExit): Command {
+  const report = new Command('report').description('Work with the reports of earlier runs.');
+  report
     .command('compare')
     .description('Put runs side by side (checks as rows, targets as columns, each cell linking to its evidence); with --baseline, what changed.')
     .argument('<report...>', 'report.json files, or the run folders that hold them')
@@ -145,9 +163,11 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       output.out(`\nWrote ${join(outDir, 'compare.html')}\n`);
       setExit(changes.some((c) => c.kind === 'regressed') ? 1 : 0);
     });
+  return report;
+}
 
-  program
-    .command('list')
+function listCommand(output: Output): Command {
+  return new Command('list')
     .description('List every check: id, level, strength, suite, revisions, spec link.')
     .option('--json', 'as JSON')
     .option('--markdown', 'as the Markdown table the README embeds')
@@ -161,9 +181,10 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
         output.out(`${c.id.padEnd(40)} L${c.level} ${c.strength.padEnd(6)} ${c.suite.padEnd(12)} ${c.revisions.join(',')}  ${c.specRefs[0]?.url ?? ''}${needs ? `\n${' '.repeat(42)}needs: ${needs}` : ''}\n`);
       }
     });
+}
 
-  program
-    .command('coverage')
+function coverageCommand(output: Output): Command {
+  return new Command('coverage')
     .description('How much of a revision\'s proxy-relevant, observable requirements the checks judge: traced to a check, excluded with a reason, or untested.')
     .option('--json', 'as JSON')
     .option('--markdown', 'as Markdown, one row per requirement')
@@ -173,11 +194,10 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       const coverage = coverageOf(opts.spec);
       output.out(opts.json ? `${JSON.stringify(coverage, null, 2)}\n` : opts.markdown ? coverageMarkdown(coverage) : coverageText(coverage));
     });
+}
 
-  program.addCommand(mockCommand({ out: output.out, usage: (message) => new HarnessError('HARNESS_ERR_USAGE', message) }));
-
-  program
-    .command('schema')
+function schemaCommand(output: Output): Command {
+  return new Command('schema')
     .description('Write the JSON Schema of report.json (or of perf.json with --perf).')
     .option('--out <file>', 'file to write (default: stdout)')
     .option('--perf', 'the schema of perf.json instead')
@@ -186,8 +206,6 @@ export function buildProgram(output: { out: (s: string) => void; err: (s: string
       if (opts.out) await writeFile(opts.out, text);
       else output.out(text);
     });
-
-  return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
