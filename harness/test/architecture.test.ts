@@ -6,6 +6,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ROOT } from './cli-helpers.ts';
+// @ts-expect-error: a script of the project's own, in JavaScript, with no types.
+import { functionLengths } from '../../scripts/function-lengths.mjs';
 
 /** Every TypeScript file under `folder` (relative to the root), tests included unless said. */
 function sources(folder: string, withTests = true): string[] {
@@ -103,5 +105,21 @@ describe('no cycles', () => {
   test('the finders find what they look for', () => {
     expect(cycles(new Map([['a', new Set(['b'])], ['b', new Set(['a'])]]))).toEqual(['a -> b -> a']);
     expect(strays(['harness/src/cli/main.ts'], 'harness/src', ['wire'])).toContain('harness/src/cli/main.ts -> catalogue/index.ts');
+  });
+});
+
+describe('functions a reader can hold in their head', () => {
+  // The HTML templates are long by nature: one page, read top to bottom.
+  const TEMPLATES = ['perfHtml', 'toHtml', 'compareHtml'];
+
+  test('no function of the sources is over 120 lines (node scripts/function-lengths.mjs lists them)', () => {
+    const long = (functionLengths() as Array<{ lines: number; where: string; name: string }>).filter((f) => f.lines > 120 && !TEMPLATES.includes(f.name));
+    expect(long.map((f) => `${f.name} (${f.where}): ${f.lines} lines`)).toEqual([]);
+  });
+
+  test('the measure sees the long ones', () => {
+    const lengths = functionLengths() as Array<{ lines: number; name: string }>;
+    expect(lengths.length).toBeGreaterThan(500);
+    expect(lengths[0].lines).toBeGreaterThan(90);
   });
 });

@@ -33,13 +33,44 @@ export interface StdioUpstreamOptions {
 export async function runStdioUpstream(options: StdioUpstreamOptions = {}): Promise<void> {
   const name = options.name ?? 'primary';
   const input = options.input ?? process.stdin;
-  const output = options.output ?? process.stdout;
   const sessionId = `stdio-${randomUUID()}`;
+  const control = new ControlChannel(options.controlUrl, name, sessionId);
+  const server = new StdioServer(control, sessionId, options.output ?? process.stdout);
+  await control.report('/sessions', { upstream: name, sessionId, open: true });
+  if (input === process.stdin) {
+    // Stopped by the proxy: say the session ended before going.
+    process.once('SIGTERM', () => {
+      void control.report('/sessions', { upstream: name, sessionId, open: false }).finally(() => process.exit(0));
+    });
+  }
+  process.stderr.write(`proxyspec mock upstream (stdio) session ${sessionId} ready\n`);
 
-  const report = async (path: string, body: unknown) => {
-    if (!options.controlUrl) return;
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  const inflight = new Set<Promise<void>>();
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    await control.record('in', line);
+    const work = server.line(line);
+    inflight.add(work);
+    void work.finally(() => inflight.delete(work));
+  }
+  await Promise.all(inflight);
+  await server.flushed();
+  await control.report('/sessions', { upstream: name, sessionId, open: false });
+}
+
+/** The harness's control channel as the stdio mock uses it (records, session ends, gates); with no URL, none of it. */
+class ControlChannel {
+  constructor(
+    private readonly url: string | undefined,
+    private readonly name: string,
+    private readonly sessionId: string,
+  ) {}
+
+  async report(path: string, body: unknown): Promise<void> {
+    if (!this.url) return;
     try {
-      const res = await request(`${options.controlUrl}${path}`, {
+      const res = await request(`${this.url}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -48,120 +79,125 @@ export async function runStdioUpstream(options: StdioUpstreamOptions = {}): Prom
     } catch (err) {
       process.stderr.write(`proxyspec mock: cannot report to the harness: ${String(err)}\n`);
     }
-  };
-  const record = (direction: 'in' | 'out', line: string) =>
-    report('/records', {
-      upstream: name,
+  }
+
+  record(direction: 'in' | 'out', line: string): Promise<void> {
+    return this.report('/records', {
+      upstream: this.name,
       transport: 'stdio',
       direction,
       at: preciseNow(),
       bodyBase64: Buffer.from(line, 'utf8').toString('base64'),
-      sessionId,
+      sessionId: this.sessionId,
       cids: findCorrelationIds(line),
     });
+  }
 
-  // Writes stay in order even though each waits for its report.
-  let queue = Promise.resolve();
-  const write = (message: JsonRpcMessage | JsonRpcResponse[]) => {
-    const line = JSON.stringify(message);
-    queue = queue.then(async () => {
-      await record('out', line);
-      output.write(`${line}\n`);
-    });
-  };
-
-  const waitRelease = async (cid: string, timeoutMs: number): Promise<boolean> => {
-    if (!options.controlUrl) return true;
+  /** Whether the harness released the gate of `cid` within `timeoutMs` (always, with no harness). */
+  async waitRelease(cid: string, timeoutMs: number): Promise<boolean> {
+    if (!this.url) return true;
     try {
-      const res = await request(`${options.controlUrl}/gate?cid=${encodeURIComponent(cid)}&timeoutMs=${timeoutMs}`, { bodyTimeout: timeoutMs + 5000, headersTimeout: timeoutMs + 5000 });
+      const res = await request(`${this.url}/gate?cid=${encodeURIComponent(cid)}&timeoutMs=${timeoutMs}`, { bodyTimeout: timeoutMs + 5000, headersTimeout: timeoutMs + 5000 });
       return ((await res.body.json()) as { released: boolean }).released;
     } catch {
       return false;
     }
-  };
-  const session = new McpSession({ id: sessionId, channel: { notify: (m) => (write(m), true) }, waitRelease });
-  // The stateless era's subscriptions on this one channel, by the id of their subscriptions/listen.
-  const subscriptions = new Map<JsonRpcRequest['id'], { toolsListChanged: boolean }>();
-  const stateless = new McpSession({
-    id: sessionId,
-    stateless: true,
-    waitRelease,
-    channel: {
-      notify: (m) => {
-        let delivered = false;
-        for (const [id, sub] of subscriptions) {
-          const tagged = forSubscription(m, id, sub.toolsListChanged);
-          if (!tagged) continue;
-          write(tagged);
-          delivered = true;
-        }
-        return delivered;
+  }
+}
+
+/** One process's MCP server: the session era's session, and the stateless era's requests and subscriptions on the same lines. */
+class StdioServer {
+  private readonly session: McpSession;
+  private readonly stateless: McpSession;
+  /** The stateless era's subscriptions on this one channel, by the id of their subscriptions/listen. */
+  private readonly subscriptions = new Map<JsonRpcRequest['id'], { toolsListChanged: boolean }>();
+  /** Writes stay in order even though each waits for its record to reach the harness. */
+  private queue = Promise.resolve();
+
+  constructor(
+    private readonly control: ControlChannel,
+    sessionId: string,
+    private readonly output: NodeJS.WritableStream,
+  ) {
+    const waitRelease = (cid: string, timeoutMs: number) => control.waitRelease(cid, timeoutMs);
+    this.session = new McpSession({ id: sessionId, channel: { notify: (m) => (this.write(m), true) }, waitRelease });
+    this.stateless = new McpSession({
+      id: sessionId,
+      stateless: true,
+      waitRelease,
+      channel: {
+        notify: (m) => {
+          let delivered = false;
+          for (const [id, sub] of this.subscriptions) {
+            const tagged = forSubscription(m, id, sub.toolsListChanged);
+            if (!tagged) continue;
+            this.write(tagged);
+            delivered = true;
+          }
+          return delivered;
+        },
       },
-    },
-  });
+    });
+  }
+
+  /** One line read: a message or a batch, answered when it asks for an answer. */
+  async line(line: string): Promise<void> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      this.write(errorResponse(null, ErrorCode.ParseError, 'Parse error'));
+      return;
+    }
+    if (Array.isArray(parsed)) {
+      const answers = (await Promise.all(parsed.map((m) => this.handle(m)))).filter((a): a is JsonRpcResponse => a !== null);
+      if (answers.length) this.write(answers);
+      return;
+    }
+    const answer = await this.handle(parsed);
+    if (answer) this.write(answer);
+  }
+
+  /** Resolves once every line written so far is out. */
+  flushed(): Promise<void> {
+    return this.queue;
+  }
+
+  private write(message: JsonRpcMessage | JsonRpcResponse[]): void {
+    const line = JSON.stringify(message);
+    this.queue = this.queue.then(async () => {
+      await this.control.record('out', line);
+      this.output.write(`${line}\n`);
+    });
+  }
+
+  private async handle(value: unknown): Promise<JsonRpcResponse | null> {
+    const kind = classifyMessage(value);
+    const version = kind === 'request' ? requestProtocolVersion((value as JsonRpcRequest).params) : undefined;
+    if (version !== undefined) return this.handleStateless(value as JsonRpcRequest, version);
+    // On stdio a subscription ends with notifications/cancelled naming its subscriptions/listen.
+    if (kind === 'notification' && (value as { method: string }).method === 'notifications/cancelled') {
+      this.subscriptions.delete(((value as { params?: { requestId?: JsonRpcRequest['id'] } }).params ?? {}).requestId as JsonRpcRequest['id']);
+    }
+    if (kind === 'request') return this.session.handleRequest(value as JsonRpcRequest, { emit: (m) => this.write(m) });
+    if (kind === 'response') this.session.handleResponse(value as JsonRpcResponse);
+    else if (kind === 'notification') this.session.handleNotification(value as never);
+    else return errorResponse(null, ErrorCode.InvalidRequest, 'Invalid Request');
+    return null;
+  }
+
   /** One request of the stateless era: its version checked, then answered on its own. */
-  const handleStateless = async (request: JsonRpcRequest, version: string): Promise<JsonRpcResponse | null> => {
+  private async handleStateless(request: JsonRpcRequest, version: string): Promise<JsonRpcResponse | null> {
     if (!revisionsOfEra(true).includes(version as never)) {
       return errorResponse(request.id, ErrorCode.UnsupportedProtocolVersion, `Unsupported protocol version ${version}`, { requested: version, supported: revisionsOfEra(true) });
     }
     if (request.method === 'subscriptions/listen') {
       const wanted = ((request.params ?? {}) as { notifications?: Record<string, unknown> }).notifications ?? {};
       const toolsListChanged = wanted.toolsListChanged === true;
-      write({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { _meta: { [META.subscriptionId]: request.id }, notifications: toolsListChanged ? { toolsListChanged } : {} } } as JsonRpcMessage);
-      subscriptions.set(request.id, { toolsListChanged });
+      this.write({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { _meta: { [META.subscriptionId]: request.id }, notifications: toolsListChanged ? { toolsListChanged } : {} } } as JsonRpcMessage);
+      this.subscriptions.set(request.id, { toolsListChanged });
       return null;
     }
-    return stateless.handleRequest(request, { emit: (m) => write(m) });
-  };
-  await report('/sessions', { upstream: name, sessionId, open: true });
-  if (input === process.stdin) {
-    // Stopped by the proxy: say the session ended before going.
-    process.once('SIGTERM', () => {
-      void report('/sessions', { upstream: name, sessionId, open: false }).finally(() => process.exit(0));
-    });
+    return this.stateless.handleRequest(request, { emit: (m) => this.write(m) });
   }
-  process.stderr.write(`proxyspec mock upstream (stdio) session ${sessionId} ready\n`);
-
-  const handle = async (value: unknown): Promise<JsonRpcResponse | null> => {
-    const kind = classifyMessage(value);
-    const version = kind === 'request' ? requestProtocolVersion((value as JsonRpcRequest).params) : undefined;
-    if (version !== undefined) return handleStateless(value as JsonRpcRequest, version);
-    // On stdio a subscription ends with notifications/cancelled naming its subscriptions/listen.
-    if (kind === 'notification' && (value as { method: string }).method === 'notifications/cancelled') {
-      subscriptions.delete(((value as { params?: { requestId?: JsonRpcRequest['id'] } }).params ?? {}).requestId as JsonRpcRequest['id']);
-    }
-    if (kind === 'request') return session.handleRequest(value as JsonRpcRequest, { emit: (m) => write(m) });
-    if (kind === 'response') session.handleResponse(value as JsonRpcResponse);
-    else if (kind === 'notification') session.handleNotification(value as never);
-    else return errorResponse(null, ErrorCode.InvalidRequest, 'Invalid Request');
-    return null;
-  };
-
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  const inflight = new Set<Promise<void>>();
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    await record('in', line);
-    const work = (async () => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        write(errorResponse(null, ErrorCode.ParseError, 'Parse error'));
-        return;
-      }
-      if (Array.isArray(parsed)) {
-        const answers = (await Promise.all(parsed.map(handle))).filter((a): a is JsonRpcResponse => a !== null);
-        if (answers.length) write(answers);
-        return;
-      }
-      const answer = await handle(parsed);
-      if (answer) write(answer);
-    })();
-    inflight.add(work);
-    void work.finally(() => inflight.delete(work));
-  }
-  await Promise.all(inflight);
-  await queue;
-  await report('/sessions', { upstream: name, sessionId, open: false });
 }

@@ -44,49 +44,127 @@ redis.call('PUBLISH', ARGV[3], ARGV[1])
 return record`;
 
 export function createSharedSessionMap(state: SharedState, options: SharedSessionOptions): SessionMap {
-  const { redis, prefix } = state;
-  const idleTimeoutMs = options.idleTimeoutMs ?? 0;
-  const newId = options.newId ?? randomSessionId;
-  const seenKey = `${prefix}sessions`;
-  const keyOf = (id: string) => `${prefix}session:${id}`;
+  return new SharedSessionMap(state, options);
+}
+
+class SharedSessionMap implements SessionMap {
+  private readonly idleTimeoutMs: number;
+  private readonly newId: () => string;
+  private readonly seenKey: string;
   /** Sessions this replica is serving now, with how many requests and streams. */
-  const busy = new Map<string, number>();
+  private readonly busy = new Map<string, number>();
   /** When this replica last saw each session, since the last sweep wrote it. */
-  const seen = new Map<string, number>();
+  private readonly seen = new Map<string, number>();
   /** Copies of records this replica has read or written, dropped whenever any replica changes or ends them. */
-  const copies = new Map<string, string>();
+  private readonly copies = new Map<string, string>();
   /** Changes heard so far: a record read while one arrived may be older than the change, and is not kept. */
-  let changes = 0;
-  state.sessionChanges.subscribe((id) => {
-    changes++;
-    if (id === null) copies.clear();
-    else copies.delete(id);
-  });
-  const keep = (id: string, text: string, heardBefore: number) => {
-    if (state.sessionChanges.listening() && changes === heardBefore) copies.set(id, text);
-  };
-  const { sessionChannel } = state;
+  private changes = 0;
   /** The last count the store gave, for when it cannot give one. */
-  let counted = 0;
+  private counted = 0;
+  private sweeping = false;
+  private readonly sweeper: ReturnType<typeof sweepIdle>;
 
-  const serialise = (session: ProxySession): string => {
-    const record: SessionRecord = {
-      owner: session.owner ?? null,
-      createdAt: session.createdAt,
-      ...(session.protocolVersion !== undefined && { protocolVersion: session.protocolVersion }),
-      upstream: session.upstream.state?.() ?? {},
+  constructor(
+    private readonly state: SharedState,
+    private readonly options: SharedSessionOptions,
+  ) {
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 0;
+    this.newId = options.newId ?? randomSessionId;
+    this.seenKey = `${state.prefix}sessions`;
+    state.sessionChanges.subscribe((id) => {
+      this.changes++;
+      if (id === null) this.copies.clear();
+      else this.copies.delete(id);
+    });
+    this.sweeper = sweepIdle(this.idleTimeoutMs, () => {
+      if (this.sweeping) return;
+      this.sweeping = true;
+      // A store that is away now is asked again at the next sweep.
+      void this.sweep()
+        .catch(() => undefined)
+        .finally(() => (this.sweeping = false));
+    });
+  }
+
+  async create(upstream: UpstreamSession, owner: string | undefined, protocolVersion: string | undefined): Promise<ProxySession> {
+    const { redis } = this.state;
+    const session = newSession(this.newId(), upstream, owner, protocolVersion);
+    session.stored = serialise(session);
+    const heard = this.changes;
+    await inStore(() => redis.multi().set(this.keyOf(session.id), session.stored!).zadd(this.seenKey, session.createdAt, session.id).exec());
+    this.keep(session.id, session.stored, heard);
+    return session;
+  }
+
+  async get(id: string): Promise<ProxySession | undefined> {
+    let text = this.state.sessionChanges.listening() ? this.copies.get(id) : undefined;
+    if (text === undefined) {
+      const heard = this.changes;
+      const read = await inStore(() => this.state.redis.get(this.keyOf(id)));
+      if (read === null) return undefined;
+      text = read;
+      this.keep(id, text, heard);
+    }
+    this.seen.set(id, Date.now());
+    return this.revive(id, text);
+  }
+
+  async save(session: ProxySession): Promise<void> {
+    const text = serialise(session);
+    if (text === session.stored) return;
+    // XX: a session deleted meanwhile (on any replica) stays deleted. The others drop their copies.
+    this.copies.delete(session.id);
+    await inStore(() => this.state.redis.multi().set(this.keyOf(session.id), text, 'XX').publish(this.state.sessionChannel, session.id).exec());
+    session.stored = text;
+  }
+
+  hold(session: ProxySession): () => void {
+    const { busy } = this;
+    busy.set(session.id, (busy.get(session.id) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (busy.get(session.id) ?? 1) - 1;
+      if (left > 0) busy.set(session.id, left);
+      else busy.delete(session.id);
+      this.seen.set(session.id, Date.now());
     };
-    return JSON.stringify(record);
-  };
+  }
 
-  const revive = (id: string, text: string): ProxySession | undefined => {
+  async remove(id: string): Promise<void> {
+    this.copies.delete(id);
+    await inStore(() => this.state.redis.multi().del(this.keyOf(id)).zrem(this.seenKey, id).publish(this.state.sessionChannel, id).exec());
+  }
+
+  size(): Promise<number> {
+    return this.state.redis.zcard(this.seenKey).then(
+      (n) => (this.counted = n),
+      () => this.counted,
+    );
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.copies.clear();
+  }
+
+  private keyOf(id: string): string {
+    return `${this.state.prefix}session:${id}`;
+  }
+
+  private keep(id: string, text: string, heardBefore: number): void {
+    if (this.state.sessionChanges.listening() && this.changes === heardBefore) this.copies.set(id, text);
+  }
+
+  private revive(id: string, text: string): ProxySession | undefined {
     let record: SessionRecord;
     try {
       record = JSON.parse(text) as SessionRecord;
     } catch {
       return undefined;
     }
-    const upstream = options.revive(record.upstream ?? {});
+    const upstream = this.options.revive(record.upstream ?? {});
     if (!upstream) return undefined;
     const now = Date.now();
     return {
@@ -99,94 +177,36 @@ export function createSharedSessionMap(state: SharedState, options: SharedSessio
       ...(record.protocolVersion !== undefined && { protocolVersion: record.protocolVersion }),
       stored: text,
     };
-  };
+  }
 
-  const reap = async (id: string, text: string) => {
-    const session = revive(id, text);
-    if (session) await endIdleSession(session, options.onReaped);
-  };
-
-  const sweep = async () => {
+  private async sweep(): Promise<void> {
+    const { redis, sessionChannel } = this.state;
     const now = Date.now();
     // Busy here is not idle anywhere: written before anyone looks for idle sessions.
-    for (const id of busy.keys()) seen.set(id, now);
-    if (seen.size) {
-      const times = [...seen].flatMap(([id, at]) => [at, id]);
-      seen.clear();
+    for (const id of this.busy.keys()) this.seen.set(id, now);
+    if (this.seen.size) {
+      const times = [...this.seen].flatMap(([id, at]) => [at, id]);
+      this.seen.clear();
       // XX: a session deleted meanwhile is not brought back; GT: a later time another replica wrote stays.
-      await redis.zadd(seenKey, 'XX', 'GT', ...times);
+      await redis.zadd(this.seenKey, 'XX', 'GT', ...times);
     }
-    const cutoff = now - idleTimeoutMs;
-    const idle = await redis.zrangebyscore(seenKey, '-inf', cutoff, 'LIMIT', 0, 200);
+    const cutoff = now - this.idleTimeoutMs;
+    const idle = await redis.zrangebyscore(this.seenKey, '-inf', cutoff, 'LIMIT', 0, 200);
     for (const id of idle) {
-      const claimed = (await redis.eval(CLAIM_IDLE, 2, seenKey, keyOf(id), id, cutoff, sessionChannel)) as string | null;
-      if (claimed) await reap(id, claimed);
+      const claimed = (await redis.eval(CLAIM_IDLE, 2, this.seenKey, this.keyOf(id), id, cutoff, sessionChannel)) as string | null;
+      if (!claimed) continue;
+      const session = this.revive(id, claimed);
+      if (session) await endIdleSession(session, this.options.onReaped);
     }
-  };
+  }
+}
 
-  let sweeping = false;
-  const sweeper = sweepIdle(idleTimeoutMs, () => {
-    if (sweeping) return;
-    sweeping = true;
-    // A store that is away now is asked again at the next sweep.
-    void sweep()
-      .catch(() => undefined)
-      .finally(() => (sweeping = false));
-  });
-
-  return {
-    async create(upstream, owner, protocolVersion) {
-      const session = newSession(newId(), upstream, owner, protocolVersion);
-      session.stored = serialise(session);
-      const heard = changes;
-      await inStore(() => redis.multi().set(keyOf(session.id), session.stored!).zadd(seenKey, session.createdAt, session.id).exec());
-      keep(session.id, session.stored, heard);
-      return session;
-    },
-    async get(id) {
-      let text = state.sessionChanges.listening() ? copies.get(id) : undefined;
-      if (text === undefined) {
-        const heard = changes;
-        const read = await inStore(() => redis.get(keyOf(id)));
-        if (read === null) return undefined;
-        text = read;
-        keep(id, text, heard);
-      }
-      seen.set(id, Date.now());
-      return revive(id, text);
-    },
-    async save(session) {
-      const text = serialise(session);
-      if (text === session.stored) return;
-      // XX: a session deleted meanwhile (on any replica) stays deleted. The others drop their copies.
-      copies.delete(session.id);
-      await inStore(() => redis.multi().set(keyOf(session.id), text, 'XX').publish(sessionChannel, session.id).exec());
-      session.stored = text;
-    },
-    hold(session) {
-      busy.set(session.id, (busy.get(session.id) ?? 0) + 1);
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        const left = (busy.get(session.id) ?? 1) - 1;
-        if (left > 0) busy.set(session.id, left);
-        else busy.delete(session.id);
-        seen.set(session.id, Date.now());
-      };
-    },
-    async remove(id) {
-      copies.delete(id);
-      await inStore(() => redis.multi().del(keyOf(id)).zrem(seenKey, id).publish(sessionChannel, id).exec());
-    },
-    size: () =>
-      redis.zcard(seenKey).then(
-        (n) => (counted = n),
-        () => counted,
-      ),
-    async closeAll() {
-      clearInterval(sweeper);
-      copies.clear();
-    },
+function serialise(session: ProxySession): string {
+  const record: SessionRecord = {
+    owner: session.owner ?? null,
+    createdAt: session.createdAt,
+    ...(session.protocolVersion !== undefined && { protocolVersion: session.protocolVersion }),
+    upstream: session.upstream.state?.() ?? {},
   };
+  return JSON.stringify(record);
 }
