@@ -67,6 +67,19 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     upstreamReason: 'stdio forbids newlines inside a message, so a bridge may have to compact a body',
   },
   {
+    id: 'transparency/messages-schema-valid',
+    title: 'A proxy MUST deliver to its client and send to its upstream only messages that are valid for the revision in use, by that revision\'s JSON Schema',
+    level: 1,
+    scenario: 'transparency/schema.test.ts',
+    provenBy: [
+      { defect: 'strip-input-schemas', revisions: ['2025-11-25', '2026-07-28'] },
+      { defect: 'drop-result-type', revisions: ['2026-07-28'] },
+    ],
+    needs: [],
+    requirements: ['base-jsonrpc', 'base-result-type-required'],
+    why: 'A message that is well-formed JSON-RPC can still be invalid MCP: a result without resultType, a tool without its inputSchema. Strict clients (the official SDKs validate every message) then fail far from the cause, and the proxy in the middle is the last place anyone looks.',
+  },
+  {
     id: 'transparency/notification-accepted',
     title: 'A proxy MUST forward a client notification upstream unchanged and answer 202 Accepted with no body',
     level: 1,

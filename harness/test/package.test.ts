@@ -52,7 +52,7 @@ describe('the packed package', () => {
     // No compiler at run time: the package is JavaScript, compiled when it was packed.
     expect(stdout).not.toMatch(/node_modules\/(msw|playwright-core|supergateway|typescript|tsx)$/m);
     const installed = join(app, 'node_modules/proxyspec');
-    for (const file of ['bin/proxyspec.js', 'dist/BUILT', 'dist/harness/src/cli/main.js', 'dist/suites/transparency/ids.test.js', 'catalogue/requirements/2026-07-28.json', 'proxy/configs/reference-http.yaml', 'reports/report.schema.json', 'examples/targets/reference-image.yaml', 'scripts/build-image.mjs']) {
+    for (const file of ['bin/proxyspec.js', 'dist/BUILT', 'dist/harness/src/cli/main.js', 'dist/suites/transparency/ids.test.js', 'catalogue/requirements/2026-07-28.json', 'catalogue/schemas/2026-07-28.json', 'proxy/configs/reference-http.yaml', 'reports/report.schema.json', 'examples/targets/reference-image.yaml', 'scripts/build-image.mjs']) {
       await expect(readFile(join(installed, file)).then(() => file)).resolves.toBe(file);
     }
     const { stdout: typescript } = await run('find', [installed, '-name', '*.ts', '-not', '-path', '*/node_modules/*']);

@@ -51,6 +51,8 @@ export const DEFECTS = [
   'drop-trace-context', // keeps only progressToken and the prefixed keys of a request's _meta (the spec's rule for names, minus its exception), losing traceparent, tracestate and baggage
   'drop-log-messages', // drops notifications/message from SSE streams, as a proxy that relays only the notifications it knows of
   'keep-upstream-on-client-close', // reads the upstream's stream to its end after the client closed its own (2026-07-28: no cancellation)
+  'strip-input-schemas', // trims tools/list results to what it thinks a client shows: each tool's name and description, without its inputSchema
+  'drop-result-type', // rebuilds tools/list results from the members the session era knew (tools, nextCursor, _meta), losing 2026-07-28's resultType and cache hints
 ] as const;
 
 export type Defect = (typeof DEFECTS)[number];
@@ -130,7 +132,7 @@ export function mapStatus(defect: Defect, status: number, sessionHeader: boolean
 }
 
 /** Defects that change what a message says: applied to JSON bodies and to SSE events alike. */
-const MESSAGE_DEFECTS: readonly Defect[] = ['stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors', 'rewrite-negotiated-version', 'flip-is-error'];
+const MESSAGE_DEFECTS: readonly Defect[] = ['stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors', 'rewrite-negotiated-version', 'flip-is-error', 'strip-input-schemas', 'drop-result-type'];
 
 /** Whether the defect must hold a JSON (non-SSE) answer whole: to rewrite it, re-frame it, or pick its status from it. */
 export function needsWholeBody(defect: Defect): boolean {
@@ -166,5 +168,8 @@ export function mutateMessage(defect: Defect, message: unknown): unknown {
     m.result = { ...result, protocolVersion: revisionsOfEra(false).filter((r) => r !== result.protocolVersion).at(-1) };
   }
   if (defect === 'generic-errors' && m.error) m.error = { code: -32603, message: 'Internal error' };
+  const tools = Array.isArray(result?.tools) ? (result.tools as Json[]) : undefined;
+  if (defect === 'strip-input-schemas' && tools) m.result = { ...result, tools: tools.map(({ name, description }) => ({ name, description })) };
+  if (defect === 'drop-result-type' && tools) m.result = Object.fromEntries(Object.entries(result!).filter(([k]) => ['tools', 'nextCursor', '_meta'].includes(k)));
   return m;
 }
