@@ -35,9 +35,10 @@ if (args[0] === 'proxy') {
   // The proxy has stopped (or never started): leave now, whatever timers a library left behind.
   process.exit(await main(args.slice(1)));
 } else if (args[0] === 'mock' && args[1] === 'upstream' && args.includes('--stdio') && !args.includes('--help')) {
-  // Started once per client session by stdio bridges: skip the CLI and load only the mock.
+  // Started once per client session by stdio bridges: skip the CLI and load only the mock. Its input
+  // has ended: leave now (stdout to a pipe is written synchronously), whatever keep-alive a library holds.
   const { main } = await load('mocks/upstream/stdio-main');
-  process.exitCode = await main(args.slice(2));
+  process.exit(await main(args.slice(2)));
 } else if (args[0] === 'mock' && args[1] === 'bench-upstream' && !args.includes('--help')) {
   // The load test's upstream: as lean a process as it can be.
   const { main } = await load('mocks/bench/main');

@@ -74,6 +74,8 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     provenBy: [
       { defect: 'strip-input-schemas', revisions: ['2025-11-25', '2026-07-28'] },
       { defect: 'drop-result-type', revisions: ['2026-07-28'] },
+      // Its 200 for notifications/initialized carries a body that is no JSON-RPC message.
+      { defect: 'notification-ack-200', revisions: ['2025-11-25'] },
     ],
     needs: [],
     requirements: ['base-jsonrpc', 'base-result-type-required'],
@@ -84,8 +86,8 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     title: 'A proxy MUST forward a client notification upstream unchanged and answer 202 Accepted with no body',
     level: 1,
     scenario: 'transparency/notifications.test.ts',
-    provenBy: [{ defect: 'notification-ack-200', revisions: ['2025-11-25'] }],
-    needs: ['initialize'],
+    provenBy: [{ defect: 'notification-ack-200', revisions: ['2025-11-25', '2026-07-28'] }],
+    needs: [],
     requirements: ['http-202-accepted', 'base-notification-no-response'],
     why: 'Notifications have no response; a proxy that waits for one hangs the client, and one that drops them loses cancellations and initialized.',
   },

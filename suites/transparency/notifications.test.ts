@@ -17,7 +17,12 @@ async function relayedUnchanged(t: ScenarioContext, cid: string, sent: Record<st
 scenario('A proxy MUST forward a notification unchanged and answer 202 with no body', [NOTIFICATION], async (t: ScenarioContext) => {
   const client = await t.session();
   const cid = t.cid();
-  const sent = { jsonrpc: '2.0', method: 'notifications/roots/list_changed', params: { _meta: { 'io.proxyspec/cid': cid, 'com.example/note': 'ü' } } };
+  const meta = { 'io.proxyspec/cid': cid, 'com.example/note': 'ü' };
+  // The stateless era keeps one client notification, the cancellation (here of a request long answered),
+  // and carries the revision and the client's capabilities in its _meta as every message does.
+  const sent = client.stateless
+    ? { jsonrpc: '2.0', method: 'notifications/cancelled', params: client.requestParams({ requestId: `answered-${cid}`, reason: 'a notification to relay', _meta: meta }) }
+    : { jsonrpc: '2.0', method: 'notifications/roots/list_changed', params: { _meta: meta } };
   const exchange = await client.post(sent);
   const problems: string[] = [];
   if (exchange.outcome !== 'answered') problems.push(`no answer (${exchange.outcome}): ${exchange.error ?? ''}`);

@@ -44,7 +44,17 @@ redis.call('PUBLISH', ARGV[3], ARGV[1])
 return record`;
 
 export function createSharedSessionMap(state: SharedState, options: SharedSessionOptions): SessionMap {
-  return new SharedSessionMap(state, options);
+  const map = new SharedSessionMap(state, options);
+  // A plain object, as every part the proxy hands out: a wrapper (ProxyParts.sessions) may spread it.
+  return {
+    create: (upstream, owner, protocolVersion) => map.create(upstream, owner, protocolVersion),
+    get: (id) => map.get(id),
+    save: (session) => map.save(session),
+    hold: (session) => map.hold(session),
+    remove: (id) => map.remove(id),
+    size: () => map.size(),
+    closeAll: () => map.closeAll(),
+  };
 }
 
 class SharedSessionMap implements SessionMap {

@@ -26,7 +26,17 @@ interface Route {
 export function createStdioConnector(config: StdioUpstreamConfig, log: (msg: string) => void = () => {}): UpstreamConnector {
   const children = new Set<ChildProcess>();
   return {
-    open: () => new StdioSession(config, log, children),
+    open: (): UpstreamSession => {
+      const session = new StdioSession(config, log, children);
+      // A plain object, as every part the proxy hands out: a wrapper (ProxyParts.connector) may spread it.
+      return {
+        post: (body, headers, info, gone) => session.post(body, headers, info, gone),
+        get: () => session.get(),
+        delete: () => session.delete(),
+        close: () => session.close(),
+        onEnded: (listener) => session.onEnded(listener),
+      };
+    },
     async close() {
       await Promise.all([...children].map(stop));
     },
@@ -219,7 +229,15 @@ class StdioSession implements UpstreamSession {
   }
 }
 
-/** SIGTERM, then SIGKILL if the process is still there after two seconds. */
+/** How long a child has to exit once its input is closed, before it is sent SIGTERM; and after that, before SIGKILL. */
+const EXIT_GRACE_MS = 1000;
+const KILL_GRACE_MS = 2000;
+
+/**
+ * MCP's stdio shutdown: close the child's input and let it exit, then SIGTERM if it has not within
+ * a second, then SIGKILL two seconds later. A line written just before (a notification relayed on
+ * its own) is read before the end of input, not lost to a signal.
+ */
 function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -230,12 +248,13 @@ function stop(child: ChildProcess): Promise<void> {
         child.kill(signal);
       }
     };
-    const timer = setTimeout(() => signalGroup('SIGKILL'), 2000);
+    const term = setTimeout(() => signalGroup('SIGTERM'), EXIT_GRACE_MS);
+    const kill = setTimeout(() => signalGroup('SIGKILL'), EXIT_GRACE_MS + KILL_GRACE_MS);
     child.once('exit', () => {
-      clearTimeout(timer);
+      clearTimeout(term);
+      clearTimeout(kill);
       resolve();
     });
     child.stdin?.end();
-    signalGroup('SIGTERM');
   });
 }
