@@ -14,11 +14,11 @@ const HTTP_ONLY = {
 export const RESILIENCE_CHECKS = defineChecks([
   {
     id: 'resilience/failover-keeps-session',
-    title: 'A proxy with backup upstreams MUST answer the next request through a backup when the primary dies, in the same client session, opened on the backup with the client\'s own initialize parameters',
+    title: 'A proxy with backup upstreams MUST answer the next request through a backup, sent there once, when the primary dies; in the session era, in the same client session, opened on the backup with the client\'s own initialize parameters',
     level: 3,
     scenario: 'resilience/upstream-faults.test.ts',
-    provenBy: [{ defect: 'ref-no-failover', revisions: ['2025-11-25'] }],
-    needs: ['sessions'],
+    provenBy: [{ defect: 'ref-no-failover', revisions: ['2025-11-25', '2026-07-28'] }],
+    needs: [],
     feature: 'failover',
     requirements: ['lifecycle-initialize-request', 'session-client-echo'],
     externalRefs: [level3('proxyspec-l3-failover', 'Level 3: multi-upstream failover with the client session preserved.')],

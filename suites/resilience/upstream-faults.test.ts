@@ -47,7 +47,7 @@ function sentInitializeParams(exchanges: Exchange[], cid: string): unknown {
   return undefined;
 }
 
-scenario('A proxy with backups MUST answer through a backup when the primary dies, in the same session', [FAILOVER], async (t: ScenarioContext) => {
+scenario('A proxy with backups MUST answer through a backup when the primary dies (in the session era, in the same session)', [FAILOVER], async (t: ScenarioContext) => {
   if (!t.ctx.target.wiresBackups) {
     return t.untested(FAILOVER, 'the profile tells the proxy of no backup upstream: put {upstream_urls} or {upstream_backup_urls} in its command or env');
   }
@@ -75,9 +75,20 @@ scenario('A proxy with backups MUST answer through a backup when the primary die
 
   const problems: string[] = [];
   if (!served(after)) problems.push(`the call after ${serving.name} died got ${describeCall(after)}`);
+  if (onBackup.length === 0) problems.push(`${backup.name} never received the call`);
+  else if (onBackup.length > 1) problems.push(`${backup.name} received the call ${onBackup.length} times`);
+  if (client.stateless) {
+    // No session to carry over: each request stands alone, so the backup needs nothing but the request.
+    t.judgeProblems(FAILOVER, problems, {
+      seen: { 'call after the upstream died': 1, 'call seen by the other upstream': onBackup.length },
+      fail: `a request was not served through a backup when ${serving.name}, the upstream serving the client, died`,
+      pass: `the call after ${serving.name} died was answered through ${backup.name}, which received it once`,
+      expected: 'HTTP 200 with the result; the backup received the call, once',
+    });
+    return;
+  }
   const answeredSession = after.exchange.headers['mcp-session-id'];
   if (answeredSession !== undefined && answeredSession !== sessionId) problems.push(`the answer names another session (${answeredSession}, not ${sessionId})`);
-  if (onBackup.length === 0) problems.push(`${backup.name} never received the call`);
   if (replayed.length === 0) problems.push(`${backup.name} never received an initialize carrying the client's own parameters`);
   else {
     const diffs = diffJson(sentInitializeParams(t.exchanges, initCid), (bodyJson(replayed[0]) as { params?: unknown } | undefined)?.params);
