@@ -34,8 +34,11 @@ export const OPERATIONS_CHECKS = defineChecks([
     title: 'A proxy MUST serve Prometheus metrics whose request, upstream-failure, open-session (and circuit) series move by exactly what a client did',
     level: 3,
     scenario: 'operations/operations.test.ts',
-    provenBy: [{ defect: 'ref-metrics-miss-upstream-failures', revisions: ['2025-11-25'] }],
-    needs: ['sessions'],
+    provenBy: [
+      { defect: 'ref-metrics-miss-upstream-failures', revisions: ['2025-11-25', '2026-07-28'] },
+      { defect: 'ref-metrics-count-twice', revisions: ['2025-11-25', '2026-07-28'] },
+    ],
+    needs: [],
     feature: 'metrics',
     hints: ['metrics'],
     requirements: [],

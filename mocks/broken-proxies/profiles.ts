@@ -159,6 +159,7 @@ export const BROKEN_PROXIES = {
   'ref-one-call-per-tool': { carrier: 'reference-level3', select: ONLY_THERE },
   'ref-rate-limit-per-session': { carrier: 'reference-level3', select: ONLY_THERE },
   'ref-metrics-miss-upstream-failures': { carrier: 'reference-level3' },
+  'ref-metrics-count-twice': { carrier: 'reference-level3' },
   'ref-always-ready': { carrier: 'reference-level3', select: ONLY_THERE },
   'ref-strip-last-event-id': { carrier: 'reference-level3' },
   'ref-policy-list-only': { carrier: 'reference-level3' },

@@ -55,6 +55,7 @@ export const REFERENCE_DEFECTS = [
   'one-call-per-tool', // sends one call of a tool upstream at a time, whoever it is for
   'rate-limit-per-session', // counts a subject's requests per session (per connection where there is none), so more sessions or connections buy more requests
   'metrics-miss-upstream-failures', // counts requests, but not the upstream's failures
+  'metrics-count-twice', // counts every request twice (a counter incremented both by a hook and by the handler)
   'always-ready', // reports ready whether or not an upstream can take requests
   'strip-last-event-id', // drops Last-Event-ID from a GET, so a cut stream cannot be resumed
   'policy-list-only', // hides denied tools from tools/list, but relays calls to them
@@ -259,6 +260,15 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
   }),
   'rate-limit-per-session': () => ({ rateLimitKey: (request) => `${request.principal?.subject ?? request.ip} ${request.headers['mcp-session-id'] ?? request.socket.remotePort}` }),
   'metrics-miss-upstream-failures': () => ({ metrics: (m) => ({ ...m, upstreamFailure: () => undefined }) }),
+  'metrics-count-twice': () => ({
+    metrics: (m) => ({
+      ...m,
+      request: (method, status) => {
+        m.request(method, status);
+        m.request(method, status);
+      },
+    }),
+  }),
   'policy-list-only': (config) => {
     const real = createPolicy(config.policy);
     return { policy: real ? { ...real, refusal: () => undefined } : null };

@@ -180,8 +180,10 @@ scenario('A proxy MUST serve Prometheus metrics that count exactly what a client
   const delta = (name: string, match: Record<string, string> = {}, from = before.families, to = after.families) => total(to, name, match) - total(from, name, match);
   const calls = delta(hint.requests, { [m]: 'tools/call' });
   if (calls !== 4) problems.push(`${hint.requests}{${m}="tools/call"} moved by ${calls}, not 4`);
-  const inits = delta(hint.requests, { [m]: 'initialize' });
-  if (inits !== 1) problems.push(`${hint.requests}{${m}="initialize"} moved by ${inits}, not 1`);
+  // How the client opened: initialize in the session era, server/discover in the stateless one.
+  const opening = client.stateless ? 'server/discover' : 'initialize';
+  const inits = delta(hint.requests, { [m]: opening });
+  if (inits !== 1) problems.push(`${hint.requests}{${m}="${opening}"} moved by ${inits}, not 1`);
   // By outcome: the three served calls under one value of the outcome label, the failed one under another.
   const outcomeValues = new Set((after.families.find((f) => f.name === hint.requests)?.metrics ?? []).filter((s) => s.labels?.[m] === 'tools/call').map((s) => s.labels?.[hint.outcomeLabel] ?? ''));
   const outcomes = new Map([...outcomeValues].map((v) => [v, delta(hint.requests, { [m]: 'tools/call', [hint.outcomeLabel]: v })] as const));
@@ -189,8 +191,10 @@ scenario('A proxy MUST serve Prometheus metrics that count exactly what a client
   if (JSON.stringify(byOutcome) !== JSON.stringify([1, 3])) problems.push(`the tools/call counts by ${hint.outcomeLabel} moved by ${JSON.stringify(Object.fromEntries(outcomes))}, not 3 under one outcome and 1 under another`);
   const failures = delta(hint.upstreamFailures);
   if (failures !== 1) problems.push(`${hint.upstreamFailures} moved by ${failures}, not 1`);
+  // The stateless era opens no session: the gauge must not move.
+  const sessionsOpened = client.stateless ? 0 : 1;
   const opened = delta(hint.sessionsOpen, {}, before.families, afterOpen.families);
-  if (opened !== 1) problems.push(`${hint.sessionsOpen} moved by ${opened} when one session opened, not 1`);
+  if (opened !== sessionsOpened) problems.push(`${hint.sessionsOpen} moved by ${opened} when ${client.stateless ? 'a stateless client sent server/discover' : 'one session opened'}, not ${sessionsOpened}`);
   const ended = total(closed.families, hint.sessionsOpen) - total(before.families, hint.sessionsOpen);
   if (ended !== 0) problems.push(`${hint.sessionsOpen} is ${ended} above where it started after the session was deleted`);
 
@@ -211,8 +215,8 @@ scenario('A proxy MUST serve Prometheus metrics that count exactly what a client
   t.judgeProblems(METRICS, problems, {
     seen: { 'calls counted': 4, ...(hint.circuitOpen && { 'circuit opened': circuitSeen }) },
     fail: 'the metrics do not count what happened',
-    pass: `${hint.requests} counted 1 initialize and 4 tools/call (3 and 1 by ${hint.outcomeLabel}), ${hint.upstreamFailures} 1, ${hint.sessionsOpen} +1 then back${hint.circuitOpen ? `, ${hint.circuitOpen} 1 while open` : ''}`,
-    expected: 'after initialize, 3 served calls and 1 call whose upstream connection was reset, then DELETE: exactly those counts',
+    pass: `${hint.requests} counted 1 ${opening} and 4 tools/call (3 and 1 by ${hint.outcomeLabel}), ${hint.upstreamFailures} 1, ${hint.sessionsOpen} ${client.stateless ? 'unmoved' : '+1 then back'}${hint.circuitOpen ? `, ${hint.circuitOpen} 1 while open` : ''}`,
+    expected: `after ${opening}, 3 served calls and 1 call whose upstream connection was reset${client.stateless ? '' : ', then DELETE'}: exactly those counts${client.stateless ? ', the open-sessions gauge unmoved' : ''}`,
   });
 });
 
