@@ -41,11 +41,14 @@ export const RESILIENCE_CHECKS = defineChecks([
   },
   {
     id: 'resilience/upstream-restart-recovered',
-    title: 'A proxy MUST recover when its upstream restarts and forgets its sessions: the next request is served, or gets 404 after which a new initialize works; never a lasting 5xx',
+    title: 'A proxy MUST recover when its upstream restarts and forgets its sessions: the next request is served, or (in the session era) gets 404 after which a new initialize works; never a lasting 5xx',
     level: 3,
     scenario: 'resilience/upstream-faults.test.ts',
-    provenBy: [{ defect: 'ref-session-lost-as-502', revisions: ['2025-11-25'] }],
-    needs: ['sessions'],
+    provenBy: [
+      { defect: 'ref-session-lost-as-502', revisions: ['2025-11-25'] },
+      { defect: 'ref-upstream-gone-for-good', revisions: ['2026-07-28'] },
+    ],
+    needs: [],
     requirements: ['session-terminated-404', 'session-404-reinit'],
     why: 'Upstreams are redeployed all the time; a proxy that keeps the dead upstream session and answers 5xx leaves the client nothing to do but give up.',
     ...HTTP_ONLY,

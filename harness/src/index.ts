@@ -3,6 +3,7 @@
  * read the upstream leg, compare what both sides saw.
  */
 export { scenario, ScenarioContext, TargetFailure, describeCall } from './checks/scenario.ts';
+export type { IsolatedTarget } from './checks/scenario.ts';
 export { McpClient } from './client/mcp-client.ts';
 export type { CallResult } from './client/mcp-client.ts';
 export { exchangeMessages } from './client/exchange.ts';

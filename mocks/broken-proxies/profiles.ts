@@ -155,6 +155,7 @@ export const BROKEN_PROXIES = {
   'ref-no-failover': { carrier: 'reference-level3' },
   'ref-no-circuit-breaker': { carrier: 'reference-level3', select: ONLY_THERE },
   'ref-session-lost-as-502': { carrier: 'reference-level3' },
+  'ref-upstream-gone-for-good': { carrier: 'reference-level3' },
   'ref-retry-failed-calls': { carrier: 'reference-level3', select: ONLY_THERE },
   'ref-one-call-per-tool': { carrier: 'reference-level3', select: ONLY_THERE },
   'ref-rate-limit-per-session': { carrier: 'reference-level3', select: ONLY_THERE },

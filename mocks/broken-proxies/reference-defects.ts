@@ -56,6 +56,7 @@ export const REFERENCE_DEFECTS = [
   'rate-limit-per-session', // counts a subject's requests per session (per connection where there is none), so more sessions or connections buy more requests
   'metrics-miss-upstream-failures', // counts requests, but not the upstream's failures
   'metrics-count-twice', // counts every request twice (a counter incremented both by a hook and by the handler)
+  'upstream-gone-for-good', // after its upstream once refuses a connection, refuses every later request itself (502) as if the upstream could never come back
   'always-ready', // reports ready whether or not an upstream can take requests
   'strip-last-event-id', // drops Last-Event-ID from a GET, so a cut stream cannot be resumed
   'policy-list-only', // hides denied tools from tools/list, but relays calls to them
@@ -260,6 +261,24 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
   }),
   'rate-limit-per-session': () => ({ rateLimitKey: (request) => `${request.principal?.subject ?? request.ip} ${request.headers['mcp-session-id'] ?? request.socket.remotePort}` }),
   'metrics-miss-upstream-failures': () => ({ metrics: (m) => ({ ...m, upstreamFailure: () => undefined }) }),
+  'upstream-gone-for-good': () => {
+    let gone = false;
+    return {
+      connector: (c) =>
+        wrapSessions(c, (s) => ({
+          ...s,
+          post: async (...args) => {
+            if (gone) throw new ProxyWireError(502, -31050, 'Upstream unavailable', 'the upstream refused a connection once');
+            try {
+              return await s.post(...args);
+            } catch (err) {
+              if ((err as ProxyWireError).reason === 'ECONNREFUSED') gone = true;
+              throw err;
+            }
+          },
+        })),
+    };
+  },
   'metrics-count-twice': () => ({
     metrics: (m) => ({
       ...m,

@@ -16,6 +16,7 @@ import {
   waitUntil,
   type CallResult,
   type Exchange,
+  type IsolatedTarget,
   type McpClient,
   type ScenarioContext,
   type UpstreamRecord,
@@ -162,6 +163,7 @@ scenario('A proxy MUST recover when its upstream restarts and forgets its sessio
   const before = t.cid();
   const first = await client.callTool('echo', { cid: before }, { cid: before });
   if (!served(first)) return t.block(RESTART, 'the session\'s first call was not served, so there is nothing to recover', describeCall(first));
+  if (client.stateless) return restartedStateless(t, target, client);
 
   await target.primary.kill();
   await target.primary.restart({ keepSessions: false });
@@ -193,6 +195,31 @@ scenario('A proxy MUST recover when its upstream restarts and forgets its sessio
     expected: 'the next request served, or 404 and then a new initialize and call served',
   });
 });
+
+/**
+ * The stateless era: no session for the upstream to forget, so a proxy has nothing to recover but
+ * its way to the upstream. A request arrives while the upstream is down (its error is the proxy's
+ * to choose), then the upstream comes back: the next request must be served.
+ */
+async function restartedStateless(t: ScenarioContext, target: IsolatedTarget, client: McpClient): Promise<void> {
+  await target.primary.kill();
+  await sleep(SETTLE_MS);
+  const downCid = t.cid();
+  const down = await client.callTool('echo', { cid: downCid }, { cid: downCid, timeoutMs: 15_000 });
+  await target.primary.restart({ keepSessions: false });
+  await sleep(SETTLE_MS);
+  const cid = t.cid();
+  const after = await client.callTool('echo', { cid }, { cid, timeoutMs: 15_000 });
+  const problems: string[] = [];
+  if (!served(after)) problems.push(`the first call after the upstream came back got ${describeCall(after)} (while it was down: ${describeCall(down)})`);
+  else if ((await target.upstream.received(cid)).length === 0) problems.push('the call was answered without reaching the restarted upstream');
+  t.judgeProblems(RESTART, problems, {
+    seen: { 'call after the restart': 1 },
+    fail: 'the proxy did not recover from an upstream restart',
+    pass: `a call while the upstream was down got ${describeCall(down)}; the first call after it came back was served by it`,
+    expected: 'the first request after the upstream is back served by it (whatever the one while it was down got)',
+  });
+}
 
 scenario('A proxy MUST give every request in flight exactly one outcome when the upstream drops, and send none twice', [IN_FLIGHT], async (t: ScenarioContext) => {
   // With a backup there is somewhere a proxy could wrongly send a call again.
