@@ -74,12 +74,15 @@ export const SESSION_CHECKS = defineChecks([
   },
   {
     id: 'session/unsupported-version-400',
-    title: 'A proxy MUST answer a request with an unsupported MCP-Protocol-Version with 400 Bad Request',
+    title: 'A proxy MUST answer a request with an unsupported protocol version with 400 Bad Request (from 2026-07-28, with an UnsupportedProtocolVersionError listing the versions supported)',
     level: 1,
     scenario: 'session/lifecycle.test.ts',
-    provenBy: [{ defect: 'drop-unknown-version-header', revisions: ['2025-11-25'] }],
-    needs: ['initialize', 'version-header'],
-    requirements: ['http-protocol-version-invalid-400'],
+    provenBy: [
+      { defect: 'drop-unknown-version-header', revisions: ['2025-11-25'] },
+      { defect: 'rewrite-unknown-version', revisions: ['2025-11-25', '2026-07-28'] },
+    ],
+    needs: ['version-header'],
+    requirements: ['http-protocol-version-invalid-400', 'http-unsupported-version-400', 'version-unsupported-error'],
     why: 'A request in a protocol nobody negotiated must be refused, not guessed at.',
   },
   {

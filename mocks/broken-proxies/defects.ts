@@ -4,7 +4,7 @@
  * Each defect is described by what it does to a request, a status, a message or a stream.
  */
 
-import { PARAM_HEADER_PREFIX, REVISIONS, mirroredHeaders, requestProtocolVersion, revisionsOfEra } from '../../wire/index.ts';
+import { LATEST_REVISION, LATEST_SESSION_REVISION, META, PARAM_HEADER_PREFIX, REVISIONS, mirroredHeaders, requestProtocolVersion, revisionsOfEra } from '../../wire/index.ts';
 
 export const DEFECTS = [
   'none', // a correct pass-through proxy
@@ -52,6 +52,7 @@ export const DEFECTS = [
   'drop-log-messages', // drops notifications/message from SSE streams, as a proxy that relays only the notifications it knows of
   'keep-upstream-on-client-close', // reads the upstream's stream to its end after the client closed its own (2026-07-28: no cancellation)
   'strip-input-schemas', // trims tools/list results to what it thinks a client shows: each tool's name and description, without its inputSchema
+  'rewrite-unknown-version', // rewrites a protocol version it does not know (header and _meta) to the newest it knows, instead of letting it be refused
   'drop-result-type', // rebuilds tools/list results from the members the session era knew (tools, nextCursor, _meta), losing 2026-07-28's resultType and cache hints
 ] as const;
 
@@ -91,6 +92,10 @@ export function mutateRequestHeaders(defect: Defect, headers: Record<string, str
   }
   if (defect === 'strip-custom-headers') return Object.fromEntries(Object.entries(headers).filter(([k]) => KNOWN_HEADERS.includes(k)));
   if (defect === 'drop-param-headers') return Object.fromEntries(Object.entries(headers).filter(([k]) => !k.startsWith(PARAM_HEADER_PREFIX)));
+  if (defect === 'rewrite-unknown-version' && headers['mcp-protocol-version'] && !KNOWN_VERSIONS.includes(headers['mcp-protocol-version'])) {
+    // The newest it knows of the request's era: a body naming its version is of the stateless one.
+    return { ...headers, 'mcp-protocol-version': requestProtocolVersion(message?.params) === undefined ? LATEST_SESSION_REVISION : LATEST_REVISION };
+  }
   if (defect === 'drop-unknown-version-header' && headers['mcp-protocol-version'] && !KNOWN_VERSIONS.includes(headers['mcp-protocol-version'])) {
     const { 'mcp-protocol-version': _dropped, ...rest } = headers;
     return rest;
@@ -104,6 +109,10 @@ export function mutateRequestBody(defect: Defect, body: Buffer, parsed: unknown)
   if (defect === 'drop-trace-context' && meta && typeof meta === 'object') {
     const kept = Object.fromEntries(Object.entries(meta).filter(([k]) => k === 'progressToken' || k.includes('/')));
     return Buffer.from(JSON.stringify({ ...(parsed as Json), params: { ...(parsed as { params: Json }).params, _meta: kept } }));
+  }
+  const asked = requestProtocolVersion((parsed as { params?: unknown } | undefined)?.params);
+  if (defect === 'rewrite-unknown-version' && meta && asked !== undefined && !KNOWN_VERSIONS.includes(asked)) {
+    return Buffer.from(JSON.stringify({ ...(parsed as Json), params: { ...(parsed as { params: Json }).params, _meta: { ...meta, [META.protocolVersion]: LATEST_REVISION } } }));
   }
   if (defect === 'drop-request-state' && (parsed as { params?: Json } | undefined)?.params?.requestState !== undefined) {
     const { requestState: _dropped, ...params } = (parsed as { params: Json }).params;

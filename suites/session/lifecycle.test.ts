@@ -2,7 +2,7 @@
  * Session lifecycle through the proxy: unknown and missing sessions, DELETE, protocol version
  * negotiation and header, and SSE event ids.
  */
-import { bodyJson, recordHeader, scenario, waitUntil, type ScenarioContext } from '../../harness/src/index.ts';
+import { META, bodyJson, errorCodes, recordHeader, scenario, waitUntil, type ScenarioContext } from '../../harness/src/index.ts';
 
 const UNKNOWN = 'session/unknown-session-404';
 const MISSING = 'session/missing-session-400';
@@ -94,15 +94,27 @@ scenario('A proxy MUST pass protocol versions through exactly', [VERSION], async
   });
 });
 
-scenario('A proxy MUST refuse an unsupported MCP-Protocol-Version with 400', [BAD_VERSION], async (t: ScenarioContext) => {
+scenario('A proxy MUST refuse an unsupported protocol version with 400', [BAD_VERSION], async (t: ScenarioContext) => {
   const client = await t.session();
   const cid = t.cid();
-  const { exchange } = await client.callTool('echo', { cid }, { cid, protocolVersion: '1999-01-01' });
-  t.judge(BAD_VERSION, exchange.status === 400, {
+  const unsupported = '1999-01-01';
+  // The stateless era names the version in the body too (the header mirrors it): both say the unsupported one.
+  const { exchange, response } = await client.callTool('echo', { cid }, { cid, protocolVersion: unsupported, ...(client.stateless && { meta: { [META.protocolVersion]: unsupported } }) });
+  const problems: string[] = [];
+  if (exchange.status !== 400) problems.push(`HTTP ${exchange.status}${exchange.outcome === 'answered' ? '' : ` (${exchange.outcome})`}`);
+  // From 2026-07-28 the refusal is an UnsupportedProtocolVersionError that lists the versions supported.
+  const code = errorCodes(t.revision).unsupportedProtocolVersion;
+  if (code !== undefined && exchange.status === 400) {
+    const error = response && 'error' in response ? (response.error as { code?: unknown; data?: { supported?: unknown } }) : undefined;
+    if (!error) problems.push(`no JSON-RPC error with the request's id: ${exchange.body.slice(0, 160)}`);
+    else if (error.code !== code) problems.push(`error code ${JSON.stringify(error.code)}, not ${code} (UnsupportedProtocolVersionError)`);
+    else if (!Array.isArray(error.data?.supported) || error.data.supported.length === 0) problems.push(`the error lists no supported versions: ${JSON.stringify(error).slice(0, 160)}`);
+  }
+  t.judgeProblems(BAD_VERSION, problems, {
     seen: { answer: exchange.outcome === 'answered' ? 1 : 0 },
-    message: exchange.status === 400 ? 'an unsupported version header got 400' : `an unsupported version header got HTTP ${exchange.status}`,
-    expected: 'HTTP 400',
-    observed: `HTTP ${exchange.status}`,
+    fail: `a request in protocol version ${unsupported} was not refused as the revision says`,
+    pass: `a request in protocol version ${unsupported} got 400${code === undefined ? '' : ` and error ${code} listing the versions supported`}`,
+    expected: `HTTP 400${code === undefined ? '' : `, a JSON-RPC error ${code} with the request's id and data.supported`}`,
   });
 });
 

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { WireErrors } from '../errors.ts';
+import { RPC } from '../protocol/codes.ts';
 import type { StdioUpstreamConfig } from '../config/schema.ts';
 import { idKey, type MessageInfo } from '../protocol/message.ts';
 import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from './types.ts';
@@ -16,6 +17,8 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-
 const MAX_BACKLOG = 100;
 
 interface Route {
+  /** The HTTP status of a whole answer (a stateless request's error status comes from its code). */
+  statusOf: (line: string) => number;
   remaining: Set<string>;
   tokens: string[];
   stream: PassThrough | null;
@@ -101,6 +104,7 @@ class StdioSession implements UpstreamSession {
         this.answered ? config.timeoutMs : Math.max(config.timeoutMs, config.startupTimeoutMs),
       );
       const route: Route = {
+        statusOf: info.protocolVersion === undefined ? () => 200 : statelessStatus,
         remaining: new Set(info.requestIds.map(idKey)),
         tokens: info.progressTokens.map(idKey),
         stream: null,
@@ -165,7 +169,7 @@ class StdioSession implements UpstreamSession {
   private deliver(route: Route, line: string, final: boolean): void {
     if (!route.stream) {
       if (final) {
-        route.settle({ status: 200, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(line)]) });
+        route.settle({ status: route.statusOf(line), headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(line)]) });
         return;
       }
       route.stream = new PassThrough();
@@ -227,6 +231,24 @@ class StdioSession implements UpstreamSession {
     this.getStream?.end();
     for (const listener of this.endedListeners) listener();
   }
+}
+
+/**
+ * A stateless request's answer, when it is an error, as the HTTP status MCP 2026-07-28 gives it: the
+ * stdio server cannot say one, and over HTTP the bridge is the server. A method it does not implement
+ * is 404; an unsupported protocol version, a header that disagrees with the body and a missing client
+ * capability are 400. Anything else is 200, as a JSON-RPC error on HTTP is.
+ */
+function statelessStatus(line: string): number {
+  let code: unknown;
+  try {
+    code = (JSON.parse(line) as { error?: { code?: unknown } }).error?.code;
+  } catch {
+    return 200;
+  }
+  if (code === RPC.methodNotFound) return 404;
+  if (code === RPC.unsupportedProtocolVersion || code === RPC.headerMismatch || code === RPC.missingClientCapability) return 400;
+  return 200;
 }
 
 /** How long a child has to exit once its input is closed, before it is sent SIGTERM; and after that, before SIGKILL. */
