@@ -3,8 +3,8 @@
  * features and config from the catalogue. harness/test/docs.test.ts fails while any of them is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DEFAULT_REVISION } from '../wire/index.ts';
-import { checksMarkdown, hintsMarkdown, referenceImageExample } from '../harness/src/cli/checks-doc.ts';
+import { DEFAULT_REVISION, LATEST_REVISION } from '../wire/index.ts';
+import { checksMarkdown, hintsMarkdown, notApplicableMarkdown, referenceImageExample } from '../harness/src/cli/checks-doc.ts';
 
 const root = new URL('../', import.meta.url);
 
@@ -17,7 +17,11 @@ export function between(text: string, name: string, body: string): string {
 }
 
 const readme = new URL('README.md', root);
-writeFileSync(readme, between(between(readFileSync(readme, 'utf8'), 'checks', checksMarkdown(DEFAULT_REVISION)), 'hints', hintsMarkdown()));
+let text = readFileSync(readme, 'utf8');
+text = between(text, 'checks', checksMarkdown(DEFAULT_REVISION));
+text = between(text, 'hints', hintsMarkdown());
+text = between(text, 'not-applicable', notApplicableMarkdown(LATEST_REVISION));
+writeFileSync(readme, text);
 const example = new URL('examples/targets/reference-image.yaml', root);
 writeFileSync(example, referenceImageExample(readFileSync(example, 'utf8')));
-process.stdout.write('README.md (checks, hints) and examples/targets/reference-image.yaml\n');
+process.stdout.write('README.md (checks, hints, what 2026-07-28 removed) and examples/targets/reference-image.yaml\n');

@@ -55,6 +55,8 @@ export interface RevisionErrors {
 interface RevisionStep {
   adds: readonly Mechanism[];
   removes?: readonly Mechanism[];
+  /** For each mechanism it removes, the item of the revision's changelog ("Key Changes") that removes it. */
+  removedBy?: Partial<Record<Mechanism, string>>;
   errors?: Partial<RevisionErrors>;
   /** Codes of earlier revisions that an implementation of this one must not emit. */
   retired?: readonly number[];
@@ -68,7 +70,7 @@ const STEPS: Record<Revision, RevisionStep> = {
   },
   // Batches removed; MCP-Protocol-Version on every request after initialization; the server is an
   // OAuth resource server that names its metadata (RFC 9728) in its challenge.
-  '2025-06-18': { adds: ['version-header', 'resource-metadata'], removes: ['batches'] },
+  '2025-06-18': { adds: ['version-header', 'resource-metadata'], removes: ['batches'], removedBy: { batches: 'major change 1: "Remove support for JSON-RPC batching"' } },
   // SSE streams start with a priming event (an id and empty data).
   '2025-11-25': { adds: ['priming-events'] },
   // Stateless: no handshake, no sessions, no GET stream, no resumability, no ping; per-request _meta,
@@ -76,6 +78,16 @@ const STEPS: Record<Revision, RevisionStep> = {
   '2026-07-28': {
     adds: ['request-meta', 'method-headers', 'discover', 'subscriptions-listen', 'result-type', 'cacheable-results', 'input-required', 'request-log-level', 'disconnect-is-cancel', 'reserved-error-codes'],
     removes: ['initialize', 'sessions', 'get-stream', 'server-requests', 'ping', 'resumability', 'priming-events', 'disconnect-not-cancel'],
+    removedBy: {
+      sessions: 'major change 1: "Remove protocol-level sessions and the `Mcp-Session-Id` header from the Streamable HTTP transport"',
+      initialize: 'major change 2: "Make MCP stateless: remove the `initialize`/`notifications/initialized` handshake"',
+      'get-stream': 'major change 4: "Replace the HTTP GET endpoint and `resources/subscribe`/`resources/unsubscribe` with `subscriptions/listen`"',
+      ping: 'major change 5: "Remove `ping`, `logging/setLevel`, and `notifications/roots/list_changed`"',
+      'server-requests': 'major change 7: Multi Round-Trip Requests replace "sending server-initiated requests, such as `roots/list`, `sampling/createMessage`, or `elicitation/create`"',
+      resumability: 'major change 9: "Remove SSE stream resumability and message redelivery (the `Last-Event-ID` header and SSE event IDs)"',
+      'priming-events': 'major change 9: "Remove SSE stream resumability and message redelivery (the `Last-Event-ID` header and SSE event IDs)"',
+      'disconnect-not-cancel': 'major change 9: "A broken response stream loses the in-flight request"',
+    },
     errors: { resourceNotFound: ErrorCode.InvalidParams, headerMismatch: ErrorCode.HeaderMismatch, missingClientCapability: ErrorCode.MissingRequiredClientCapability, unsupportedProtocolVersion: ErrorCode.UnsupportedProtocolVersion },
     retired: [ErrorCode.ResourceNotFound, ErrorCode.UrlElicitationRequired],
   },
@@ -88,6 +100,9 @@ interface RevisionInfo {
 }
 
 const INFO = new Map<Revision, RevisionInfo>();
+for (const [revision, step] of Object.entries(STEPS)) {
+  for (const m of step.removes ?? []) if (!step.removedBy?.[m]) throw new Error(`${revision} removes ${m} without naming the changelog item that does`);
+}
 {
   let mechanisms = new Set<Mechanism>();
   let errors = { resourceNotFound: 0 } as RevisionErrors;
@@ -114,6 +129,20 @@ export function has(revision: Revision, mechanism: Mechanism): boolean {
 /** The revisions that have every mechanism named, oldest first. */
 export function revisionsWith(needs: readonly Mechanism[]): Revision[] {
   return REVISIONS.filter((r) => needs.every((m) => has(r, m)));
+}
+
+/**
+ * Why `revision` lacks `mechanism`, in words for an n/a verdict: the revision (this one or an earlier
+ * one) whose changelog removed it, with the item; or the revision that adds it later.
+ */
+export function whyLacking(revision: Revision, mechanism: Mechanism): string {
+  const at = REVISIONS.indexOf(revision);
+  for (let i = at; i >= 0; i--) {
+    const step = STEPS[REVISIONS[i]];
+    if (step.removes?.includes(mechanism)) return `${REVISIONS[i]} removed it (its changelog, ${step.removedBy![mechanism]})`;
+  }
+  const later = REVISIONS.slice(at + 1).find((r) => has(r, mechanism));
+  return later ? `it comes only with ${later}` : `no revision has it`;
 }
 
 /** The mechanisms of `needs` that `revision` lacks (why a check is n/a there). */

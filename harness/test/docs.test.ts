@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
-import { DEFAULT_REVISION } from '../../wire/index.ts';
-import { checksMarkdown, hintsMarkdown, referenceImageExample } from '../src/cli/checks-doc.ts';
+import { DEFAULT_REVISION, LATEST_REVISION } from '../../wire/index.ts';
+import { checksMarkdown, hintsMarkdown, notApplicableMarkdown, referenceImageExample } from '../src/cli/checks-doc.ts';
 import { REFERENCE_FEATURES, REFERENCE_HINTS } from '../../catalogue/reference.ts';
 import { loadProfile } from '../src/targets/profile.ts';
 import { CHECKS } from '../../catalogue/index.ts';
@@ -24,6 +24,13 @@ test('the README\'s table of hints is what `npm run docs:checks` generates, one 
   expect(section('hints')).toBe(hintsMarkdown());
   expect(section('hints')).toContain('| `allowedOrigin` |');
   expect(section('hints')).toContain('`{ failures: 5, openMs: 2000 }`');
+});
+
+test('the README lists every check that does not apply under the newest revision, with the changelog item that removed what it needs', () => {
+  expect(section('not-applicable')).toBe(notApplicableMarkdown(LATEST_REVISION));
+  expect(section('not-applicable')).toMatch(/`session\/isolation`: needs protocol-level sessions .*; 2026-07-28 removed it \(its changelog, major change 1/);
+  // Checks whose behaviour the revision keeps are judged there, not listed.
+  expect(section('not-applicable')).not.toContain('`resilience/failover-keeps-session`');
 });
 
 test('the image example states the reference proxy\'s features and hints as catalogue/reference.ts does', async () => {

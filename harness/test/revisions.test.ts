@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { REVISIONS, errorCodes, has, missingIn, revisionsWith, type Mechanism } from '../../wire/index.ts';
+import { REVISIONS, errorCodes, has, missingIn, revisionsWith, whyLacking, type Mechanism } from '../../wire/index.ts';
 import { CHECKS } from '../../catalogue/index.ts';
 import { defineChecks } from '../../catalogue/define.ts';
 
@@ -28,6 +28,13 @@ describe('what each revision has', () => {
     expect(missingIn('2026-07-28', ['sessions', 'result-type', 'get-stream'])).toEqual(['sessions', 'get-stream']);
     expect(missingIn('2025-11-25', ['sessions'])).toEqual([]);
   });
+});
+
+test('a mechanism a revision lacks is explained: by the changelog item of the revision that removed it, or by the revision that adds it', () => {
+  expect(whyLacking('2026-07-28', 'sessions')).toMatch(/^2026-07-28 removed it \(its changelog, major change 1: "Remove protocol-level sessions/);
+  expect(whyLacking('2026-07-28', 'batches')).toMatch(/^2025-06-18 removed it \(its changelog, major change 1: "Remove support for JSON-RPC batching"\)/);
+  expect(whyLacking('2025-06-18', 'priming-events')).toBe('it comes only with 2025-11-25');
+  expect(whyLacking('2025-03-26', 'discover')).toBe('it comes only with 2026-07-28');
 });
 
 describe('checks declare needs, not revisions', () => {

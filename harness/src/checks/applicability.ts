@@ -4,7 +4,7 @@
  * upstream kind (otherwise `n/a` or `skipped`), and given the hints it needs (otherwise `untested`,
  * with the hint named, so the summary says what to add to the profile).
  */
-import { MECHANISMS, missingIn } from '../../../wire/index.ts';
+import { MECHANISMS, missingIn, whyLacking } from '../../../wire/index.ts';
 import type { RunContext } from '../context.ts';
 import { describeHint, missingHints } from '../../../catalogue/hints.ts';
 import type { CheckDef, Verdict } from '../../../catalogue/types.ts';
@@ -18,7 +18,8 @@ export function whyNotRun(check: CheckDef, ctx: RunContext): NotRun | null {
   if (!ctx.selected.includes(check.id)) return { verdict: 'skipped', message: 'excluded by the run\'s selection (--suite, --only, --exclude)' };
   const lacking = missingIn(ctx.revision, check.needs);
   if (lacking.length) {
-    return { verdict: 'n/a', message: `needs ${lacking.map((m) => MECHANISMS[m]).join(' and ')}, which ${ctx.revision} does not have (applies to ${check.revisions.join(', ')})` };
+    const why = lacking.map((m) => `${MECHANISMS[m]}: ${whyLacking(ctx.revision, m)}`).join('; ');
+    return { verdict: 'n/a', message: `needs what ${ctx.revision} does not have (${why}); applies to ${check.revisions.join(', ')}` };
   }
   for (const feature of [...(check.feature ? [check.feature] : []), ...(check.alsoNeeds ?? [])]) {
     if (!ctx.target.features.includes(feature)) return { verdict: 'n/a', message: `needs the feature "${feature}", which the target does not claim` };
