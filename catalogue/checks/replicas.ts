@@ -47,11 +47,15 @@ export const REPLICAS_CHECKS = defineChecks([
   },
   {
     id: 'replicas/replica-loss-survived',
-    title: 'A proxy run as replicas MUST carry a session on through another replica when the one that opened it is killed',
+    title: 'A proxy run as replicas MUST serve a client through another replica when the one that served it is killed (carrying its session on, in the session era)',
     level: 3,
     scenario: 'replicas/replicas.test.ts',
-    provenBy: [{ defect: 'ref-replicas-no-store', revisions: ['2025-11-25'] }],
-    needs: ['sessions'],
+    provenBy: [
+      { defect: 'ref-replicas-no-store', revisions: ['2025-11-25'] },
+      // Its surviving replica refuses a client whose server/discover the killed one answered.
+      { defect: 'ref-stateless-needs-discover', revisions: ['2026-07-28'] },
+    ],
+    needs: [],
     feature: 'replicas',
     requirements: [],
     externalRefs: [

@@ -45,8 +45,20 @@ test('supergateway under 2026-07-28: relays the stateless era, fails what it fai
   expect(report.spec).toBe('2026-07-28');
   expect(report.relay?.ok).toBe(true);
   expect(verdicts(report, ['error'])).toEqual([]);
-  expect(verdicts(report, ['fail', 'warn'])).toEqual(['errors/upstream-timeout-attributable', 'limits/hostile-input-contained', 'limits/slow-request-cut-off', 'security/errors-leak-nothing', 'security/foreign-origin-refused', 'transparency/large-payloads']);
+  expect(verdicts(report, ['fail', 'warn'])).toEqual([
+    'errors/upstream-timeout-attributable',
+    'limits/hostile-input-contained',
+    'limits/slow-request-cut-off',
+    'security/errors-leak-nothing',
+    'security/foreign-origin-refused',
+    'session/unsupported-version-400',
+    'transparency/large-payloads',
+  ]);
   expect(report.checks.find((c) => c.id === 'limits/hostile-input-contained')?.observed).toMatch(/invalid UTF-8: answered HTTP 200/);
+  // Over HTTP it is the server, and 2026-07-28 says a server that does not implement the version
+  // "MUST respond with 400 Bad Request and an UnsupportedProtocolVersionError": it answers a request
+  // in version 1999-01-01 with HTTP 200 and an internal error (-32603), as the wire shows.
+  expect(report.checks.find((c) => c.id === 'session/unsupported-version-400')?.observed).toMatch(/^HTTP 200 carrying error -32603$/);
   expect(verdicts(report, ['untested'])).toEqual(['operations/graceful-shutdown']);
   // A process per request: the change made by one request is not in the process that holds the subscription.
   // So is the v2 SDK client's subscription, after its other steps went through. It serves a foreign Origin, and the

@@ -111,7 +111,7 @@ scenario('A proxy run as replicas MUST answer 404 everywhere for a session delet
   });
 });
 
-scenario('A proxy run as replicas MUST carry a session on when the replica that opened it dies', [LOSS], async (t: ScenarioContext) => {
+scenario('A proxy run as replicas MUST serve a client on when the replica that served it dies', [LOSS], async (t: ScenarioContext) => {
   const target = await t.isolatedTarget();
   const replicas = target.replicas;
   if (!replicaUrls(t, LOSS, replicas?.map((r) => r.url))) return;
@@ -134,9 +134,11 @@ scenario('A proxy run as replicas MUST carry a session on when the replica that 
   for (const c of [client, viaSurvivor, viaBalancer]) c.sessionId = undefined;
   t.judgeProblems(LOSS, problems, {
     seen: { 'calls after the kill': 2 },
-    fail: 'the session died with its replica',
-    pass: 'replica 1 was killed (SIGKILL) after opening the session; the session\'s calls were then answered on replica 2 and through the balancer',
-    expected: 'after SIGKILL of the replica that opened the session: calls answered on another replica and through the balancer',
+    fail: client.stateless ? 'the client was not served once its replica died' : 'the session died with its replica',
+    pass: client.stateless
+      ? 'replica 1 was killed (SIGKILL) after serving the client; its calls were then answered on replica 2 and through the balancer'
+      : 'replica 1 was killed (SIGKILL) after opening the session; the session\'s calls were then answered on replica 2 and through the balancer',
+    expected: `after SIGKILL of the replica that ${client.stateless ? 'served the client' : 'opened the session'}: calls answered on another replica and through the balancer`,
   });
 });
 

@@ -101,7 +101,8 @@ scenario('A proxy MUST refuse an unsupported protocol version with 400', [BAD_VE
   // The stateless era names the version in the body too (the header mirrors it): both say the unsupported one.
   const { exchange, response } = await client.callTool('echo', { cid }, { cid, protocolVersion: unsupported, ...(client.stateless && { meta: { [META.protocolVersion]: unsupported } }) });
   const problems: string[] = [];
-  if (exchange.status !== 400) problems.push(`HTTP ${exchange.status}${exchange.outcome === 'answered' ? '' : ` (${exchange.outcome})`}`);
+  const carried = response && 'error' in response ? ` carrying error ${JSON.stringify((response.error as { code?: unknown }).code)}` : response ? ' carrying a result' : '';
+  if (exchange.status !== 400) problems.push(`HTTP ${exchange.status}${exchange.outcome === 'answered' ? carried : ` (${exchange.outcome})`}`);
   // From 2026-07-28 the refusal is an UnsupportedProtocolVersionError that lists the versions supported.
   const code = errorCodes(t.revision).unsupportedProtocolVersion;
   if (code !== undefined && exchange.status === 400) {
