@@ -95,6 +95,16 @@ export const ERRORS_CHECKS = defineChecks([
     upstreamReason: 'a stdio server has no SSE stream to drop',
   },
   {
+    id: 'errors/incomplete-request-rejected',
+    title: 'A proxy MUST answer a stateless request whose _meta lacks a required field (the protocol version, the client\'s capabilities) with HTTP 400 and JSON-RPC error -32602, never serve it',
+    level: 1,
+    scenario: 'errors/incomplete.test.ts',
+    provenBy: [{ defect: 'fill-missing-meta', revisions: ['2026-07-28'] }],
+    needs: ['request-meta'],
+    requirements: ['meta-request-required-fields', 'meta-missing-field-32602', 'meta-missing-field-400'],
+    why: 'A request that does not say its revision or what its client can do cannot be answered correctly; a proxy that fills the gaps with guesses hides a broken client, and the official conformance suite fails it.',
+  },
+  {
     id: 'errors/own-codes-unreserved',
     title: 'A proxy MUST NOT give its own JSON-RPC errors a code from the range MCP reserves for the codes it defines (-32020 to -32099), nor a retired one',
     level: 1,

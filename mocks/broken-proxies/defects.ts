@@ -53,6 +53,7 @@ export const DEFECTS = [
   'keep-upstream-on-client-close', // reads the upstream's stream to its end after the client closed its own (2026-07-28: no cancellation)
   'strip-input-schemas', // trims tools/list results to what it thinks a client shows: each tool's name and description, without its inputSchema
   'rewrite-unknown-version', // rewrites a protocol version it does not know (header and _meta) to the newest it knows, instead of letting it be refused
+  'fill-missing-meta', // fills a stateless request's missing _meta fields (the newest version, empty capabilities) instead of letting it be refused
   'drop-result-type', // rebuilds tools/list results from the members the session era knew (tools, nextCursor, _meta), losing 2026-07-28's resultType and cache hints
 ] as const;
 
@@ -111,6 +112,10 @@ export function mutateRequestBody(defect: Defect, body: Buffer, parsed: unknown)
     return Buffer.from(JSON.stringify({ ...(parsed as Json), params: { ...(parsed as { params: Json }).params, _meta: kept } }));
   }
   const asked = requestProtocolVersion((parsed as { params?: unknown } | undefined)?.params);
+  if (defect === 'fill-missing-meta' && meta && typeof meta === 'object' && (parsed as Json).id !== undefined && (asked === undefined || typeof meta[META.clientCapabilities] !== 'object')) {
+    const filled = { [META.protocolVersion]: LATEST_REVISION, [META.clientCapabilities]: {}, ...meta };
+    return Buffer.from(JSON.stringify({ ...(parsed as Json), params: { ...(parsed as { params: Json }).params, _meta: filled } }));
+  }
   if (defect === 'rewrite-unknown-version' && meta && asked !== undefined && !KNOWN_VERSIONS.includes(asked)) {
     return Buffer.from(JSON.stringify({ ...(parsed as Json), params: { ...(parsed as { params: Json }).params, _meta: { ...meta, [META.protocolVersion]: LATEST_REVISION } } }));
   }

@@ -94,6 +94,8 @@ export const BROKEN_PROXIES = {
   'drop-unknown-version-header': { carrier: 'pass-through' },
   // A proxy that normalizes versions it does not know to one it does: the request is served, not refused.
   'rewrite-unknown-version': { carrier: 'pass-through' },
+  // A proxy that completes what a client left out of _meta: the malformed request is served.
+  'fill-missing-meta': { carrier: 'pass-through' },
   'uncommon-status-as-502': { carrier: 'pass-through' },
   // Every way the upstream can fail (reset, down, timed out) ends in the same silence. Under 2026-07-28 a
   // proxy that answers nothing when its upstream fails (and refuses nothing itself) makes no error of its

@@ -38,6 +38,7 @@ export class ProxyWireError extends Error {
 export const WireErrors = {
   parseError: () => new ProxyWireError(400, RPC.parseError, 'Parse error'),
   invalidRequest: (reason: string) => new ProxyWireError(400, RPC.invalidRequest, 'Invalid Request', reason),
+  invalidParams: (reason: string) => new ProxyWireError(400, RPC.invalidParams, 'Invalid params', reason),
   sessionRequired: () => new ProxyWireError(400, RPC.invalidRequest, 'Bad Request: Mcp-Session-Id header is required'),
   unsupportedProtocolVersion: (version: string) => new ProxyWireError(400, RPC.invalidRequest, 'Bad Request: unsupported MCP-Protocol-Version', `unsupported version ${version.slice(0, 40)}`),
   sessionNotFound: () => new ProxyWireError(404, RPC.sessionNotFound, 'Session not found'),

@@ -76,8 +76,12 @@ export class StatelessEra {
     const params = message.params as Record<string, unknown> | undefined;
     const { id } = message;
     const asked = requestProtocolVersion(params);
-    // No _meta version: a legacy client (initialize) at a server of this era only, which names what it supports.
-    if (asked === undefined) return errorResponse(id, ErrorCode.UnsupportedProtocolVersion, 'Unsupported protocol version: this server speaks only the stateless revisions', { supported: revisionsOfEra(true) });
+    if (asked === undefined) {
+      // A legacy client's initialize at a server of this era only, which names what it supports.
+      if (message.method === 'initialize') return errorResponse(id, ErrorCode.UnsupportedProtocolVersion, 'Unsupported protocol version: this server speaks only the stateless revisions', { supported: revisionsOfEra(true) });
+      // Any other request of this era without its version is malformed (basic/index.mdx, "_meta").
+      return errorResponse(id, ErrorCode.InvalidParams, `_meta lacks ${META.protocolVersion}, which every request of this revision carries`);
+    }
     const mismatch = headerMismatch(req.headers, message.method, params, HEADER.protocolVersion);
     if (mismatch) return errorResponse(id, ErrorCode.HeaderMismatch, `Header mismatch: ${mismatch}`);
     if (!revisionsOfEra(true).includes(asked as never)) {

@@ -10,7 +10,7 @@ import { ProxyWireError, WireErrors } from '../errors.ts';
 import { firstHeader, upstreamRequestHeaders } from '../protocol/headers.ts';
 import { relay } from './relay.ts';
 import { inspectMessage, type MessageInfo, type RpcId } from '../protocol/message.ts';
-import { isKnownProtocolVersion } from '../protocol/versions.ts';
+import { LEGACY_VERSIONS, isKnownProtocolVersion } from '../protocol/versions.ts';
 import { mirroredHeaderMismatch } from '../protocol/mirrored.ts';
 import type { ProxySession, SessionMap } from '../sessions/session-map.ts';
 import { ClientGone, type UpstreamConnector, type UpstreamReply } from '../upstream/types.ts';
@@ -179,6 +179,8 @@ class McpEndpoint {
 
   async post(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const post = this.check(request, reply);
+    const incomplete = incompleteStatelessRequest(request, post);
+    if (incomplete) throw new RoutedWireError(WireErrors.invalidParams(incomplete), post.info.id);
     if (post.info.protocolVersion !== undefined) return this.statelessPost(reply, post);
     if (post.info.isInitialize && firstHeader(request.headers, 'mcp-session-id') === undefined) return this.initialize(request, reply, post);
     const { body, info, headers, gone } = post;
@@ -356,6 +358,25 @@ class McpEndpoint {
   private relay(reply: FastifyReply, answer: UpstreamReply, sessionId: string | undefined): Promise<void> {
     return relay(reply, answer, sessionId, this.options.openStreams);
   }
+}
+
+/**
+ * Why a request of the stateless era is malformed, or undefined: its `_meta` lacks a field that every
+ * request of 2026-07-28 carries, the protocol version (its header names a stateless revision, and it
+ * opens or names no session) or the client's capabilities. Such a request "MUST" be rejected with
+ * -32602 and, on HTTP, 400 (basic/index.mdx, "_meta"): the proxy does it, whatever its upstream.
+ */
+function incompleteStatelessRequest(request: FastifyRequest, { info, parsed }: CheckedPost): string | undefined {
+  if (info.kind !== 'request') return undefined;
+  const meta = (parsed.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+  if (info.protocolVersion === undefined) {
+    const header = firstHeader(request.headers, 'mcp-protocol-version');
+    const stateless = header !== undefined && isKnownProtocolVersion(header) && !LEGACY_VERSIONS.includes(header);
+    if (!stateless || info.isInitialize || firstHeader(request.headers, 'mcp-session-id') !== undefined) return undefined;
+    return `_meta lacks ${META_VERSION}, which every request of ${header} carries`;
+  }
+  if (typeof meta?.[META_CAPABILITIES] !== 'object' || meta[META_CAPABILITIES] === null) return `_meta lacks ${META_CAPABILITIES}, which every request of ${info.protocolVersion} carries`;
+  return undefined;
 }
 
 /** A signal that the client went away before its answer was complete. */
