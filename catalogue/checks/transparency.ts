@@ -199,15 +199,16 @@ export const TRANSPARENCY_CHECKS = defineChecks([
   },
   {
     id: 'transparency/stream-close-cancels',
-    title: 'A proxy MUST pass a client\'s closing of its response stream on to the upstream, whose stream for that call is then closed too',
+    title: 'A proxy MUST pass a client\'s closing of its response stream on to the upstream: the upstream\'s stream for that call closed too (HTTP), or notifications/cancelled for the call (stdio)',
     level: 1,
     scenario: 'transparency/stateless.test.ts',
-    provenBy: [{ defect: 'keep-upstream-on-client-close', revisions: ['2026-07-28'] }],
+    provenBy: [
+      { defect: 'keep-upstream-on-client-close', revisions: ['2026-07-28'] },
+      { defect: 'ref-stdio-no-cancel', revisions: ['2026-07-28'] },
+    ],
     needs: ['disconnect-is-cancel'],
-    requirements: ['http-close-is-cancel', 'cancel-http-disconnect'],
-    why: 'Under 2026-07-28 closing the response stream is the only cancellation on HTTP; a proxy that keeps reading the upstream leaves the work running for a client that has gone.',
-    upstreams: ['http'],
-    upstreamReason: 'over stdio a proxy cancels with notifications/cancelled; this check watches an HTTP upstream\'s stream close',
+    requirements: ['http-close-is-cancel', 'cancel-http-disconnect', 'stdio-cancel-notification'],
+    why: 'Under 2026-07-28 closing the response stream is the only cancellation on HTTP; a proxy that keeps reading the upstream, or never tells a stdio server, leaves the work running for a client that has gone.',
   },
   {
     id: 'transparency/input-required-relayed',

@@ -20,11 +20,12 @@ import { REFERENCE_DEFECTS, type ReferenceDefect } from './reference-defects.ts'
  * - `reference-level2`: the reference proxy judged at Level 2 (auth and its four hints).
  * - `reference-level3`: the reference proxy judged at Level 3 (every hint, told of its backups).
  * - `reference-bridging`: the same, claiming era bridging.
+ * - `reference-stdio`: the reference proxy in front of the stdio mock, as `reference-stdio`.
  * - `replicas`: two reference proxies sharing a Redis, behind the harness's balancer.
  * - `replicas-no-store`: two correct reference proxies without the shared store.
  * - `multiplexer`: the stdio bridge of multiplexer.ts.
  */
-export type Carrier = 'pass-through' | 'pass-through-bytes' | 'reference-level2' | 'reference-level3' | 'reference-bridging' | 'replicas' | 'replicas-no-store' | 'multiplexer';
+export type Carrier = 'pass-through' | 'pass-through-bytes' | 'reference-level2' | 'reference-level3' | 'reference-bridging' | 'reference-stdio' | 'replicas' | 'replicas-no-store' | 'multiplexer';
 
 /**
  * How the matrix picks the checks a defect's run judges in one revision.
@@ -160,6 +161,7 @@ export const BROKEN_PROXIES = {
   'ref-no-circuit-breaker': { carrier: 'reference-level3', select: ONLY_THERE },
   'ref-session-lost-as-502': { carrier: 'reference-level3' },
   'ref-upstream-gone-for-good': { carrier: 'reference-level3' },
+  'ref-stdio-no-cancel': { carrier: 'reference-stdio', select: ONLY_THERE },
   'ref-retry-failed-calls': { carrier: 'reference-level3', select: ONLY_THERE },
   'ref-one-call-per-tool': { carrier: 'reference-level3', select: ONLY_THERE },
   'ref-rate-limit-per-session': { carrier: 'reference-level3', select: ONLY_THERE },
@@ -219,6 +221,8 @@ export function brokenProxyProfile(name: BrokenProxyName, paths: ProfilePaths): 
       return profile(reference, REFERENCE_FEATURES.level3, REFERENCE_HINTS, { env: backups });
     case 'reference-bridging':
       return profile(reference, REFERENCE_FEATURES.http, REFERENCE_HINTS, { env: backups });
+    case 'reference-stdio':
+      return profile(`${proxyspec} mock reference --defect ${defect as ReferenceDefect} --config ${quote(`${paths.configs}/reference-stdio.yaml`)} --port {port}`, REFERENCE_FEATURES.stdio, REFERENCE_HINTS, { upstream: 'stdio' });
     case 'replicas':
       return profile(`${reference} --redis {redis_url}`, REFERENCE_FEATURES.replicas, REFERENCE_HINTS, { replicas: 2, env: backups });
   }

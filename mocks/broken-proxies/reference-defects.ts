@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import {
   buildProxy,
+  ClientGone,
   createAuthGate,
   createPolicy,
   createTokenVerifier,
@@ -56,6 +57,7 @@ export const REFERENCE_DEFECTS = [
   'rate-limit-per-session', // counts a subject's requests per session (per connection where there is none), so more sessions or connections buy more requests
   'metrics-miss-upstream-failures', // counts requests, but not the upstream's failures
   'metrics-count-twice', // counts every request twice (a counter incremented both by a hook and by the handler)
+  'stdio-no-cancel', // (2026-07-28, stdio upstream) never hears that a client closed its response stream: it neither tells the stdio server the call is cancelled nor ends it, but lets it run on for 30 s
   'upstream-gone-for-good', // after its upstream once refuses a connection, refuses every later request itself (502) as if the upstream could never come back
   'always-ready', // reports ready whether or not an upstream can take requests
   'strip-last-event-id', // drops Last-Event-ID from a GET, so a cut stream cannot be resumed
@@ -261,6 +263,15 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
   }),
   'rate-limit-per-session': () => ({ rateLimitKey: (request) => `${request.principal?.subject ?? request.ip} ${request.headers['mcp-session-id'] ?? request.socket.remotePort}` }),
   'metrics-miss-upstream-failures': () => ({ metrics: (m) => ({ ...m, upstreamFailure: () => undefined }) }),
+  'stdio-no-cancel': () => ({
+    connector: (c) =>
+      wrapSessions(c, (s) => ({
+        ...s,
+        post: (body, headers, info) => s.post(body, headers, info, new ClientGone()),
+        // The request's process is left to run the call on, and ended only later.
+        close: async () => void setTimeout(() => void s.close(), 30_000).unref(),
+      })),
+  }),
   'upstream-gone-for-good': () => {
     let gone = false;
     return {

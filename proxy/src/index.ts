@@ -34,7 +34,7 @@ export type { ProxyConfig, ProxyConfigInput } from './config/schema.ts';
 export { ProxyError, ProxyWireError, ERROR_SOURCE, WireErrors } from './errors.ts';
 export { createAuthGate, resourceMetadataUrl, type AuthGate, type Principal } from './auth/plugin.ts';
 export { createTokenVerifier, discoverJwksUri, TokenRejected, type TokenVerifier } from './auth/verifier.ts';
-export type { UpstreamConnector } from './upstream/types.ts';
+export { ClientGone, type UpstreamConnector } from './upstream/types.ts';
 export type { ProxySession, SessionMap } from './sessions/session-map.ts';
 export { mirroredHeaderMismatch } from './protocol/mirrored.ts';
 export { createPolicy, type Policy } from './policy/policy.ts';

@@ -4,7 +4,7 @@
  * the _meta every request carries (version, capabilities, trace context).
  */
 import { randomBytes } from 'node:crypto';
-import { CID_META_KEY, META, bodyJson, preciseNow, bodyText, diffJson, recordHeader, scenario, withoutId, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
+import { CID_META_KEY, META, bodyJson, preciseNow, bodyText, diffJson, recordHeader, scenario, withoutId, type ScenarioContext, type SseEventRecord, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const HEADERS = 'transparency/mirrored-headers-forwarded';
 const SUBSCRIPTION = 'transparency/subscription-relayed';
@@ -93,8 +93,10 @@ scenario('A proxy MUST pass the closing of a response stream on to the upstream'
   const cid = t.cid();
   const controller = new AbortController();
   let progressSeen = 0;
-  // A long call (100 notifications, 50 ms apart): the client closes its stream at the first one.
-  const call = client.callTool('progress', { cid, count: 100, intervalMs: 50 }, {
+  // A long call (100 notifications 50 ms apart; over stdio 400, so that a call run to its end cannot
+  // pass for one ended on the close): the client closes its stream at the first one.
+  const count = t.ctx.target.upstream === 'stdio' ? 400 : 100;
+  const call = client.callTool('progress', { cid, count, intervalMs: 50 }, {
     cid,
     meta: { progressToken: `close-${cid}`, [CID_META_KEY]: cid },
     signal: controller.signal,
@@ -106,6 +108,7 @@ scenario('A proxy MUST pass the closing of a response stream on to the upstream'
   const { exchange } = await call;
   if (progressSeen === 0) return t.block(CLOSE_CANCELS, 'no progress notification reached the client, so it had no open stream to close', `client got HTTP ${exchange.status || exchange.outcome}`);
   const closedAt = preciseNow();
+  if (t.ctx.target.upstream === 'stdio') return cancelledOverStdio(t, cid, closedAt, progressSeen);
   const records = await t.upstream.eventually({ cid, direction: 'out' }, (rs) => rs.some((r) => bodyText(r).startsWith('(stream closed by the client')), 5000);
   const closed = records.find((r) => bodyText(r).startsWith('(stream closed by the client'));
   // The upstream's answer to the call, found by its id (a progress result does not carry the correlation id).
@@ -122,6 +125,35 @@ scenario('A proxy MUST pass the closing of a response stream on to the upstream'
     observed: closed ? `closed upstream ${Math.round(closed.at - closedAt)} ms after the client's close` : 'the upstream stream was not closed',
   });
 });
+
+/**
+ * Over stdio there is no stream to close upstream: the bridge says the cancellation with
+ * notifications/cancelled naming the call's id as the stdio server received it.
+ */
+async function cancelledOverStdio(t: ScenarioContext, cid: string, closedAt: number, progressSeen: number): Promise<void> {
+  const call = await t.upstream.receivedRequest(cid, 'tools/call');
+  const id = call && (bodyJson(call) as { id?: unknown } | undefined)?.id;
+  if (!call || id === undefined) return t.block(CLOSE_CANCELS, 'the call never reached the stdio upstream, so there was nothing to cancel');
+  const isCancel = (r: UpstreamRecord) => {
+    const m = bodyJson(r) as { method?: string; params?: { requestId?: unknown } } | undefined;
+    return m?.method === 'notifications/cancelled' && m.params?.requestId === id;
+  };
+  const records = await t.upstream.eventually({ sessionId: call.sessionId ?? undefined, direction: 'in' }, (rs) => rs.some(isCancel), 5000);
+  const cancel = records.find(isCancel);
+  // A bridge that runs a process per request may end that process instead: the work stops with it
+  // (the call takes 20 s, so a process that ended within the 5 s did not end because the call did).
+  const ended = !cancel && call.sessionId !== null && call.sessionId !== undefined && !(await t.upstream.liveSessions()).includes(call.sessionId);
+  t.judge(CLOSE_CANCELS, cancel !== undefined || ended, {
+    seen: { 'progress notifications before the close': progressSeen },
+    message: cancel
+      ? 'the stdio upstream was told the call is cancelled once the client closed its stream'
+      : ended
+        ? 'the stdio server running the call was ended once the client closed its stream'
+        : 'the stdio upstream was never told of the cancellation: no notifications/cancelled for the call, and its process still running, 5 s after the client closed its stream',
+    expected: `notifications/cancelled with requestId ${JSON.stringify(id)} on the stdio upstream (or the process serving the call ended) soon after the client closes`,
+    observed: cancel ? `notifications/cancelled ${Math.max(0, Math.round(cancel.at - closedAt))} ms after the client's close` : ended ? 'the stdio server\'s process ended' : 'no notifications/cancelled for the call; its stdio process still running',
+  });
+}
 
 scenario('A proxy MUST relay input_required results and the retry with the exact requestState', [INPUT_REQUIRED], async (t: ScenarioContext) => {
   const client = await t.session();

@@ -119,7 +119,11 @@ class StdioSession implements UpstreamSession {
       };
       for (const key of route.remaining) this.routes.set(key, route);
       for (const token of route.tokens) this.byToken.set(token, route);
-      gone.once('abort', () => this.finish(route));
+      gone.once('abort', () => {
+        // 2026-07-28: the client closing its response stream is the call's cancellation, which stdio says with notifications/cancelled.
+        if (info.protocolVersion !== undefined) for (const key of route.remaining) this.cancel(idOfKey(key));
+        this.finish(route);
+      });
       this.write(body);
     });
   }
@@ -157,6 +161,12 @@ class StdioSession implements UpstreamSession {
   private write(body: Buffer): void {
     const bytes = body.includes(0x0a) ? Buffer.from(JSON.stringify(JSON.parse(body.toString('utf8')))) : body;
     this.child.stdin!.write(Buffer.concat([bytes, Buffer.from('\n')]));
+  }
+
+  /** Tells the child a request is cancelled, if it can still hear. */
+  private cancel(requestId: unknown): void {
+    if (this.exited || !this.child.stdin?.writable) return;
+    this.write(Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason: 'the client closed its response stream' } })));
   }
 
   private finish(route: Route): void {
@@ -219,10 +229,7 @@ class StdioSession implements UpstreamSession {
     const failure = WireErrors.upstreamUnavailable(`upstream process exited (${how})`);
     for (const route of new Set(this.routes.values())) {
       if (route.stream) {
-        for (const key of route.remaining) {
-          const id = key.startsWith('n:') ? Number(key.slice(2)) : key.slice(2);
-          route.stream.write(this.sse(failure.body(id)));
-        }
+        for (const key of route.remaining) route.stream.write(this.sse(failure.body(idOfKey(key))));
         route.stream.end();
       } else route.fail(failure);
     }
@@ -231,6 +238,11 @@ class StdioSession implements UpstreamSession {
     this.getStream?.end();
     for (const listener of this.endedListeners) listener();
   }
+}
+
+/** The JSON-RPC id an `idKey` stands for. */
+function idOfKey(key: string): string | number {
+  return key.startsWith('n:') ? Number(key.slice(2)) : key.slice(2);
 }
 
 /**
