@@ -99,7 +99,12 @@ export const ERRORS_CHECKS = defineChecks([
     title: 'A proxy MUST answer a stateless request whose _meta lacks a required field (the protocol version, the client\'s capabilities) with HTTP 400 and JSON-RPC error -32602, never serve it',
     level: 1,
     scenario: 'errors/incomplete.test.ts',
-    provenBy: [{ defect: 'fill-missing-meta', revisions: ['2026-07-28'] }],
+    provenBy: [
+      { defect: 'fill-missing-meta', revisions: ['2026-07-28'] },
+      // Each rewrites the upstream's refusal: into -32603, or into an HTML page.
+      { defect: 'generic-errors', revisions: ['2026-07-28'] },
+      { defect: 'html-error-body', revisions: ['2026-07-28'] },
+    ],
     needs: ['request-meta'],
     requirements: ['meta-request-required-fields', 'meta-missing-field-32602', 'meta-missing-field-400'],
     why: 'A request that does not say its revision or what its client can do cannot be answered correctly; a proxy that fills the gaps with guesses hides a broken client, and the official conformance suite fails it.',

@@ -30,7 +30,7 @@ scenario('A proxy MUST relay an isError tool result unchanged', [TOOL_ERROR], as
   const { exchange, response } = await client.callTool('fail', { cid, text: `disk full — ${cid}` }, { cid });
   const sent = (await t.upstream.answerTo(cid, 'tools/call')).message;
   // Without the upstream's own answer there is nothing to compare with: blocked, not passed.
-  if (!sent) return t.block(TOOL_ERROR, 'the upstream never answered the call (it did not reach it), so there is no tool result to compare', `client got HTTP ${exchange.status || exchange.outcome}`);
+  if (!sent) return t.block(TOOL_ERROR, 'the call never reached the upstream, so there is no tool result to compare', `client got HTTP ${exchange.status || exchange.outcome}`);
   const problems: string[] = [];
   if (!response) problems.push(`no response (HTTP ${exchange.status || exchange.outcome})`);
   else if ('error' in response) problems.push(`the tool result became a JSON-RPC error: ${JSON.stringify(response.error).slice(0, 160)}`);
