@@ -20,8 +20,8 @@ describe('reference-replicas', () => {
     expect(code).toBe(0);
     expect(report.level).toBe(3);
     const replicaVerdicts = report.checks.filter((c) => REPLICA_CHECKS.includes(c.id)).map((c) => c.verdict);
-    // The session checks under 2025-11-25, the stateless one under 2026-07-28; the rate limit in both.
-    expect(replicaVerdicts.filter((v) => v === 'pass')).toHaveLength(spec === '2025-11-25' ? 4 : 2);
+    // The session checks under 2025-11-25, the stateless one under 2026-07-28; the rate limit and the loss of a replica in both.
+    expect(replicaVerdicts.filter((v) => v === 'pass')).toHaveLength(spec === '2025-11-25' ? 4 : 3);
     // Both replicas' output is in the report.
     expect(report.target.logs.stderr).toContain('--- replica 2 ---');
   }, 420_000);
