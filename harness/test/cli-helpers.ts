@@ -48,15 +48,24 @@ export function verdicts(report: Report, wanted: string[]): string[] {
 }
 
 let profilesDir: Promise<string> | undefined;
+const profileFiles = new Map<BrokenProxyName, Promise<string>>();
 
 /**
  * The profile file of one broken proxy of the defect matrix (mocks/broken-proxies/profiles.ts),
- * written once per test process as JSON into a temporary folder, with absolute paths.
+ * written once per test process as JSON into a temporary folder, with absolute paths. Runs of the
+ * same defect share the file, which is never rewritten while another run's CLI may be reading it.
  */
-export async function brokenProfile(name: BrokenProxyName): Promise<string> {
-  profilesDir ??= mkdtemp(join(tmpdir(), 'proxyspec-broken-'));
-  const file = join(await profilesDir, `${name}.json`);
-  const profile = brokenProxyProfile(name, { node: process.execPath, bin: BIN, configs: join(ROOT, 'proxy/configs') });
-  await writeFile(file, `${JSON.stringify(profile, null, 2)}\n`);
+export function brokenProfile(name: BrokenProxyName): Promise<string> {
+  let file = profileFiles.get(name);
+  if (!file) {
+    file = (async () => {
+      profilesDir ??= mkdtemp(join(tmpdir(), 'proxyspec-broken-'));
+      const path = join(await profilesDir, `${name}.json`);
+      const profile = brokenProxyProfile(name, { node: process.execPath, bin: BIN, configs: join(ROOT, 'proxy/configs') });
+      await writeFile(path, `${JSON.stringify(profile, null, 2)}\n`);
+      return path;
+    })();
+    profileFiles.set(name, file);
+  }
   return file;
 }
