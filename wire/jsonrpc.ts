@@ -63,23 +63,7 @@ export function isJsonRpcResponse(value: unknown): value is JsonRpcResponse {
   return classifyMessage(value) === 'response';
 }
 
-/** Standard JSON-RPC error codes, and the MCP ones the harness relies on. */
-export const ErrorCode = {
-  ParseError: -32700,
-  InvalidRequest: -32600,
-  MethodNotFound: -32601,
-  InvalidParams: -32602,
-  InternalError: -32603,
-  /** Session not found (the session era). */
-  SessionNotFound: -32001,
-  /** Resource not found, until 2025-11-25. */
-  ResourceNotFound: -32002,
-  /** URL elicitation required (2025-11-25). */
-  UrlElicitationRequired: -32042,
-  HeaderMismatch: -32020,
-  MissingRequiredClientCapability: -32021,
-  UnsupportedProtocolVersion: -32022,
-} as const;
+export { ErrorCode } from './error-codes.ts';
 
 export function errorResponse(id: JsonRpcId | null, code: number, message: string, data?: unknown): JsonRpcErrorResponse {
   const error: JsonRpcErrorObject = data === undefined ? { code, message } : { code, message, data };

@@ -8,7 +8,7 @@
  * and the transport pages it points to.
  */
 
-import { ErrorCode } from './jsonrpc.ts';
+import { ErrorCode } from './error-codes.ts';
 
 /** The range of JSON-RPC error codes that 2026-07-28 keeps for the codes the specification defines. */
 export const RESERVED_CODES = { from: -32020, to: -32099 } as const;

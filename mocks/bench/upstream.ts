@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { LATEST_SESSION_REVISION } from '../../wire/index.ts';
+// The revisions module alone: this process stays lean (wire/index.ts would load the schema library).
+import { LATEST_SESSION_REVISION } from '../../wire/revisions.ts';
 
 type Json = Record<string, any>;
 
