@@ -17,8 +17,8 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-
 const MAX_BACKLOG = 100;
 
 interface Route {
-  /** The HTTP status of a whole answer (a stateless request's error status comes from its code). */
-  statusOf: (line: string) => number;
+  /** The HTTP status of a whole answer, from the message it is (a stateless request's error status comes from its code). */
+  statusOf: (answer: unknown) => number;
   remaining: Set<string>;
   tokens: string[];
   stream: PassThrough | null;
@@ -176,10 +176,10 @@ class StdioSession implements UpstreamSession {
   }
 
   /** A line for a request: its whole answer as JSON when that is the first thing, else an event of its SSE answer. */
-  private deliver(route: Route, line: string, final: boolean): void {
+  private deliver(route: Route, line: string, final: boolean, answer?: unknown): void {
     if (!route.stream) {
       if (final) {
-        route.settle({ status: route.statusOf(line), headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(line)]) });
+        route.settle({ status: route.statusOf(answer), headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(line)]) });
         return;
       }
       route.stream = new PassThrough();
@@ -206,7 +206,7 @@ class StdioSession implements UpstreamSession {
       if (!route) return this.log('stdio upstream answered an id nobody asked; dropped');
       for (const item of items) route.remaining.delete(idKey((item as Record<string, unknown>).id));
       const final = route.remaining.size === 0;
-      this.deliver(route, line, final);
+      this.deliver(route, line, final, msg);
       if (final) this.finish(route);
       return;
     }
@@ -251,13 +251,8 @@ function idOfKey(key: string): string | number {
  * is 404; an unsupported protocol version, a header that disagrees with the body and a missing client
  * capability are 400. Anything else is 200, as a JSON-RPC error on HTTP is.
  */
-function statelessStatus(line: string): number {
-  let code: unknown;
-  try {
-    code = (JSON.parse(line) as { error?: { code?: unknown } }).error?.code;
-  } catch {
-    return 200;
-  }
+function statelessStatus(answer: unknown): number {
+  const code = (answer as { error?: { code?: unknown } } | undefined)?.error?.code;
   if (code === RPC.methodNotFound) return 404;
   if (code === RPC.unsupportedProtocolVersion || code === RPC.headerMismatch || code === RPC.missingClientCapability) return 400;
   return 200;
