@@ -74,8 +74,9 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
   async function route(req: IncomingMessage, res: ServerResponse, body: Buffer, sessionHeader: string | undefined): Promise<void> {
     const version = header(req, HEADER.protocolVersion);
     const modernHeader = version !== undefined && isRevision(version) && isStateless(version);
+    // A POST's body is parsed here once, for the era to take as it is.
+    const parsed = req.method === 'POST' ? parseJson(body) : undefined;
     if (req.method === 'POST') {
-      const parsed = parseJson(body);
       const asked = parsed && !Array.isArray(parsed) ? requestProtocolVersion((parsed as { params?: unknown }).params) : undefined;
       // A legacy server knows nothing of _meta versions: such a request goes where any other would (and lacks a session).
       if (era === 'modern' || (era === 'dual' && (asked !== undefined || (modernHeader && sessionHeader === undefined)))) return modern.post(req, res, parsed);
@@ -86,7 +87,7 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     if (version !== undefined && !revisionsOfEra(false).includes(version as never)) {
       return io.send(req, res, 400, errorResponse(null, ErrorCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${version}`), sessionHeader ?? null);
     }
-    if (req.method === 'POST') return legacy.post(req, res, body, sessionHeader);
+    if (req.method === 'POST') return legacy.post(req, res, parsed, sessionHeader);
     if (req.method === 'GET') return legacy.get(req, res, sessionHeader);
     if (req.method === 'DELETE') return legacy.delete(req, res, sessionHeader);
     io.send(req, res, 405, errorResponse(null, ErrorCode.InvalidRequest, 'Method not allowed'), sessionHeader ?? null, { allow: 'GET, POST, DELETE' });

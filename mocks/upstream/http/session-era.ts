@@ -54,14 +54,10 @@ export class SessionEra {
     for (const state of this.sessions.values()) state.getStream?.end();
   }
 
-  async post(req: IncomingMessage, res: ServerResponse, body: Buffer, sessionId: string | undefined): Promise<void> {
+  /** A POST of this era; `parsed` is its body as JSON, undefined when it is none. */
+  async post(req: IncomingMessage, res: ServerResponse, parsed: unknown, sessionId: string | undefined): Promise<void> {
     const { io } = this;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      return io.send(req, res, 400, errorResponse(null, ErrorCode.ParseError, 'Parse error'), sessionId ?? null);
-    }
+    if (parsed === undefined) return io.send(req, res, 400, errorResponse(null, ErrorCode.ParseError, 'Parse error'), sessionId ?? null);
     if (Array.isArray(parsed)) return this.batch(req, res, parsed, sessionId);
 
     const kind = classifyMessage(parsed);
