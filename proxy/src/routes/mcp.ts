@@ -179,8 +179,6 @@ class McpEndpoint {
 
   async post(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const post = this.check(request, reply);
-    const incomplete = incompleteStatelessRequest(request, post);
-    if (incomplete) throw new RoutedWireError(WireErrors.invalidParams(incomplete), post.info.id);
     if (post.info.protocolVersion !== undefined) return this.statelessPost(reply, post);
     if (post.info.isInitialize && firstHeader(request.headers, 'mcp-session-id') === undefined) return this.initialize(request, reply, post);
     const { body, info, headers, gone } = post;
@@ -206,7 +204,7 @@ class McpEndpoint {
     return this.relay(reply, answer, answer.status === 405 ? session.id : undefined);
   }
 
-  /** A POST's body read as JSON-RPC and checked: media type, UTF-8, shape, mirrored headers, scopes, policy. */
+  /** A POST's body read as JSON-RPC and checked: media type, UTF-8, shape, mirrored headers, scopes, policy, the stateless era's required _meta. */
   private check(request: FastifyRequest, reply: FastifyReply): CheckedPost {
     const { auth, policy } = this.options;
     const contentType = firstHeader(request.headers, 'content-type') ?? '';
@@ -234,6 +232,8 @@ class McpEndpoint {
     }
     const denied = policy?.refusal(info);
     if (denied) throw new RoutedWireError(denied, info.id);
+    const incomplete = incompleteStatelessRequest(request, info, parsed as Record<string, unknown>);
+    if (incomplete) throw new RoutedWireError(WireErrors.invalidParams(incomplete), info.id);
     return { body, parsed: parsed as Record<string, unknown>, info, headers: upstreamRequestHeaders(request.headers), gone: abortOnClose(reply) };
   }
 
@@ -366,7 +366,7 @@ class McpEndpoint {
  * opens or names no session) or the client's capabilities. Such a request "MUST" be rejected with
  * -32602 and, on HTTP, 400 (basic/index.mdx, "_meta"): the proxy does it, whatever its upstream.
  */
-function incompleteStatelessRequest(request: FastifyRequest, { info, parsed }: CheckedPost): string | undefined {
+function incompleteStatelessRequest(request: FastifyRequest, info: MessageInfo, parsed: Record<string, unknown>): string | undefined {
   if (info.kind !== 'request') return undefined;
   const meta = (parsed.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
   if (info.protocolVersion === undefined) {
