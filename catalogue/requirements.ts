@@ -5,8 +5,7 @@
  * Checks cite requirement ids; spec references (link and verbatim quote) are derived from here, so
  * a quote is never typed twice.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { catalogueJson } from './data.ts';
 import { REVISIONS, type Revision } from '../wire/index.ts';
 import type { CheckDef, SpecRef } from './types.ts';
 
@@ -29,19 +28,11 @@ export interface CatalogueFile {
   exclusions: unknown;
 }
 
-/** The JSON beside the YAML, at the package root: this module is two folders down from it once compiled into dist/. */
-const DATA = new URL(import.meta.url.endsWith('.js') ? '../../catalogue/requirements/' : './requirements/', import.meta.url);
-
-const files = new Map<Revision, CatalogueFile>();
 const cache = new Map<Revision, Map<string, Requirement>>();
 
+/** The JSON form of a revision's YAML (and its exclusions). */
 export function catalogueFile(revision: Revision): CatalogueFile {
-  let file = files.get(revision);
-  if (!file) {
-    file = JSON.parse(readFileSync(fileURLToPath(new URL(`${revision}.json`, DATA)), 'utf8')) as CatalogueFile;
-    files.set(revision, file);
-  }
-  return file;
+  return catalogueJson<CatalogueFile>('requirements', revision);
 }
 
 export function requirementsOf(revision: Revision): Map<string, Requirement> {
