@@ -3,17 +3,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { DEFAULT_REVISION, LATEST_REVISION } from '../../wire/index.ts';
-import { checksMarkdown, hintsMarkdown, notApplicableMarkdown, referenceImageExample } from '../src/cli/checks-doc.ts';
+import { checksMarkdown, hintsMarkdown, notApplicableMarkdown, readmeSection, referenceImageExample } from '../src/cli/checks-doc.ts';
 import { REFERENCE_FEATURES, REFERENCE_HINTS } from '../../catalogue/reference.ts';
 import { loadProfile } from '../src/targets/profile.ts';
 import { CHECKS } from '../../catalogue/index.ts';
 import { findRequirement } from '../../catalogue/requirements.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const section = (name: string) => {
-  const start = `<!-- ${name}:start -->\n`;
-  return readme.slice(readme.indexOf(start) + start.length, readme.indexOf(`<!-- ${name}:end -->`));
-};
+const section = (name: string) => readmeSection(readme, name);
 
 test('the README\'s table of checks is what `npm run docs:checks` generates', () => {
   // `list --markdown` links each check to the default revision's pages (a check that does not apply there, to its latest).

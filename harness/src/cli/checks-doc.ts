@@ -9,7 +9,7 @@ import { describeHint, HINT_NAMES } from '../../../catalogue/hints.ts';
 import { REFERENCE_FEATURES, REFERENCE_HINTS } from '../../../catalogue/reference.ts';
 import { specRefsOf } from '../../../catalogue/requirements.ts';
 import type { CheckDef } from '../../../catalogue/types.ts';
-import { MECHANISMS, missingIn, whyLacking, type Revision } from '../../../wire/index.ts';
+import { DEFAULT_REVISION, LATEST_REVISION, MECHANISMS, missingIn, whyLacking, type Revision } from '../../../wire/index.ts';
 
 /** What a check needs to be judged, in words: the feature claimed, a proxy, an upstream kind, hints. */
 export function checkNeeds(c: CheckDef): string[] {
@@ -87,4 +87,32 @@ export function notApplicableMarkdown(revision: Revision): string {
     if (lacking.length) lines.push(`- \`${c.id}\`: needs ${lacking.map((m) => `${MECHANISMS[m]}; ${whyLacking(revision, m)}`).join('; and ')}.`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The README's generated parts, by the name of the markers they stand between (`<!-- name:start -->` … `<!-- name:end -->`). */
+export const README_SECTIONS: Record<string, () => string> = {
+  checks: () => checksMarkdown(DEFAULT_REVISION),
+  hints: hintsMarkdown,
+  'not-applicable': () => notApplicableMarkdown(LATEST_REVISION),
+};
+
+function markers(text: string, name: string): { from: number; to: number } {
+  const start = `<!-- ${name}:start -->\n`;
+  const end = `<!-- ${name}:end -->`;
+  if (!text.includes(start) || !text.includes(end)) throw new Error(`README.md lacks the ${name} markers`);
+  return { from: text.indexOf(start) + start.length, to: text.indexOf(end) };
+}
+
+/** What stands in `text` between the markers of `name`. */
+export function readmeSection(text: string, name: string): string {
+  const { from, to } = markers(text, name);
+  return text.slice(from, to);
+}
+
+/** `text` with every generated section made anew. */
+export function withReadmeSections(text: string): string {
+  return Object.entries(README_SECTIONS).reduce((out, [name, make]) => {
+    const { from, to } = markers(out, name);
+    return `${out.slice(0, from)}${make()}${out.slice(to)}`;
+  }, text);
 }
