@@ -11,12 +11,15 @@ import { DEFECTS } from '../../mocks/broken-proxies/defects.ts';
 import { REFERENCE_DEFECTS } from '../../mocks/broken-proxies/reference-defects.ts';
 import { ROOT } from './cli-helpers.ts';
 
-const suiteFiles = readdirSync(join(ROOT, 'suites'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.test.ts'));
+/** Every suite file and its text, read once. */
+const suiteFiles = readdirSync(join(ROOT, 'suites'), { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => ({ file: f, text: readFileSync(join(ROOT, 'suites', f), 'utf8') }));
 
 describe('a declaration names its scenario', () => {
   test('the scenario file it names judges it, and no other suite file names it', () => {
     for (const check of CHECKS) {
-      const holders = suiteFiles.filter((f) => readFileSync(join(ROOT, 'suites', f), 'utf8').includes(`'${check.id}'`));
+      const holders = suiteFiles.filter(({ text }) => text.includes(`'${check.id}'`)).map(({ file }) => file);
       expect(holders, check.id).toEqual([check.scenario]);
     }
   });
