@@ -6,7 +6,7 @@ export { scenario, ScenarioContext, TargetFailure, describeCall } from './checks
 export type { IsolatedTarget } from './checks/scenario.ts';
 export { McpClient } from './client/mcp-client.ts';
 export type { CallResult } from './client/mcp-client.ts';
-export { exchangeMessages } from './client/exchange.ts';
+export { exchangeMessages, findResponse, requestMessages } from './client/exchange.ts';
 export { rawHttp } from './client/raw-http.ts';
 export { inPool, openingRequest } from './client/bulk.ts';
 export { issueToken, forge, hostileCases, validClaims } from './auth/tokens.ts';

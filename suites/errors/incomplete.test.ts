@@ -3,7 +3,7 @@
  * protocol version, the client's capabilities) is malformed, and is refused with -32602 and HTTP 400:
  * by the proxy itself, or by the upstream whose refusal it relays. What it must not do is serve it.
  */
-import { CID_META_KEY, META, describeCall, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { CID_META_KEY, META, describeCall, findResponse, scenario, type ScenarioContext } from '../../harness/src/index.ts';
 
 const INCOMPLETE = 'errors/incomplete-request-rejected';
 
@@ -22,10 +22,9 @@ scenario('A proxy MUST refuse a stateless request whose _meta lacks a required f
     const body = { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { cid }, _meta: { ...meta, [CID_META_KEY]: cid } } };
     const exchange = await client.post(body, { headers: { 'mcp-protocol-version': t.revision } });
     if (exchange.outcome === 'answered') answered++;
-    const response = (exchange.json ?? undefined) as { id?: unknown; error?: { code?: unknown }; result?: unknown } | undefined;
-    const call = describeCall({ exchange, response: response as Record<string, unknown> | undefined });
-    if (exchange.status !== 400) problems.push(`a tools/call whose _meta lacks ${lacks} got ${call}, not HTTP 400`);
-    else if (response?.error?.code !== -32602 || response.id !== id) problems.push(`a tools/call whose _meta lacks ${lacks} got HTTP 400 with ${exchange.body.slice(0, 160)}, not a JSON-RPC error -32602 with its id`);
+    const response = findResponse(exchange, id);
+    if (exchange.status !== 400) problems.push(`a tools/call whose _meta lacks ${lacks} got ${describeCall({ exchange, response })}, not HTTP 400`);
+    else if ((response?.error as { code?: unknown } | undefined)?.code !== -32602) problems.push(`a tools/call whose _meta lacks ${lacks} got HTTP 400 with ${exchange.body.slice(0, 160)}, not a JSON-RPC error -32602 with its id`);
   }
   t.judgeProblems(INCOMPLETE, problems, {
     seen: { 'answer to an incomplete request': answered },

@@ -5,7 +5,7 @@
  * well-formed JSON-RPC and still invalid MCP (a result without the resultType of 2026-07-28, a tool
  * without its inputSchema), which breaks a strict client far from the cause.
  */
-import { bodyJson, exchangeMessages, messageSchemas, scenario, type Exchange, type ScenarioContext, type SchemaProblem, type UpstreamRecord } from '../../harness/src/index.ts';
+import { bodyJson, exchangeMessages, messageSchemas, requestMessages, scenario, type ScenarioContext, type SchemaProblem, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const VALID = 'transparency/messages-schema-valid';
 
@@ -17,15 +17,6 @@ function methodsById(messages: unknown[]): Map<unknown, string> {
     if (typeof o.method === 'string' && o.id !== undefined) methods.set(o.id, o.method);
   }
   return methods;
-}
-
-function messagesSent(exchange: Exchange): unknown[] {
-  try {
-    const parsed = JSON.parse(exchange.requestBody) as unknown;
-    return Array.isArray(parsed) ? parsed : [parsed];
-  } catch {
-    return [];
-  }
 }
 
 /** What a message is, for a verdict: its method, or the request it answers. */
@@ -52,7 +43,7 @@ scenario('A proxy MUST deliver and send only messages that are valid for the rev
   // The client leg: everything the proxy delivered, each answer held to the result of the request it answers.
   let delivered = 0;
   for (const exchange of t.exchanges) {
-    const asked = methodsById(messagesSent(exchange));
+    const asked = methodsById(requestMessages(exchange));
     for (const message of exchangeMessages(exchange)) {
       delivered++;
       const problem = schemas.problem(message, (id) => asked.get(id));

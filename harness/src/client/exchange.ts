@@ -73,6 +73,16 @@ export function exchangeMessages(exchange: Exchange): unknown[] {
   return exchange.events.filter((e) => e.json !== undefined).map((e) => e.json);
 }
 
+/** The messages an exchange sent (its request body: one message, or a batch), none when it is not JSON. */
+export function requestMessages(exchange: Exchange): unknown[] {
+  try {
+    const parsed = JSON.parse(exchange.requestBody) as unknown;
+    return Array.isArray(parsed) ? parsed : [parsed];
+  } catch {
+    return [];
+  }
+}
+
 /** The response to the request with this id (same value and type), if the exchange carried one. */
 export function findResponse(exchange: Exchange, id: string | number): Record<string, unknown> | undefined {
   return exchangeMessages(exchange).find((m): m is Record<string, unknown> => {
