@@ -9,6 +9,7 @@ export type { CallResult } from './client/mcp-client.ts';
 export { exchangeMessages, findResponse, requestMessages } from './client/exchange.ts';
 export { rawHttp } from './client/raw-http.ts';
 export { inPool, openingRequest } from './client/bulk.ts';
+export { openListen, type Listen } from './client/listen.ts';
 export { issueToken, forge, hostileCases, validClaims } from './auth/tokens.ts';
 export type { Exchange, SseEventRecord } from './client/exchange.ts';
 export { bodyJson, bodyText, placesCarrying, recordHeader, recordMethod } from './record/upstream-view.ts';

@@ -6,7 +6,7 @@
  * one, otherwise through its replaceable parts. The checks each defect proves name it (`provenBy`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import {
   buildProxy,
@@ -39,8 +39,8 @@ export const REFERENCE_DEFECTS = [
   'predictable-session-ids', // numbers sessions 1, 2, 3…
   'leak-upstream-address', // puts the upstream's URL and a stack trace in its 502s
   'no-idle-reaping', // keeps idle sessions for ever
-  'keep-upstream-sessions', // never tells the upstream a session ended
-  'leak-memory', // keeps 256 KB for every session it ever opened
+  'keep-upstream-sessions', // never tells the upstream a client left: no DELETE for a session, and (2026-07-28) a subscription left open upstream when its client closes the stream
+  'leak-memory', // keeps 256 KB for every upstream session it ever opened (in 2026-07-28, for every request)
   'connection-per-request', // opens a new upstream connection for every request
   'no-limits', // accepts any body and header size, waits for ever for a slow head
   'slow-5ms', // waits 5 ms before each upstream request
@@ -230,7 +230,21 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
         return { status: 200, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(body)]) };
       }),
   }),
-  'keep-upstream-sessions': () => ({ connector: (c) => wrapSessions(c, (s) => ({ ...s, delete: async () => ({ status: 200, headers: {}, body: null }) })) }),
+  'keep-upstream-sessions': () => ({
+    connector: (c) =>
+      wrapSessions(c, (s) => ({
+        ...s,
+        delete: async () => ({ status: 200, headers: {}, body: null }),
+        post: async (body, headers, info, gone) => {
+          if (info.method !== 'subscriptions/listen') return s.post(body, headers, info, gone);
+          // The client's leaving is heard by nobody: the upstream's stream stays open behind a copy the client side may close.
+          const reply = await s.post(body, headers, info, new ClientGone());
+          const copy = new PassThrough();
+          reply.body?.pipe(copy);
+          return { ...reply, body: copy };
+        },
+      })),
+  }),
   'leak-memory': () => ({
     connector: (c) =>
       wrapSessions(c, (s) => {

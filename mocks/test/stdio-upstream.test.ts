@@ -41,8 +41,8 @@ test('the stdio mock answers line by line and reports every line before answerin
   expect(recorder.sessions()).toEqual([]);
 });
 
-test('the stdio mock is dual-era: a request whose _meta names 2026-07-28 needs no initialize; subscriptions are acknowledged and tagged on the one channel', async () => {
-  const child = spawn(process.execPath, [BIN, 'mock', 'upstream', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+test('the stdio mock is dual-era: a request whose _meta names 2026-07-28 needs no initialize; subscriptions are acknowledged, tagged on the one channel, and counted while open', async () => {
+  const child = spawn(process.execPath, [BIN, 'mock', 'upstream', '--stdio', '--control', control.url], { stdio: ['pipe', 'pipe', 'pipe'] });
   // Every line is queued as it comes: two lines of one chunk arrive in the same tick, before a new listener could be added.
   const queued: Array<Record<string, any>> = [];
   const waiting: Array<(m: Record<string, any>) => void> = [];
@@ -62,6 +62,7 @@ test('the stdio mock is dual-era: a request whose _meta names 2026-07-28 needs n
     expect(await next()).toMatchObject({ id: 2, error: { code: -32022, data: { supported: ['2026-07-28'] } } });
     send({ jsonrpc: '2.0', id: 'sub', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: meta() } });
     expect(await next()).toMatchObject({ method: 'notifications/subscriptions/acknowledged', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'sub' }, notifications: { toolsListChanged: true } } });
+    expect(recorder.open('subscription')).toEqual([expect.stringMatching(/^stdio-.*\/"sub"$/)]);
     send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'notify', arguments: {}, _meta: meta() } });
     const [first, second] = [await next(), await next()];
     expect(first).toMatchObject({ method: 'notifications/tools/list_changed', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'sub' } } });
@@ -69,8 +70,14 @@ test('the stdio mock is dual-era: a request whose _meta names 2026-07-28 needs n
     send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'sub' } });
     send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'notify', arguments: {}, _meta: meta() } });
     expect(await next()).toMatchObject({ id: 4, result: { structuredContent: { delivered: false } } });
+    expect(recorder.open('subscription')).toEqual([]);
+    // A subscription still open when the process's input ends is counted as ended with it.
+    send({ jsonrpc: '2.0', id: 'sub2', method: 'subscriptions/listen', params: { notifications: {}, _meta: meta() } });
+    await next();
+    expect(recorder.open('subscription')).toHaveLength(1);
   } finally {
     child.stdin!.end();
     await new Promise((resolve) => child.once('exit', resolve));
   }
+  expect(recorder.open('subscription')).toEqual([]);
 });

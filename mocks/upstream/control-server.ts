@@ -16,6 +16,7 @@ export interface ControlServer {
 
 const ForeignRecordSchema = UpstreamRecordSchema.omit({ seq: true });
 const SessionEventSchema = z.object({ upstream: z.string(), sessionId: z.string(), open: z.boolean() });
+const SubscriptionEventSchema = z.object({ upstream: z.string(), subscriptionId: z.string(), open: z.boolean() });
 const MAX_BODY = 128 * 1024 * 1024;
 
 export async function startControlServer(recorder: Recorder): Promise<ControlServer> {
@@ -40,8 +41,8 @@ export async function startControlServer(recorder: Recorder): Promise<ControlSer
       if (req.method === 'GET' && url.pathname === '/connections') {
         return reply(200, recorder.connectionRecords(url.searchParams.get('upstream') ?? undefined));
       }
-      if (req.method === 'GET' && url.pathname === '/sessions') {
-        return reply(200, recorder.sessions(url.searchParams.get('upstream') ?? undefined));
+      if (req.method === 'GET' && (url.pathname === '/sessions' || url.pathname === '/subscriptions')) {
+        return reply(200, recorder.open(url.pathname === '/sessions' ? 'session' : 'subscription', url.searchParams.get('upstream') ?? undefined));
       }
       if (req.method === 'POST' && url.pathname === '/release') {
         recorder.release(url.searchParams.get('cid') ?? '');
@@ -51,7 +52,7 @@ export async function startControlServer(recorder: Recorder): Promise<ControlSer
         const timeoutMs = Math.min(Number(url.searchParams.get('timeoutMs') ?? 10_000), 60_000);
         return reply(200, { released: await recorder.waitRelease(url.searchParams.get('cid') ?? '', timeoutMs) });
       }
-      if (req.method === 'POST' && (url.pathname === '/records' || url.pathname === '/sessions')) {
+      if (req.method === 'POST' && ['/records', '/sessions', '/subscriptions'].includes(url.pathname)) {
         const chunks: Buffer[] = [];
         let size = 0;
         for await (const chunk of req) {
@@ -61,9 +62,12 @@ export async function startControlServer(recorder: Recorder): Promise<ControlSer
         }
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         if (url.pathname === '/records') return reply(200, recorder.addForeign(ForeignRecordSchema.parse(body)));
-        const event = SessionEventSchema.parse(body);
-        if (event.open) recorder.sessionOpened(event.upstream, event.sessionId);
-        else recorder.sessionClosed(event.upstream, event.sessionId);
+        const [kind, upstream, id, open] =
+          url.pathname === '/sessions'
+            ? (({ upstream, sessionId, open }) => ['session', upstream, sessionId, open] as const)(SessionEventSchema.parse(body))
+            : (({ upstream, subscriptionId, open }) => ['subscription', upstream, subscriptionId, open] as const)(SubscriptionEventSchema.parse(body));
+        if (open) recorder.opened(kind, upstream, id);
+        else recorder.closed(kind, upstream, id);
         return reply(200, { ok: true });
       }
       reply(404, { error: 'not found' });

@@ -13,6 +13,9 @@ export interface RecordQuery {
   sinceSeq?: number;
 }
 
+/** The kinds of thing an upstream holds open for a client, which the harness counts to find leaks. */
+export type LiveKind = 'session' | 'subscription';
+
 export type NewRecord = Omit<UpstreamRecord, 'seq' | 'at' | 'cids' | 'bodyBase64'> & { body: Buffer; at?: number };
 
 /** Keeps at most this many records; the oldest go first (a long soak must not grow without bound). */
@@ -23,7 +26,8 @@ export class Recorder {
   private connections: ConnectionRecord[] = [];
   private seq = 0;
   private connectionSeq = 0;
-  private readonly liveSessions = new Map<string, Set<string>>();
+  /** What is open upstream right now, by kind and upstream: sessions (a stdio process is one) and subscriptions/listen streams. */
+  private readonly live: Record<LiveKind, Map<string, Set<string>>> = { session: new Map(), subscription: new Map() };
   private readonly gates = new Map<string, { released: boolean; waiters: Array<() => void> }>();
 
   constructor(private readonly capacity = DEFAULT_CAPACITY) {}
@@ -61,18 +65,31 @@ export class Recorder {
   }
 
   sessionOpened(upstream: string, sessionId: string): void {
-    let set = this.liveSessions.get(upstream);
-    if (!set) this.liveSessions.set(upstream, (set = new Set()));
-    set.add(sessionId);
+    this.opened('session', upstream, sessionId);
   }
 
   sessionClosed(upstream: string, sessionId: string): void {
-    this.liveSessions.get(upstream)?.delete(sessionId);
+    this.closed('session', upstream, sessionId);
   }
 
   sessions(upstream?: string): string[] {
-    if (upstream) return [...(this.liveSessions.get(upstream) ?? [])];
-    return [...this.liveSessions.values()].flatMap((s) => [...s]);
+    return this.open('session', upstream);
+  }
+
+  opened(kind: LiveKind, upstream: string, id: string): void {
+    let set = this.live[kind].get(upstream);
+    if (!set) this.live[kind].set(upstream, (set = new Set()));
+    set.add(id);
+  }
+
+  closed(kind: LiveKind, upstream: string, id: string): void {
+    this.live[kind].get(upstream)?.delete(id);
+  }
+
+  /** The ids of what of this kind is open, on one upstream or on all. */
+  open(kind: LiveKind, upstream?: string): string[] {
+    if (upstream) return [...(this.live[kind].get(upstream) ?? [])];
+    return [...this.live[kind].values()].flatMap((s) => [...s]);
   }
 
   /** Opens the gate named by a correlation id: a tool waiting on it goes on. */

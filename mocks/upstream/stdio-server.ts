@@ -40,7 +40,7 @@ export async function runStdioUpstream(options: StdioUpstreamOptions = {}): Prom
   if (input === process.stdin) {
     // Stopped by the proxy: say the session ended before going.
     process.once('SIGTERM', () => {
-      void control.report('/sessions', { upstream: name, sessionId, open: false }).finally(() => process.exit(0));
+      void Promise.all([server.endSubscriptions(), control.report('/sessions', { upstream: name, sessionId, open: false })]).finally(() => process.exit(0));
     });
   }
   process.stderr.write(`proxyspec mock upstream (stdio) session ${sessionId} ready\n`);
@@ -56,6 +56,7 @@ export async function runStdioUpstream(options: StdioUpstreamOptions = {}): Prom
   }
   await Promise.all(inflight);
   await server.flushed();
+  await server.endSubscriptions();
   await control.report('/sessions', { upstream: name, sessionId, open: false });
 }
 
@@ -66,6 +67,11 @@ class ControlChannel {
     private readonly name: string,
     private readonly sessionId: string,
   ) {}
+
+  /** Tells the harness a subscription of this process opened or ended, so that it can count those left behind. */
+  subscription(id: JsonRpcRequest['id'], open: boolean): Promise<void> {
+    return this.report('/subscriptions', { upstream: this.name, subscriptionId: `${this.sessionId}/${JSON.stringify(id)}`, open });
+  }
 
   async report(path: string, body: unknown): Promise<void> {
     if (!this.url) return;
@@ -110,7 +116,7 @@ class StdioServer {
   private readonly session: McpSession;
   private readonly stateless: McpSession;
   /** The stateless era's subscriptions on this one channel, by the id of their subscriptions/listen. */
-  private readonly subscriptions = new Map<JsonRpcRequest['id'], { toolsListChanged: boolean }>();
+  private readonly subscriptions = new Map<JsonRpcRequest['id'], { toolsListChanged: boolean; counted: Promise<void> }>();
   /** Writes stay in order even though each waits for its record to reach the harness. */
   private queue = Promise.resolve();
 
@@ -158,6 +164,19 @@ class StdioServer {
     if (answer) this.write(answer);
   }
 
+  /** Ends every subscription of this process (its input closed, or it was told to stop), telling the harness. */
+  async endSubscriptions(): Promise<void> {
+    await Promise.all([...this.subscriptions.keys()].map((id) => this.endSubscription(id)));
+  }
+
+  private async endSubscription(id: JsonRpcRequest['id']): Promise<void> {
+    const sub = this.subscriptions.get(id);
+    if (!sub) return;
+    this.subscriptions.delete(id);
+    await sub.counted;
+    await this.control.subscription(id, false);
+  }
+
   /** Resolves once every line written so far is out. */
   flushed(): Promise<void> {
     return this.queue;
@@ -177,7 +196,8 @@ class StdioServer {
     if (version !== undefined) return this.handleStateless(value as JsonRpcRequest, version);
     // On stdio a subscription ends with notifications/cancelled naming its subscriptions/listen.
     if (kind === 'notification' && (value as { method: string }).method === 'notifications/cancelled') {
-      this.subscriptions.delete(((value as { params?: { requestId?: JsonRpcRequest['id'] } }).params ?? {}).requestId as JsonRpcRequest['id']);
+      const id = ((value as { params?: { requestId?: JsonRpcRequest['id'] } }).params ?? {}).requestId as JsonRpcRequest['id'];
+      await this.endSubscription(id);
     }
     if (kind === 'request') return this.session.handleRequest(value as JsonRpcRequest, { emit: (m) => this.write(m) });
     if (kind === 'response') this.session.handleResponse(value as JsonRpcResponse);
@@ -194,8 +214,11 @@ class StdioServer {
     if (request.method === 'subscriptions/listen') {
       const wanted = ((request.params ?? {}) as { notifications?: Record<string, unknown> }).notifications ?? {};
       const toolsListChanged = wanted.toolsListChanged === true;
+      // Counted before it is acknowledged, so that whoever saw the acknowledgement finds it counted (and its end counted after it).
+      const counted = this.control.subscription(request.id, true);
+      this.subscriptions.set(request.id, { toolsListChanged, counted });
+      await counted;
       this.write({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { _meta: { [META.subscriptionId]: request.id }, notifications: toolsListChanged ? { toolsListChanged } : {} } } as JsonRpcMessage);
-      this.subscriptions.set(request.id, { toolsListChanged });
       return null;
     }
     return this.stateless.handleRequest(request, { emit: (m) => this.write(m) });

@@ -1,6 +1,7 @@
 /**
- * Memory that stays behind per session. Timing- and load-sensitive, so it runs in the quiet phase of a
- * run (`*.quiet.test.ts`: after the other suites, alone).
+ * Memory that stays behind per client: a session opened and deleted in the session era; in the
+ * stateless era, a client that discovers the server and makes a call. Timing- and load-sensitive, so
+ * it runs in the quiet phase of a run (`*.quiet.test.ts`: after the other suites, alone).
  */
 import { TargetFailure, inPool, scenario, targetRss, slope } from '../../harness/src/index.ts';
 
@@ -15,7 +16,7 @@ const BATCHES = 4;
 const LIMIT_BYTES = 64 * 1024;
 
 scenario(
-  'Sessions opened and deleted by the hundred leave no memory behind',
+  'Clients coming and going by the hundred leave no memory behind',
   [MEMORY],
   async (t) => {
     const pid = t.ctx.target.pid;
@@ -23,13 +24,17 @@ scenario(
     const bulk = t.bulk();
     const cid = t.cid();
     const rss: number[] = [];
+    const unit = t.has('sessions') ? 'session' : 'client';
+    // One client's visit: a session opened and deleted; stateless, server/discover and a call.
+    const visit = async () => {
+      const s = await bulk.open(cid);
+      if (!s.ok) return false;
+      if (s.id !== undefined) return (await bulk.delete(s.id)) !== 0;
+      return (await bulk.call(undefined, 'echo', { cid }, cid).catch(() => 0)) === 200;
+    };
     for (let b = 0; b < BATCHES; b++) {
-      const statuses = await inPool(PER_BATCH, 10, async () => {
-        const s = await bulk.open(cid);
-        return s.id === undefined ? undefined : bulk.delete(s.id);
-      });
-      const failed = statuses.filter((s) => s === undefined).length;
-      if (failed) throw new TargetFailure(`${failed} of ${PER_BATCH} sessions did not open, so memory per session cannot be measured`);
+      const failed = (await inPool(PER_BATCH, 10, visit)).filter((ok) => !ok).length;
+      if (failed) throw new TargetFailure(`${failed} of ${PER_BATCH} ${unit === 'session' ? 'sessions did not open' : 'clients got no answer to their discovery or call'}, so memory per ${unit} cannot be measured`);
       await new Promise((r) => setTimeout(r, 300));
       const bytes = await targetRss(t.ctx.target);
       if (bytes === undefined) return t.untested(MEMORY, "the target's memory cannot be read on this system (no /proc)");
@@ -37,13 +42,13 @@ scenario(
     }
     // The first batch warms up (JIT, pools, buffers). After it, the trend of resident memory over the
     // batches (least squares, so that one garbage collection does not decide) is what stays per session.
-    const perSession = slope(rss.slice(1)) / PER_BATCH;
+    const perUnit = slope(rss.slice(1)) / PER_BATCH;
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-    t.judge(MEMORY, perSession < LIMIT_BYTES, {
+    t.judge(MEMORY, perUnit < LIMIT_BYTES, {
       seen: { 'memory readings': rss.length },
-      message: `resident memory after each batch of ${PER_BATCH} sessions: ${rss.map(mb).join(', ')}; ${(perSession / 1024).toFixed(1)} KB per session after warm-up`,
-      expected: `under ${LIMIT_BYTES / 1024} KB per session opened and deleted`,
-      observed: `${(perSession / 1024).toFixed(1)} KB per session`,
+      message: `resident memory after each batch of ${PER_BATCH} ${unit}s: ${rss.map(mb).join(', ')}; ${(perUnit / 1024).toFixed(1)} KB per ${unit} after warm-up`,
+      expected: `under ${LIMIT_BYTES / 1024} KB per ${unit === 'session' ? 'session opened and deleted' : 'client that discovered the server and made a call'}`,
+      observed: `${(perUnit / 1024).toFixed(1)} KB per ${unit}`,
     });
   },
   { timeoutMs: 120_000 },

@@ -1,8 +1,10 @@
 /**
  * Sessions end: a client that vanishes is reaped after the idle timeout (upstream session included),
- * and hundreds of sessions opened and deleted leave nothing behind upstream.
+ * and hundreds of clients that come and go leave nothing behind upstream: no session in the session
+ * era; no subscription and no stdio process in the stateless era, where a client leaves by closing
+ * its streams.
  */
-import { TargetFailure, inPool, scenario, waitUntil, type ScenarioContext } from '../../harness/src/index.ts';
+import { TargetFailure, inPool, openListen, scenario, waitUntil, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
 
 const REAPED = 'session/idle-reaped';
 const NO_LEAK = 'session/no-leak';
@@ -45,6 +47,7 @@ scenario(
   'Hundreds of sessions opened and deleted leave no upstream session behind',
   [NO_LEAK],
   async (t) => {
+    if (!t.has('sessions')) return clientsLeaveNothing(t);
     const count = t.ctx.target.upstream === 'stdio' ? 12 : 500;
     const bulk = t.bulk();
     const cid = t.cid();
@@ -72,3 +75,51 @@ scenario(
   },
   { timeoutMs: 120_000 },
 );
+
+/** Clients per batch of the stateless era: each opens a subscription and makes a call, then leaves. */
+const STATELESS_BATCH = { http: 40, stdio: 6 };
+/** How long what a batch left upstream gets to close before it counts as left behind. */
+const SETTLE_MS = 10_000;
+
+/**
+ * The stateless era has no session to delete: a client leaves by closing its subscriptions/listen
+ * stream, which is the cancellation of that request. Two equal batches of clients come and go; what
+ * stays open upstream (subscriptions, and stdio processes) after the second must be no more than after
+ * the first. A proxy may keep a pool of processes or one shared subscription, which does not grow with
+ * the clients it served; one that leaks leaves a batch's worth more each time.
+ */
+async function clientsLeaveNothing(t: ScenarioContext): Promise<void> {
+  const size = STATELESS_BATCH[t.ctx.target.upstream === 'stdio' ? 'stdio' : 'http'];
+  const cid = t.cid();
+  let sampled = 0;
+  const sample = (ex: Exchange) => void (sampled++ < 4 && t.exchanges.push(ex));
+  const tally = { acknowledged: 0, answered: 0 };
+  const openNow = async () => ({ subscriptions: (await t.upstream.liveSubscriptions()).length, processes: t.ctx.target.upstream === 'stdio' ? (await t.upstream.liveSessions()).length : 0 });
+  type Open = Awaited<ReturnType<typeof openNow>>;
+  const batch = async (round: number, back: Open) => {
+    await inPool(size, 10, async (i) => {
+      const client = t.client({ onExchange: sample });
+      const listen = openListen(client, { toolsListChanged: true }, { id: `leave-${cid}-${round}-${i}`, cid });
+      if ((await listen.waitFor(1)).length > 0) tally.acknowledged++;
+      const call = await client.callTool('echo', { cid }, { cid });
+      if (call.response && 'result' in call.response) tally.answered++;
+      await listen.close();
+    });
+    // What the batch left, given time to close (a proxy tells its upstream after its client has gone): back to `back`, or whatever stays.
+    return waitUntil(openNow, (now) => now.subscriptions <= back.subscriptions && now.processes <= back.processes, SETTLE_MS, 250);
+  };
+  const before = await openNow();
+  const first = await batch(1, before);
+  if (tally.acknowledged === 0) return t.block(NO_LEAK, 'no subscription was acknowledged through the target, so there was nothing for clients to leave behind', `${tally.answered} of ${size} calls answered`);
+  const second = await batch(2, first);
+  const grew = { subscriptions: second.subscriptions - first.subscriptions, processes: second.processes - first.processes };
+  const problems: string[] = [];
+  if (grew.subscriptions > 0) problems.push(`${grew.subscriptions} more upstream subscriptions open after the second batch of ${size} clients left than after the first (${first.subscriptions}, then ${second.subscriptions})`);
+  if (grew.processes > 0) problems.push(`${grew.processes} more stdio server processes running after the second batch of ${size} clients left than after the first (${first.processes}, then ${second.processes})`);
+  t.judgeProblems(NO_LEAK, problems, {
+    seen: { 'clients that came and went': 2 * size, 'subscriptions acknowledged': tally.acknowledged },
+    pass: `two batches of ${size} clients each opened a subscription, made a call and left: open upstream before, after one batch and after two: ${before.subscriptions}, ${first.subscriptions}, ${second.subscriptions} subscriptions${t.ctx.target.upstream === 'stdio' ? `; ${before.processes}, ${first.processes}, ${second.processes} stdio processes` : ''}`,
+    fail: 'what clients opened upstream stays open after they leave',
+    expected: 'no more open upstream (subscriptions, stdio processes) after a second batch of clients has left than after the first',
+  });
+}

@@ -4,7 +4,7 @@
  * the _meta every request carries (version, capabilities, trace context).
  */
 import { randomBytes } from 'node:crypto';
-import { CID_META_KEY, META, bodyJson, preciseNow, bodyText, diffJson, recordHeader, scenario, withoutId, type ScenarioContext, type SseEventRecord, type UpstreamRecord } from '../../harness/src/index.ts';
+import { CID_META_KEY, META, openListen, bodyJson, preciseNow, bodyText, diffJson, recordHeader, scenario, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const HEADERS = 'transparency/mirrored-headers-forwarded';
 const SUBSCRIPTION = 'transparency/subscription-relayed';
@@ -38,23 +38,11 @@ scenario('A proxy MUST forward Mcp-Method, Mcp-Name and unknown Mcp-Param-* head
   });
 });
 
-/** A subscriptions/listen stream kept open in the background: its events as they come, and a way to close it. */
+/** A subscriptions/listen stream kept open in the background, closed when the scenario ends. */
 function listen(t: ScenarioContext, client: ReturnType<ScenarioContext['client']>, notifications: Record<string, unknown>, cid: string) {
-  const controller = new AbortController();
-  const events: SseEventRecord[] = [];
-  const waiters: Array<() => void> = [];
-  const id = `listen-${cid}-${Object.keys(notifications).join('-')}`;
-  const done = client.request('subscriptions/listen', { notifications }, { id, cid, timeoutMs: 30_000, signal: controller.signal, onEvent: (e) => (events.push(e), waiters.splice(0).forEach((w) => w())) });
-  const waitFor = async (count: number, timeoutMs = 5000) => {
-    const until = Date.now() + timeoutMs;
-    while (events.filter((e) => e.json).length < count && Date.now() < until) await new Promise<void>((resolve) => (waiters.push(resolve), setTimeout(resolve, until - Date.now())));
-    return events.filter((e) => e.json).map((e) => e.json as Record<string, any>);
-  };
-  t.onCleanup(async () => {
-    controller.abort();
-    await done;
-  });
-  return { id, waitFor, messages: () => events.filter((e) => e.json).map((e) => e.json as Record<string, any>) };
+  const subscription = openListen(client, notifications, { id: `listen-${cid}-${Object.keys(notifications).join('-')}`, cid });
+  t.onCleanup(async () => void (await subscription.close()));
+  return subscription;
 }
 
 scenario('A proxy MUST relay subscriptions/listen: the acknowledgement first, each change only to the subscription that asked', [SUBSCRIPTION], async (t: ScenarioContext) => {

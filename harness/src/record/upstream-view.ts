@@ -67,6 +67,11 @@ export class UpstreamView {
     return this.get(`/sessions${upstream ? `?upstream=${encodeURIComponent(upstream)}` : ''}`) as Promise<string[]>;
   }
 
+  /** The subscriptions/listen streams open upstream now (on stdio, those a process holds until told they are cancelled). */
+  liveSubscriptions(upstream?: string): Promise<string[]> {
+    return this.get(`/subscriptions${upstream ? `?upstream=${encodeURIComponent(upstream)}` : ''}`) as Promise<string[]>;
+  }
+
   /**
    * Records matching the filter, waiting (bounded) until `until` holds for them. Needed where nothing
    * on the client side marks the moment the upstream got a message: a notification answered 202 by a

@@ -131,8 +131,12 @@ export class StatelessEra {
     const cid = ((request.params?._meta ?? {}) as Record<string, unknown>)[CID_META_KEY];
     this.write(req, res, { jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { _meta: { [META.subscriptionId]: request.id, ...(cid !== undefined && { [CID_META_KEY]: cid }) }, notifications: honoured } });
     this.subscriptions.add(sub);
+    // Counted while it is open, so that the harness sees subscriptions left behind by clients that went.
+    const live = randomUUID();
+    this.io.recorder.opened('subscription', this.io.name, live);
     res.on('close', () => {
       this.subscriptions.delete(sub);
+      this.io.recorder.closed('subscription', this.io.name, live);
       this.io.note(req, '(subscription stream closed)', null);
     });
   }
