@@ -29,11 +29,13 @@ export function mockCommand(io: MockIo): Command {
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--stdio', 'speak MCP on stdin/stdout instead')
     .option('--control <url>', 'report records to this harness control URL (stdio)')
-    .addOption(new Option('--era <era>', 'the revisions it serves (HTTP): both eras on one endpoint, 2025-11-25 and earlier only, or 2026-07-28 only').choices(['dual', 'legacy', 'modern']).default('dual'))
-    .action(async (opts: { port: number; host: string; stdio?: boolean; control?: string; era: 'dual' | 'legacy' | 'modern' }) => {
+    .addOption(new Option('--era <era>', 'the revisions it serves: both eras, 2025-11-25 and earlier only, or 2026-07-28 only').choices(['dual', 'legacy', 'modern']).default('dual'))
+    .addOption(new Option('--server <kind>', "the server: proxyspec's scriptable mock, or the same tools on the official TypeScript SDK v1's McpServer (legacy era)").choices(['mock', 'sdk-v1']).default('mock'))
+    .action(async (opts: { port: number; host: string; stdio?: boolean; control?: string; era: 'dual' | 'legacy' | 'modern'; server: 'mock' | 'sdk-v1' }) => {
       const { runStdioUpstream, startHttpUpstream, startControlServer, Recorder } = await import('./upstream/index.ts');
       if (opts.stdio) {
-        await runStdioUpstream({ controlUrl: opts.control });
+        if (opts.server === 'sdk-v1') await (await import('./upstream/sdk-server.ts')).runSdkStdioUpstream({ controlUrl: opts.control });
+        else await runStdioUpstream({ controlUrl: opts.control, era: opts.era });
         return;
       }
       const recorder = new Recorder();

@@ -15,6 +15,9 @@ export interface TargetInfo {
   headers: Record<string, string>;
   features: Feature[];
   upstream: 'http' | 'stdio';
+  /** The revisions the upstream serves (`dual`: both), and which server it is: the mock, or the SDK v1 server. */
+  upstreamEra: 'dual' | 'legacy' | 'modern';
+  upstreamServer: 'mock' | 'sdk-v1';
   /** The profile's hints for the checks (`config:`), validated when the profile was loaded. */
   config: Hints;
   /** Whether the target's command or env uses `{upstream_urls}` or `{upstream_backup_urls}`: it is told of backup upstreams. */

@@ -19,4 +19,4 @@ export { targetRss } from './record/process-memory.ts';
 export { messageSchemas, type SchemaProblem } from './record/schema-valid.ts';
 export { slope } from './record/fit.ts';
 export { startFloorProxy } from './targets/own-process.ts';
-export { CID_META_KEY, CACHE_SCOPE_META_KEY, SERVED_META_KEY, FAULT_META_KEY, HTTP_STATUS_META_KEY, META, errorCodes, forbiddenErrorCode, revisionsOfEra, LATEST_SESSION_REVISION, preciseNow, type UpstreamRecord } from '../../wire/index.ts';
+export { CID_META_KEY, CACHE_SCOPE_META_KEY, SERVED_META_KEY, FAULT_META_KEY, HTTP_STATUS_META_KEY, META, errorCodes, forbiddenErrorCode, revisionsOfEra, LATEST_SESSION_REVISION, preciseNow, type Revision, type UpstreamRecord } from '../../wire/index.ts';

@@ -16,7 +16,7 @@ import { applyRelayBreak, findRelayBreak } from '../src/run/relay.ts';
 import { readScenarioRecords } from '../src/run/run.ts';
 
 const ctx = (config: RunContext['target']['config'] = {}): RunContext => ({
-  target: { name: 't', kind: 'profile', url: 'http://127.0.0.1:1/mcp', headers: {}, features: ['auth'], upstream: 'http', config, wiresBackups: false },
+  target: { name: 't', kind: 'profile', url: 'http://127.0.0.1:1/mcp', headers: {}, features: ['auth'], upstream: 'http', upstreamEra: 'dual', upstreamServer: 'mock', config, wiresBackups: false },
   targetSpec: 't',
   revision: '2025-11-25',
   controlUrl: 'http://127.0.0.1:1',

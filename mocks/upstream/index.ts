@@ -9,3 +9,4 @@ export { Recorder } from './recorder.ts';
 export type { RecordQuery } from './recorder.ts';
 export { McpSession, MOCK_SERVER_INFO } from './mcp-session.ts';
 export { TOOLS } from './tools.ts';
+export { startSdkHttpUpstream } from './sdk-server.ts';

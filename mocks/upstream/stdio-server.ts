@@ -22,9 +22,12 @@ import {
   type JsonRpcResponse,
 } from '../../wire/index.ts';
 import { McpSession, forSubscription } from './mcp-session.ts';
+import type { UpstreamEra } from './http-server.ts';
 
 export interface StdioUpstreamOptions {
   controlUrl?: string;
+  /** The revisions it serves: both eras (default), 2025-11-25 and earlier only (as most stdio servers today), or 2026-07-28 only. */
+  era?: UpstreamEra;
   name?: string;
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
@@ -35,7 +38,7 @@ export async function runStdioUpstream(options: StdioUpstreamOptions = {}): Prom
   const input = options.input ?? process.stdin;
   const sessionId = `stdio-${randomUUID()}`;
   const control = new ControlChannel(options.controlUrl, name, sessionId);
-  const server = new StdioServer(control, sessionId, options.output ?? process.stdout);
+  const server = new StdioServer(control, sessionId, options.output ?? process.stdout, options.era ?? 'dual');
   await control.report('/sessions', { upstream: name, sessionId, open: true });
   if (input === process.stdin) {
     // Stopped by the proxy: say the session ended before going.
@@ -61,7 +64,7 @@ export async function runStdioUpstream(options: StdioUpstreamOptions = {}): Prom
 }
 
 /** The harness's control channel as the stdio mock uses it (records, session ends, gates); with no URL, none of it. */
-class ControlChannel {
+export class ControlChannel {
   constructor(
     private readonly url: string | undefined,
     private readonly name: string,
@@ -124,6 +127,7 @@ class StdioServer {
     private readonly control: ControlChannel,
     sessionId: string,
     private readonly output: NodeJS.WritableStream,
+    private readonly era: UpstreamEra,
   ) {
     const waitRelease = (cid: string, timeoutMs: number) => control.waitRelease(cid, timeoutMs);
     this.session = new McpSession({ id: sessionId, channel: { notify: (m) => (this.write(m), true) }, waitRelease });
@@ -192,8 +196,15 @@ class StdioServer {
 
   private async handle(value: unknown): Promise<JsonRpcResponse | null> {
     const kind = classifyMessage(value);
-    const version = kind === 'request' ? requestProtocolVersion((value as JsonRpcRequest).params) : undefined;
+    // A legacy server knows nothing of _meta versions: such a request is served by the session, as any other.
+    const version = kind === 'request' && this.era !== 'legacy' ? requestProtocolVersion((value as JsonRpcRequest).params) : undefined;
     if (version !== undefined) return this.handleStateless(value as JsonRpcRequest, version);
+    if (kind === 'request' && this.era === 'modern') {
+      // A server of 2026-07-28 only: initialize is refused naming what it supports, any other request lacks its version.
+      const { id, method } = value as JsonRpcRequest;
+      if (method === 'initialize') return errorResponse(id, ErrorCode.UnsupportedProtocolVersion, 'Unsupported protocol version: this server speaks only the stateless revisions', { supported: revisionsOfEra(true) });
+      return errorResponse(id, ErrorCode.InvalidParams, `_meta lacks ${META.protocolVersion}, which every request of this revision carries`);
+    }
     // On stdio a subscription ends with notifications/cancelled naming its subscriptions/listen.
     if (kind === 'notification' && (value as { method: string }).method === 'notifications/cancelled') {
       const id = ((value as { params?: { requestId?: JsonRpcRequest['id'] } }).params ?? {}).requestId as JsonRpcRequest['id'];

@@ -40,6 +40,9 @@ export { mirroredHeaderMismatch } from './protocol/mirrored.ts';
 export { createPolicy, type Policy } from './policy/policy.ts';
 export type { AuditLog } from './observe/audit.ts';
 
+/** How long a stdio server has to answer the era probe (it may be starting) before its silence marks it legacy. */
+const STDIO_PROBE_SILENCE_MS = 10_000;
+
 /**
  * Replaceable parts, for embedding and for tests: a custom token check, an instrumented upstream
  * connector, another notion of who owns a session, another session id generator.
@@ -228,8 +231,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
   const onAnswered = answeredRecorder(metrics, audit);
   const openStreams = new Set<FastifyReply>();
   let draining = false;
-  // A stdio server's era is its own business with its process: no bridge there.
-  const era = new UpstreamEra(isHttpUpstream(config.upstream) ? config.upstream.era : 'dual');
+  const era = new UpstreamEra(config.upstream.era);
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const { wire, id } = wireErrorOf(error, shared !== undefined, request);
@@ -246,6 +248,8 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     openStreams,
     validateProtocolVersion: !isHttpUpstream(config.upstream),
     era,
+    // A stdio server cannot say its era by refusing with an HTTP status: it is asked, once.
+    ...(!isHttpUpstream(config.upstream) && { probeEraMs: STDIO_PROBE_SILENCE_MS }),
     auth,
     origins: createOriginPolicy(config.security, config.listen.host),
     sessionOwner: parts.sessionOwner,

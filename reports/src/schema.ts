@@ -78,6 +78,9 @@ export const ReportSchema = z.object({
     version: z.string().optional(),
     url: z.string(),
     upstream: z.enum(['http', 'stdio']),
+    /** The revisions the run's upstream served (`dual`: both eras), and which server it was; absent in reports of earlier versions. */
+    upstreamEra: z.enum(['dual', 'legacy', 'modern']).optional(),
+    upstreamServer: z.enum(['mock', 'sdk-v1']).optional(),
     features: z.array(z.string()),
     logs: z.object({ stdout: z.string(), stderr: z.string() }),
   }),

@@ -17,6 +17,8 @@ const CASES = [
 scenario('A proxy MUST relay an upstream JSON-RPC error unchanged', [ERROR_PRESERVED], async (t: ScenarioContext) => {
   const client = await t.session();
   const problems: string[] = [];
+  // Calls the upstream answered with something else (an SDK server makes a tool's thrown error an isError result): nothing to relay.
+  const unsent: string[] = [];
   let fromUpstream = 0;
   for (const [i, c] of CASES.entries()) {
     const cid = t.cid();
@@ -24,7 +26,7 @@ scenario('A proxy MUST relay an upstream JSON-RPC error unchanged', [ERROR_PRESE
     const sent = (await t.upstream.answerTo(cid, 'tools/call')).message;
     // Compared with what the upstream really sent; an error the upstream never sent has nothing to be relayed.
     if (!sent || !('error' in sent)) {
-      problems.push(`code ${c.code}: the upstream sent no error for the call (client got HTTP ${exchange.status || exchange.outcome})`);
+      unsent.push(`code ${c.code}: ${sent ? 'the upstream answered with a result' : 'no answer from the upstream'} (client got HTTP ${exchange.status || exchange.outcome})`);
       continue;
     }
     fromUpstream++;
@@ -40,9 +42,11 @@ scenario('A proxy MUST relay an upstream JSON-RPC error unchanged', [ERROR_PRESE
     const diffs = diffJson(expected, response.error, '$.error');
     if (diffs.length) problems.push(`code ${c.code}: ${diffs.join('; ')}`);
   }
+  if (fromUpstream === 0) return t.block(ERROR_PRESERVED, `the upstream sent a JSON-RPC error for none of the ${CASES.length} calls, so no error was there to relay`, unsent.join(' | '));
+  const besides = unsent.length ? ` (${unsent.length} more calls the upstream answered without an error, not judged)` : '';
   t.judge(ERROR_PRESERVED, problems.length === 0, {
     seen: { 'upstream errors': fromUpstream },
-    message: problems.length ? `${problems.length} of ${CASES.length} errors reached the client altered` : `all ${CASES.length} errors reached the client unchanged`,
+    message: problems.length ? `${problems.length} of ${fromUpstream} errors the upstream sent reached the client altered${besides}` : `all ${fromUpstream} errors the upstream sent reached the client unchanged${besides}`,
     expected: 'each error object exactly as the upstream sent it',
     observed: problems.join(' | ') || undefined,
   });

@@ -5,7 +5,7 @@
  * well-formed JSON-RPC and still invalid MCP (a result without the resultType of 2026-07-28, a tool
  * without its inputSchema), which breaks a strict client far from the cause.
  */
-import { bodyJson, exchangeMessages, messageSchemas, requestMessages, scenario, type ScenarioContext, type SchemaProblem, type UpstreamRecord } from '../../harness/src/index.ts';
+import { LATEST_SESSION_REVISION, bodyJson, exchangeMessages, messageSchemas, requestMessages, revisionsOfEra, scenario, type Revision, type ScenarioContext, type SchemaProblem, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const VALID = 'transparency/messages-schema-valid';
 
@@ -25,8 +25,21 @@ function what(message: unknown, answered?: string): string {
   return m.method ?? (answered ? `the answer to ${answered}` : 'a response');
 }
 
+/**
+ * The revision the upstream leg speaks: the client's, unless the upstream serves the other era only,
+ * where a proxy must bridge, and speaks to it in that era's newest revision.
+ */
+function upstreamRevision(t: ScenarioContext): Revision {
+  const { upstreamEra } = t.ctx.target;
+  if (upstreamEra === 'legacy' && !t.has('sessions')) return LATEST_SESSION_REVISION;
+  if (upstreamEra === 'modern' && t.has('sessions')) return revisionsOfEra(true).at(-1)!;
+  return t.revision;
+}
+
 scenario('A proxy MUST deliver and send only messages that are valid for the revision in use', [VALID], async (t: ScenarioContext) => {
   const schemas = messageSchemas(t.revision);
+  const upstreamLeg = upstreamRevision(t);
+  const upstreamSchemas = upstreamLeg === t.revision ? schemas : messageSchemas(upstreamLeg);
   const initCid = t.cid();
   const client = await t.session({ cid: initCid });
   const cid = t.cid();
@@ -37,8 +50,8 @@ scenario('A proxy MUST deliver and send only messages that are valid for the rev
   await client.request('proxyspec/no-such-method', {}, { cid });
 
   const problems: string[] = [];
-  const invalid = (leg: string, message: unknown, problem: SchemaProblem, answered?: string) =>
-    problems.push(`${leg}: ${what(message, answered)} is not a valid ${problem.definition} of ${t.revision}: at ${problem.at || '/'} it ${problem.rule}; the message: ${JSON.stringify(message).slice(0, 200)}`);
+  const invalid = (leg: string, message: unknown, problem: SchemaProblem, answered?: string, revision: Revision = t.revision) =>
+    problems.push(`${leg}: ${what(message, answered)} is not a valid ${problem.definition} of ${revision}: at ${problem.at || '/'} it ${problem.rule}; the message: ${JSON.stringify(message).slice(0, 200)}`);
 
   // The client leg: everything the proxy delivered, each answer held to the result of the request it answers.
   let delivered = 0;
@@ -62,14 +75,14 @@ scenario('A proxy MUST deliver and send only messages that are valid for the rev
     const message = bodyJson(record);
     if (message === undefined) continue;
     sent++;
-    const problem = schemas.problem(message);
-    if (problem) invalid('sent to the upstream', message, problem);
+    const problem = upstreamSchemas.problem(message);
+    if (problem) invalid('sent to the upstream', message, problem, undefined, upstreamLeg);
   }
 
   t.judgeProblems(VALID, problems.slice(0, 3), {
     seen: { 'message delivered to the client': delivered, 'message sent to the upstream': sent },
     fail: `the proxy passed on ${problems.length} message${problems.length === 1 ? '' : 's'} that ${t.revision}'s JSON Schema rejects`,
-    pass: `${delivered} messages delivered to the client and ${sent} sent to the upstream are all valid for ${t.revision}`,
-    expected: `every message on both legs valid against the JSON Schema of ${t.revision}`,
+    pass: `${delivered} messages delivered to the client and ${sent} sent to the upstream are all valid for ${upstreamLeg === t.revision ? t.revision : `${t.revision} and ${upstreamLeg} (the upstream's era)`}`,
+    expected: `every message on both legs valid against the JSON Schema of its revision: ${t.revision} to the client, ${upstreamLeg} to the upstream`,
   });
 });

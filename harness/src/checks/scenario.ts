@@ -271,7 +271,8 @@ export class ScenarioContext {
   async isolatedTarget(options: { backups?: number; upstreamEra?: UpstreamEra } = {}): Promise<IsolatedTarget> {
     // This worker owns the copy: if it is told to stop, or ends, the copy goes with it.
     stopTargetsOnSignal();
-    const fixture = await startFixture(this.ctx.targetSpec, { mocks: { backups: options.backups, era: options.upstreamEra } });
+    const { upstreamEra: era, upstreamServer: server } = this.ctx.target;
+    const fixture = await startFixture(this.ctx.targetSpec, { mocks: { backups: options.backups, era: options.upstreamEra }, upstream: { era, server } });
     const { mocks: env, target: running } = fixture;
     this.isolated.push(() => fixture.stop());
     this.isolatedRecorders.push(env.recorder);

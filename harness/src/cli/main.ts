@@ -19,6 +19,7 @@ import { checkNeeds, checksMarkdown, hintsText } from './checks-doc.ts';
 import { stopTargetsOnSignal } from '../targets/process-target.ts';
 import { mockCommand } from '../../../mocks/cli.ts';
 import { BENCH_SCENARIOS, isBenchScenario } from '../bench/scenarios.ts';
+import { UPSTREAM_ERAS, UPSTREAM_SERVERS, type UpstreamEra, type UpstreamServer } from '../targets/profile.ts';
 
 const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -87,8 +88,10 @@ function runCommand(output: Output, setExit: SetExit): Command {
     .option('--require-level <n>', 'exit 1 unless this level (1, 2 or 3) is achieved', level)
     .option('--baseline <file>', 'YAML list of expected failures: they do not fail the gate; one that passes is stale and does')
     .option('--verbose', 'show every check and vitest\'s own output')
+    .addOption(new Option('--upstream-era <era>', "the revisions the mock upstream serves, over the profile's upstreamEra: both, 2025-11-25 and earlier only (as most servers today), or 2026-07-28 only").choices([...UPSTREAM_ERAS]))
+    .addOption(new Option('--upstream-server <server>', "the upstream server, over the profile's upstreamServer: the scriptable mock, or its tools on the official TypeScript SDK v1 (legacy era)").choices([...UPSTREAM_SERVERS]))
     .addHelpText('after', `\nHints a profile gives under \`config:\` (a check whose hint is missing is untested, and keeps its level partial):\n${hintsText()}`)
-    .action(async (opts: { target: string; spec: Revision; suite: string[]; only: string[]; exclude: string[]; out?: string; requireLevel?: number; baseline?: string; verbose?: boolean }) => {
+    .action(async (opts: { target: string; spec: Revision; suite: string[]; only: string[]; exclude: string[]; out?: string; requireLevel?: number; baseline?: string; verbose?: boolean; upstreamEra?: UpstreamEra; upstreamServer?: UpstreamServer }) => {
       const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
       stopTargetsOnSignal();
       // vitest is heavy to load: only `run` pays for it.
@@ -100,6 +103,7 @@ function runCommand(output: Output, setExit: SetExit): Command {
         requiredLevel: opts.requireLevel,
         baseline,
         verbose: opts.verbose,
+        upstream: { era: opts.upstreamEra, server: opts.upstreamServer },
       });
       const outDir = resolve(opts.out ?? join('reports', 'out', `${report.target.name}-${timestamp()}`));
       await writeReports(report, outDir, { linkLatest: !opts.out });

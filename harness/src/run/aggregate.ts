@@ -124,6 +124,8 @@ export function aggregate(input: AggregateInput): Report {
       version: ctx.target.version,
       url: ctx.target.url,
       upstream: ctx.target.upstream,
+      upstreamEra: ctx.target.upstreamEra,
+      upstreamServer: ctx.target.upstreamServer,
       features: [...ctx.target.features],
       logs: input.logs,
     },

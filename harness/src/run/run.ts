@@ -19,6 +19,7 @@ import { startFixture } from '../fixture/fixture.ts';
 import { CODE_EXT, CODE_ROOT } from '../paths.ts';
 import { selectChecks, type Selection } from './select.ts';
 import { targetSpecOf } from '../targets/start-target.ts';
+import type { UpstreamChoice } from '../targets/profile.ts';
 import type { Report } from '../../../reports/src/index.ts';
 
 export interface RunOptions {
@@ -28,6 +29,8 @@ export interface RunOptions {
   requiredLevel?: number;
   baseline?: Baseline;
   verbose?: boolean;
+  /** The upstream to wire the target to, over what its profile says (`--upstream-era`, `--upstream-server`). */
+  upstream?: Partial<UpstreamChoice>;
 }
 
 
@@ -52,7 +55,7 @@ export async function runConformance(options: RunOptions): Promise<Report> {
   const selected = selectChecks(options.selection);
   const startedAt = new Date();
   const t0 = performance.now();
-  const fixture = await startFixture(options.target, { mocks: {} });
+  const fixture = await startFixture(options.target, { mocks: {}, upstream: options.upstream });
   const scratch = await mkdtemp(join(tmpdir(), 'proxyspec-run-'));
   try {
     const ctx = fixture.context({ targetSpec: targetSpecOf(options.target), revision: options.revision, resultsFile: join(scratch, 'results.jsonl'), selected, assertPass: false });

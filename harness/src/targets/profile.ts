@@ -10,6 +10,13 @@ import { HarnessError } from '../errors.ts';
 import { FEATURES } from '../../../catalogue/types.ts';
 import { HintsSchema } from '../../../catalogue/hints.ts';
 
+/** The revisions a mock upstream serves (mocks/upstream: `--era`). */
+export const UPSTREAM_ERAS = ['dual', 'legacy', 'modern'] as const;
+export type UpstreamEra = (typeof UPSTREAM_ERAS)[number];
+/** The upstream servers a run can start: the scriptable mock, or its tools on the TypeScript SDK v1. */
+export const UPSTREAM_SERVERS = ['mock', 'sdk-v1'] as const;
+export type UpstreamServer = (typeof UPSTREAM_SERVERS)[number];
+
 export const TargetProfileSchema = z
   .strictObject({
     /** Shown in reports; also the default output folder's prefix. */
@@ -30,6 +37,14 @@ export const TargetProfileSchema = z
     headers: z.record(z.string(), z.string()).default({}),
     /** Which kind of upstream the proxy is wired to. */
     upstream: z.enum(['http', 'stdio']).default('http'),
+    /**
+     * The revisions the mock upstream serves: both eras (default), `legacy` (2025-11-25 and earlier, as
+     * most servers today) or `modern` (2026-07-28 only). A proxy in front of a legacy upstream must
+     * bridge 2026-07-28 clients, or refuse them clearly.
+     */
+    upstreamEra: z.enum(UPSTREAM_ERAS).optional(),
+    /** The upstream server: proxyspec's scriptable mock, or the same tools on the official TypeScript SDK v1 (`sdk-v1`, legacy era only). */
+    upstreamServer: z.enum(UPSTREAM_SERVERS).default('mock'),
     /** Optional features the proxy claims; checks of unclaimed features are n/a. */
     features: z.array(z.enum(FEATURES)).default([]),
     ready: z
@@ -48,6 +63,7 @@ export const TargetProfileSchema = z
     config: HintsSchema.default({}),
   })
   .refine((p) => !(p.command && p.image), { message: 'give either command or image, not both' })
+  .refine((p) => p.upstreamServer !== 'sdk-v1' || p.upstreamEra === undefined || p.upstreamEra === 'legacy', { message: 'the SDK v1 server speaks the legacy era only: leave upstreamEra out, or set it to legacy', path: ['upstreamEra'] })
   .refine((p) => p.image || p.args.length === 0, { message: 'args are the arguments of an image; a command carries its own', path: ['args'] })
   .refine((p) => p.replicas === 1 || p.command !== undefined || p.image !== undefined, { message: 'replicas are started by the harness: give a command or an image', path: ['replicas'] })
   .refine((p) => p.replicas === 1 || [p.command ?? '', ...p.args, ...Object.values(p.env)].some((t) => t.includes('{port}')), {
@@ -56,6 +72,20 @@ export const TargetProfileSchema = z
   });
 
 export type TargetProfile = z.infer<typeof TargetProfileSchema>;
+
+/** The upstream a run wires the target to, as the profile or the command line chose it. */
+export interface UpstreamChoice {
+  era: UpstreamEra;
+  server: UpstreamServer;
+}
+
+/** The profile's upstream, with what the command line overrides; the SDK v1 server is legacy by nature. */
+export function upstreamChoice(profile: Pick<TargetProfile, 'upstreamEra' | 'upstreamServer'> | undefined, override: Partial<UpstreamChoice> = {}): UpstreamChoice {
+  const server = override.server ?? profile?.upstreamServer ?? 'mock';
+  const era = override.era ?? profile?.upstreamEra ?? (server === 'sdk-v1' ? 'legacy' : 'dual');
+  if (server === 'sdk-v1' && era !== 'legacy') throw new HarnessError('HARNESS_ERR_USAGE', `the SDK v1 upstream speaks the legacy era only, not ${era}`);
+  return { era, server };
+}
 
 export interface LoadedProfile {
   profile: TargetProfile;

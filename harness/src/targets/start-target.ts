@@ -10,7 +10,7 @@ import type { TargetAuth, TargetInfo } from '../context.ts';
 import { PACKAGE_ROOT, PROXYSPEC_BIN } from '../paths.ts';
 import { freePort } from './free-port.ts';
 import { AUTH_PLACEHOLDERS, fill, fillRecord, placeholderEnv, shellQuote, usesPlaceholder, type PlaceholderValues } from './placeholders.ts';
-import { loadProfile, parseProfile, type LoadedProfile } from './profile.ts';
+import { loadProfile, parseProfile, upstreamChoice, type LoadedProfile, type UpstreamChoice } from './profile.ts';
 import { startProcess, waitReady, type LogTail } from './process-target.ts';
 import { startImage } from './image-target.ts';
 import { startBalancer } from './balancer.ts';
@@ -76,10 +76,11 @@ export interface TargetEnvironment {
   upstream: { url: string };
 }
 
-export async function startTarget(target: LoadedProfile | 'direct', env: TargetEnvironment): Promise<RunningTarget> {
+export async function startTarget(target: LoadedProfile | 'direct', env: TargetEnvironment, choice: UpstreamChoice = upstreamChoice(undefined)): Promise<RunningTarget> {
+  const chosen = { upstreamEra: choice.era, upstreamServer: choice.server };
   if (target === 'direct') {
     return {
-      info: { name: 'direct', kind: 'direct', url: env.upstream.url, headers: {}, features: [], upstream: 'http', config: {}, wiresBackups: false },
+      info: { name: 'direct', kind: 'direct', url: env.upstream.url, headers: {}, features: [], upstream: 'http', ...chosen, config: {}, wiresBackups: false },
       logs: () => ({ stdout: '', stderr: '' }),
       stop: async () => {},
     };
@@ -125,6 +126,7 @@ export async function startTarget(target: LoadedProfile | 'direct', env: TargetE
       headers,
       features: profile.features,
       upstream: profile.upstream,
+      ...chosen,
       config: profile.config,
       wiresBackups: texts.some((t) => usesPlaceholder(t, ['upstream_urls', 'upstream_backup_urls'])),
       ...(auth && { auth: auth.info }),

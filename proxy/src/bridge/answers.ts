@@ -66,9 +66,10 @@ export const emptyReply = (status: number, headers: Record<string, string> = {})
 /**
  * The upstream's answer with each message passed through `map`; `done` runs once the answer has
  * been read to its end, or cut (by the upstream or by the client going away). Bodies that are
- * neither JSON nor SSE (an HTML error page) are passed on untouched.
+ * neither JSON nor SSE (an HTML error page) are passed on untouched. `statusOf` may give a whole
+ * JSON answer the status its message calls for.
  */
-export async function mapAnswer(reply: UpstreamReply, map: MessageMap, done: () => void): Promise<UpstreamReply> {
+export async function mapAnswer(reply: UpstreamReply, map: MessageMap, done: () => void, statusOf?: (message: Message) => number | undefined): Promise<UpstreamReply> {
   if (!reply.body || (!isJson(reply) && !isSse(reply))) {
     if (!reply.body) done();
     else reply.body.once('close', done);
@@ -87,7 +88,9 @@ export async function mapAnswer(reply: UpstreamReply, map: MessageMap, done: () 
     const mapped = Array.isArray(value) ? value.filter(isObject).map(map).filter((m) => m !== null) : isObject(value) ? map(value) : value;
     if (mapped === null) return emptyReply(202, headers as Record<string, string>);
     const bytes = Buffer.from(mapped === undefined ? text : JSON.stringify(mapped));
-    return { status: reply.status, headers: { ...headers, 'content-length': String(bytes.length) }, body: Readable.from([bytes]) };
+    // A whole answer's status may follow from what it says (in 2026-07-28 a method not found is a 404).
+    const status = isObject(mapped) ? (statusOf?.(mapped) ?? reply.status) : reply.status;
+    return { status, headers: { ...headers, 'content-length': String(bytes.length) }, body: Readable.from([bytes]) };
   }
   const upstream = reply.body;
   const out = new PassThrough();

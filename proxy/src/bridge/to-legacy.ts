@@ -15,7 +15,7 @@ import { WireErrors } from '../errors.ts';
 import { inspectMessage, type MessageInfo } from '../protocol/message.ts';
 import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
 import { emptyReply, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
-import { LEGACY_VERSION, LOG_LEVELS, META_CAPABILITIES, META_LOG_LEVEL, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, metaOf, withMeta, withoutMirroredHeaders } from './meta.ts';
+import { LEGACY_VERSION, LOG_LEVELS, META_CAPABILITIES, META_LOG_LEVEL, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, PROXY_INFO, metaOf, withMeta, withoutMirroredHeaders } from './meta.ts';
 import { RPC } from '../protocol/codes.ts';
 
 /** Retired by 2026-07-28, with what a modern client gets instead. */
@@ -24,7 +24,31 @@ const RETIRED_CODES = new Map<number, number>([
   [RPC.urlElicitationRequired, RPC.internalError], // a modern server asks through input_required
 ]);
 
-const PROXY_INFO = { name: 'proxyspec-reference-proxy', version: '1' };
+/** Methods of the session era that 2026-07-28 removed: a modern client asking for one gets 404 with -32601, as from a modern server. */
+const REMOVED_METHODS = new Set(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
+
+/** The client capability each server→client request of the session era needs. */
+const NEEDED_CAPABILITY: Record<string, string> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
+
+/** The HTTP status 2026-07-28 gives a whole answer that is this error: 404 for a method not found, 400 for a missing client capability. */
+function modernStatus(message: Message): number | undefined {
+  const code = (message.error as { code?: unknown } | undefined)?.code;
+  if (code === RPC.methodNotFound) return 404;
+  if (code === RPC.missingClientCapability) return 400;
+  return undefined;
+}
+
+/** What the bridge answers itself, before any upstream session: a version it cannot serve, a method the client's revision removed. */
+function refusedOutright(info: MessageInfo): UpstreamReply | undefined {
+  if (info.protocolVersion !== MODERN_VERSION) {
+    const requested = info.protocolVersion ?? null;
+    return jsonReply(400, { jsonrpc: '2.0', id: info.id, error: { code: RPC.unsupportedProtocolVersion, message: `Unsupported protocol version ${String(requested)}`, data: { supported: [MODERN_VERSION], requested } } });
+  }
+  if (info.method !== undefined && REMOVED_METHODS.has(info.method)) {
+    return jsonReply(404, { jsonrpc: '2.0', id: info.id, error: { code: RPC.methodNotFound, message: `Method not found: ${MODERN_VERSION} has no ${info.method}` } });
+  }
+  return undefined;
+}
 
 /** The modern `_meta` keys, which the legacy upstream learns from `initialize` instead. */
 function legacyMeta(meta: Record<string, unknown>): Record<string, unknown> {
@@ -33,15 +57,29 @@ function legacyMeta(meta: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-const post = (session: UpstreamSession, message: Message, headers: Record<string, string>, gone: ClientGone) => session.post(Buffer.from(JSON.stringify(message)), headers, inspectMessage(message), gone);
+/** Lists whose results 2026-07-28 requires to say how long, and for whom, they may be cached. */
+const LISTS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list']);
 
-/** What a modern client gets for one message of the legacy upstream's answer; `logLevel` is the index of the level the request asked for (-1: none). */
-function toModern(message: Message, serverInfo: unknown, logLevel: number, refuse: (request: Message) => void): Message | null {
+/** JSON text of a message; one nested too deeply to write again is refused as the client's invalid request. */
+function serialize(message: Message): Buffer {
+  try {
+    return Buffer.from(JSON.stringify(message));
+  } catch (err) {
+    if (err instanceof RangeError) throw WireErrors.invalidRequest('the message is nested too deeply to be bridged');
+    throw err;
+  }
+}
+
+const post = (session: UpstreamSession, message: Message, headers: Record<string, string>, gone: ClientGone) => session.post(serialize(message), headers, inspectMessage(message), gone);
+
+/**
+ * What a modern client gets for one message of the legacy upstream's answer; `logLevel` is the index
+ * of the level the request asked for (-1: none). A request of the upstream's is refused upstream, and
+ * `refuse` says what the client gets instead (null: nothing, the call goes on).
+ */
+function toModern(message: Message, serverInfo: unknown, logLevel: number, refuse: (request: Message) => Message | null, listing: boolean): Message | null {
   if (typeof message.method === 'string') {
-    if ('id' in message) {
-      refuse(message);
-      return null;
-    }
+    if ('id' in message) return refuse(message);
     // A log message is the request's only if it asked for that level or a lower one (2026-07-28 logging: "MUST NOT emit" otherwise).
     if (message.method === 'notifications/message') {
       const level = LOG_LEVELS.indexOf(String((message.params as { level?: unknown } | undefined)?.level));
@@ -53,7 +91,9 @@ function toModern(message: Message, serverInfo: unknown, logLevel: number, refus
   if (message.result && typeof message.result === 'object') {
     const result = message.result as Record<string, unknown>;
     const meta = { [META_SERVER_INFO]: serverInfo, ...((result._meta as Record<string, unknown> | undefined) ?? {}) };
-    return { ...message, result: { ...result, resultType: result.resultType ?? 'complete', _meta: meta } };
+    // A legacy server says nothing of caching, and what it lists may be the session's own: nothing to cache, and for this client only.
+    const hints = listing ? { ttlMs: result.ttlMs ?? 0, cacheScope: result.cacheScope ?? 'private' } : {};
+    return { ...message, result: { ...result, ...hints, resultType: result.resultType ?? 'complete', _meta: meta } };
   }
   const error = message.error as { code?: unknown } | undefined;
   const code = typeof error?.code === 'number' ? RETIRED_CODES.get(error.code) : undefined;
@@ -63,6 +103,8 @@ function toModern(message: Message, serverInfo: unknown, logLevel: number, refus
 export async function bridgeToLegacy(connector: UpstreamConnector, message: Message, info: MessageInfo, clientHeaders: Record<string, string>, gone: ClientGone): Promise<UpstreamReply> {
   // A notification has no session upstream to belong to; in this era it asks nothing of the server.
   if (info.kind === 'notification') return emptyReply(202);
+  const refused = refusedOutright(info);
+  if (refused) return refused;
   if (info.method === 'subscriptions/listen') {
     return jsonReply(404, { jsonrpc: '2.0', id: info.id, error: { code: RPC.methodNotFound, message: 'Method not found: subscriptions are not bridged to a legacy upstream' } });
   }
@@ -128,15 +170,23 @@ export async function bridgeToLegacy(connector: UpstreamConnector, message: Mess
       return jsonReply(200, { jsonrpc: '2.0', id: info.id, result });
     }
 
-    const refuse = (request: Message) => {
+    const declared = (meta[META_CAPABILITIES] ?? {}) as Record<string, unknown>;
+    // Once the client has its answer (a refusal of the bridge's making), nothing more of the upstream's reaches it.
+    let settled = false;
+    const refuse = (request: Message): Message | null => {
       const answer = { jsonrpc: '2.0', id: request.id, error: { code: RPC.methodNotFound, message: `The client cannot be asked ${String(request.method)}: in ${MODERN_VERSION} a server asks through input_required results, which this bridge does not make` } };
       post(session, answer, versionHeaders, gone)
         .then((reply) => reply.body?.resume())
         .catch(() => undefined);
+      // A request needing a capability the client did not declare is refused as a modern server refuses it.
+      const needed = NEEDED_CAPABILITY[String(request.method)];
+      if (needed === undefined || needed in declared) return null;
+      settled = true;
+      return { jsonrpc: '2.0', id: info.id, error: { code: RPC.missingClientCapability, message: `Missing required client capability: ${needed}`, data: { requiredCapabilities: { [needed]: {} } } } };
     };
     const forwarded = withMeta(message, legacyMeta(meta));
     const reply = await post(session, forwarded, versionHeaders, gone);
-    return await mapAnswer(reply, (m) => toModern(m, init.serverInfo, logLevel, refuse), end);
+    return await mapAnswer(reply, (m) => (settled ? null : toModern(m, init.serverInfo, logLevel, refuse, LISTS.has(String(info.method)))), end, modernStatus);
   } catch (err) {
     end();
     throw err;

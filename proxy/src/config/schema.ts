@@ -72,6 +72,12 @@ const StdioUpstreamSchema = z.strictObject({
   timeoutMs: z.number().int().positive().default(30_000),
   /** Time allowed for a new process to answer initialize (starting a process can take seconds). */
   startupTimeoutMs: z.number().int().positive().default(30_000),
+  /**
+   * The MCP era the server speaks, as for an HTTP upstream. `auto`: ask it once with server/discover
+   * before the first 2026-07-28 request, and bridge when it does not list that revision (most stdio
+   * servers today are legacy); `dual`, `legacy`, `modern`: told, not asked.
+   */
+  era: z.enum(['auto', 'dual', 'legacy', 'modern']).default('auto'),
 });
 
 const ScopeList = z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is printable ASCII without space, quote or backslash'));

@@ -19,6 +19,7 @@ import type { ProxyConfig } from '../config/schema.ts';
 import { registerRateLimit, type RateLimitStore } from '../limits/rate-limit.ts';
 import { UpstreamEra, isModernRefusal, readRefusal } from '../bridge/era.ts';
 import { bridgeToLegacy } from '../bridge/to-legacy.ts';
+import { probeEra } from '../bridge/probe.ts';
 import { openBridgedSession } from '../bridge/to-modern.ts';
 import { MODERN_VERSION, META_CAPABILITIES, META_VERSION, withoutMirroredHeaders } from '../bridge/meta.ts';
 import type { Policy } from '../policy/policy.ts';
@@ -60,6 +61,11 @@ export interface McpRouteOptions {
   validateProtocolVersion: boolean;
   /** The upstream's era, for bridging clients of the other one; default: it serves both. */
   era?: UpstreamEra;
+  /**
+   * Learn the era of an upstream that cannot say it by refusing (stdio) with a server/discover probe
+   * before its first modern request, waiting this long for an answer; absent: never probe.
+   */
+  probeEraMs?: number;
   /** Token checks; absent when the proxy runs without authentication. */
   auth?: AuthGate;
   /** Which Origins and Host names are served; any other gets 403. */
@@ -168,6 +174,8 @@ class McpEndpoint {
   private readonly ownerOf: (principal: Principal | null) => string | undefined;
   private readonly headerCheck: typeof mirroredHeaderMismatch;
   private readonly era: UpstreamEra;
+  /** The probe of the upstream's era under way, or done (see `probeEraMs`). */
+  private probing: Promise<void> | undefined;
 
   constructor(private readonly options: McpRouteOptions) {
     this.connector = options.connector;
@@ -240,6 +248,7 @@ class McpEndpoint {
   /** A request of the stateless era: no session is looked up or kept, so any replica can take the next one. */
   private async statelessPost(reply: FastifyReply, { body, parsed, info, headers, gone }: CheckedPost): Promise<void> {
     const { connector, era, options } = this;
+    if (options.probeEraMs !== undefined && era.mayBeLegacyOnly()) await upstreamCall(info.id, () => this.probeEra(options.probeEraMs!));
     const bridged = () => upstreamCall(info.id, () => bridgeToLegacy(connector, parsed, info, headers, gone));
     if (era.bridgesModern) {
       let answer = await bridged();
@@ -260,6 +269,15 @@ class McpEndpoint {
     } finally {
       await upstream.close();
     }
+  }
+
+  /** One probe at a time for every request waiting on it; one that could not reach the server is tried again by the next request. */
+  private probeEra(silenceMs: number): Promise<void> {
+    this.probing ??= probeEra(this.connector, this.era, silenceMs).catch((err) => {
+      this.probing = undefined;
+      throw err;
+    });
+    return this.probing;
   }
 
   /** An initialize without a session: a new upstream session, kept as the client's (or one bridged to a modern upstream). */
