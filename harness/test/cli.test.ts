@@ -63,6 +63,25 @@ describe.concurrent('proxyspec run', () => {
     expect(stderr).toMatch(/comand/);
   });
 
+  test('the SDK v1 upstream is legacy only: a profile or a command line asking it for another era exits 2 and says why', async () => {
+    const file = await tempProfile('name: sdk\ncommand: ./proxy --port {port}\nupstreamServer: sdk-v1\nupstreamEra: modern\n');
+    const fromProfile = await cli(['run', '--target', file]);
+    expect(fromProfile.code).toBe(2);
+    expect(fromProfile.stderr).toMatch(/upstreamEra/);
+    const fromFlags = await cli(['run', '--target', 'direct', '--upstream-server', 'sdk-v1', '--upstream-era', 'dual']);
+    expect(fromFlags.code).toBe(2);
+    expect(fromFlags.stderr).toMatch(/legacy era only/);
+  });
+
+  test('reference-stdio in front of the TypeScript SDK v1 server, under 2026-07-28: bridged, so what reaches the client is valid 2026-07-28', async () => {
+    const { report } = await runTarget('reference-stdio', ['--upstream-server', 'sdk-v1', '--only', 'transparency/call-relayed,transparency/messages-schema-valid']);
+    expect(report.spec).toBe('2026-07-28');
+    expect(report.target).toMatchObject({ upstream: 'stdio', upstreamEra: 'legacy', upstreamServer: 'sdk-v1' });
+    expect(verdicts(report, ['pass'])).toEqual(['transparency/call-relayed', 'transparency/messages-schema-valid']);
+    const schema = report.checks.find((c) => c.id === 'transparency/messages-schema-valid')!;
+    expect(schema.message).toMatch(/valid for 2026-07-28 and 2025-11-25 \(the upstream's era\)/);
+  });
+
   test('a misspelt or mistyped hint exits 2 and names it', async () => {
     for (const config of ['{ sessionIdleTimeout: 10000 }', '{ sessionIdleTimeoutMs: soon }']) {
       const file = await tempProfile(`name: hint\ncommand: ./proxy --port {port}\nconfig: ${config}\n`);

@@ -183,7 +183,16 @@ export async function startSdkHttpUpstream(options: { recorder: Recorder; name?:
 function tapAnswer(io: HttpExchanges, req: IncomingMessage, res: ServerResponse, sessionId: () => string | null): void {
   const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
   const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  const isSse = () => /^text\/event-stream/.test(String(res.getHeader('content-type') ?? ''));
+  // The SDK names the content type in writeHead's headers as often as with setHeader.
+  let named: string | undefined;
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    const headers = args.find((a, i) => i > 0 && typeof a === 'object' && a !== null) as Record<string, unknown> | undefined;
+    const type = headers && Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+    if (type !== undefined) named = String(type);
+    return writeHead(...args);
+  }) as ServerResponse['writeHead'];
+  const isSse = () => /^text\/event-stream/.test(named ?? String(res.getHeader('content-type') ?? ''));
   const parser = createParser({ onEvent: (event) => event.data && io.record({ direction: 'out', req, body: Buffer.from(event.data), sessionId: sessionId(), status: res.statusCode }) });
   const whole: Buffer[] = [];
   const take = (chunk: unknown) => {
