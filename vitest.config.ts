@@ -76,8 +76,8 @@ export default defineConfig({
       suites('direct@2025-11-25'),
       suites('direct@2026-07-28'),
       suites('reference@2026-07-28'),
-      // Alone, after everything else: the session era's in group 1, the stateless era's (where the
-      // memory check, which needs sessions, is n/a) in group 2. Not after the stdio group: the
+      // Alone, after everything else: the session era's in group 1, the stateless era's in group 2
+      // (memory, overhead, and the pooling count, which another scenario's cut streams skew). Not after the stdio group: the
       // processes it leaves exiting made the overhead check measure the reference proxy 1.2 ms over
       // its allowance twice in a full run, where alone it stays 0.4 to 0.6 ms under.
       quiet('reference@2025-11-25', 1),

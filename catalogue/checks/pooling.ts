@@ -6,7 +6,7 @@ export const POOLING_CHECKS = defineChecks([
     id: 'pooling/upstream-connections-reused',
     title: 'A proxy SHOULD reuse upstream connections across clients: 20 clients use fewer upstream connections than there are clients',
     level: 2,
-    scenario: 'pooling/pooling.test.ts',
+    scenario: 'pooling/pooling.quiet.test.ts',
     provenBy: [{ defect: 'connection-per-client', revisions: ['2025-11-25'] }, { defect: 'ref-connection-per-request', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
     requirements: [],

@@ -54,7 +54,17 @@ describe('a 2026-07-28 client, a legacy upstream', () => {
     const sampled = await post(rig.url, sample.body, sample.headers);
     const messages = sampled.text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
     expect(messages.filter((m) => m.method !== undefined && m.id !== undefined)).toEqual([]);
-    expect(messages.at(-1)).toMatchObject({ id: sample.body.id, result: { resultType: 'complete' } });
+    // It becomes a multi round-trip request: the upstream's own request, in an input_required result.
+    const asked = messages.at(-1) as { id: number; result: { resultType: string; inputRequests: Record<string, { method: string }>; requestState: string } };
+    expect(asked).toMatchObject({ id: sample.body.id, result: { resultType: 'input_required', inputRequests: { 'sampling/createMessage#1': { method: 'sampling/createMessage' } } } });
+    // The retry runs the call again, and the upstream's request is answered with the client's answer.
+    const answer = { role: 'assistant', content: { type: 'text', text: 'hi from the client' }, model: 'm' };
+    const retry = modern('tools/call', { name: 'sample', arguments: {}, inputResponses: { 'sampling/createMessage#1': answer }, requestState: asked.result.requestState }, cid);
+    const retried = await post(rig.url, retry.body, retry.headers);
+    const final = retried.text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6))).at(-1);
+    expect(final).toMatchObject({ id: retry.body.id, result: { resultType: 'complete', structuredContent: { answer: { result: answer } } } });
+    // What a legacy server knows nothing of stays out of its request.
+    expect(bodiesReceived(rig, cid).filter((b) => b?.method === 'tools/call' && (b.params.inputResponses !== undefined || b.params.requestState !== undefined))).toEqual([]);
   });
 
   test('a request\'s log level becomes its session\'s (logging/setLevel), and only its own log messages reach it', async () => {

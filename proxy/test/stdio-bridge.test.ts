@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
+import { request } from 'undici';
 import { buildProxy, parseConfig, type ProxyApp } from '../src/index.ts';
 import { post } from './helpers.ts';
 
@@ -60,6 +61,18 @@ describe.each([
     const old = await modern(url, 'tools/list', {}, { version: '2099-01-01' });
     expect(old.status).toBe(400);
     expect(old.json).toMatchObject({ id: old.id, error: { code: -32022, data: { supported: [VERSION], requested: '2099-01-01' } } });
+  });
+
+  test('subscriptions/listen holds a legacy session of its own: acknowledged first, with the subscription\'s id, and the session ends with the stream', async () => {
+    const body = { jsonrpc: '2.0', id: 'listen-1', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: { 'io.modelcontextprotocol/protocolVersion': VERSION, 'io.modelcontextprotocol/clientCapabilities': {} } } };
+    const controller = new AbortController();
+    const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': VERSION, 'mcp-method': 'subscriptions/listen' }, body: JSON.stringify(body), signal: controller.signal });
+    expect(res.statusCode).toBe(200);
+    const first = await new Promise<string>((resolve) => res.body.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8'))));
+    const ack = JSON.parse(first.split('\n').find((l) => l.startsWith('data: '))!.slice(6));
+    expect(ack).toMatchObject({ method: 'notifications/subscriptions/acknowledged', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen-1' } } });
+    controller.abort();
+    await res.body.dump().catch(() => undefined);
   });
 
   test('a call whose server asks for sampling the client did not declare is refused with -32021', async () => {

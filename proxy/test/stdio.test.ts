@@ -51,3 +51,15 @@ test('DELETE stops the process and ends the session', async () => {
   expect(del.statusCode).toBe(200);
   expect((await post(url, { jsonrpc: '2.0', id: 5, method: 'ping' }, { 'mcp-session-id': sid })).status).toBe(404);
 });
+
+test('messages that name no request go to the one in flight, not to one answered before it', async () => {
+  const init = await post(url, initializeMessage('m'));
+  const sid = init.headers['mcp-session-id'] as string;
+  // Two requests answered, then a third that takes the first one's id again (an id may be used again once answered).
+  for (const id of ['again', 'other']) expect((await post(url, { jsonrpc: '2.0', id, method: 'tools/list' }, { 'mcp-session-id': sid })).status).toBe(200);
+  // Log messages carry no progress token: only the request in flight can be theirs.
+  const logged = await post(url, { jsonrpc: '2.0', id: 'again', method: 'tools/call', params: { name: 'log', arguments: {}, _meta: { 'io.modelcontextprotocol/logLevel': 'alert' } } }, { 'mcp-session-id': sid });
+  expect(logged.headers['content-type']).toMatch(/text\/event-stream/);
+  expect(logged.text.match(/notifications\/message/g)).toHaveLength(2);
+  expect(logged.text).toContain('"id":"again"');
+});

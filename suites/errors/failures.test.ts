@@ -3,7 +3,7 @@
  * upstream said, a broken upstream connection gets a prompt error with the request's id, malformed
  * input is refused without harm, and a dropped stream ends instead of hanging.
  */
-import { FAULT_META_KEY, HTTP_STATUS_META_KEY, TargetFailure, bodyJson, diffJson, scenario, withoutId, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
+import { FAULT_META_KEY, HTTP_STATUS_META_KEY, TargetFailure, answerView, bodyJson, bridgeOf, diffJson, scenario, withoutId, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
 
 const TOOL_ERROR = 'errors/tool-error-result-preserved';
 const HTTP_STATUS = 'errors/http-status-preserved';
@@ -37,7 +37,7 @@ scenario('A proxy MUST relay an isError tool result unchanged', [TOOL_ERROR], as
   else {
     const isError = (response.result as Record<string, unknown> | undefined)?.isError;
     if (isError !== true) problems.push(`isError reached the client as ${JSON.stringify(isError)}, not true`);
-    problems.push(...diffJson(withoutId(sent), withoutId(response)));
+    problems.push(...diffJson(withoutId(sent), withoutId(answerView(response, sent, bridgeOf(t.ctx.target, t.revision)))));
   }
   t.judgeProblems(TOOL_ERROR, problems, {
     seen: { "upstream's tool result": 1 },

@@ -1,9 +1,10 @@
 /**
  * Message bodies cross the proxy unchanged in both directions: what reached the upstream is what the
  * client sent, and what the client got is what the upstream sent (ids aside: a proxy may renumber
- * them upstream, and the id check judges the client's side).
+ * them upstream, and the id check judges the client's side). In front of an upstream of the other
+ * era, only what bridging the eras must change may differ (see record/bridge-view.ts).
  */
-import { bodyJson, diffJson, exchangeMessages, scenario, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { answerView, bodyJson, bridgeOf, diffJson, exchangeMessages, requestView, scenario, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const REQUEST_BODY = 'transparency/request-body-unchanged';
 const RESPONSE_BODY = 'transparency/response-body-unchanged';
@@ -48,7 +49,8 @@ scenario('A proxy MUST deliver each client message to the upstream unchanged', [
       observed: `the client got HTTP ${exchange.status}${exchange.error ? ` (${exchange.error})` : ''}; nothing carrying the correlation id reached the upstream`,
     });
   }
-  const diffs = diffJson(withoutId(sent), withoutId(received[0]));
+  const bridge = bridgeOf(t.ctx.target, t.revision);
+  const diffs = diffJson(requestView(withoutId(sent), bridge), requestView(withoutId(received[0]), bridge));
   t.judge(REQUEST_BODY, diffs.length === 0 && received.length === 1, {
     seen: { 'requests received upstream': received.length },
     message: diffs.length ? 'the upstream received a different message than the client sent' : received.length > 1 ? `the upstream received the request ${received.length} times` : 'the upstream received exactly the message the client sent',
@@ -78,7 +80,7 @@ scenario('A proxy MUST deliver each upstream answer to the client unchanged', [R
       problems.push(`${framing}: the client got no response with its id (HTTP ${exchange.status}, ${exchangeMessages(exchange).length} messages)`);
       continue;
     }
-    const diffs = diffJson(withoutId(upstreamSent), withoutId(response));
+    const diffs = diffJson(withoutId(upstreamSent), withoutId(answerView(response, upstreamSent, bridgeOf(t.ctx.target, t.revision))));
     compared++;
     if (diffs.length) problems.push(`${framing}: ${diffs.join('; ')}`);
   }

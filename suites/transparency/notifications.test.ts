@@ -1,5 +1,5 @@
 /** Notifications are relayed and acknowledged with 202; cancellation reaches the upstream; ping answers. */
-import { bodyJson, diffJson, recordMethod, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { bodyJson, bridgeOf, diffJson, recordMethod, scenario, type ScenarioContext } from '../../harness/src/index.ts';
 
 const NOTIFICATION = 'transparency/notification-accepted';
 const CANCEL_PING = 'transparency/cancel-and-ping-relayed';
@@ -28,12 +28,14 @@ scenario('A proxy MUST forward a notification unchanged and answer 202 with no b
   if (exchange.outcome !== 'answered') problems.push(`no answer (${exchange.outcome}): ${exchange.error ?? ''}`);
   else if (exchange.status !== 202) problems.push(`HTTP ${exchange.status} instead of 202`);
   if (exchange.body !== '') problems.push(`a body came back: ${JSON.stringify(exchange.body.slice(0, 120))}`);
-  const relay = await relayedUnchanged(t, cid, sent);
+  // A bridge to a legacy upstream opens a session per request: the cancellation of one long answered has no session left to go to.
+  const bridged = bridgeOf(t.ctx.target, t.revision) === 'to-legacy';
+  const relay = bridged ? null : await relayedUnchanged(t, cid, sent);
   if (relay) problems.push(relay);
   t.judgeProblems(NOTIFICATION, problems, {
     seen: { 'answer to the notification': exchange.outcome === 'answered' ? 1 : 0 },
     fail: 'the notification was not handled as one',
-    pass: 'relayed unchanged and acknowledged with 202 and no body',
+    pass: bridged ? 'acknowledged with 202 and no body (the cancellation of a request long answered, which a bridge to a legacy upstream has no session to send to)' : 'relayed unchanged and acknowledged with 202 and no body',
     expected: 'HTTP 202, empty body, the notification unchanged upstream',
   });
 });

@@ -4,7 +4,7 @@
  * the _meta every request carries (version, capabilities, trace context).
  */
 import { randomBytes } from 'node:crypto';
-import { CID_META_KEY, META, openListen, bodyJson, preciseNow, bodyText, diffJson, recordHeader, scenario, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { CID_META_KEY, LATEST_SESSION_REVISION, META, bridgeOf, type CallResult, type McpClient, openListen, revisionsOfEra, bodyJson, preciseNow, bodyText, diffJson, recordHeader, scenario, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const HEADERS = 'transparency/mirrored-headers-forwarded';
 const SUBSCRIPTION = 'transparency/subscription-relayed';
@@ -18,6 +18,7 @@ const LOGS = 'transparency/request-logs-relayed';
 const TRACEPARENT = /^00-(?!0{32})([0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 scenario('A proxy MUST forward Mcp-Method, Mcp-Name and unknown Mcp-Param-* headers unchanged', [HEADERS], async (t: ScenarioContext) => {
+  if (bridgeOf(t.ctx.target, t.revision) === 'to-legacy') return t.notApplicable(HEADERS, `the upstream serves ${LATEST_SESSION_REVISION} and earlier only: a proxy bridges to it in that era, whose requests carry no mirrored headers`);
   const client = await t.session();
   const cid = t.cid();
   // Mcp-Param-Region is what a tool declaring x-mcp-header "Region" gets; a proxy that does not know the tool must forward it as it is.
@@ -96,7 +97,8 @@ scenario('A proxy MUST pass the closing of a response stream on to the upstream'
   const { exchange } = await call;
   if (progressSeen === 0) return t.block(CLOSE_CANCELS, 'no progress notification reached the client, so it had no open stream to close', `client got HTTP ${exchange.status || exchange.outcome}`);
   const closedAt = preciseNow();
-  if (t.ctx.target.upstream === 'stdio') return cancelledOverStdio(t, cid, closedAt, progressSeen);
+  // Over stdio, and to a legacy upstream (where a closed stream cancels nothing), the cancellation is said in the call's session.
+  if (t.ctx.target.upstream === 'stdio' || bridgeOf(t.ctx.target, t.revision) === 'to-legacy') return cancelledInSession(t, cid, closedAt, progressSeen);
   const records = await t.upstream.eventually({ cid, direction: 'out' }, (rs) => rs.some((r) => bodyText(r).startsWith('(stream closed by the client')), 5000);
   const closed = records.find((r) => bodyText(r).startsWith('(stream closed by the client'));
   // The upstream's answer to the call, found by its id (a progress result does not carry the correlation id).
@@ -115,13 +117,14 @@ scenario('A proxy MUST pass the closing of a response stream on to the upstream'
 });
 
 /**
- * Over stdio there is no stream to close upstream: the bridge says the cancellation with
- * notifications/cancelled naming the call's id as the stdio server received it.
+ * Over stdio there is no stream to close upstream, and in a legacy session closing one cancels
+ * nothing: the proxy says the cancellation with notifications/cancelled naming the call's id as the
+ * upstream received it, or ends the session (the process) the call runs in.
  */
-async function cancelledOverStdio(t: ScenarioContext, cid: string, closedAt: number, progressSeen: number): Promise<void> {
+async function cancelledInSession(t: ScenarioContext, cid: string, closedAt: number, progressSeen: number): Promise<void> {
   const call = await t.upstream.receivedRequest(cid, 'tools/call');
   const id = call && (bodyJson(call) as { id?: unknown } | undefined)?.id;
-  if (!call || id === undefined) return t.block(CLOSE_CANCELS, 'the call never reached the stdio upstream, so there was nothing to cancel');
+  if (!call || id === undefined) return t.block(CLOSE_CANCELS, 'the call never reached the upstream, so there was nothing to cancel');
   const isCancel = (r: UpstreamRecord) => {
     const m = bodyJson(r) as { method?: string; params?: { requestId?: unknown } } | undefined;
     return m?.method === 'notifications/cancelled' && m.params?.requestId === id;
@@ -131,15 +134,16 @@ async function cancelledOverStdio(t: ScenarioContext, cid: string, closedAt: num
   // A bridge that runs a process per request may end that process instead: the work stops with it
   // (the call takes 20 s, so a process that ended within the 5 s did not end because the call did).
   const ended = !cancel && call.sessionId !== null && call.sessionId !== undefined && !(await t.upstream.liveSessions()).includes(call.sessionId);
+  const where = t.ctx.target.upstream === 'stdio' ? 'stdio server\'s process' : 'upstream session';
   t.judge(CLOSE_CANCELS, cancel !== undefined || ended, {
     seen: { 'progress notifications before the close': progressSeen },
     message: cancel
-      ? 'the stdio upstream was told the call is cancelled once the client closed its stream'
+      ? 'the upstream was told the call is cancelled once the client closed its stream'
       : ended
-        ? 'the stdio server running the call was ended once the client closed its stream'
-        : 'the stdio upstream was never told of the cancellation: no notifications/cancelled for the call, and its process still running, 5 s after the client closed its stream',
-    expected: `notifications/cancelled with requestId ${JSON.stringify(id)} on the stdio upstream (or the process serving the call ended) soon after the client closes`,
-    observed: cancel ? `notifications/cancelled ${Math.max(0, Math.round(cancel.at - closedAt))} ms after the client's close` : ended ? 'the stdio server\'s process ended' : 'no notifications/cancelled for the call; its stdio process still running',
+        ? `the ${where} running the call was ended once the client closed its stream`
+        : `the upstream was never told of the cancellation: no notifications/cancelled for the call, and its ${where} still open, 5 s after the client closed its stream`,
+    expected: `notifications/cancelled with requestId ${JSON.stringify(id)} upstream (or the ${where} serving the call ended) soon after the client closes`,
+    observed: cancel ? `notifications/cancelled ${Math.max(0, Math.round(cancel.at - closedAt))} ms after the client's close` : ended ? `the ${where} ended` : `no notifications/cancelled for the call; its ${where} still open`,
   });
 }
 
@@ -147,6 +151,7 @@ scenario('A proxy MUST relay input_required results and the retry with the exact
   const client = await t.session();
   const cid = t.cid();
   const first = await client.callTool('sample', { cid, prompt: 'Say hello' }, { cid });
+  if (bridgeOf(t.ctx.target, t.revision) === 'to-legacy') return inputRequiredBridged(t, client, cid, first);
   const upstreamFirst = (await t.upstream.answerTo(cid, 'tools/call')).message;
   if (!upstreamFirst) return t.block(INPUT_REQUIRED, 'the upstream never answered the first call, so there is no input_required result to compare', `client got HTTP ${first.exchange.status || first.exchange.outcome}`);
   const problems: string[] = [];
@@ -165,7 +170,7 @@ scenario('A proxy MUST relay input_required results and the retry with the exact
   if (first.response && (upstreamState === undefined) !== (result?.requestState === undefined)) problems.push(`the upstream's result ${upstreamState === undefined ? 'had no' : 'had a'} requestState, the client's ${result?.requestState === undefined ? 'none' : 'one'}`);
   let retried: Awaited<ReturnType<typeof client.callTool>> | undefined;
   if (result?.resultType === 'input_required' && result.inputRequests) {
-    const inputResponses = Object.fromEntries(Object.keys(result.inputRequests).map((key) => [key, { role: 'assistant', content: { type: 'text', text: `hello from ${cid}` }, model: 'proxyspec' }]));
+    const inputResponses = Object.fromEntries(Object.keys(result.inputRequests).map((key) => [key, samplingAnswer(cid)]));
     const cid2 = t.cid();
     retried = await client.request('tools/call', { name: 'sample', arguments: { cid, prompt: 'Say hello' }, inputResponses, ...(result.requestState !== undefined && { requestState: result.requestState }) }, { cid: cid2 });
     const got = await t.upstream.receivedRequest(cid2, 'tools/call');
@@ -205,8 +210,11 @@ scenario('A proxy MUST bring a request\'s _meta to the upstream: version, capabi
   const meta = ((bodyJson(received) as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta ?? {}) as Record<string, unknown>;
   const own = client.requestParams({})._meta as Record<string, unknown>;
   const problems: string[] = [];
-  for (const key of [META.protocolVersion, META.clientCapabilities, META.clientInfo]) {
-    if (JSON.stringify(meta[key]) !== JSON.stringify(own[key])) problems.push(`${key}: ${meta[key] === undefined ? 'missing upstream' : `${JSON.stringify(meta[key])} upstream`}, ${JSON.stringify(own[key])} sent`);
+  if (bridgeOf(t.ctx.target, t.revision) === 'to-legacy') problems.push(...(await identityInInitialize(t, cid, own)));
+  else {
+    for (const key of [META.protocolVersion, META.clientCapabilities, META.clientInfo]) {
+      if (JSON.stringify(meta[key]) !== JSON.stringify(own[key])) problems.push(`${key}: ${meta[key] === undefined ? 'missing upstream' : `${JSON.stringify(meta[key])} upstream`}, ${JSON.stringify(own[key])} sent`);
+    }
   }
   const parent = typeof meta.traceparent === 'string' ? TRACEPARENT.exec(meta.traceparent) : null;
   if (meta.traceparent === undefined) problems.push('traceparent: missing upstream');
@@ -218,10 +226,64 @@ scenario('A proxy MUST bring a request\'s _meta to the upstream: version, capabi
   t.judgeProblems(META_FORWARDED, problems, {
     seen: { '_meta keys compared upstream': 6 },
     fail: 'the request\'s _meta did not reach the upstream as it must',
-    pass: `the protocol version, capabilities and client identity reached the upstream unchanged; traceparent kept trace id ${traceId}, and tracestate and baggage kept the client's entries`,
+    pass: `the protocol version, capabilities and client identity reached the upstream unchanged${bridgeOf(t.ctx.target, t.revision) === 'to-legacy' ? ' (in the initialize of the legacy session the request went through)' : ''}; traceparent kept trace id ${traceId}, and tracestate and baggage kept the client's entries`,
     expected: `${META.protocolVersion}, ${META.clientCapabilities} and ${META.clientInfo} as sent; traceparent with trace id ${traceId}; tracestate containing ${sent.tracestate}; baggage containing ${sent.baggage}`,
   });
 });
+
+/** What the client answers a sampling request with, in this check: a reply that names the conversation. */
+const samplingAnswer = (cid: string) => ({ role: 'assistant', content: { type: 'text', text: `hello from ${cid}` }, model: 'proxyspec' });
+
+/**
+ * In front of a legacy upstream, which asks its client in the middle of a call, a proxy is the one
+ * that makes the input_required result: it must carry the upstream's own request to the client
+ * unchanged, bring the client's answer back to the upstream as the answer to that request, and end
+ * the retry with the upstream's result, complete.
+ */
+async function inputRequiredBridged(t: ScenarioContext, client: McpClient, cid: string, first: CallResult): Promise<void> {
+  const asked = (await t.upstream.sent(cid)).map((r) => bodyJson(r) as Record<string, any> | undefined).find((m) => m?.method === 'sampling/createMessage');
+  if (!asked) return t.block(INPUT_REQUIRED, 'the upstream never asked the client anything for the first call, so there was no input to require', `client got ${JSON.stringify(first.response ?? first.exchange.status).slice(0, 160)}`);
+  const problems: string[] = [];
+  const result = first.response?.result as { resultType?: string; inputRequests?: Record<string, { method?: string; params?: unknown }>; requestState?: string } | undefined;
+  const entries = Object.entries(result?.inputRequests ?? {});
+  if (result?.resultType !== 'input_required' || entries.length !== 1) {
+    problems.push(`the first answer is not an input_required result asking one thing: ${JSON.stringify(first.response ?? first.exchange.status).slice(0, 200)}`);
+  } else {
+    const [key, request] = entries[0];
+    problems.push(...diffJson({ method: asked.method, params: asked.params }, request).map((d) => `the input request is not the upstream's own: ${d}`));
+    const cid2 = t.cid();
+    const retried = await client.request('tools/call', { name: 'sample', arguments: { cid, prompt: 'Say hello' }, inputResponses: { [key]: samplingAnswer(cid2) }, ...(result.requestState !== undefined && { requestState: result.requestState }) }, { cid: cid2 });
+    // The client's answer reaches the upstream as the answer to its own sampling request.
+    const answered = (await t.upstream.received(cid2)).map((r) => bodyJson(r) as Record<string, any> | undefined).find((m) => m && 'result' in m && m.method === undefined && m.id !== undefined);
+    if (!answered) problems.push('the client\'s answer never reached the upstream as the answer to its sampling request');
+    else problems.push(...diffJson(samplingAnswer(cid2), answered.result).map((d) => `the answer upstream: ${d}`));
+    const final = retried.response?.result as { resultType?: string; structuredContent?: { answer?: { result?: unknown } } } | undefined;
+    if (final?.resultType !== 'complete') problems.push(`the retry's answer is ${JSON.stringify(retried.response ?? retried.exchange.status).slice(0, 160)}, not a complete result`);
+    else problems.push(...diffJson(samplingAnswer(cid2), final.structuredContent?.answer?.result).map((d) => `the upstream's result does not carry the client's answer: ${d}`));
+  }
+  t.judgeProblems(INPUT_REQUIRED, problems, {
+    seen: { 'requests the upstream made of the client': 1 },
+    fail: 'the upstream\'s request of the client did not make a round trip through the bridge',
+    pass: 'the upstream\'s sampling request reached the client as an input_required result, the client\'s answer reached the upstream as the answer to it, and the retry ended with the upstream\'s complete result',
+    expected: 'input_required carrying the upstream\'s sampling request unchanged; the client\'s answer to it upstream; a complete result that carries that answer',
+  });
+}
+
+/**
+ * In front of a legacy upstream the request's version, capabilities and identity go where that era
+ * keeps them: in the initialize of the session the bridge opens for the request (which carries the
+ * request's other _meta, its correlation id among them), with a revision of the session era.
+ */
+async function identityInInitialize(t: ScenarioContext, cid: string, own: Record<string, unknown>): Promise<string[]> {
+  const init = await t.upstream.receivedRequest(cid, 'initialize');
+  const params = (init && (bodyJson(init) as { params?: Record<string, unknown> } | undefined)?.params) ?? undefined;
+  if (!params) return ['no initialize carrying the request\'s _meta reached the legacy upstream, so its version, capabilities and identity went nowhere'];
+  const problems: string[] = [];
+  if (!revisionsOfEra(false).includes(params.protocolVersion as never)) problems.push(`the bridge's initialize asked for ${JSON.stringify(params.protocolVersion)}, no revision of the session era`);
+  if (JSON.stringify(params.capabilities) !== JSON.stringify(own[META.clientCapabilities])) problems.push(`initialize's capabilities: ${JSON.stringify(params.capabilities)} upstream, ${JSON.stringify(own[META.clientCapabilities])} sent`);
+  if (JSON.stringify(params.clientInfo) !== JSON.stringify(own[META.clientInfo])) problems.push(`initialize's clientInfo: ${JSON.stringify(params.clientInfo)} upstream, ${JSON.stringify(own[META.clientInfo])} sent`);
+  return problems;
+}
 
 scenario('A proxy MUST refuse a request whose mirrored headers disagree with its body, and never have it carried out', [MISMATCH], async (t: ScenarioContext) => {
   const client = t.client();

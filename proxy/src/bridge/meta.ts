@@ -7,6 +7,7 @@ export const META_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
 export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
 export const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
 export const META_LOG_LEVEL = 'io.modelcontextprotocol/logLevel';
+export const META_SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
 /** Who the bridge says it is where a client of its own making must name itself. */
 export const PROXY_INFO = { name: 'proxyspec-reference-proxy', version: '1' };
 /** MCP's log levels, least severe first. */

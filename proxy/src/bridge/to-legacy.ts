@@ -8,14 +8,21 @@
  * On the way back, what 2026-07-28 forbids a server to send becomes what it prescribes: a result gets
  * `resultType: "complete"` and the server's identity in its `_meta`; the retired -32002 (resource not
  * found) becomes -32602; a request the upstream sends the client (sampling, elicitation, roots) is
- * never forwarded, since a modern server asks only through `input_required` results: the upstream
- * is told the client cannot answer, and the call ends as the upstream then decides.
+ * never forwarded, since a modern server asks only through `input_required` results.
+ *
+ * Multi round-trip requests keep nothing between requests either. The upstream's request of the
+ * client ends the client's call with an `input_required` result that carries it (the upstream is told
+ * the client is asked that way, so its call ends). The client's retry runs the call again in a new
+ * session, where each request of the upstream's is answered from the retry's `inputResponses`, or
+ * from the answers of earlier rounds, which the `requestState` carries; the first one not answered
+ * yet ends that round the same way. A legacy server that acts before it asks acts once per round.
  */
 import { WireErrors } from '../errors.ts';
 import { inspectMessage, type MessageInfo } from '../protocol/message.ts';
 import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
+import { PassThrough } from 'node:stream';
 import { emptyReply, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
-import { LEGACY_VERSION, LOG_LEVELS, META_CAPABILITIES, META_LOG_LEVEL, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, PROXY_INFO, metaOf, withMeta, withoutMirroredHeaders } from './meta.ts';
+import { LEGACY_VERSION, LOG_LEVELS, META_CAPABILITIES, META_LOG_LEVEL, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, META_SUBSCRIPTION_ID, PROXY_INFO, metaOf, withMeta, withoutMirroredHeaders } from './meta.ts';
 import { RPC } from '../protocol/codes.ts';
 
 /** Retired by 2026-07-28, with what a modern client gets instead. */
@@ -72,6 +79,23 @@ function serialize(message: Message): Buffer {
 
 const post = (session: UpstreamSession, message: Message, headers: Record<string, string>, gone: ClientGone) => session.post(serialize(message), headers, inspectMessage(message), gone);
 
+/** The answers of earlier rounds of a multi round-trip request, as its requestState carries them (none when it carries something else). */
+function earlierAnswers(state: unknown): Record<string, unknown> {
+  if (typeof state !== 'string') return {};
+  try {
+    const value = JSON.parse(Buffer.from(state, 'base64url').toString('utf8')) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The request without what a legacy server knows nothing of: the answers of a multi round-trip request and its state. */
+function withoutRounds(message: Message): Message {
+  const { inputResponses: _answers, requestState: _state, ...params } = (message.params ?? {}) as Record<string, unknown>;
+  return { ...message, params };
+}
+
 /**
  * What a modern client gets for one message of the legacy upstream's answer; `logLevel` is the index
  * of the level the request asked for (-1: none). A request of the upstream's is refused upstream, and
@@ -100,33 +124,36 @@ function toModern(message: Message, serverInfo: unknown, logLevel: number, refus
   return code === undefined ? message : { ...message, error: { ...error, code } };
 }
 
-export async function bridgeToLegacy(connector: UpstreamConnector, message: Message, info: MessageInfo, clientHeaders: Record<string, string>, gone: ClientGone): Promise<UpstreamReply> {
-  // A notification has no session upstream to belong to; in this era it asks nothing of the server.
-  if (info.kind === 'notification') return emptyReply(202);
-  const refused = refusedOutright(info);
-  if (refused) return refused;
-  if (info.method === 'subscriptions/listen') {
-    return jsonReply(404, { jsonrpc: '2.0', id: info.id, error: { code: RPC.methodNotFound, message: 'Method not found: subscriptions are not bridged to a legacy upstream' } });
-  }
-  const meta = metaOf(message);
+/** What a legacy session's initialize answered, as far as the bridge reads it. */
+interface LegacyInit {
+  protocolVersion?: unknown;
+  capabilities?: Record<string, { listChanged?: unknown } | undefined>;
+  serverInfo?: unknown;
+  instructions?: unknown;
+}
+
+/**
+ * A legacy session for one modern request: `initialize` with the client's capabilities and identity
+ * from the request's `_meta` (and its other `_meta`, the progress token aside), then
+ * `notifications/initialized`. `end` closes it (DELETE once it was opened), once.
+ */
+function openLegacySession(connector: UpstreamConnector, info: MessageInfo, meta: Record<string, unknown>, headers: Record<string, string>, gone: ClientGone) {
   const carried = legacyMeta(meta);
   delete carried.progressToken;
-  const headers = withoutMirroredHeaders(clientHeaders);
   const session = connector.open();
-  let opened = false;
-  let versionHeaders = headers;
+  let versionHeaders: Record<string, string> | undefined;
   let ended = false;
   const end = () => {
     if (ended) return;
     ended = true;
-    if (!opened) return void session.close();
+    if (!versionHeaders) return void session.close();
     session
       .delete(versionHeaders)
       .then((reply) => reply.body?.resume())
       .catch(() => undefined)
       .finally(() => void session.close());
   };
-  try {
+  const opened = (async () => {
     const initialize = {
       jsonrpc: '2.0',
       id: info.id,
@@ -139,14 +166,28 @@ export async function bridgeToLegacy(connector: UpstreamConnector, message: Mess
       },
     };
     const initReply = await post(session, initialize, headers, gone);
-    const initialized = responseTo(await readMessages(initReply), info.id);
-    const init = initialized?.result as { protocolVersion?: unknown; capabilities?: unknown; serverInfo?: unknown; instructions?: unknown } | undefined;
+    const init = responseTo(await readMessages(initReply), info.id)?.result as LegacyInit | undefined;
     if (initReply.status < 200 || initReply.status >= 300 || !init) throw WireErrors.upstreamUnavailable(`the legacy upstream refused initialize (HTTP ${initReply.status})`);
-    opened = true;
-    const version = typeof init.protocolVersion === 'string' ? init.protocolVersion : LEGACY_VERSION;
-    versionHeaders = { ...headers, 'mcp-protocol-version': version };
-    const ack = await post(session, { jsonrpc: '2.0', method: 'notifications/initialized', ...(Object.keys(carried).length > 0 && { params: { _meta: carried } }) }, versionHeaders, gone);
+    const agreed: Record<string, string> = { ...headers, 'mcp-protocol-version': typeof init.protocolVersion === 'string' ? init.protocolVersion : LEGACY_VERSION };
+    versionHeaders = agreed;
+    const ack = await post(session, { jsonrpc: '2.0', method: 'notifications/initialized', ...(Object.keys(carried).length > 0 && { params: { _meta: carried } }) }, agreed, gone);
     ack.body?.resume();
+    return { init, versionHeaders: agreed, carried };
+  })();
+  return { session, end, opened };
+}
+
+export async function bridgeToLegacy(connector: UpstreamConnector, message: Message, info: MessageInfo, clientHeaders: Record<string, string>, gone: ClientGone): Promise<UpstreamReply> {
+  // A notification has no session upstream to belong to; in this era it asks nothing of the server.
+  if (info.kind === 'notification') return emptyReply(202);
+  const refused = refusedOutright(info);
+  if (refused) return refused;
+  if (info.method === 'subscriptions/listen') return bridgeListen(connector, message, info, clientHeaders, gone);
+  const meta = metaOf(message);
+  const legacy = openLegacySession(connector, info, meta, withoutMirroredHeaders(clientHeaders), gone);
+  const { session, end } = legacy;
+  try {
+    const { init, versionHeaders } = await legacy.opened;
     // The request's log level is its session's, in the legacy era.
     const logLevel = LOG_LEVELS.indexOf(String(meta[META_LOG_LEVEL]));
     const logging = (init.capabilities as { logging?: unknown } | undefined)?.logging !== undefined;
@@ -171,22 +212,91 @@ export async function bridgeToLegacy(connector: UpstreamConnector, message: Mess
     }
 
     const declared = (meta[META_CAPABILITIES] ?? {}) as Record<string, unknown>;
-    // Once the client has its answer (a refusal of the bridge's making), nothing more of the upstream's reaches it.
+    const params = (message.params ?? {}) as { inputResponses?: unknown; requestState?: unknown };
+    const answers = { ...earlierAnswers(params.requestState), ...(typeof params.inputResponses === 'object' && params.inputResponses !== null ? params.inputResponses : {}) } as Record<string, unknown>;
+    const asked = new Map<string, number>();
+    // Once the client has its answer (one of the bridge's making), nothing more of the upstream's reaches it.
     let settled = false;
-    const refuse = (request: Message): Message | null => {
-      const answer = { jsonrpc: '2.0', id: request.id, error: { code: RPC.methodNotFound, message: `The client cannot be asked ${String(request.method)}: in ${MODERN_VERSION} a server asks through input_required results, which this bridge does not make` } };
-      post(session, answer, versionHeaders, gone)
+    const answerUpstream = (answer: Message) =>
+      void post(session, { jsonrpc: '2.0', ...answer }, versionHeaders, gone)
         .then((reply) => reply.body?.resume())
         .catch(() => undefined);
+    const decline = (request: Message, why: string) => answerUpstream({ id: request.id, error: { code: RPC.methodNotFound, message: why } });
+    const serverRequest = (request: Message): Message | null => {
+      const method = String(request.method);
+      const needed = NEEDED_CAPABILITY[method];
+      if (needed === undefined) {
+        decline(request, `Method not found: a ${MODERN_VERSION} client is asked nothing but through input_required results`);
+        return null;
+      }
       // A request needing a capability the client did not declare is refused as a modern server refuses it.
-      const needed = NEEDED_CAPABILITY[String(request.method)];
-      if (needed === undefined || needed in declared) return null;
+      if (!(needed in declared)) {
+        decline(request, `The client did not declare ${needed}`);
+        settled = true;
+        return { jsonrpc: '2.0', id: info.id, error: { code: RPC.missingClientCapability, message: `Missing required client capability: ${needed}`, data: { requiredCapabilities: { [needed]: {} } } } };
+      }
+      const round = (asked.get(method) ?? 0) + 1;
+      asked.set(method, round);
+      const key = `${method}#${round}`;
+      if (key in answers) {
+        answerUpstream({ id: request.id, result: answers[key] });
+        return null;
+      }
+      decline(request, 'The client is asked through an input_required result; this round of the call ends here');
       settled = true;
-      return { jsonrpc: '2.0', id: info.id, error: { code: RPC.missingClientCapability, message: `Missing required client capability: ${needed}`, data: { requiredCapabilities: { [needed]: {} } } } };
+      const requestState = Buffer.from(JSON.stringify(answers)).toString('base64url');
+      return { jsonrpc: '2.0', id: info.id, result: { inputRequests: { [key]: { method, params: request.params } }, requestState, resultType: 'input_required', _meta: { [META_SERVER_INFO]: init.serverInfo } } };
     };
-    const forwarded = withMeta(message, legacyMeta(meta));
+    const forwarded = withMeta(withoutRounds(message), legacyMeta(meta));
     const reply = await post(session, forwarded, versionHeaders, gone);
-    return await mapAnswer(reply, (m) => (settled ? null : toModern(m, init.serverInfo, logLevel, refuse, LISTS.has(String(info.method)))), end, modernStatus);
+    return await mapAnswer(reply, (m) => (settled ? null : toModern(m, init.serverInfo, logLevel, serverRequest, LISTS.has(String(info.method)))), end, modernStatus);
+  } catch (err) {
+    end();
+    throw err;
+  }
+}
+
+/** The list changes a subscription may ask for, and the legacy capability and notification of each. */
+const LIST_CHANGES = [
+  { filter: 'toolsListChanged', capability: 'tools', notification: 'notifications/tools/list_changed' },
+  { filter: 'promptsListChanged', capability: 'prompts', notification: 'notifications/prompts/list_changed' },
+  { filter: 'resourcesListChanged', capability: 'resources', notification: 'notifications/resources/list_changed' },
+] as const;
+
+/**
+ * subscriptions/listen over a legacy upstream: a legacy session of the subscription's own, held
+ * while the client listens. The acknowledgement comes first and names the changes asked for that
+ * the upstream declared it announces (`listChanged`); each such announcement the upstream makes in
+ * that session (on its GET stream, or the stdio server's unsolicited lines) reaches the client
+ * tagged with the subscription's id. The client closing its stream ends the session.
+ */
+async function bridgeListen(connector: UpstreamConnector, message: Message, info: MessageInfo, clientHeaders: Record<string, string>, gone: ClientGone): Promise<UpstreamReply> {
+  const legacy = openLegacySession(connector, info, metaOf(message), withoutMirroredHeaders(clientHeaders), gone);
+  const { session, end } = legacy;
+  try {
+    const { init, versionHeaders, carried } = await legacy.opened;
+    const asked = ((message.params as { notifications?: Record<string, unknown> } | undefined)?.notifications ?? {}) as Record<string, unknown>;
+    const honoured = LIST_CHANGES.filter((c) => asked[c.filter] === true && init.capabilities?.[c.capability]?.listChanged === true);
+    const stream = await session.get(versionHeaders, gone).catch(() => undefined);
+    const out = new PassThrough();
+    const send = (m: Message) => out.write(`event: message\ndata: ${JSON.stringify(m)}\n\n`);
+    const tag = { [META_SUBSCRIPTION_ID]: info.id };
+    send({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { _meta: { ...carried, ...tag }, notifications: Object.fromEntries(honoured.map((c) => [c.filter, true])) } });
+    const wanted = new Set<string>(honoured.map((c) => c.notification));
+    const finish = () => {
+      stream?.body?.destroy();
+      if (!out.writableEnded) out.end();
+      end();
+    };
+    if (stream?.body && stream.status >= 200 && stream.status < 300) {
+      const relayed = await mapAnswer(stream, (m) => (typeof m.method === 'string' && wanted.has(m.method) && !('id' in m) ? { ...m, params: { ...((m.params as Message | undefined) ?? {}), _meta: { ...(((m.params as Message | undefined)?._meta as Message | undefined) ?? {}), ...tag } } } : null), () => undefined);
+      relayed.body?.on('data', (chunk: Buffer) => out.write(chunk));
+      relayed.body?.once('end', finish);
+      relayed.body?.once('error', finish);
+    }
+    out.once('close', finish);
+    gone.once('abort', finish);
+    return { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, body: out };
   } catch (err) {
     end();
     throw err;

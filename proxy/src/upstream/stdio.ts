@@ -19,6 +19,9 @@ const MAX_BACKLOG = 100;
 interface Route {
   /** The HTTP status of a whole answer, from the message it is (a stateless request's error status comes from its code). */
   statusOf: (answer: unknown) => number;
+  /** The ids of the request's messages, which route to it until it is finished. */
+  ids: readonly string[];
+  /** Those of them still waiting for their answer. */
   remaining: Set<string>;
   tokens: string[];
   stream: PassThrough | null;
@@ -105,6 +108,7 @@ class StdioSession implements UpstreamSession {
       );
       const route: Route = {
         statusOf: info.protocolVersion === undefined ? () => 200 : statelessStatus,
+        ids: info.requestIds.map(idKey),
         remaining: new Set(info.requestIds.map(idKey)),
         tokens: info.progressTokens.map(idKey),
         stream: null,
@@ -170,7 +174,8 @@ class StdioSession implements UpstreamSession {
   }
 
   private finish(route: Route): void {
-    for (const key of route.remaining) this.routes.delete(key);
+    // Every id of the request, answered or not: an answered one left here would take messages meant for the requests after it.
+    for (const key of route.ids) if (this.routes.get(key) === route) this.routes.delete(key);
     for (const token of route.tokens) this.byToken.delete(token);
     route.stream?.end();
   }

@@ -1,4 +1,8 @@
-/** Upstream connections are a shared pool, not one per client or per request. */
+/**
+ * Upstream connections are a shared pool, not one per client or per request. Counted in the quiet
+ * phase (after the other suites, alone): the streams of another scenario, cut while this one runs,
+ * take their connections with them, and the pool then opens new ones that are no fault of its own.
+ */
 import { TargetFailure, inPool, scenario } from '../../harness/src/index.ts';
 
 const REUSED = 'pooling/upstream-connections-reused';
