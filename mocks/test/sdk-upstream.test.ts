@@ -1,6 +1,7 @@
 /** The mock's tools on the TypeScript SDK v1 server, over Streamable HTTP, recorded as the mock records. */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { request } from 'undici';
+import { HTTP_STATUS_META_KEY } from '../../wire/index.ts';
 import { Recorder, startSdkHttpUpstream, type HttpUpstream } from '../upstream/index.ts';
 
 const recorder = new Recorder();
@@ -34,6 +35,10 @@ test('a session of the SDK server: initialize, a call with progress on its strea
   // A thrown tool error is an isError result on this server, as McpServer makes it.
   const error = await post({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'error', arguments: { code: -32050 } } }, headers);
   expect(error.text).toContain('"isError":true');
+  // The wire faults a scenario scripts are the harness's, applied before the SDK sees the request.
+  const scripted = await post({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'echo', arguments: {}, _meta: { [HTTP_STATUS_META_KEY]: 418 } } }, headers);
+  expect(scripted.status).toBe(418);
+  expect(scripted.text).toContain('scripted HTTP 418');
   const unknown = await post({ jsonrpc: '2.0', id: 4, method: 'tools/list' }, { 'mcp-session-id': 'no-such-session', 'mcp-protocol-version': '2025-11-25' });
   expect(unknown.status).toBe(404);
   const del = await request(upstream.url, { method: 'DELETE', headers });

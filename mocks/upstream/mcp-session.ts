@@ -192,8 +192,11 @@ export class McpSession {
       }
       case 'ping':
         return {};
-      case 'tools/list':
-        return { tools: TOOLS };
+      case 'tools/list': {
+        // Asked for a fresh list (a private one, to a bridge that marks it so): fresh each time it is served, as in the stateless era.
+        const fresh = (params._meta as Record<string, unknown> | undefined)?.[CACHE_SCOPE_META_KEY] === 'private';
+        return fresh ? { tools: TOOLS, _meta: { ...(cidOf(params) && { [CID_META_KEY]: cidOf(params) }), [SERVED_META_KEY]: randomUUID() } } : { tools: TOOLS };
+      }
       case 'tools/call': {
         const ctx: ToolContext = {
           request,

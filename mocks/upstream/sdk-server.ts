@@ -21,6 +21,7 @@ import { createParser } from 'eventsource-parser';
 import type { Recorder } from './recorder.ts';
 import type { HttpUpstream } from './http-server.ts';
 import { HttpExchanges, header, parseJson } from './http/exchange.ts';
+import { faultOf, injectFault } from './http/faults.ts';
 import { McpError, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../../wire/index.ts';
@@ -126,6 +127,8 @@ export async function startSdkHttpUpstream(options: { recorder: Recorder; name?:
     io.record({ direction: 'in', req, body, sessionId: sessionId ?? null });
     if ((req.url ?? '/').split('?')[0] !== '/mcp') return io.send(req, res, 404, { error: 'not found' }, null);
     const parsed = req.method === 'POST' ? parseJson(body) : undefined;
+    // The wire faults a scenario scripts (a status, a reset, a cut stream) are the harness's, not the server's: the same as the mock's.
+    if (scriptedFault(io, req, res, parsed, sessionId ?? null)) return;
     let transport = sessionId === undefined ? undefined : sessions.get(sessionId);
     if (!transport) {
       const opening = req.method === 'POST' && (parsed as { method?: unknown } | undefined)?.method === 'initialize';
@@ -177,6 +180,20 @@ export async function startSdkHttpUpstream(options: { recorder: Recorder; name?:
       await stop();
     },
   };
+}
+
+/** Carries out the fault a request's `_meta` scripts, before the SDK sees the request; whether there was one. */
+function scriptedFault(io: HttpExchanges, req: IncomingMessage, res: ServerResponse, parsed: unknown, sessionId: string | null): boolean {
+  const request = parsed as JsonRpcRequest | undefined;
+  const meta = (request?.params?._meta ?? {}) as Record<string, unknown>;
+  const dropStream = () => {
+    io.openSse(res);
+    res.write(': the stream is about to drop\n\n');
+    io.note(req, '(stream cut)', sessionId);
+    res.socket?.end(() => res.socket?.destroy());
+  };
+  // As in the mock's session era, a session's requests are scripted, not the initialize that opens it.
+  return request?.id !== undefined && request.method !== 'initialize' && injectFault(faultOf(meta), io, { req, res, request, sessionId }, dropStream);
 }
 
 /** Records what the SDK writes on `res`, message by message for a stream and whole for JSON, before the bytes leave. */

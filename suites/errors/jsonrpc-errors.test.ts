@@ -14,37 +14,43 @@ const CASES = [
   { code: -32099, message: 'Server error at the edge of the range', data: null },
 ];
 
+/** A method no server implements: every upstream answers it with its own JSON-RPC error (-32601), scripted or not (an SDK server's tools cannot be). */
+const NO_SUCH_METHOD = 'proxyspec/no-such-method';
+
 scenario('A proxy MUST relay an upstream JSON-RPC error unchanged', [ERROR_PRESERVED], async (t: ScenarioContext) => {
   const client = await t.session();
   const problems: string[] = [];
   // Calls the upstream answered with something else (an SDK server makes a tool's thrown error an isError result): nothing to relay.
   const unsent: string[] = [];
   let fromUpstream = 0;
-  for (const [i, c] of CASES.entries()) {
+  const probes = [
+    ...CASES.map((c, i) => ({ label: `code ${c.code}`, method: 'tools/call', send: (cid: string) => client.callTool('error', { cid, ...c }, { cid, sse: i % 2 === 1 }) })),
+    { label: `an unknown method (${NO_SUCH_METHOD})`, method: NO_SUCH_METHOD, send: (cid: string) => client.request(NO_SUCH_METHOD, {}, { cid }) },
+  ];
+  for (const probe of probes) {
     const cid = t.cid();
-    const { exchange, response } = await client.callTool('error', { cid, ...c }, { cid, sse: i % 2 === 1 });
-    const sent = (await t.upstream.answerTo(cid, 'tools/call')).message;
+    const { exchange, response } = await probe.send(cid);
+    const sent = (await t.upstream.answerTo(cid, probe.method)).message;
     // Compared with what the upstream really sent; an error the upstream never sent has nothing to be relayed.
     if (!sent || !('error' in sent)) {
-      unsent.push(`code ${c.code}: ${sent ? 'the upstream answered with a result' : 'no answer from the upstream'} (client got HTTP ${exchange.status || exchange.outcome})`);
+      unsent.push(`${probe.label}: ${sent ? 'the upstream answered with a result' : 'no answer from the upstream'} (client got HTTP ${exchange.status || exchange.outcome})`);
       continue;
     }
     fromUpstream++;
-    const expected = sent.error;
     if (!response) {
-      problems.push(`code ${c.code}: no response with the request's id (HTTP ${exchange.status}${exchange.error ? `, ${exchange.error}` : ''})`);
+      problems.push(`${probe.label}: no response with the request's id (HTTP ${exchange.status}${exchange.error ? `, ${exchange.error}` : ''})`);
       continue;
     }
     if (!('error' in response)) {
-      problems.push(`code ${c.code}: the client got a result instead of the error`);
+      problems.push(`${probe.label}: the client got a result instead of the error`);
       continue;
     }
     // A bridge to a legacy upstream must send a 2026-07-28 client the code that replaces a retired one: that difference alone is no alteration.
-    const diffs = diffJson(expected, (answerView(response, sent, bridgeOf(t.ctx.target, t.revision)) as { error: unknown }).error, '$.error');
-    if (diffs.length) problems.push(`code ${c.code}: ${diffs.join('; ')}`);
+    const diffs = diffJson(sent.error, (answerView(response, sent, bridgeOf(t.ctx.target, t.revision)) as { error: unknown }).error, '$.error');
+    if (diffs.length) problems.push(`${probe.label}: ${diffs.join('; ')}`);
   }
-  if (fromUpstream === 0) return t.block(ERROR_PRESERVED, `the upstream sent a JSON-RPC error for none of the ${CASES.length} calls, so no error was there to relay`, unsent.join(' | '));
-  const besides = unsent.length ? ` (${unsent.length} more calls the upstream answered without an error, not judged)` : '';
+  if (fromUpstream === 0) return t.block(ERROR_PRESERVED, `the upstream sent a JSON-RPC error for none of the ${probes.length} requests, so no error was there to relay`, unsent.join(' | '));
+  const besides = unsent.length ? ` (${unsent.length} more requests the upstream answered without an error, not judged)` : '';
   t.judge(ERROR_PRESERVED, problems.length === 0, {
     seen: { 'upstream errors': fromUpstream },
     message: problems.length ? `${problems.length} of ${fromUpstream} errors the upstream sent reached the client altered${besides}` : `all ${fromUpstream} errors the upstream sent reached the client unchanged${besides}`,

@@ -272,7 +272,9 @@ export class ScenarioContext {
     // This worker owns the copy: if it is told to stop, or ends, the copy goes with it.
     stopTargetsOnSignal();
     const { upstreamEra: era, upstreamServer: server } = this.ctx.target;
-    const fixture = await startFixture(this.ctx.targetSpec, { mocks: { backups: options.backups, era: options.upstreamEra }, upstream: { era, server } });
+    // A scenario that needs an upstream of one era gets the mock in that era, whatever server the run uses.
+    const upstream = options.upstreamEra ? { era: options.upstreamEra, server: 'mock' as const } : { era, server };
+    const fixture = await startFixture(this.ctx.targetSpec, { mocks: { backups: options.backups, era: options.upstreamEra }, upstream });
     const { mocks: env, target: running } = fixture;
     this.isolated.push(() => fixture.stop());
     this.isolatedRecorders.push(env.recorder);
