@@ -73,6 +73,12 @@ export interface CheckDef {
   upstreams?: readonly ('http' | 'stdio')[];
   /** Why it cannot be judged with the other upstream kind (shown with the n/a verdict). */
   upstreamReason?: string;
+  /**
+   * Set where the requirement binds a leg that speaks the client's revision, so that it does not
+   * apply when the upstream serves the other era only (a proxy bridges, and the upstream leg speaks
+   * that era's revision): why, shown with the n/a verdict.
+   */
+  sameEraOnly?: string;
 }
 
 /**

@@ -65,6 +65,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     proxyOnly: true,
     upstreams: ['http'],
     upstreamReason: 'stdio forbids newlines inside a message, so a bridge may have to compact a body',
+    sameEraOnly: 'bridging rewrites every message as the other era has it, so none is relayed as it is',
   },
   {
     id: 'transparency/messages-schema-valid',
@@ -176,6 +177,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     why: 'Under 2026-07-28 the upstream refuses a request whose mirrored headers are missing (HeaderMismatch), and a tool that declares x-mcp-header parameters checks them against the body: a proxy that drops them breaks those calls.',
     upstreams: ['http'],
     upstreamReason: 'a stdio upstream receives no HTTP headers',
+    sameEraOnly: 'the session era\'s requests carry no mirrored headers',
   },
   {
     id: 'transparency/subscription-relayed',

@@ -69,6 +69,14 @@ describe('applicability', () => {
     const direct = { ...ctx(), target: { ...ctx().target, kind: 'direct' as const } };
     expect(whyNotRun(getCheck('session/idle-reaped'), direct)?.verdict).toBe('n/a');
   });
+
+  test('a check declared sameEraOnly is n/a only when the upstream serves the other era, and names why', () => {
+    const headers = getCheck('transparency/mirrored-headers-forwarded');
+    const stateless = (upstreamEra: RunContext['target']['upstreamEra']) => ({ ...ctx(), selected: [headers.id], revision: '2026-07-28' as const, target: { ...ctx().target, upstreamEra } });
+    expect(whyNotRun(headers, stateless('legacy'))).toMatchObject({ verdict: 'n/a', message: expect.stringMatching(/legacy era only.*carry no mirrored headers/) });
+    expect(whyNotRun(headers, stateless('dual'))).toBeNull();
+    expect(whyNotRun(headers, stateless('modern'))).toBeNull();
+  });
 });
 
 const record = (checks: string[], startedAt: number, endedAt: number, canary: { ok: boolean; at: number } | undefined, verdict: 'pass' | 'fail' | 'blocked' = 'pass'): ScenarioRecord => ({

@@ -10,10 +10,9 @@
  * this one routes a request to its era and owns the server's life: listen, kill, restart.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { ErrorCode, HEADER, errorResponse, isRevision, isStateless, requestProtocolVersion, revisionsOfEra } from '../../wire/index.ts';
 import type { Recorder } from './recorder.ts';
-import { HttpExchanges, header, parseJson } from './http/exchange.ts';
+import { HttpExchanges, header, parseJson, serverLife } from './http/exchange.ts';
 import { SessionEra } from './http/session-era.ts';
 import { StatelessEra } from './http/stateless-era.ts';
 
@@ -57,7 +56,6 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
   const io = new HttpExchanges(options.recorder, name);
   const legacy = new SessionEra(io, endpoint);
   const modern = new StatelessEra(io);
-  const openSockets = new Set<Socket>();
 
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -93,34 +91,13 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     io.send(req, res, 405, errorResponse(null, ErrorCode.InvalidRequest, 'Method not allowed'), sessionHeader ?? null, { allow: 'GET, POST, DELETE' });
   }
 
-  server.on('connection', (socket) => {
-    openSockets.add(socket);
-    socket.on('close', () => openSockets.delete(socket));
-    io.connected(socket);
-  });
-  server.keepAliveTimeout = 60_000;
-
   const host = options.host ?? '127.0.0.1';
-  const listen = (port: number) =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      // As a crash: nothing new is accepted from the first moment, so a proxy that tries again on the
-      // connections' reset finds the port refusing, not a listener about to go (seen under load).
-      const closed = server.listening ? new Promise<void>((done) => server.close(() => done())) : Promise.resolve();
-      legacy.endStreams();
-      modern.endStreams();
-      for (const socket of openSockets) socket.destroy();
-      void closed.then(resolve);
-    });
+  const { listen, stop, port: portOf } = serverLife(server, host, io, () => {
+    legacy.endStreams();
+    modern.endStreams();
+  });
   await listen(options.port ?? 0);
-  const port = (server.address() as AddressInfo).port;
+  const port = portOf();
   return {
     url: `http://${host}:${port}${endpoint}`,
     port,

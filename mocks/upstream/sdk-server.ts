@@ -9,7 +9,6 @@
  * mock does, and the process counts as one upstream session.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
@@ -20,7 +19,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { createParser } from 'eventsource-parser';
 import type { Recorder } from './recorder.ts';
 import type { HttpUpstream } from './http-server.ts';
-import { HttpExchanges, header, parseJson } from './http/exchange.ts';
+import { HttpExchanges, header, parseJson, serverLife } from './http/exchange.ts';
 import { faultOf, injectFault } from './http/faults.ts';
 import { McpError, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -115,7 +114,6 @@ export async function startSdkHttpUpstream(options: { recorder: Recorder; name?:
   const name = options.name ?? 'primary';
   const io = new HttpExchanges(options.recorder, name);
   const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const sockets = new Set<Socket>();
   const endSession = (id: string) => {
     if (sessions.delete(id)) options.recorder.sessionClosed(name, id);
   };
@@ -149,21 +147,10 @@ export async function startSdkHttpUpstream(options: { recorder: Recorder; name?:
     await transport.handleRequest(req, res, parsed);
     if (req.method === 'DELETE' && sessionId !== undefined) endSession(sessionId);
   });
-  server.keepAliveTimeout = 60_000;
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    io.connected(socket);
-  });
   const host = options.host ?? '127.0.0.1';
-  const listen = (port: number) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, () => resolve()));
-  const stop = async () => {
-    const closed = server.listening ? new Promise<void>((done) => server.close(() => done())) : Promise.resolve();
-    for (const socket of sockets) socket.destroy();
-    await closed;
-  };
+  const { listen, stop, port: portOf } = serverLife(server, host, io);
   await listen(0);
-  const port = (server.address() as AddressInfo).port;
+  const port = portOf();
   return {
     url: `http://${host}:${port}/mcp`,
     port,

@@ -5,7 +5,7 @@
  * well-formed JSON-RPC and still invalid MCP (a result without the resultType of 2026-07-28, a tool
  * without its inputSchema), which breaks a strict client far from the cause.
  */
-import { LATEST_SESSION_REVISION, bodyJson, exchangeMessages, messageSchemas, requestMessages, revisionsOfEra, scenario, type Revision, type ScenarioContext, type SchemaProblem, type UpstreamRecord } from '../../harness/src/index.ts';
+import { LATEST_SESSION_REVISION, bodyJson, bridgeOf, exchangeMessages, messageSchemas, requestMessages, revisionsOfEra, scenario, type Revision, type ScenarioContext, type SchemaProblem, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const VALID = 'transparency/messages-schema-valid';
 
@@ -30,9 +30,9 @@ function what(message: unknown, answered?: string): string {
  * where a proxy must bridge, and speaks to it in that era's newest revision.
  */
 function upstreamRevision(t: ScenarioContext): Revision {
-  const { upstreamEra } = t.ctx.target;
-  if (upstreamEra === 'legacy' && !t.has('sessions')) return LATEST_SESSION_REVISION;
-  if (upstreamEra === 'modern' && t.has('sessions')) return revisionsOfEra(true).at(-1)!;
+  const bridge = bridgeOf(t.ctx.target, t.revision);
+  if (bridge === 'to-legacy') return LATEST_SESSION_REVISION;
+  if (bridge === 'to-modern') return revisionsOfEra(true).at(-1)!;
   return t.revision;
 }
 

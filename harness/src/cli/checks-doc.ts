@@ -17,6 +17,7 @@ export function checkNeeds(c: CheckDef): string[] {
     c.feature ? `feature${c.alsoNeeds?.length ? 's' : ''} ${[c.feature, ...(c.alsoNeeds ?? [])].map((f) => `\`${f}\``).join(' and ')}` : '',
     c.proxyOnly ? 'a proxy (n/a on `direct`)' : '',
     c.upstreams ? c.upstreams.map((u) => (u === 'http' ? 'an HTTP upstream' : 'a stdio upstream')).join(' or ') : '',
+    c.sameEraOnly ? 'an upstream of the client\'s era (n/a when bridged)' : '',
     ...(c.hints ?? []).map((h) => `\`config.${h}\``),
   ].filter(Boolean);
 }

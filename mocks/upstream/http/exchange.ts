@@ -3,8 +3,8 @@
  * with JSON or open an SSE stream. Every byte the mock sends passes through here, so that the recorder
  * sees it.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Recorder } from '../recorder.ts';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -78,4 +78,37 @@ export function parseJson(body: Buffer): unknown {
 export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * A mock's HTTP server from listening to a crash and back: its connections numbered by the
+ * recorder, `stop` as a crash (nothing new accepted from the first moment, so a proxy that tries
+ * again on the connections' reset finds the port refusing, not a listener about to go; seen under
+ * load; `cut` ends what the server holds open first), and `listen` again on the same port.
+ */
+export function serverLife(server: Server, host: string, io: HttpExchanges, cut: () => void = () => {}) {
+  const sockets = new Set<Socket>();
+  server.keepAliveTimeout = 60_000;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    io.connected(socket);
+  });
+  return {
+    listen: (port: number) =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      }),
+    async stop(): Promise<void> {
+      const closed = server.listening ? new Promise<void>((done) => server.close(() => done())) : Promise.resolve();
+      cut();
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+    port: () => (server.address() as AddressInfo).port,
+  };
 }
