@@ -289,8 +289,8 @@ async function bridgeListen(connector: UpstreamConnector, message: Message, info
       end();
     };
     if (stream?.body && stream.status >= 200 && stream.status < 300) {
-      const relayed = await mapAnswer(stream, (m) => (typeof m.method === 'string' && wanted.has(m.method) && !('id' in m) ? { ...m, params: { ...((m.params as Message | undefined) ?? {}), _meta: { ...(((m.params as Message | undefined)?._meta as Message | undefined) ?? {}), ...tag } } } : null), () => undefined);
-      relayed.body?.on('data', (chunk: Buffer) => out.write(chunk));
+      const relayed = await mapAnswer(stream, (m) => (typeof m.method === 'string' && wanted.has(m.method) && !('id' in m) ? withMeta(m, { ...metaOf(m), ...tag }) : null), () => undefined);
+      relayed.body?.pipe(out, { end: false });
       relayed.body?.once('end', finish);
       relayed.body?.once('error', finish);
     }
