@@ -17,6 +17,7 @@ export { waitUntil } from './record/wait.ts';
 export { diffJson, withoutId } from './record/compare.ts';
 export { targetRss } from './record/process-memory.ts';
 export { messageSchemas, type SchemaProblem } from './record/schema-valid.ts';
+export { SCHEMA_CHECK, scanMessages, type MessageScan } from './record/message-scan.ts';
 export { slope } from './record/fit.ts';
 export { answerView, bridgeOf, requestView, type Bridge } from './record/bridge-view.ts';
 export { startFloorProxy } from './targets/own-process.ts';

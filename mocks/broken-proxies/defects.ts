@@ -81,7 +81,9 @@ export function localAnswer(defect: Defect, method: string, body: Buffer | undef
   if (defect === 'reject-batches' && Array.isArray(parsed)) return { status: 400, headers: JSON_TYPE, body: '{"error":"batches are not supported"}' };
   if (defect === 'drop-cancelled' && (parsed as Json | undefined)?.method === 'notifications/cancelled') return { status: 202, headers: {}, body: '' };
   if (defect === 'answer-calls-itself' && (parsed as Json | undefined)?.method === 'tools/call') {
-    return { status: 200, headers: JSON_TYPE, body: JSON.stringify({ jsonrpc: '2.0', id: (parsed as Json).id, result: { content: [] } }) };
+    // A result valid for the request's revision (2026-07-28's needs resultType): the defect is the call never forwarded, nothing else.
+    const stateless = requestProtocolVersion((parsed as Json).params) !== undefined;
+    return { status: 200, headers: JSON_TYPE, body: JSON.stringify({ jsonrpc: '2.0', id: (parsed as Json).id, result: { content: [], ...(stateless && { resultType: 'complete' }) } }) };
   }
   return undefined;
 }

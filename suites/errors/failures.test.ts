@@ -135,7 +135,7 @@ scenario('A proxy MUST reject malformed JSON and keep serving', [MALFORMED], asy
   const problems: string[] = [];
   let answers = 0;
   for (const body of ['{"jsonrpc":"2.0","id":1,"method":', '{"jsonrpc":"2.0","id":2,"method":"ping"} trailing', '\u0000\u0001not json']) {
-    const ex = await client.post(body);
+    const ex = await client.post(body, { hostile: 'malformed JSON' });
     const code = ((ex.json as Record<string, unknown> | undefined)?.error as Record<string, unknown> | undefined)?.code;
     if (ex.outcome === 'answered') answers++;
     if (!ex.status) problems.push(`${JSON.stringify(body.slice(0, 20))}: no answer (${ex.outcome}${ex.error ? `: ${ex.error}` : ''})`);

@@ -20,7 +20,7 @@ scenario('A proxy MUST refuse a stateless request whose _meta lacks a required f
     const cid = t.cid();
     const id = `incomplete-${cid}`;
     const body = { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { cid }, _meta: { ...meta, [CID_META_KEY]: cid } } };
-    const exchange = await client.post(body, { headers: { 'mcp-protocol-version': t.revision } });
+    const exchange = await client.post(body, { headers: { 'mcp-protocol-version': t.revision }, hostile: `_meta without ${lacks}` });
     if (exchange.outcome === 'answered') answered++;
     const response = findResponse(exchange, id);
     if (exchange.status !== 400) problems.push(`a tools/call whose _meta lacks ${lacks} got ${describeCall({ exchange, response })}, not HTTP 400`);

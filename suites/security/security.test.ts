@@ -189,8 +189,8 @@ scenario(
     const cases: Array<[string, Promise<Exchange>]> = [
       ['a bogus token', t.raw('POST', [...json, ...opening.headers, ['authorization', `Bearer ${bogus}`]], opening.body, 5000, { ...at, bare: true })],
       refusal,
-      ['malformed JSON', t.raw('POST', [...asClient, ...json], '{"jsonrpc": "2.0", "id": 1, "method": ', 5000, { ...at, bare: true })],
-      ['a wrong content type', t.raw('POST', [...asClient, ['content-type', 'text/plain'], ['accept', 'application/json, text/event-stream']], 'hello', 5000, { ...at, bare: true })],
+      ['malformed JSON', t.raw('POST', [...asClient, ...json], '{"jsonrpc": "2.0", "id": 1, "method": ', 5000, { ...at, bare: true, hostile: 'malformed JSON' })],
+      ['a wrong content type', t.raw('POST', [...asClient, ['content-type', 'text/plain'], ['accept', 'application/json, text/event-stream']], 'hello', 5000, { ...at, bare: true, hostile: 'a body that is not JSON' })],
       ['PUT', t.raw('PUT', asClient, '', 5000, { ...at, bare: true })],
     ];
     const answered: Array<[string, Exchange]> = [];

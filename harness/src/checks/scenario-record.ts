@@ -29,5 +29,16 @@ export const ScenarioRecordSchema = z.object({
   /** The relay canary run just before the scenario; absent when no check of it ran or it is the canary's own check. */
   canary: CanaryOutcomeSchema.optional(),
   results: z.array(CheckResultSchema),
+  /** The scenario's messages held to their schemas (record/message-scan.ts), when the run judges transparency/messages-schema-valid. */
+  messages: z
+    .object({
+      delivered: z.number().int(),
+      sent: z.number().int(),
+      hostile: z.number().int(),
+      invalid: z.array(z.string()),
+      invalidCount: z.number().int(),
+      unmarked: z.array(z.string()),
+    })
+    .optional(),
 });
 export type ScenarioRecord = z.infer<typeof ScenarioRecordSchema>;

@@ -22,6 +22,7 @@ import type { CheckResult } from '../../../catalogue/types.ts';
 import type { HintName, Hints } from '../../../catalogue/hints.ts';
 import { createRelayCanary, type RelayCanary } from './canary.ts';
 import type { CanaryOutcome, ScenarioRecord } from './scenario-record.ts';
+import { SCHEMA_CHECK, scanMessages, type MessageScan } from '../record/message-scan.ts';
 
 /**
  * The target misbehaved so badly that the scenario could not go on. The checks it is `about` fail
@@ -95,6 +96,8 @@ export class ScenarioContext {
   private readonly isolated: Array<() => Promise<void>> = [];
   /** The recorders of isolated targets' mocks (in this process): their records are evidence too. */
   private readonly isolatedRecorders: Recorder[] = [];
+  /** The MCP endpoints of the isolated targets (and their replicas) the scenario started. */
+  readonly isolatedUrls: string[] = [];
 
   constructor(
     readonly ctx: RunContext,
@@ -147,12 +150,21 @@ export class ScenarioContext {
    * A bare node:http request to the target (for headers undici will not send), kept in the transcript.
    * `bare` leaves out the target's own headers (its token), for requests that must carry other credentials.
    */
-  async raw(method: string, headers: Array<[string, string]>, body: string | Buffer = '', timeoutMs?: number, options: { bare?: boolean; query?: string; url?: string } = {}): Promise<Exchange> {
+  async raw(method: string, headers: Array<[string, string]>, body: string | Buffer = '', timeoutMs?: number, options: { bare?: boolean; query?: string; url?: string; hostile?: string } = {}): Promise<Exchange> {
     const base = options.url ?? this.ctx.target.url;
     const url = options.query ? `${base}${base.includes('?') ? '&' : '?'}${options.query}` : base;
     const ex = await rawHttp(url, method, [...(options.bare ? [] : Object.entries(this.ctx.target.headers)), ...headers], body, timeoutMs);
+    if (options.hostile) ex.hostile = options.hostile;
     this.exchanges.push(ex);
     return ex;
+  }
+
+  /**
+   * Marks exchanges whose requests are invalid for the revision on purpose (hostile input, a version
+   * the target must refuse): the schema check leaves them, and what the upstream got for them, out.
+   */
+  hostile(reason: string, ...exchanges: Exchange[]): void {
+    for (const ex of exchanges) ex.hostile = reason;
   }
 
   /**
@@ -278,6 +290,7 @@ export class ScenarioContext {
     const { mocks: env, target: running } = fixture;
     this.isolated.push(() => fixture.stop());
     this.isolatedRecorders.push(env.recorder);
+    this.isolatedUrls.push(running.info.url, ...(running.replicas ?? []).map((r) => r.url));
     const handle = (u: HttpUpstream): IsolatedUpstream => ({ name: u.name, url: u.url, kill: () => u.kill(), restart: (o) => u.restart(o), sessionCount: () => u.sessionCount() });
     return {
       url: running.info.url,
@@ -389,6 +402,15 @@ export function scenario(title: string, checkIds: readonly string[], body: (t: S
         notes.push(`the upstream leg's records could not be read for the evidence: ${(err as Error).message}`);
       }
     }
+    // Every scenario's messages go to the schema check, when the run judges it.
+    let messages: MessageScan | undefined;
+    if (toRun.length > 0 && relay?.ok !== false && ctx.selected.includes(SCHEMA_CHECK) && whyNotRun(getCheck(SCHEMA_CHECK), ctx) === null) {
+      try {
+        messages = scanMessages({ revision: ctx.revision, mcpUrls: [ctx.target.url, ...(ctx.target.replicas ?? []), ...t.isolatedUrls], target: ctx.target, exchanges: t.exchanges, records: upstreamRecords });
+      } catch (err) {
+        notes.push(`its messages could not be held to the schema: ${(err as Error).message}`);
+      }
+    }
     const ended = preciseNow();
     const evidence = [...t.exchanges.map(exchangeEvidence), ...upstreamRecords.map(recordEvidence)].sort((a, b) => a.at - b.at);
     const durationMs = Math.round(ended - started);
@@ -401,7 +423,7 @@ export function scenario(title: string, checkIds: readonly string[], body: (t: S
       if (judged) return { ...judged, message: `${judged.message}${note}`, durationMs, evidence };
       return { id, verdict: 'error', message: `harness error: the scenario ended without judging this check${note}`, durationMs, evidence };
     });
-    const record: ScenarioRecord = { kind: 'scenario', title, checks: [...checkIds], startedAt: started, endedAt: ended, canary: relay, results };
+    const record: ScenarioRecord = { kind: 'scenario', title, checks: [...checkIds], startedAt: started, endedAt: ended, canary: relay, results, messages };
     appendFileSync(ctx.resultsFile, `${JSON.stringify(record)}\n`);
 
     if (ctx.assertPass) {
@@ -411,6 +433,9 @@ export function scenario(title: string, checkIds: readonly string[], body: (t: S
         .filter((r) => r.verdict !== 'pass' && !(notRun.get(r.id) && notRun.get(r.id)!.verdict !== 'untested'))
         .map((r) => `${r.id}: ${r.verdict}: ${r.message}${r.observed ? ` (observed: ${r.observed})` : ''}`);
       expect(bad).toEqual([]);
+      // …and every message on both legs is valid, and the harness marks what it sends invalid on purpose.
+      expect(messages?.invalid ?? []).toEqual([]);
+      expect(messages?.unmarked ?? []).toEqual([]);
     }
   });
 }

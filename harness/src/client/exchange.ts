@@ -35,6 +35,8 @@ export interface Exchange {
   outcome: Outcome;
   /** What went wrong, for people: the network error, the timeout, a body that is not what it says. */
   error?: string;
+  /** Why the harness sent an invalid request on purpose (hostile input): the schema check leaves it out. */
+  hostile?: string;
 }
 
 /**

@@ -34,6 +34,8 @@ export interface PostOptions {
   onEvent?: (event: SseEventRecord) => void;
   /** Aborting it closes the request's connection (its response stream included), as a client that goes away. */
   signal?: AbortSignal;
+  /** Why the body is invalid for the revision on purpose (hostile input): the schema check leaves the exchange out. */
+  hostile?: string;
 }
 
 export interface RequestOptions extends PostOptions {
@@ -169,7 +171,9 @@ export class McpClient {
       ...this.options.headers,
       ...options.headers,
     };
-    return this.exchange('POST', headers, bytes, options.timeoutMs, { onEvent: options.onEvent && ((_ex, e) => options.onEvent!(e)), signal: options.signal });
+    const ex = await this.exchange('POST', headers, bytes, options.timeoutMs, { onEvent: options.onEvent && ((_ex, e) => options.onEvent!(e)), signal: options.signal });
+    if (options.hostile) ex.hostile = options.hostile;
+    return ex;
   }
 
   /** Opens the GET stream; events are collected as they arrive. */

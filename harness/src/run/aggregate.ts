@@ -9,6 +9,7 @@ import { specRefsOf } from '../../../catalogue/requirements.ts';
 import type { CheckResult } from '../../../catalogue/types.ts';
 import type { ScenarioRecord } from '../checks/scenario-record.ts';
 import { applyRelayBreak, findRelayBreak } from './relay.ts';
+import { SCHEMA_CHECK, foldRunScans } from '../record/message-scan.ts';
 import { coverageOf, untestedMusts } from '../checks/coverage.ts';
 import type { Revision } from '../../../wire/index.ts';
 
@@ -45,6 +46,8 @@ export function aggregate(input: AggregateInput): Report {
   const { ctx } = input;
   const relay = findRelayBreak(input.records);
   const byId = new Map(input.records.flatMap((record) => applyRelayBreak(record, relay)).map((r) => [r.id, r]));
+  const schema = byId.get(SCHEMA_CHECK);
+  if (schema) byId.set(SCHEMA_CHECK, foldRunScans(schema, input.records));
   const checks: CheckReport[] = CHECKS.map((def) => {
     const found = byId.get(def.id);
     const result: CheckResult = found ?? {

@@ -1,0 +1,100 @@
+/**
+ * The run-wide half of transparency/messages-schema-valid (record/message-scan.ts): which messages it
+ * holds to which schema, what it leaves out (hostile input, other endpoints), and how the report
+ * folds every scenario's findings into the check's verdict.
+ */
+import { describe, expect, test } from 'vitest';
+import { newExchange, type Exchange } from '../src/client/exchange.ts';
+import { SCHEMA_CHECK, foldRunScans, scanMessages, type MessageScan } from '../src/record/message-scan.ts';
+import { META, type UpstreamRecord } from '../../wire/index.ts';
+
+const URL_MCP = 'http://127.0.0.1:4000/mcp';
+const REVISION = '2026-07-28' as const;
+const meta = (cid: string) => ({ [META.protocolVersion]: REVISION, [META.clientCapabilities]: {}, 'io.proxyspec/cid': cid });
+
+/** A JSON exchange as the harness's client would have recorded it. */
+function exchange(request: unknown, answer: unknown, options: { url?: string; status?: number; hostile?: string; raw?: string } = {}): Exchange {
+  const ex = newExchange('POST', options.url ?? URL_MCP, {}, options.raw ?? JSON.stringify(request), 0);
+  ex.status = options.status ?? 200;
+  ex.kind = 'json';
+  ex.json = answer;
+  ex.body = JSON.stringify(answer);
+  ex.outcome = 'answered';
+  if (options.hostile) ex.hostile = options.hostile;
+  return ex;
+}
+
+let seq = 0;
+function record(message: unknown, options: { cids?: string[]; headers?: Record<string, string> } = {}): UpstreamRecord {
+  return { seq: seq++, at: 0, upstream: 'primary', transport: 'http', direction: 'in', httpMethod: 'POST', path: '/mcp', headers: options.headers ?? {}, bodyBase64: Buffer.from(JSON.stringify(message)).toString('base64'), sessionId: null, cids: options.cids ?? [] };
+}
+
+const call = (cid: string) => ({ jsonrpc: '2.0', id: `call-${cid}`, method: 'tools/call', params: { name: 'echo', arguments: {}, _meta: meta(cid) } });
+const complete = (cid: string) => ({ jsonrpc: '2.0', id: `call-${cid}`, result: { content: [], resultType: 'complete' } });
+const withoutResultType = (cid: string) => ({ jsonrpc: '2.0', id: `call-${cid}`, result: { content: [] } });
+
+const scan = (exchanges: Exchange[], records: UpstreamRecord[] = [], upstreamEra: 'dual' | 'legacy' | 'modern' = 'dual') =>
+  scanMessages({ revision: REVISION, mcpUrls: [URL_MCP], target: { upstreamEra }, exchanges, records });
+
+describe('scanMessages', () => {
+  test('an answer without the resultType of 2026-07-28 is invalid, and the finding names the message and the schema path', () => {
+    const found = scan([exchange(call('a'), complete('a')), exchange(call('b'), withoutResultType('b'))]);
+    expect(found.delivered).toBe(2);
+    expect(found.invalidCount).toBe(1);
+    expect(found.invalid[0]).toMatch(/delivered to the client: the answer to tools\/call is not a valid \w+ of 2026-07-28: at \/result it must have required property 'resultType'/);
+  });
+
+  test('a hostile exchange is left out, with what the upstream got for it; an unmarked invalid request is a harness bug, not judged', () => {
+    const bad = { jsonrpc: '2.0', id: 'x', method: 'tools/call', params: { name: 'echo', _meta: { 'io.proxyspec/cid': 'psc_00000000000000aa' } } };
+    const found = scan(
+      [exchange(bad, withoutResultType('x'), { hostile: '_meta without its version' }), exchange(bad, withoutResultType('x'))],
+      [record({ jsonrpc: '2.0', id: 'x', method: 'tools/call', params: {} }, { cids: ['psc_00000000000000aa'] })],
+    );
+    expect(found).toMatchObject({ hostile: 1, delivered: 0, sent: 0, invalidCount: 0 });
+    expect(found.unmarked).toHaveLength(1);
+    expect(found.unmarked[0]).toMatch(/sent by the harness without a hostile mark: tools\/call is not a valid CallToolRequest of 2026-07-28: at \/params\/_meta/);
+    // A body that is not JSON at all is the harness's too.
+    expect(scan([exchange(undefined, { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error' } }, { raw: '{"jsonrpc":' })]).unmarked[0]).toMatch(/is not JSON/);
+  });
+
+  test("JSON-RPC's null id on an error is held to the schema as an absent one; other endpoints and HTTP errors that are not JSON-RPC are not messages", () => {
+    const found = scan([
+      exchange(call('a'), { jsonrpc: '2.0', id: null, error: { code: -31040, message: 'Unauthorized' } }, { status: 401 }),
+      exchange(call('b'), { error: 'invalid_token' }, { status: 401 }),
+      exchange(call('c'), { status: 'ok' }, { url: 'http://127.0.0.1:4000/healthz' }),
+    ]);
+    expect(found).toMatchObject({ delivered: 1, invalidCount: 0 });
+  });
+
+  test('what the upstream got is held to the revision it declares, else to the era the upstream is spoken to in', () => {
+    const legacyCall = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: {} } };
+    const declared = record(legacyCall, { headers: { 'mcp-protocol-version': '2025-11-25' } });
+    expect(scan([], [declared], 'modern')).toMatchObject({ sent: 1, invalidCount: 0 });
+    // Undeclared: a dual upstream may be spoken to in the session era; a modern-only one may not.
+    expect(scan([], [record(legacyCall)], 'dual')).toMatchObject({ sent: 1, invalidCount: 0 });
+    const modern = scan([], [record(legacyCall)], 'modern');
+    expect(modern.invalidCount).toBe(1);
+    expect(modern.invalid[0]).toMatch(/sent to upstream primary: tools\/call is not a valid CallToolRequest of 2026-07-28/);
+  });
+});
+
+describe('foldRunScans', () => {
+  const clean: MessageScan = { delivered: 4, sent: 3, hostile: 1, invalid: [], invalidCount: 0, unmarked: [] };
+  const own = { title: 'schema', checks: [SCHEMA_CHECK], messages: clean };
+  const pass: { verdict: string; message: string; observed?: string } = { verdict: 'pass', message: 'its own conversation is valid' };
+
+  test('a pass says how much more of the run it covers', () => {
+    const folded = foldRunScans(pass, [own, { title: 'other', checks: ['x/y'], messages: clean }]);
+    expect(folded.verdict).toBe('pass');
+    expect(folded.message).toMatch(/across the run's other 1 scenarios, 4 messages delivered and 3 sent upstream are valid too \(1 hostile exchange left out\)/);
+  });
+
+  test('an invalid message in any other scenario fails the check, naming the scenario; n/a stays n/a', () => {
+    const broken = { ...clean, invalid: ['delivered to the client: the answer to tools/call is not valid'], invalidCount: 2 };
+    const folded = foldRunScans(pass, [own, { title: 'A proxy MUST relay progress', checks: ['x/y'], messages: broken }]);
+    expect(folded.verdict).toBe('fail');
+    expect(folded.message).toMatch(/2 messages elsewhere in the run are invalid/);
+    expect(folded.observed).toMatch(/^in "A proxy MUST relay progress": delivered to the client/);
+    expect(foldRunScans({ verdict: 'n/a', message: 'no' }, [{ title: 'o', checks: [], messages: broken }]).verdict).toBe('n/a');
+  });
+});
