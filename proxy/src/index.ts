@@ -18,6 +18,7 @@ import { connectSharedState, isStoreError, type EventBus, type SharedState } fro
 import { reviveBridgedSession } from './bridge/to-modern.ts';
 import { ERA_FACTS, UpstreamEra, type EraFact } from './bridge/era.ts';
 import { createOriginPolicy } from './policy/origin.ts';
+import { createStateSeal } from './bridge/state-seal.ts';
 import { mcpRoutes, RoutedWireError, type McpRouteOptions, type RequestRecord } from './routes/mcp.ts';
 import { createMetrics, outcomeOf, type ProxyMetrics } from './observe/metrics.ts';
 import { createAuditLog, type AuditLog } from './observe/audit.ts';
@@ -248,6 +249,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     openStreams,
     validateProtocolVersion: !isHttpUpstream(config.upstream),
     era,
+    stateSeal: createStateSeal(config.state.secret),
     // A stdio server cannot say its era by refusing with an HTTP status: it is asked, once.
     ...(!isHttpUpstream(config.upstream) && { probeEraMs: STDIO_PROBE_SILENCE_MS }),
     auth,

@@ -65,6 +65,16 @@ describe('a 2026-07-28 client, a legacy upstream', () => {
     expect(final).toMatchObject({ id: retry.body.id, result: { resultType: 'complete', structuredContent: { answer: { result: answer } } } });
     // What a legacy server knows nothing of stays out of its request.
     expect(bodiesReceived(rig, cid).filter((b) => b?.method === 'tools/call' && (b.params.inputResponses !== undefined || b.params.requestState !== undefined))).toEqual([]);
+
+    // The state is sealed: changed, or made up, it is refused before any upstream session opens.
+    const callsBefore = methodsReceived(rig, cid).filter((m) => m === 'tools/call').length;
+    for (const requestState of [`${asked.result.requestState}-TAMPERED`, Buffer.from(JSON.stringify({ 'sampling/createMessage#1': answer })).toString('base64url')]) {
+      const forged = modern('tools/call', { name: 'sample', arguments: {}, inputResponses: {}, requestState }, cid);
+      const refused = await post(rig.url, forged.body, forged.headers);
+      expect(refused.status).toBe(400);
+      expect(refused.json).toMatchObject({ id: forged.body.id, error: { code: -32602 } });
+    }
+    expect(methodsReceived(rig, cid).filter((m) => m === 'tools/call').length).toBe(callsBefore);
   });
 
   test('a request\'s log level becomes its session\'s (logging/setLevel), and only its own log messages reach it', async () => {

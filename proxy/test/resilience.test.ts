@@ -10,9 +10,9 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((o) => o.close()));
 });
 
-async function rig(upstreamConfig: (primary: HttpUpstream, backup: HttpUpstream) => Partial<ProxyConfigInput['upstream']>) {
+async function rig(upstreamConfig: (primary: HttpUpstream, backup: HttpUpstream) => Partial<ProxyConfigInput['upstream']>, era: 'dual' | 'legacy' = 'dual') {
   const recorder = new Recorder();
-  const primary = await startHttpUpstream({ recorder, name: 'primary' });
+  const primary = await startHttpUpstream({ recorder, name: 'primary', era });
   const backup = await startHttpUpstream({ recorder, name: 'backup' });
   const config = parseConfig({ logging: { level: 'silent' }, upstream: { url: primary.url, ...upstreamConfig(primary, backup) } });
   const proxy: ProxyApp = await buildProxy(config);
@@ -68,5 +68,23 @@ describe('circuit breaker', () => {
     expect((await post(url, call('probe'), headers)).status).toBe(200);
     expect((await post(url, call('closed'), headers)).status).toBe(200);
     expect(calls()).toBe(before + 2);
+  });
+
+  // A bridge opens and ends a legacy session around each call: those successes are its own, and must not reset the calls' failures in a row.
+  test('in front of a legacy upstream, a 2026-07-28 client\'s failing calls open the circuit too', async () => {
+    const { url, recorder } = await rig(() => ({ breaker: { failures: 2, openMs: 300 }, era: 'legacy' }), 'legacy');
+    const modern = (id: string, fault?: string) => {
+      const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {}, ...(fault && { [FAULT_META_KEY]: fault }) };
+      return [{ ...call(id), params: { ...call(id).params, _meta: meta } }, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' }] as const;
+    };
+    for (const id of ['m1', 'm2']) expect((await post(url, ...modern(id, 'reset'))).status).toBe(502);
+    const reached = () => recorder.query({ upstream: 'primary', direction: 'in' }).length;
+    const before = reached();
+    const refused = await post(url, ...modern('while-open'));
+    expect(refused.status).toBe(503);
+    expect(refused.json).toMatchObject({ id: 'while-open', error: { code: -31053 } });
+    expect(reached()).toBe(before);
+    await new Promise((r) => setTimeout(r, 350));
+    expect((await post(url, ...modern('probe'))).json).toMatchObject({ id: 'probe', result: { resultType: 'complete' } });
   });
 });

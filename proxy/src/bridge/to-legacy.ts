@@ -19,11 +19,12 @@
  */
 import { WireErrors } from '../errors.ts';
 import { inspectMessage, type MessageInfo } from '../protocol/message.ts';
-import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
+import type { ClientGone, SendOptions, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
 import { PassThrough } from 'node:stream';
 import { emptyReply, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
 import { LEGACY_VERSION, LOG_LEVELS, META_CAPABILITIES, META_LOG_LEVEL, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, META_SUBSCRIPTION_ID, PROXY_INFO, metaOf, withMeta, withoutMirroredHeaders } from './meta.ts';
 import { RPC } from '../protocol/codes.ts';
+import type { StateSeal } from './state-seal.ts';
 
 /** Retired by 2026-07-28, with what a modern client gets instead. */
 const RETIRED_CODES = new Map<number, number>([
@@ -77,17 +78,19 @@ function serialize(message: Message): Buffer {
   }
 }
 
-const post = (session: UpstreamSession, message: Message, headers: Record<string, string>, gone: ClientGone) => session.post(serialize(message), headers, inspectMessage(message), gone);
+const post = (session: UpstreamSession, message: Message, headers: Record<string, string>, gone: ClientGone, options?: SendOptions) => session.post(serialize(message), headers, inspectMessage(message), gone, options);
+/** The bridge's own requests around a client's (its session's opening and end, a log level, answers to the upstream's requests): not what the circuit counts successes of. */
+const OWN: SendOptions = { bookkeeping: true };
 
-/** The answers of earlier rounds of a multi round-trip request, as its requestState carries them (none when it carries something else). */
-function earlierAnswers(state: unknown): Record<string, unknown> {
-  if (typeof state !== 'string') return {};
-  try {
-    const value = JSON.parse(Buffer.from(state, 'base64url').toString('utf8')) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+/**
+ * The answers of earlier rounds of a multi round-trip request, as its requestState carries them:
+ * none without one; a state the bridge did not seal, or one changed since, is refused (-32602).
+ */
+function earlierAnswers(state: unknown, seal: StateSeal): Record<string, unknown> {
+  if (state === undefined) return {};
+  const value = typeof state === 'string' ? seal.open(state) : undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw WireErrors.invalidParams('requestState is not one this proxy issued, or it was changed');
+  return value as Record<string, unknown>;
 }
 
 /** The request without what a legacy server knows nothing of: the answers of a multi round-trip request and its state. */
@@ -148,7 +151,7 @@ function openLegacySession(connector: UpstreamConnector, info: MessageInfo, meta
     ended = true;
     if (!versionHeaders) return void session.close();
     session
-      .delete(versionHeaders)
+      .delete(versionHeaders, OWN)
       .then((reply) => reply.body?.resume())
       .catch(() => undefined)
       .finally(() => void session.close());
@@ -165,25 +168,28 @@ function openLegacySession(connector: UpstreamConnector, info: MessageInfo, meta
         ...(Object.keys(carried).length > 0 && { _meta: carried }),
       },
     };
-    const initReply = await post(session, initialize, headers, gone);
+    const initReply = await post(session, initialize, headers, gone, OWN);
     const init = responseTo(await readMessages(initReply), info.id)?.result as LegacyInit | undefined;
     if (initReply.status < 200 || initReply.status >= 300 || !init) throw WireErrors.upstreamUnavailable(`the legacy upstream refused initialize (HTTP ${initReply.status})`);
     const agreed: Record<string, string> = { ...headers, 'mcp-protocol-version': typeof init.protocolVersion === 'string' ? init.protocolVersion : LEGACY_VERSION };
     versionHeaders = agreed;
-    const ack = await post(session, { jsonrpc: '2.0', method: 'notifications/initialized', ...(Object.keys(carried).length > 0 && { params: { _meta: carried } }) }, agreed, gone);
+    const ack = await post(session, { jsonrpc: '2.0', method: 'notifications/initialized', ...(Object.keys(carried).length > 0 && { params: { _meta: carried } }) }, agreed, gone, OWN);
     ack.body?.resume();
     return { init, versionHeaders: agreed, carried };
   })();
   return { session, end, opened };
 }
 
-export async function bridgeToLegacy(connector: UpstreamConnector, message: Message, info: MessageInfo, clientHeaders: Record<string, string>, gone: ClientGone): Promise<UpstreamReply> {
+export async function bridgeToLegacy(connector: UpstreamConnector, message: Message, info: MessageInfo, clientHeaders: Record<string, string>, gone: ClientGone, seal: StateSeal): Promise<UpstreamReply> {
   // A notification has no session upstream to belong to; in this era it asks nothing of the server.
   if (info.kind === 'notification') return emptyReply(202);
   const refused = refusedOutright(info);
   if (refused) return refused;
   if (info.method === 'subscriptions/listen') return bridgeListen(connector, message, info, clientHeaders, gone);
   const meta = metaOf(message);
+  const params = (message.params ?? {}) as { inputResponses?: unknown; requestState?: unknown };
+  // Checked before any upstream session: a state this proxy did not issue is refused outright.
+  const answers = { ...earlierAnswers(params.requestState, seal), ...(typeof params.inputResponses === 'object' && params.inputResponses !== null ? params.inputResponses : {}) } as Record<string, unknown>;
   const legacy = openLegacySession(connector, info, meta, withoutMirroredHeaders(clientHeaders), gone);
   const { session, end } = legacy;
   try {
@@ -192,7 +198,7 @@ export async function bridgeToLegacy(connector: UpstreamConnector, message: Mess
     const logLevel = LOG_LEVELS.indexOf(String(meta[META_LOG_LEVEL]));
     const logging = (init.capabilities as { logging?: unknown } | undefined)?.logging !== undefined;
     if (logLevel >= 0 && logging && info.method !== 'server/discover') {
-      const set = await post(session, { jsonrpc: '2.0', id: `${String(info.id)}-log-level`, method: 'logging/setLevel', params: { level: LOG_LEVELS[logLevel] } }, versionHeaders, gone);
+      const set = await post(session, { jsonrpc: '2.0', id: `${String(info.id)}-log-level`, method: 'logging/setLevel', params: { level: LOG_LEVELS[logLevel] } }, versionHeaders, gone, OWN);
       await readMessages(set);
     }
 
@@ -212,13 +218,11 @@ export async function bridgeToLegacy(connector: UpstreamConnector, message: Mess
     }
 
     const declared = (meta[META_CAPABILITIES] ?? {}) as Record<string, unknown>;
-    const params = (message.params ?? {}) as { inputResponses?: unknown; requestState?: unknown };
-    const answers = { ...earlierAnswers(params.requestState), ...(typeof params.inputResponses === 'object' && params.inputResponses !== null ? params.inputResponses : {}) } as Record<string, unknown>;
     const asked = new Map<string, number>();
     // Once the client has its answer (one of the bridge's making), nothing more of the upstream's reaches it.
     let settled = false;
     const answerUpstream = (answer: Message) =>
-      void post(session, { jsonrpc: '2.0', ...answer }, versionHeaders, gone)
+      void post(session, { jsonrpc: '2.0', ...answer }, versionHeaders, gone, OWN)
         .then((reply) => reply.body?.resume())
         .catch(() => undefined);
     const decline = (request: Message, why: string) => answerUpstream({ id: request.id, error: { code: RPC.methodNotFound, message: why } });
@@ -244,7 +248,7 @@ export async function bridgeToLegacy(connector: UpstreamConnector, message: Mess
       }
       decline(request, 'The client is asked through an input_required result; this round of the call ends here');
       settled = true;
-      const requestState = Buffer.from(JSON.stringify(answers)).toString('base64url');
+      const requestState = seal.seal(answers);
       return { jsonrpc: '2.0', id: info.id, result: { inputRequests: { [key]: { method, params: request.params } }, requestState, resultType: 'input_required', _meta: { [META_SERVER_INFO]: init.serverInfo } } };
     };
     const forwarded = withMeta(withoutRounds(message), legacyMeta(meta));

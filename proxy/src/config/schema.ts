@@ -179,6 +179,12 @@ export const ProxyConfigSchema = z.strictObject({
       keyPrefix: z.string().min(1).default('mcp-proxy:'),
       /** Time a store command may take before the request fails with 503 (never a guess about the session). */
       timeoutMs: z.number().int().positive().default(1000),
+      /**
+       * Key that seals what the proxy hands a client to bring back (the requestState of a bridged
+       * multi round-trip request), at least 32 characters; write `${ENV_VAR}`. Replicas must share it,
+       * so that any of them can take the retry. Default: a random key per process.
+       */
+      secret: z.string().min(32).optional(),
     })
     .prefault({}),
   limits: z

@@ -19,6 +19,7 @@ import type { ProxyConfig } from '../config/schema.ts';
 import { registerRateLimit, type RateLimitStore } from '../limits/rate-limit.ts';
 import { UpstreamEra, isModernRefusal, readRefusal } from '../bridge/era.ts';
 import { bridgeToLegacy } from '../bridge/to-legacy.ts';
+import { createStateSeal, type StateSeal } from '../bridge/state-seal.ts';
 import { probeEra } from '../bridge/probe.ts';
 import { openBridgedSession } from '../bridge/to-modern.ts';
 import { MODERN_VERSION, META_CAPABILITIES, META_VERSION, withoutMirroredHeaders } from '../bridge/meta.ts';
@@ -61,6 +62,8 @@ export interface McpRouteOptions {
   validateProtocolVersion: boolean;
   /** The upstream's era, for bridging clients of the other one; default: it serves both. */
   era?: UpstreamEra;
+  /** Seals what a bridge hands clients to bring back (requestState); default: a key of this process's own. */
+  stateSeal?: StateSeal;
   /**
    * Learn the era of an upstream that cannot say it by refusing (stdio) with a server/discover probe
    * before its first modern request, waiting this long for an answer; absent: never probe.
@@ -170,6 +173,7 @@ interface CheckedPost {
  */
 class McpEndpoint {
   private readonly connector: UpstreamConnector;
+  private readonly stateSeal: StateSeal;
   private readonly sessions: SessionMap;
   private readonly ownerOf: (principal: Principal | null) => string | undefined;
   private readonly headerCheck: typeof mirroredHeaderMismatch;
@@ -179,6 +183,7 @@ class McpEndpoint {
 
   constructor(private readonly options: McpRouteOptions) {
     this.connector = options.connector;
+    this.stateSeal = options.stateSeal ?? createStateSeal();
     this.sessions = options.sessions;
     this.ownerOf = options.sessionOwner ?? ((principal: Principal | null) => principal?.subject);
     this.headerCheck = options.headerCheck ?? mirroredHeaderMismatch;
@@ -249,7 +254,7 @@ class McpEndpoint {
   private async statelessPost(reply: FastifyReply, { body, parsed, info, headers, gone }: CheckedPost): Promise<void> {
     const { connector, era, options } = this;
     if (options.probeEraMs !== undefined && era.mayBeLegacyOnly()) await upstreamCall(info.id, () => this.probeEra(options.probeEraMs!));
-    const bridged = () => upstreamCall(info.id, () => bridgeToLegacy(connector, parsed, info, headers, gone));
+    const bridged = () => upstreamCall(info.id, () => bridgeToLegacy(connector, parsed, info, headers, gone, this.stateSeal));
     if (era.bridgesModern) {
       let answer = await bridged();
       if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);

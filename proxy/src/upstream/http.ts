@@ -17,7 +17,7 @@ import { WireErrors, ProxyWireError } from '../errors.ts';
 import type { HttpUpstreamConfig } from '../config/schema.ts';
 import type { MessageInfo } from '../protocol/message.ts';
 import { firstHeader } from '../protocol/headers.ts';
-import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from './types.ts';
+import type { ClientGone, SendOptions, UpstreamConnector, UpstreamReply, UpstreamSession } from './types.ts';
 import { createUpstreamCredential } from './credential.ts';
 
 /** Statuses that say the upstream itself is in trouble (as opposed to the request): they count against its circuit. */
@@ -51,7 +51,7 @@ class NotSent extends Error {
   }
 }
 
-type Send = (endpoint: Endpoint, method: 'POST' | 'GET' | 'DELETE', headers: Record<string, string>, body: Buffer | null, gone?: ClientGone, streaming?: boolean) => Promise<UpstreamReply>;
+type Send = (endpoint: Endpoint, method: 'POST' | 'GET' | 'DELETE', headers: Record<string, string>, body: Buffer | null, gone?: ClientGone, streaming?: boolean, options?: SendOptions) => Promise<UpstreamReply>;
 
 export interface HttpConnector extends UpstreamConnector {
   health(): UpstreamHealth[];
@@ -156,22 +156,23 @@ export function createHttpConnector(config: HttpUpstreamConfig, bus?: CircuitBus
     return endpoint;
   });
 
-  const send: Send = async (endpoint, method, headers, body, gone, streaming = false) => {
-    try {
-      return await endpoint.breaker.execute(async () => {
-        const authorization = await credential();
-        const res = await endpoint.pool.request({
-          path: endpoint.path,
-          method,
-          headers: authorization === undefined ? headers : { ...headers, authorization },
-          body,
-          signal: gone,
-          reset: !config.keepAlive,
-          // A GET stream may be silent for as long as the session lives.
-          bodyTimeout: streaming ? 0 : config.idleTimeoutMs,
-        });
-        return { status: res.statusCode, headers: res.headers, body: res.body };
+  const send: Send = async (endpoint, method, headers, body, gone, streaming = false, options = {}) => {
+    const request = async (): Promise<UpstreamReply> => {
+      const authorization = await credential();
+      const res = await endpoint.pool.request({
+        path: endpoint.path,
+        method,
+        headers: authorization === undefined ? headers : { ...headers, authorization },
+        body,
+        signal: gone,
+        reset: !config.keepAlive,
+        // A GET stream may be silent for as long as the session lives.
+        bodyTimeout: streaming ? 0 : config.idleTimeoutMs,
       });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    };
+    try {
+      return await (options.bookkeeping ? bookkeeping(endpoint, request) : endpoint.breaker.execute(request));
     } catch (err) {
       if (err instanceof BrokenCircuitError) {
         const retryAfter = Math.max(1, Math.ceil((endpoint.openedAt + config.breaker.openMs - Date.now()) / 1000));
@@ -179,6 +180,26 @@ export function createHttpConnector(config: HttpUpstreamConfig, bus?: CircuitBus
       }
       const wire = toWireError(err);
       throw NOT_SENT.has(errorCode(err)) ? new NotSent(wire) : wire;
+    }
+  };
+
+  /**
+   * A request the proxy makes for itself, beside the breaker: refused while the circuit is open (or
+   * held open by another replica), and counted against it when it fails, but never as a success, so
+   * that a bridge's session keeping around each failing call cannot keep the circuit closed.
+   */
+  const bookkeeping = async (endpoint: Endpoint, request: () => Promise<UpstreamReply>): Promise<UpstreamReply> => {
+    // cockatiel leaves Open for half-open only on the next call through it: past the open interval, the client's request that follows is that probe.
+    const held = endpoint.breaker.state === CircuitState.Isolated || (endpoint.breaker.state === CircuitState.Open && Date.now() < endpoint.openedAt + config.breaker.openMs);
+    if (held) throw new BrokenCircuitError();
+    const failed = (outcome: () => Promise<UpstreamReply>) => endpoint.breaker.execute(outcome).catch(() => undefined);
+    try {
+      const reply = await request();
+      if (UPSTREAM_TROUBLE.has(reply.status)) await failed(async () => reply);
+      return reply;
+    } catch (err) {
+      if (!isClientAbort(err as Error)) await failed(() => Promise.reject(err));
+      throw err;
     }
   };
 
@@ -283,11 +304,11 @@ function openSession(endpoints: Endpoint[], send: Send, saved?: SavedSession): U
   }
 
   return {
-    post(body: Buffer, headers: Record<string, string>, info: MessageInfo, gone: ClientGone) {
+    post(body: Buffer, headers: Record<string, string>, info: MessageInfo, gone: ClientGone, options?: SendOptions) {
       if (info.method === 'notifications/initialized') initialized = { body, headers };
       return deliver(async () => {
         // A subscription's stream may be silent for as long as it lasts, as the GET stream may.
-        const reply = await send(endpoints[at], 'POST', withSession(headers), body, gone, info.method === 'subscriptions/listen');
+        const reply = await send(endpoints[at], 'POST', withSession(headers), body, gone, info.method === 'subscriptions/listen', options);
         if (info.isInitialize && reply.status >= 200 && reply.status < 300) {
           upstreamSessionId = firstHeader(reply.headers, 'mcp-session-id');
           initialize = { body, headers };
@@ -296,9 +317,9 @@ function openSession(endpoints: Endpoint[], send: Send, saved?: SavedSession): U
       });
     },
     get: (headers, gone) => deliver(() => send(endpoints[at], 'GET', withSession(headers), null, gone, true)),
-    async delete(headers) {
+    async delete(headers, options) {
       try {
-        return await send(endpoints[at], 'DELETE', withSession(headers), null);
+        return await send(endpoints[at], 'DELETE', withSession(headers), null, undefined, false, options);
       } catch (err) {
         throw err instanceof NotSent ? err.wire : err;
       }

@@ -28,10 +28,20 @@ export class ClientGone extends EventEmitter {
   }
 }
 
+/** How a request the proxy sends counts against the upstream's circuit. */
+export interface SendOptions {
+  /**
+   * The proxy's own bookkeeping (a bridge's initialize, initialized and DELETE around a client's
+   * request): its failures count, its successes do not reset the failures in a row, which are the
+   * client requests'.
+   */
+  bookkeeping?: boolean;
+}
+
 export interface UpstreamSession {
-  post(body: Buffer, headers: Record<string, string>, info: MessageInfo, gone: ClientGone): Promise<UpstreamReply>;
+  post(body: Buffer, headers: Record<string, string>, info: MessageInfo, gone: ClientGone, options?: SendOptions): Promise<UpstreamReply>;
   get(headers: Record<string, string>, gone: ClientGone): Promise<UpstreamReply>;
-  delete(headers: Record<string, string>): Promise<UpstreamReply>;
+  delete(headers: Record<string, string>, options?: SendOptions): Promise<UpstreamReply>;
   /** Releases what the session holds (a child process); does not tell the upstream. */
   close(): Promise<void>;
   /** Called when the upstream ended the session on its own (a stdio process exited). */
