@@ -64,18 +64,19 @@ function count(rows: CoverageRow[]): CoverageCounts {
 
 export function coverageOf(revision: Revision): Coverage {
   const exclusions = exclusionsOf(revision);
-  const citing = new Map<string, string[]>();
+  const citing = new Map<string, Array<{ id: string; must: boolean }>>();
   for (const check of CHECKS) {
     // A check that does not apply to this revision traces nothing there.
     if (!check.revisions.includes(revision)) continue;
-    for (const id of check.requirements) citing.set(id, [...(citing.get(id) ?? []), check.id]);
+    for (const id of check.requirements) citing.set(id, [...(citing.get(id) ?? []), { id: check.id, must: check.strength === 'MUST' }]);
   }
   const rows: CoverageRow[] = [];
   const musts: CoverageRow[] = [];
   const shoulds: CoverageRow[] = [];
   for (const r of requirementsOf(revision).values()) {
     if (!inScope(r) || !(isMust(r) || isShould(r))) continue;
-    const checks = citing.get(r.id) ?? [];
+    // Traced only by a check at least as strong: a SHOULD check's warn cannot stand for a MUST.
+    const checks = (citing.get(r.id) ?? []).filter((c) => c.must || !isMust(r)).map((c) => c.id);
     const reason = exclusions.get(r.id);
     const row: CoverageRow = { id: r.id, strength: r.strength, quote: r.quote, url: specUrl(revision, r.page, r.anchor), state: checks.length ? 'traced' : reason ? 'excluded' : 'untested', checks, ...(reason && !checks.length && { reason }) };
     rows.push(row);
@@ -89,18 +90,19 @@ export function untestedMusts(c: Coverage): CoverageRow[] {
   return c.rows.filter((r) => r.state === 'untested' && isMustStrength(r.strength));
 }
 
-const percent = (c: CoverageCounts) => (c.total === 0 ? '—' : `${Math.round((100 * (c.traced + c.excluded)) / c.total)} %`);
+/** The share traced: excluded requirements are shown apart, never counted as judged. */
+export const tracedPercent = (c: CoverageCounts) => (c.total === 0 ? '—' : `${Math.round((100 * c.traced) / c.total)} %`);
 
-/** One line per strength: how many are judged, excluded with a reason, or untested. */
+/** One line per strength: how many a check judges (the headline), then apart those excluded with a reason and those untested. */
 export function coverageSummary(c: Coverage): string[] {
   return (['must', 'should'] as const).map((k) => {
     const n = c[k];
-    return `${k === 'must' ? 'MUST  ' : 'SHOULD'} ${n.traced} traced to a check, ${n.excluded} excluded with a reason, ${n.untested} untested, of ${n.total} (${percent(n)} accounted for)`;
+    return `${k === 'must' ? 'MUST  ' : 'SHOULD'} ${n.traced} of ${n.total} traced to a check (${tracedPercent(n)}); apart from those, ${n.excluded} excluded with a reason and ${n.untested} untested`;
   });
 }
 
 export function coverageText(c: Coverage): string {
-  const lines = [`Coverage of MCP ${c.revision}: requirements that concern a proxy and show on the wire`, ...coverageSummary(c), '', 'Untested MUSTs:'];
+  const lines = [`Coverage of MCP ${c.revision}: ${tracedPercent(c.must)} of the MUSTs that concern a proxy and show on the wire are traced to a check`, ...coverageSummary(c), '', 'Untested MUSTs:'];
   for (const r of untestedMusts(c)) lines.push(`  ${r.id.padEnd(44)} ${r.quote.slice(0, 110)}`);
   return `${lines.join('\n')}\n`;
 }
