@@ -36,7 +36,7 @@ export const ERRORS_CHECKS = defineChecks([
   },
   {
     id: 'errors/upstream-failure-attributable',
-    title: 'A proxy MUST answer promptly with a 5xx and a JSON-RPC error carrying the request\'s id when the upstream connection fails',
+    title: 'A proxy MUST answer promptly with a JSON-RPC error carrying the request\'s id when the upstream connection fails',
     level: 1,
     scenario: 'errors/failures.test.ts',
     provenBy: [{ defect: 'hang-on-upstream-error', revisions: ['2025-11-25', '2026-07-28'] }],
@@ -49,7 +49,7 @@ export const ERRORS_CHECKS = defineChecks([
   },
   {
     id: 'errors/upstream-down-attributable',
-    title: 'A proxy MUST answer promptly, with a 5xx and a JSON-RPC error carrying the request\'s id, when the upstream is down',
+    title: 'A proxy MUST answer promptly, with a JSON-RPC error carrying the request\'s id, when the upstream is down',
     level: 1,
     scenario: 'errors/failures.test.ts',
     provenBy: [{ defect: 'hang-on-upstream-error', revisions: ['2025-11-25', '2026-07-28'] }],
@@ -58,6 +58,28 @@ export const ERRORS_CHECKS = defineChecks([
     why: 'Upstreams restart and crash; the client must hear at once that this request failed, and which one, instead of waiting on a dead connection.',
     upstreams: ['http'],
     upstreamReason: 'a stdio server lives and dies with its client session, inside the bridge',
+    proxyOnly: true,
+  },
+  {
+    id: 'errors/gateway-status',
+    title: 'A proxy SHOULD answer a request whose upstream connection failed with a 5xx status (502, 503 or 504), not 200, while its response has not started (proxyspec\'s gateway model, from RFC 9110; MCP asks only for the error and its id)',
+    level: 1,
+    scenario: 'errors/failures.test.ts',
+    provenBy: [{ defect: 'upstream-error-as-200', revisions: ['2025-11-25', '2026-07-28'] }],
+    needs: [],
+    requirements: [],
+    externalRefs: [
+      {
+        requirement: 'rfc9110-502',
+        revision: 'RFC 9110',
+        url: 'https://www.rfc-editor.org/rfc/rfc9110#section-15.6.3',
+        quote: 'The 502 (Bad Gateway) status code indicates that the server, while acting as a gateway or proxy, received an invalid response from an inbound server it accessed while attempting to fulfill the request.',
+        strength: 'informative',
+      },
+    ],
+    why: 'Balancers, retry policies and dashboards read the status, not the body: a failed upstream answered with 200 counts as a success everywhere but in the client that parses the error. A proxy that opens its stream before the upstream answers gives that up for every request.',
+    upstreams: ['http'],
+    upstreamReason: 'the fault is a dropped HTTP connection, which a stdio server cannot script',
     proxyOnly: true,
   },
   {

@@ -36,6 +36,7 @@ export const DEFECTS = [
   'drop-unknown-version-header', // strips an MCP-Protocol-Version it does not know instead of refusing it
   'uncommon-status-as-502', // turns upstream 405, 406 and 415 into 502
   'hang-on-upstream-error', // never answers when the upstream connection fails
+  'upstream-error-as-200', // answers a failed upstream connection with its JSON-RPC error on HTTP 200 instead of 502 or 504
   'no-upstream-timeout', // waits for the upstream for ever, whatever timeout it was given
   'keep-stream-open-on-drop', // leaves the client's stream open when the upstream drops it
   'crash-on-bad-json', // answers malformed JSON with a bare 500 and no parse error

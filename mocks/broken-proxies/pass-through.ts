@@ -168,7 +168,7 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
     } catch (err) {
       if (defect === 'hang-on-upstream-error') return;
       const timedOut = (err as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT';
-      if (!res.headersSent) res.writeHead(timedOut ? 504 : 502, { 'content-type': 'application/json' });
+      if (!res.headersSent) res.writeHead(defect === 'upstream-error-as-200' ? 200 : timedOut ? 504 : 502, { 'content-type': 'application/json' });
       const id = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? ((parsed as Record<string, unknown>).id ?? null) : null;
       res.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: ownErrorCode(defect, timedOut), message: timedOut ? 'Upstream timed out' : 'Upstream unavailable', data: { source: 'proxyspec-pass-through', reason: String(err) } } }));
     }

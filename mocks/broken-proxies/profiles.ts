@@ -101,7 +101,9 @@ export const BROKEN_PROXIES = {
   // Every way the upstream can fail (reset, down, timed out) ends in the same silence. Under 2026-07-28 a
   // proxy that answers nothing when its upstream fails (and refuses nothing itself) makes no error of its
   // own whose code could be judged.
-  'hang-on-upstream-error': { carrier: 'pass-through', blocked: { [STATELESS]: ['errors/own-codes-unreserved'] }, slow: true },
+  // …and leaves no answer whose status errors/gateway-status could judge.
+  'hang-on-upstream-error': { carrier: 'pass-through', blocked: { '2025-11-25': ['errors/gateway-status'], [STATELESS]: ['errors/gateway-status', 'errors/own-codes-unreserved'] }, slow: true },
+  'upstream-error-as-200': { carrier: 'pass-through' },
   'no-upstream-timeout': { carrier: 'pass-through' },
   'keep-stream-open-on-drop': { carrier: 'pass-through' },
   'crash-on-bad-json': { carrier: 'pass-through' },

@@ -22,6 +22,12 @@ scenario('A proxy MUST relay 1 MB and 5 MB messages whole, in both directions', 
     const got = received.find((m) => m?.params?.arguments?.data !== undefined)?.params?.arguments?.data;
     if (got === undefined) problems.push(`${label} request: never reached the upstream (client got HTTP ${up.exchange.status})`);
     else if (got !== data) problems.push(`${label} request: the upstream received ${got.length} characters, not the ${size} sent`);
+    else if (!up.response) {
+      // echo answers with the arguments twice (as text and as structuredContent): that answer is what did not cross.
+      const answer = (await t.upstream.answerTo(cid, 'tools/call')).message;
+      const answerMb = answer === undefined ? 'its' : `its ${(JSON.stringify(answer).length / 1024 / 1024).toFixed(1)} MB`;
+      problems.push(`${label} request: it reached the upstream whole, but ${answerMb} answer (echo returns the arguments as text and as structuredContent) never reached the client (${up.exchange.error ?? `HTTP ${up.exchange.status}`})`);
+    }
 
     const down = await client.callTool('large', { cid, bytes: size }, { cid, timeoutMs: 30_000 });
     const text = ((down.response?.result as { content?: Array<{ text?: string }> } | undefined)?.content?.[0]?.text) ?? undefined;
@@ -30,7 +36,7 @@ scenario('A proxy MUST relay 1 MB and 5 MB messages whole, in both directions', 
   }
   t.judgeProblems(LARGE, problems, {
     seen: { 'payloads sent each way': SIZES.length },
-    fail: 'a large message did not cross whole',
+    fail: problems[0] ?? 'a large message did not cross whole',
     pass: '1 MB and 5 MB crossed whole both ways',
     expected: 'requests and results of 1 MB and 5 MB relayed complete',
   });

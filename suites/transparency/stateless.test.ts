@@ -66,7 +66,8 @@ scenario('A proxy MUST relay subscriptions/listen: the acknowledgement first, ea
   const change = (await tools.waitFor(2))[1];
   if (!change) problems.push('the tool list change the upstream sent never reached the tools subscription');
   else if (change.method !== 'notifications/tools/list_changed' || change.params?._meta?.[META.subscriptionId] !== tools.id) problems.push(`the tools subscription got ${JSON.stringify(change).slice(0, 160)} instead of its tool list change`);
-  const strays = prompts.messages().slice(1);
+  // What came after the acknowledgement, but for the listen's own final result (a response, which may end the stream at any time).
+  const strays = prompts.messages().slice(1).filter((m) => typeof m.method === 'string');
   if (strays.length) problems.push(`the prompts subscription got ${strays.map((m) => m.method).join(', ')}, which it did not ask for`);
   t.judgeProblems(SUBSCRIPTION, problems, {
     seen: { 'subscriptions acknowledged': [toolsFirst, promptsFirst].filter(Boolean).length, 'changes relayed': change ? 1 : 0 },
