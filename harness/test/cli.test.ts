@@ -7,6 +7,8 @@ import { coverageOf } from '../src/checks/coverage.ts';
 import type { Revision } from '../../wire/index.ts';
 import { describe, expect, test } from 'vitest';
 import { waitUntil } from '../src/record/wait.ts';
+import { startMockEnvironment } from '../src/fixture/environment.ts';
+import { fill } from '../src/targets/placeholders.ts';
 import { BIN, brokenProfile, cli, runTarget, verdicts } from './cli-helpers.ts';
 
 async function tempProfile(text: string): Promise<string> {
@@ -164,6 +166,24 @@ describe.concurrent('proxyspec run', () => {
     const { code, stderr } = await cli(['run', '--target', file]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/args are the arguments of an image/);
+  });
+
+  test('a profile that passes {upstream_command} without upstream: stdio exits 2 and says what to add', async () => {
+    const file = await tempProfile('name: bridge\ncommand: ./bridge --port {port} -- {upstream_command}\n');
+    const { code, stderr } = await cli(['run', '--target', file]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/passes \{upstream_command\} .* but does not say upstream: stdio/);
+  });
+
+  test('{upstream_base_url} is the mock upstream without its /mcp path', async () => {
+    const env = await startMockEnvironment();
+    try {
+      const values = env.placeholders(1234);
+      expect(fill('{upstream_base_url}/mcp', values, 'command')).toBe(values.upstream_url);
+      expect(values.upstream_base_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      await env.close();
+    }
   });
 
   test('a missing profile file exits 2', async () => {

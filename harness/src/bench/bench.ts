@@ -105,6 +105,7 @@ function environmentFor(upstreamUrl: string): TargetEnvironment {
       port: String(port),
       upstream_url: upstreamUrl,
       upstream_url_encoded: encodeURIComponent(upstreamUrl),
+      upstream_base_url: new URL(upstreamUrl).origin,
       upstream_urls: upstreamUrl,
       upstream_backup_urls: '',
       upstream_command: `${shellQuote(process.execPath)} ${shellQuote(PROXYSPEC_BIN)} mock bench-upstream --stdio`,

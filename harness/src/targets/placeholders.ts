@@ -9,6 +9,7 @@ export const PLACEHOLDERS = [
   'port',
   'upstream_url',
   'upstream_url_encoded',
+  'upstream_base_url',
   'upstream_urls',
   'upstream_backup_urls',
   'upstream_command',

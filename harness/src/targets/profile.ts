@@ -65,6 +65,11 @@ export const TargetProfileSchema = z
   .refine((p) => !(p.command && p.image), { message: 'give either command or image, not both' })
   .refine((p) => p.upstreamServer !== 'sdk-v1' || p.upstreamEra === undefined || p.upstreamEra === 'legacy', { message: 'the SDK v1 server speaks the legacy era only: leave upstreamEra out, or set it to legacy', path: ['upstreamEra'] })
   .refine((p) => p.image || p.args.length === 0, { message: 'args are the arguments of an image; a command carries its own', path: ['args'] })
+  // Without `upstream: stdio` the run judges an HTTP upstream's checks against what is a stdio one: false verdicts, not a run.
+  .refine((p) => p.upstream === 'stdio' || ![p.command ?? '', p.url ?? '', ...p.args, ...Object.values(p.env)].some((t) => /\{upstream_command\}|PROXYSPEC_UPSTREAM_COMMAND/.test(t)), {
+    message: 'the profile passes {upstream_command} (or $PROXYSPEC_UPSTREAM_COMMAND: a stdio upstream) but does not say upstream: stdio; add it, or the run would judge the proxy as if its upstream were HTTP',
+    path: ['upstream'],
+  })
   .refine((p) => p.replicas === 1 || p.command !== undefined || p.image !== undefined, { message: 'replicas are started by the harness: give a command or an image', path: ['replicas'] })
   .refine((p) => p.replicas === 1 || [p.command ?? '', ...p.args, ...Object.values(p.env)].some((t) => t.includes('{port}')), {
     message: 'each replica listens on a port of its own: pass {port} to the command, its args or its env',
