@@ -3,6 +3,7 @@
  * with expected vs observed and the spec sentence, then every check in one table.
  */
 import { headline } from './headline.ts';
+import { oneLine } from './terminal.ts';
 import type { CheckReport, Report } from './schema.ts';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', warn: '⚠️', 'n/a': '➖', skipped: '⏭️', blocked: '⛔', untested: '❔', error: '💥' };
@@ -36,9 +37,10 @@ export function toMarkdown(report: Report): string {
 }
 
 function detail(c: CheckReport): string[] {
-  const out = [`### ${ICON[c.verdict] ?? ''} \`${c.id}\` — ${c.verdict}${c.baseline ? ` (${c.baseline})` : ''}`, '', c.title, '', `- ${c.message}`];
-  if (c.expected) out.push(`- expected: ${c.expected}`);
-  if (c.observed) out.push(`- observed: ${c.observed}`);
+  // Wire text on one line each, so that a raw stream or page cannot break the list apart.
+  const out = [`### ${ICON[c.verdict] ?? ''} \`${c.id}\` — ${c.verdict}${c.baseline ? ` (${c.baseline})` : ''}`, '', c.title, '', `- ${oneLine(c.message)}`];
+  if (c.expected) out.push(`- expected: ${oneLine(c.expected)}`);
+  if (c.observed) out.push(`- observed: ${oneLine(c.observed)}`);
   for (const ref of c.specRefs) out.push(`- spec: [${ref.requirement}](${ref.url}) — “${ref.quote}”`);
   out.push('');
   return out;

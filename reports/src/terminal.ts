@@ -4,13 +4,23 @@ import type { Report } from './schema.ts';
 
 const MARK: Record<string, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', 'n/a': 'N/A ', skipped: 'SKIP', blocked: 'BLKD', untested: 'UNTD', error: 'ERR ' };
 
+/**
+ * Wire text (a raw SSE stream, an HTML page, a body with control bytes) as one printable line: line
+ * breaks shown as \\n, other control characters (an ANSI escape among them) as \\xNN, cut at `max`
+ * characters. The JSON and HTML reports keep the text whole.
+ */
+export function oneLine(text: string, max = Infinity): string {
+  const escaped = text.replace(/\r\n|\n|\r/g, '\\n').replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return escaped.length <= max ? escaped : `${escaped.slice(0, max - 1)}…`;
+}
+
 export function toTerminal(report: Report, options: { verbose?: boolean; outDir?: string } = {}): string {
   const lines: string[] = headline(report);
   lines.push(`proxyspec ${report.harness.version} — target ${report.target.name} (${report.target.url}), spec ${report.spec}`);
   for (const c of report.checks) {
     if (!options.verbose && ['n/a', 'skipped'].includes(c.verdict)) continue;
-    lines.push(`  ${MARK[c.verdict]}  ${c.id}${c.verdict === 'pass' ? '' : ` — ${c.message.split('\n')[0].slice(0, 160)}`}`);
-    if (['fail', 'warn'].includes(c.verdict) && c.observed) lines.push(`        observed: ${c.observed.split('\n')[0].slice(0, 200)}`);
+    lines.push(`  ${MARK[c.verdict]}  ${c.id}${c.verdict === 'pass' ? '' : ` — ${oneLine(c.message, 160)}`}`);
+    if (['fail', 'warn'].includes(c.verdict) && c.observed) lines.push(`        observed: ${oneLine(c.observed, 200)}`);
   }
   const suites = report.suites?.filter((s) => s.scenarios > 0) ?? [];
   if (suites.length) {

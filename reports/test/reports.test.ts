@@ -160,3 +160,26 @@ describe('reports', () => {
     expect(md).toContain('| L1 Basic | failure |');
   });
 });
+
+describe('wire text in the summaries', () => {
+  test('a raw SSE stream or a control byte in observed stays on one line, escaped, in the terminal and in Markdown; JSON keeps it whole', () => {
+    const raw = 'HTTP 200: event: message\ndata: {"jsonrpc":"2.0"}\r\n\n\x1b[31mred\x1b[0m';
+    const base = report([['transparency/call-relayed', 'fail']]);
+    const failing: Report = { ...base, checks: base.checks.map((c) => ({ ...c, message: `first\nsecond`, observed: raw })) };
+    const printed = toTerminal(failing).split('\n');
+    expect(printed.find((l) => l.includes('FAIL'))).toContain('first\\nsecond');
+    const observed = printed.find((l) => l.includes('observed:'))!;
+    expect(observed).toContain('event: message\\ndata: {"jsonrpc":"2.0"}\\n\\n\\x1b[31mred\\x1b[0m');
+    expect(observed).not.toContain('\x1b');
+    expect(toMarkdown(failing)).toContain('- observed: HTTP 200: event: message\\ndata:');
+    expect(JSON.parse(toJson(failing)).checks[0].observed).toBe(raw);
+  });
+
+  test('the terminal cuts a long observation, and says it did', () => {
+    const base = report([['transparency/call-relayed', 'fail']]);
+    const long: Report = { ...base, checks: base.checks.map((c) => ({ ...c, observed: 'x'.repeat(500) })) };
+    const observed = toTerminal(long).split('\n').find((l) => l.includes('observed:'))!;
+    expect(observed.endsWith('…')).toBe(true);
+    expect(observed.length).toBeLessThan(220);
+  });
+});
