@@ -186,6 +186,12 @@ describe.concurrent('proxyspec run', () => {
     }
   });
 
+  test('a target that speaks only the session era, run under 2026-07-28, is told so with the --spec that judges it', async () => {
+    const { report, stdout } = await runTarget('direct', ['--upstream-era', 'legacy', '--only', 'transparency/call-relayed,transparency/id-preserved']);
+    expect(report.relay?.ok).toBe(false);
+    expect(stdout.split('\n')[0]).toMatch(/before any check had run .* It answers initialize \(protocolVersion 2025-11-25\): it speaks the session era, not 2026-07-28\. Run again with --spec 2025-11-25/);
+  });
+
   test('a missing profile file exits 2', async () => {
     const { code, stderr } = await cli(['run', '--target', '/nonexistent/profile.yaml']);
     expect(code).toBe(2);

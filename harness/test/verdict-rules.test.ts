@@ -126,6 +126,13 @@ describe('the relay canary', () => {
     expect(findRelayBreak([record(['session/isolation'], 1, 2, { ok: true, at: 0 })])).toMatchObject({ ok: true, stoppedAfter: [] });
   });
 
+  test('the relay check\'s own failed call saw the relay broken and is not named as what broke it', () => {
+    const finding = findRelayBreak([record(['transparency/call-relayed'], 1, 3, undefined, 'fail'), record(['session/isolation'], 5, 6, { ok: false, at: 4 })]);
+    expect(finding).toMatchObject({ ok: false, stoppedAfter: [] });
+    // Once it passed, it proved the relay worked: then it may be what came before the break.
+    expect(findRelayBreak([record(['transparency/call-relayed'], 1, 3, undefined, 'pass'), record(['session/isolation'], 5, 6, { ok: false, at: 4 })]).stoppedAfter).toEqual(['transparency/call-relayed']);
+  });
+
   test('says so when the target never relayed', () => {
     const finding = findRelayBreak([record(['session/isolation'], 1, 2, { ok: false, at: 0 })]);
     expect(finding).toMatchObject({ ok: false, stoppedAfter: [] });

@@ -7,7 +7,12 @@ import type { Report } from './schema.ts';
 
 export function headline(report: Report): string[] {
   const lines: string[] = [];
-  if (report.relay && !report.relay.ok) lines.push(report.relay.message);
+  if (report.relay && !report.relay.ok) {
+    lines.push(report.relay.message);
+    // The checks at work when it stopped can be left out, so that the rest is judged.
+    const culprits = report.relay.stoppedAfter;
+    if (culprits.length) lines.push(`To judge the other checks, run again with --exclude ${culprits.join(',')} (and fix what broke the relay).`);
+  }
   for (const c of report.checks) if (c.verdict === 'untested') lines.push(`${c.id} is ${c.message}`);
   return lines;
 }

@@ -183,3 +183,13 @@ describe('wire text in the summaries', () => {
     expect(observed.length).toBeLessThan(220);
   });
 });
+
+describe('the headline', () => {
+  test('a relay that stopped after named checks says how to leave them out', () => {
+    const base = report([['transparency/call-relayed', 'fail']]);
+    const lines = toTerminal({ ...base, relay: { ok: false, stoppedAfter: ['session/isolation', 'errors/x'], message: 'The target stopped relaying after session/isolation.' } }).split('\n');
+    expect(lines[0]).toBe('The target stopped relaying after session/isolation.');
+    expect(lines[1]).toBe('To judge the other checks, run again with --exclude session/isolation,errors/x (and fix what broke the relay).');
+    expect(toTerminal({ ...base, relay: { ok: false, stoppedAfter: [], message: 'never relayed' } })).not.toContain('--exclude');
+  });
+});

@@ -40,6 +40,8 @@ export interface AggregateInput {
   requiredLevel?: number;
   baseline?: Baseline;
   harnessVersion: string;
+  /** Where the relay never worked: what the target speaks instead, and how to judge it there (run/era-probe.ts). */
+  eraHint?: string;
 }
 
 export function aggregate(input: AggregateInput): Report {
@@ -138,7 +140,7 @@ export function aggregate(input: AggregateInput): Report {
     requiredLevel: input.requiredLevel,
     gate: { passed: reasons.length === 0, reasons },
     summary,
-    relay: { ok: relay.ok, stoppedAfter: relay.stoppedAfter, message: relay.message },
+    relay: { ok: relay.ok, stoppedAfter: relay.stoppedAfter, message: [relay.message, input.eraHint].filter(Boolean).join(' ') },
     suites: suiteTimes(input.records),
     coverage: coverageSection(ctx.revision),
     checks,

@@ -33,7 +33,9 @@ export function findRelayBreak(records: readonly ScenarioRecord[]): RelayFinding
   const lastGoodAt = Math.max(0, ...canaries.filter((r) => r.canary!.ok && r.canary!.endedAt < brokeAt).map((r) => r.canary!.endedAt));
   // The scenarios at work between the last canary that worked and the first that did not: those that
   // had ended by then, or else those still running (a scenario's cleanup, a DELETE, can be what broke it).
-  const active = records.filter((r) => r !== firstBad && r.startedAt < brokeAt && r.endedAt > lastGoodAt && ran(r).length > 0);
+  // The relay check's own scenario, when it did not pass, saw the relay broken rather than broke it.
+  const sawItBroken = (r: ScenarioRecord) => r.results.some((x) => x.id === RELAY_CHECK_ID && x.verdict !== 'pass');
+  const active = records.filter((r) => r !== firstBad && r.startedAt < brokeAt && r.endedAt > lastGoodAt && ran(r).length > 0 && !sawItBroken(r));
   const ended = active.filter((r) => r.endedAt <= brokeAt);
   const culprits = (ended.length ? ended : active).sort((a, b) => b.endedAt - a.endedAt).flatMap(ran);
   const detail = firstBad.canary!.detail;
