@@ -4,7 +4,7 @@
  * the _meta every request carries (version, capabilities, trace context).
  */
 import { randomBytes } from 'node:crypto';
-import { CID_META_KEY, META, bridgeOf, type CallResult, type McpClient, openListen, revisionsOfEra, bodyJson, preciseNow, bodyText, diffJson, recordHeader, scenario, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { CID_META_KEY, META, bridgeOf, type CallResult, type McpClient, openListen, revisionsOfEra, bodyJson, preciseNow, bodyText, diffJson, recordHeader, scenario, waitUntil, withoutId, type ScenarioContext } from '../../harness/src/index.ts';
 
 const HEADERS = 'transparency/mirrored-headers-forwarded';
 const SUBSCRIPTION = 'transparency/subscription-relayed';
@@ -125,12 +125,7 @@ async function cancelledInSession(t: ScenarioContext, cid: string, closedAt: num
   const call = await t.upstream.receivedRequest(cid, 'tools/call');
   const id = call && (bodyJson(call) as { id?: unknown } | undefined)?.id;
   if (!call || id === undefined) return t.block(CLOSE_CANCELS, 'the call never reached the upstream, so there was nothing to cancel');
-  const isCancel = (r: UpstreamRecord) => {
-    const m = bodyJson(r) as { method?: string; params?: { requestId?: unknown } } | undefined;
-    return m?.method === 'notifications/cancelled' && m.params?.requestId === id;
-  };
-  const records = await t.upstream.eventually({ sessionId: call.sessionId ?? undefined, direction: 'in' }, (rs) => rs.some(isCancel), 5000);
-  const cancel = records.find(isCancel);
+  const [cancel] = await waitUntil(() => t.upstream.cancellationsOf(cid, 'tools/call'), (rs) => rs.length > 0, 5000);
   // A bridge that runs a process per request may end that process instead: the work stops with it
   // (the call takes 20 s, so a process that ended within the 5 s did not end because the call did).
   const ended = !cancel && call.sessionId !== null && call.sessionId !== undefined && !(await t.upstream.liveSessions()).includes(call.sessionId);

@@ -2,7 +2,7 @@
  * Streams stay streams: progress arrives while the tool runs, server requests reach the client and its
  * answers reach the upstream, the GET stream carries server notifications, framing and priming survive.
  */
-import { bodyJson, recordMethod, scenario, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
+import { bodyJson, scenario, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
 
 const FRAMING = 'transparency/response-framing-preserved';
 const PROGRESS = 'transparency/progress-streamed';
@@ -46,7 +46,8 @@ scenario('A proxy MUST relay progress notifications while the tool is still runn
   });
   const progress = exchange.events.filter((e) => isMethod(e, 'notifications/progress'));
   // When did the upstream send its second notification? Only after the gate opened, or after it gave up.
-  const upstreamProgress = (await t.upstream.sent(cid)).filter((r) => recordMethod(r) === 'notifications/progress');
+  // Followed by the token the upstream got, which a proxy may have put in place of the client's.
+  const upstreamProgress = await t.upstream.progressFor(cid, 'tools/call');
   const secondSentAt = upstreamProgress[1]?.at;
   const problems: string[] = [];
   if (!response) problems.push(`no result came back (HTTP ${exchange.status}${exchange.error ? `, ${exchange.error}` : ''})`);

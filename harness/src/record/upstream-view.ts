@@ -59,6 +59,38 @@ export class UpstreamView {
     return { request };
   }
 
+  /**
+   * The progress notifications the upstream sent for the request carrying this correlation id,
+   * matched by the progress token that request had when the upstream got it: a proxy may put a token
+   * of its own in its place (and map it back), so the harness's marker in its own token is no guide.
+   */
+  async progressFor(cid: string, method: string): Promise<UpstreamRecord[]> {
+    const request = await this.receivedRequest(cid, method);
+    const token = request && ((recordBodyJson(request) as { params?: { _meta?: { progressToken?: unknown } } } | undefined)?.params?._meta?.progressToken);
+    if (!request || token === undefined) return [];
+    const out = await this.records({ direction: 'out', upstream: request.upstream, sessionId: request.sessionId ?? undefined, sinceSeq: request.seq });
+    return out.filter((r) => {
+      const message = recordBodyJson(r) as { method?: unknown; params?: { progressToken?: unknown } } | undefined;
+      return message?.method === 'notifications/progress' && message.params?.progressToken === token;
+    });
+  }
+
+  /**
+   * The cancellations the upstream received for the request carrying this correlation id: a
+   * notifications/cancelled naming the id that request had when the upstream got it, in its session,
+   * whatever else the proxy kept or dropped of the client's own (its _meta, and the marker in it).
+   */
+  async cancellationsOf(cid: string, method: string): Promise<UpstreamRecord[]> {
+    const request = await this.receivedRequest(cid, method);
+    const id = request && (recordBodyJson(request) as { id?: unknown } | undefined)?.id;
+    if (!request || id === undefined) return [];
+    const received = await this.records({ direction: 'in', upstream: request.upstream, sessionId: request.sessionId ?? undefined, sinceSeq: request.seq });
+    return received.filter((r) => {
+      const message = recordBodyJson(r) as { method?: unknown; params?: { requestId?: unknown } } | undefined;
+      return message?.method === 'notifications/cancelled' && message.params?.requestId === id;
+    });
+  }
+
   connections(upstream?: string): Promise<ConnectionRecord[]> {
     return this.get(`/connections${upstream ? `?upstream=${encodeURIComponent(upstream)}` : ''}`) as Promise<ConnectionRecord[]>;
   }
