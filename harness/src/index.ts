@@ -19,6 +19,6 @@ export { targetRss } from './record/process-memory.ts';
 export { messageSchemas, type SchemaProblem } from './record/schema-valid.ts';
 export { SCHEMA_CHECK, scanMessages, type MessageScan } from './record/message-scan.ts';
 export { slope } from './record/fit.ts';
-export { answerView, bridgeOf, requestView, type Bridge } from './record/bridge-view.ts';
+export { answerView, bridgeOf, bridgeSeen, requestView, type Bridge } from './record/bridge-view.ts';
 export { startFloorProxy } from './targets/own-process.ts';
 export { CID_META_KEY, CACHE_SCOPE_META_KEY, SERVED_META_KEY, FAULT_META_KEY, HTTP_STATUS_META_KEY, META, errorCodes, forbiddenErrorCode, revisionsOfEra, LATEST_SESSION_REVISION, preciseNow, type Revision, type UpstreamRecord } from '../../wire/index.ts';

@@ -11,7 +11,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function toMarkdown(report: Report): string {
   const first = headline(report);
-  const lines: string[] = first.length ? [...first.map((l) => `> **${l}**`), ''] : [];
+  const lines: string[] = first.length ? [...first.map((l) => `> **${oneLine(l)}**`), ''] : [];
   lines.push(`# proxyspec: ${report.target.name}${report.target.version ? ` ${report.target.version}` : ''}`);
   lines.push('');
   lines.push(`**Achieved level: ${report.level === 0 ? 'none' : `L${report.level} ${report.levels[report.level - 1].name}`}** · spec ${report.spec} · ${report.checks.length} checks in ${(report.durationMs / 1000).toFixed(1)} s`);

@@ -15,7 +15,7 @@ export function oneLine(text: string, max = Infinity): string {
 }
 
 export function toTerminal(report: Report, options: { verbose?: boolean; outDir?: string } = {}): string {
-  const lines: string[] = headline(report);
+  const lines: string[] = headline(report).map((l) => oneLine(l));
   lines.push(`proxyspec ${report.harness.version} — target ${report.target.name} (${report.target.url}), spec ${report.spec}`);
   for (const c of report.checks) {
     if (!options.verbose && ['n/a', 'skipped'].includes(c.verdict)) continue;

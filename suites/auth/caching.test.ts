@@ -4,7 +4,7 @@
  * the cacheScope and ttlMs the upstream gave it; a proxy that caches may reuse a user's answer for
  * that user, never for the other.
  */
-import { CACHE_SCOPE_META_KEY, CID_META_KEY, SERVED_META_KEY, bodyJson, bridgeOf, describeCall, forge, scenario, validClaims, type ScenarioContext } from '../../harness/src/index.ts';
+import { CACHE_SCOPE_META_KEY, CID_META_KEY, SERVED_META_KEY, bodyJson, bridgeSeen, describeCall, forge, scenario, validClaims, type ScenarioContext } from '../../harness/src/index.ts';
 
 const PRIVATE = 'auth/private-results-not-shared';
 
@@ -32,7 +32,7 @@ scenario('A proxy MUST NOT serve a private result to another authorization conte
     .filter((r): r is Record<string, any> => r?._meta?.[SERVED_META_KEY] !== undefined);
   if (sent.length === 0) return t.block(PRIVATE, 'no private tools/list answer was seen leaving the upstream, so none can be followed', answers.map((a) => a.said).join('; '));
   const byServed = new Map(sent.map((r) => [r._meta[SERVED_META_KEY], r]));
-  const bridged = bridgeOf(t.ctx.target, t.revision) === 'to-legacy';
+  const bridged = bridgeSeen(t.ctx.target, t.revision, await t.upstream.receivedRequest(cid, 'tools/list')) === 'to-legacy';
   const problems: string[] = [];
   const owner = new Map<unknown, string>();
   for (const a of answers) {

@@ -3,7 +3,7 @@
  * upstream said, a broken upstream connection gets a prompt error with the request's id, malformed
  * input is refused without harm, and a dropped stream ends instead of hanging.
  */
-import { FAULT_META_KEY, HTTP_STATUS_META_KEY, TargetFailure, answerView, bodyJson, bridgeOf, diffJson, scenario, withoutId, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
+import { FAULT_META_KEY, HTTP_STATUS_META_KEY, TargetFailure, answerView, bodyJson, bridgeSeen, diffJson, scenario, withoutId, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
 
 const TOOL_ERROR = 'errors/tool-error-result-preserved';
 const HTTP_STATUS = 'errors/http-status-preserved';
@@ -29,7 +29,7 @@ scenario('A proxy MUST relay an isError tool result unchanged', [TOOL_ERROR], as
   const client = await t.session();
   const cid = t.cid();
   const { exchange, response } = await client.callTool('fail', { cid, text: `disk full — ${cid}` }, { cid });
-  const sent = (await t.upstream.answerTo(cid, 'tools/call')).message;
+  const { message: sent, request } = await t.upstream.answerTo(cid, 'tools/call');
   // Without the upstream's own answer there is nothing to compare with: blocked, not passed.
   if (!sent) return t.block(TOOL_ERROR, 'the call never reached the upstream, so there is no tool result to compare', `client got HTTP ${exchange.status || exchange.outcome}`);
   const problems: string[] = [];
@@ -38,7 +38,7 @@ scenario('A proxy MUST relay an isError tool result unchanged', [TOOL_ERROR], as
   else {
     const isError = (response.result as Record<string, unknown> | undefined)?.isError;
     if (isError !== true) problems.push(`isError reached the client as ${JSON.stringify(isError)}, not true`);
-    problems.push(...diffJson(withoutId(sent), withoutId(answerView(response, sent, bridgeOf(t.ctx.target, t.revision)))));
+    problems.push(...diffJson(withoutId(sent), withoutId(answerView(response, sent, bridgeSeen(t.ctx.target, t.revision, request)))));
   }
   t.judgeProblems(TOOL_ERROR, problems, {
     seen: { "upstream's tool result": 1 },

@@ -1,5 +1,5 @@
 /** Upstream JSON-RPC errors reach the client with their code, message and data intact. */
-import { answerView, bridgeOf, diffJson, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { answerView, bridgeSeen, diffJson, scenario, type ScenarioContext } from '../../harness/src/index.ts';
 
 const ERROR_PRESERVED = 'errors/jsonrpc-error-preserved';
 
@@ -30,7 +30,7 @@ scenario('A proxy MUST relay an upstream JSON-RPC error unchanged', [ERROR_PRESE
   for (const probe of probes) {
     const cid = t.cid();
     const { exchange, response } = await probe.send(cid);
-    const sent = (await t.upstream.answerTo(cid, probe.method)).message;
+    const { message: sent, request } = await t.upstream.answerTo(cid, probe.method);
     // Compared with what the upstream really sent; an error the upstream never sent has nothing to be relayed.
     if (!sent || !('error' in sent)) {
       unsent.push(`${probe.label}: ${sent ? 'the upstream answered with a result' : 'no answer from the upstream'} (client got HTTP ${exchange.status || exchange.outcome})`);
@@ -46,7 +46,7 @@ scenario('A proxy MUST relay an upstream JSON-RPC error unchanged', [ERROR_PRESE
       continue;
     }
     // A bridge to a legacy upstream must send a 2026-07-28 client the code that replaces a retired one: that difference alone is no alteration.
-    const diffs = diffJson(sent.error, (answerView(response, sent, bridgeOf(t.ctx.target, t.revision)) as { error: unknown }).error, '$.error');
+    const diffs = diffJson(sent.error, (answerView(response, sent, bridgeSeen(t.ctx.target, t.revision, request)) as { error: unknown }).error, '$.error');
     if (diffs.length) problems.push(`${probe.label}: ${diffs.join('; ')}`);
   }
   if (fromUpstream === 0) return t.block(ERROR_PRESERVED, `the upstream sent a JSON-RPC error for none of the ${probes.length} requests, so no error was there to relay`, unsent.join(' | '));

@@ -2,7 +2,7 @@
  * Session lifecycle through the proxy: unknown and missing sessions, DELETE, protocol version
  * negotiation and header, and SSE event ids.
  */
-import { META, bodyJson, errorCodes, recordHeader, scenario, waitUntil, type ScenarioContext } from '../../harness/src/index.ts';
+import { META, bodyJson, describeCall, errorCodes, recordHeader, scenario, waitUntil, type ScenarioContext } from '../../harness/src/index.ts';
 
 const UNKNOWN = 'session/unknown-session-404';
 const MISSING = 'session/missing-session-400';
@@ -31,7 +31,8 @@ scenario('A proxy MUST answer an unknown session with 404 and SHOULD answer a mi
 });
 
 scenario('A proxy MUST end a session on DELETE, upstream too', [DELETE], async (t: ScenarioContext) => {
-  const client = await t.session();
+  const initCid = t.cid();
+  const client = await t.session({ cid: initCid });
   const cid = t.cid();
   await client.callTool('echo', { cid }, { cid });
   const upstreamSession = (await t.upstream.receivedRequest(cid, 'tools/call'))?.sessionId;
@@ -41,14 +42,22 @@ scenario('A proxy MUST end a session on DELETE, upstream too', [DELETE], async (
   const deleted = await client.delete();
   const problems: string[] = [];
   const seen: Record<string, number> = { 'upstream session': 1, 'answer to DELETE': deleted.outcome === 'answered' ? 1 : 0 };
+  let ownUpstream = true;
   if (deleted.status === 405) {
     const upstream405 = (await t.upstream.records({ direction: 'out', sessionId: upstreamSession })).some((r) => r.httpMethod === 'DELETE' && r.status === 405);
     if (!upstream405) problems.push('the proxy answered DELETE with 405 although the upstream accepts DELETE');
   } else if (deleted.status < 200 || deleted.status >= 300) {
     problems.push(`DELETE got HTTP ${deleted.status}${deleted.error ? ` (${deleted.error})` : ''}`);
   } else {
-    const live = await waitUntil(() => t.upstream.liveSessions(), (sessions) => !sessions.includes(upstreamSession));
-    if (live.includes(upstreamSession)) problems.push(`the upstream session ${upstreamSession} is still alive after DELETE`);
+    // The upstream session is the client's to end only if its initialize opened it. A proxy that serves
+    // every client over one upstream session of its own (opened before, or without, this client's
+    // initialize) must not end it for one client: then only the 404 after the DELETE is judged.
+    const opened = (await t.upstream.answerTo(initCid, 'initialize')).answer?.sessionId ?? (await t.upstream.receivedRequest(initCid, 'initialize'))?.sessionId;
+    ownUpstream = opened === upstreamSession;
+    if (ownUpstream) {
+      const live = await waitUntil(() => t.upstream.liveSessions(), (sessions) => !sessions.includes(upstreamSession));
+      if (live.includes(upstreamSession)) problems.push(`the upstream session ${upstreamSession} is still alive after DELETE`);
+    }
     const after = await client.callTool('echo', { cid }, { cid, session: sessionId ?? null });
     seen['answer after DELETE'] = after.exchange.outcome === 'answered' ? 1 : 0;
     if (after.exchange.status !== 404) problems.push(`the deleted session id then got HTTP ${after.exchange.status}, not 404`);
@@ -56,8 +65,13 @@ scenario('A proxy MUST end a session on DELETE, upstream too', [DELETE], async (
   client.sessionId = undefined;
   t.judgeProblems(DELETE, problems, {
     seen,
-    fail: 'DELETE did not end the session',
-    pass: deleted.status === 405 ? 'the upstream\'s own 405 for DELETE reached the client' : `DELETE got ${deleted.status}, the upstream session ${upstreamSession} ended and the id then got 404`,
+    fail: problems[0] ?? 'DELETE did not end the session',
+    pass:
+      deleted.status === 405
+        ? 'the upstream\'s own 405 for DELETE reached the client'
+        : ownUpstream
+          ? `DELETE got ${deleted.status}, the upstream session ${upstreamSession} ended and the id then got 404`
+          : `DELETE got ${deleted.status} and the id then got 404; the upstream session ${upstreamSession} is the proxy's own, not opened by this client's initialize, so it was not this client's to end`,
     expected: 'a 2xx (upstream session ended, then 404) or the upstream\'s own 405',
   });
 });
@@ -65,6 +79,8 @@ scenario('A proxy MUST end a session on DELETE, upstream too', [DELETE], async (
 scenario('A proxy MUST pass protocol versions through exactly', [VERSION], async (t: ScenarioContext) => {
   const problems: string[] = [];
   let initsSeen = 0;
+  let answered = 0;
+  let selfAnswered = 0;
   // Once with the run's revision, once with a version the upstream does not know (it answers its latest).
   for (const asked of [t.revision, '2099-01-01']) {
     const cid = t.cid();
@@ -75,8 +91,15 @@ scenario('A proxy MUST pass protocol versions through exactly', [VERSION], async
     if (upstreamInit) initsSeen++;
     const upstreamAnswer = (await t.upstream.sent(cid)).map((r) => bodyJson(r) as { result?: { protocolVersion?: string } } | undefined).find((m) => m?.result?.protocolVersion);
     const clientGot = (init.response?.result as { protocolVersion?: string } | undefined)?.protocolVersion;
-    if (!upstreamInit) problems.push(`initialize (${asked}) never reached the upstream`);
-    else if (upstreamInit.params?.protocolVersion !== asked) problems.push(`asked ${asked}, the upstream was asked ${upstreamInit.params?.protocolVersion}`);
+    if (clientGot !== undefined) answered++;
+    if (!upstreamInit) {
+      // A proxy that serves its clients over an upstream session of its own answers initialize itself:
+      // it is then the server its client negotiates with, and owes what a server owes (lifecycle-version-server-same).
+      selfAnswered++;
+      if (clientGot === undefined) problems.push(`initialize (${asked}) never reached the upstream, and the proxy did not answer it itself either (${describeCall(init)})`);
+      else if (asked === t.revision && clientGot !== asked) problems.push(`the proxy answered initialize itself and told the client ${clientGot}, not the ${asked} it asked for, which it supports`);
+      else if (asked !== t.revision && clientGot === asked) problems.push(`the proxy answered initialize itself and agreed to ${asked}, which no revision has`);
+    } else if (upstreamInit.params?.protocolVersion !== asked) problems.push(`asked ${asked}, the upstream was asked ${upstreamInit.params?.protocolVersion}`);
     if (upstreamAnswer && clientGot !== upstreamAnswer.result?.protocolVersion) problems.push(`the upstream negotiated ${upstreamAnswer.result?.protocolVersion}, the client was told ${clientGot}`);
     if (asked === t.revision && t.has('version-header') && clientGot) {
       const callCid = t.cid();
@@ -87,9 +110,12 @@ scenario('A proxy MUST pass protocol versions through exactly', [VERSION], async
     }
   }
   t.judgeProblems(VERSION, problems, {
-    seen: { 'initialize received upstream': initsSeen },
-    fail: 'the protocol version was changed on the way',
-    pass: 'requested and negotiated versions, and the version header, crossed exactly',
+    seen: { 'initialize answered': answered },
+    fail: problems[0] ?? 'the protocol version was changed on the way',
+    pass:
+      selfAnswered === 0
+        ? 'requested and negotiated versions, and the version header, crossed exactly'
+        : `the proxy answered ${selfAnswered} of 2 initialize requests itself (its upstream session is its own), with the requested version where it supports it${initsSeen ? '; what reached the upstream crossed exactly' : ''}`,
     expected: 'the requested version upstream, the negotiated version back, MCP-Protocol-Version forwarded',
   });
 });

@@ -4,7 +4,7 @@
  * them upstream, and the id check judges the client's side). In front of an upstream of the other
  * era, only what bridging the eras must change may differ (see record/bridge-view.ts).
  */
-import { answerView, bodyJson, bridgeOf, diffJson, exchangeMessages, requestView, scenario, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { answerView, bodyJson, bridgeSeen, diffJson, exchangeMessages, requestView, scenario, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const REQUEST_BODY = 'transparency/request-body-unchanged';
 const RESPONSE_BODY = 'transparency/response-body-unchanged';
@@ -20,6 +20,19 @@ function awkwardArguments(cid: string) {
     flags: [true, false, null],
     'x-unknown-member': { kept: 'unknown members must survive' },
   };
+}
+
+type Json = Record<string, any>;
+const tokenOf = (m: unknown) => (m as Json | undefined)?.params?._meta?.progressToken;
+
+/**
+ * A request with its progress token left out, for a comparison where both copies have one: a proxy
+ * may put a token of its own in place of the client's (one per upstream session, say) as long as it
+ * maps the notifications back, which transparency/progress-streamed judges on what reaches the client.
+ */
+function withoutToken(m: unknown): unknown {
+  const { progressToken: _token, ...meta } = (m as Json).params._meta as Json;
+  return { ...(m as Json), params: { ...(m as Json).params, _meta: meta } };
 }
 
 function rpcRecords(records: UpstreamRecord[], method: string): unknown[] {
@@ -40,7 +53,8 @@ scenario('A proxy MUST deliver each client message to the upstream unchanged', [
   // In the stateless era the body also carries the version and capabilities every request has.
   const sent = { jsonrpc: '2.0', id: `req-${cid}`, method: 'tools/call', params: client.requestParams({ ...params, _meta: { ...params._meta, 'io.proxyspec/cid': cid } }) };
   const exchange = await client.post(sent);
-  const received = rpcRecords(await t.upstream.received(cid), 'tools/call');
+  const records = await t.upstream.received(cid);
+  const received = rpcRecords(records, 'tools/call');
   if (received.length === 0) {
     return t.judge(REQUEST_BODY, false, {
       seen: { 'requests received upstream': 0 },
@@ -49,8 +63,10 @@ scenario('A proxy MUST deliver each client message to the upstream unchanged', [
       observed: `the client got HTTP ${exchange.status}${exchange.error ? ` (${exchange.error})` : ''}; nothing carrying the correlation id reached the upstream`,
     });
   }
-  const bridge = bridgeOf(t.ctx.target, t.revision);
-  const diffs = diffJson(requestView(withoutId(sent), bridge), requestView(withoutId(received[0]), bridge));
+  const bridge = bridgeSeen(t.ctx.target, t.revision, records.find((r) => bodyJson(r) === received[0] || (bodyJson(r) as Json | undefined)?.method === 'tools/call'));
+  const mapped = tokenOf(sent) !== undefined && tokenOf(received[0]) !== undefined;
+  const [ours, theirs] = mapped ? [withoutToken(sent), withoutToken(received[0])] : [sent, received[0]];
+  const diffs = diffJson(requestView(withoutId(ours), bridge), requestView(withoutId(theirs), bridge));
   t.judge(REQUEST_BODY, diffs.length === 0 && received.length === 1, {
     seen: { 'requests received upstream': received.length },
     message: diffs.length ? 'the upstream received a different message than the client sent' : received.length > 1 ? `the upstream received the request ${received.length} times` : 'the upstream received exactly the message the client sent',
@@ -69,7 +85,7 @@ scenario('A proxy MUST deliver each upstream answer to the client unchanged', [R
     const { exchange, response } = await client.callTool('echo', awkwardArguments(cid), { cid, sse });
     // The upstream's answer to this very call (its id in its session): a proxy may send requests of its own
     // that carry the client's _meta, correlation id included (a tools/list to learn the tools), whose answers are not this one.
-    const answer = (await t.upstream.answerTo(cid, 'tools/call')).message;
+    const { message: answer, request } = await t.upstream.answerTo(cid, 'tools/call');
     const upstreamSent = answer && 'result' in answer ? answer : undefined;
     const framing = sse ? 'SSE' : 'JSON';
     if (!upstreamSent) {
@@ -80,7 +96,7 @@ scenario('A proxy MUST deliver each upstream answer to the client unchanged', [R
       problems.push(`${framing}: the client got no response with its id (HTTP ${exchange.status}, ${exchangeMessages(exchange).length} messages)`);
       continue;
     }
-    const diffs = diffJson(withoutId(upstreamSent), withoutId(answerView(response, upstreamSent, bridgeOf(t.ctx.target, t.revision))));
+    const diffs = diffJson(withoutId(upstreamSent), withoutId(answerView(response, upstreamSent, bridgeSeen(t.ctx.target, t.revision, request))));
     compared++;
     if (diffs.length) problems.push(`${framing}: ${diffs.join('; ')}`);
   }

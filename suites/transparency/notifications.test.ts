@@ -1,5 +1,5 @@
 /** Notifications are relayed and acknowledged with 202; cancellation reaches the upstream; ping answers. */
-import { bodyJson, bridgeOf, diffJson, recordMethod, scenario, waitUntil, type ScenarioContext } from '../../harness/src/index.ts';
+import { bodyJson, bridgeSeen, diffJson, recordMethod, scenario, waitUntil, type ScenarioContext } from '../../harness/src/index.ts';
 
 const NOTIFICATION = 'transparency/notification-accepted';
 const CANCEL_PING = 'transparency/cancel-and-ping-relayed';
@@ -28,8 +28,11 @@ scenario('A proxy MUST forward a notification unchanged and answer 202 with no b
   if (exchange.outcome !== 'answered') problems.push(`no answer (${exchange.outcome}): ${exchange.error ?? ''}`);
   else if (exchange.status !== 202) problems.push(`HTTP ${exchange.status} instead of 202`);
   if (exchange.body !== '') problems.push(`a body came back: ${JSON.stringify(exchange.body.slice(0, 120))}`);
-  // A bridge to a legacy upstream opens a session per request: the cancellation of one long answered has no session left to go to.
-  const bridged = bridgeOf(t.ctx.target, t.revision) === 'to-legacy';
+  // A bridge to a legacy upstream (the run's, or the proxy's own choice, which a plain call shows) may
+  // open a session per request: the cancellation of one long answered has no session left to go to.
+  const probeCid = t.cid();
+  const probe = client.stateless ? await client.callTool('echo', { cid: probeCid }, { cid: probeCid }).then(() => t.upstream.receivedRequest(probeCid, 'tools/call')) : undefined;
+  const bridged = bridgeSeen(t.ctx.target, t.revision, probe) === 'to-legacy';
   const relay = bridged ? null : await relayedUnchanged(t, cid, sent);
   if (relay) problems.push(relay);
   t.judgeProblems(NOTIFICATION, problems, {

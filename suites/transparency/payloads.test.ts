@@ -1,5 +1,5 @@
 /** Large messages cross whole, and a proxy that claims byte transparency keeps the exact bytes. */
-import { META, bodyJson, bodyText, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { META, bodyJson, bodyText, describeCall, scenario, type ScenarioContext } from '../../harness/src/index.ts';
 
 const LARGE = 'transparency/large-payloads';
 const BYTES = 'transparency/request-bytes-unchanged';
@@ -22,11 +22,11 @@ scenario('A proxy MUST relay 1 MB and 5 MB messages whole, in both directions', 
     const got = received.find((m) => m?.params?.arguments?.data !== undefined)?.params?.arguments?.data;
     if (got === undefined) problems.push(`${label} request: never reached the upstream (client got HTTP ${up.exchange.status})`);
     else if (got !== data) problems.push(`${label} request: the upstream received ${got.length} characters, not the ${size} sent`);
-    else if (!up.response) {
+    else if (!up.response || !('result' in up.response)) {
       // echo answers with the arguments twice (as text and as structuredContent): that answer is what did not cross.
       const answer = (await t.upstream.answerTo(cid, 'tools/call')).message;
       const answerMb = answer === undefined ? 'its' : `its ${(JSON.stringify(answer).length / 1024 / 1024).toFixed(1)} MB`;
-      problems.push(`${label} request: it reached the upstream whole, but ${answerMb} answer (echo returns the arguments as text and as structuredContent) never reached the client (${up.exchange.error ?? `HTTP ${up.exchange.status}`})`);
+      problems.push(`${label} request: it reached the upstream whole, but ${answerMb} answer (echo returns the arguments as text and as structuredContent) never reached the client, which got ${describeCall(up)}`);
     }
 
     const down = await client.callTool('large', { cid, bytes: size }, { cid, timeoutMs: 30_000 });

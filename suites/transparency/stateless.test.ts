@@ -4,7 +4,7 @@
  * the _meta every request carries (version, capabilities, trace context).
  */
 import { randomBytes } from 'node:crypto';
-import { CID_META_KEY, META, bridgeOf, type CallResult, type McpClient, openListen, revisionsOfEra, bodyJson, preciseNow, bodyText, diffJson, recordHeader, scenario, waitUntil, withoutId, type ScenarioContext } from '../../harness/src/index.ts';
+import { CID_META_KEY, META, bridgeSeen, type CallResult, type McpClient, openListen, revisionsOfEra, bodyJson, preciseNow, bodyText, diffJson, recordHeader, recordMethod, scenario, waitUntil, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const HEADERS = 'transparency/mirrored-headers-forwarded';
 const SUBSCRIPTION = 'transparency/subscription-relayed';
@@ -25,6 +25,8 @@ scenario('A proxy MUST forward Mcp-Method, Mcp-Name and unknown Mcp-Param-* head
   const { exchange } = await client.callTool('echo', { cid, region: 'us-west1' }, { cid, headers: sent });
   const received = await t.upstream.receivedRequest(cid, 'tools/call');
   if (!received) return t.block(HEADERS, 'the call never reached the upstream, so there are no headers to compare', `client got HTTP ${exchange.status || exchange.outcome}`);
+  // A proxy that speaks the session era to an upstream serving both relays no 2026-07-28 request, and so no mirrored header.
+  if (bridgeSeen(t.ctx.target, t.revision, received)) return t.notApplicable(HEADERS, `the proxy carried the call to the upstream in a legacy session (${received.sessionId}): it bridges eras, and the session era's requests carry no mirrored headers`);
   const expected: Record<string, string> = { 'mcp-protocol-version': t.revision, 'mcp-method': 'tools/call', 'mcp-name': 'echo', ...sent };
   const problems = Object.entries(expected).flatMap(([name, value]) => {
     const got = recordHeader(received, name);
@@ -98,7 +100,7 @@ scenario('A proxy MUST pass the closing of a response stream on to the upstream'
   if (progressSeen === 0) return t.block(CLOSE_CANCELS, 'no progress notification reached the client, so it had no open stream to close', `client got HTTP ${exchange.status || exchange.outcome}`);
   const closedAt = preciseNow();
   // Over stdio, and to a legacy upstream (where a closed stream cancels nothing), the cancellation is said in the call's session.
-  if (t.ctx.target.upstream === 'stdio' || bridgeOf(t.ctx.target, t.revision) === 'to-legacy') return cancelledInSession(t, cid, closedAt, progressSeen);
+  if (t.ctx.target.upstream === 'stdio' || bridgeSeen(t.ctx.target, t.revision, await t.upstream.receivedRequest(cid, 'tools/call')) === 'to-legacy') return cancelledInSession(t, cid, closedAt, progressSeen);
   const records = await t.upstream.eventually({ cid, direction: 'out' }, (rs) => rs.some((r) => bodyText(r).startsWith('(stream closed by the client')), 5000);
   const closed = records.find((r) => bodyText(r).startsWith('(stream closed by the client'));
   // The upstream's answer to the call, found by its id (a progress result does not carry the correlation id).
@@ -146,8 +148,8 @@ scenario('A proxy MUST relay input_required results and the retry with the exact
   const client = await t.session();
   const cid = t.cid();
   const first = await client.callTool('sample', { cid, prompt: 'Say hello' }, { cid });
-  if (bridgeOf(t.ctx.target, t.revision) === 'to-legacy') return inputRequiredBridged(t, client, cid, first);
-  const upstreamFirst = (await t.upstream.answerTo(cid, 'tools/call')).message;
+  const { message: upstreamFirst, request: firstRequest } = await t.upstream.answerTo(cid, 'tools/call');
+  if (bridgeSeen(t.ctx.target, t.revision, firstRequest) === 'to-legacy') return inputRequiredBridged(t, client, cid, first);
   if (!upstreamFirst) return t.block(INPUT_REQUIRED, 'the upstream never answered the first call, so there is no input_required result to compare', `client got HTTP ${first.exchange.status || first.exchange.outcome}`);
   const problems: string[] = [];
   const result = first.response?.result as { resultType?: string; inputRequests?: Record<string, unknown>; requestState?: string } | undefined;
@@ -205,7 +207,8 @@ scenario('A proxy MUST bring a request\'s _meta to the upstream: version, capabi
   const meta = ((bodyJson(received) as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta ?? {}) as Record<string, unknown>;
   const own = client.requestParams({})._meta as Record<string, unknown>;
   const problems: string[] = [];
-  if (bridgeOf(t.ctx.target, t.revision) === 'to-legacy') problems.push(...(await identityInInitialize(t, cid, own)));
+  const bridged = bridgeSeen(t.ctx.target, t.revision, received) === 'to-legacy';
+  if (bridged) problems.push(...(await identityInInitialize(t, cid, own, received)));
   else {
     for (const key of [META.protocolVersion, META.clientCapabilities, META.clientInfo]) {
       if (JSON.stringify(meta[key]) !== JSON.stringify(own[key])) problems.push(`${key}: ${meta[key] === undefined ? 'missing upstream' : `${JSON.stringify(meta[key])} upstream`}, ${JSON.stringify(own[key])} sent`);
@@ -221,7 +224,7 @@ scenario('A proxy MUST bring a request\'s _meta to the upstream: version, capabi
   t.judgeProblems(META_FORWARDED, problems, {
     seen: { '_meta keys compared upstream': 6 },
     fail: 'the request\'s _meta did not reach the upstream as it must',
-    pass: `the protocol version, capabilities and client identity reached the upstream unchanged${bridgeOf(t.ctx.target, t.revision) === 'to-legacy' ? ' (in the initialize of the legacy session the request went through)' : ''}; traceparent kept trace id ${traceId}, and tracestate and baggage kept the client's entries`,
+    pass: `the protocol version, capabilities and client identity reached the upstream unchanged${bridged ? ' (in the initialize of the legacy session the request went through)' : ''}; traceparent kept trace id ${traceId}, and tracestate and baggage kept the client's entries`,
     expected: `${META.protocolVersion}, ${META.clientCapabilities} and ${META.clientInfo} as sent; traceparent with trace id ${traceId}; tracestate containing ${sent.tracestate}; baggage containing ${sent.baggage}`,
   });
 });
@@ -269,10 +272,13 @@ async function inputRequiredBridged(t: ScenarioContext, client: McpClient, cid: 
  * keeps them: in the initialize of the session the bridge opens for the request (which carries the
  * request's other _meta, its correlation id among them), with a revision of the session era.
  */
-async function identityInInitialize(t: ScenarioContext, cid: string, own: Record<string, unknown>): Promise<string[]> {
-  const init = await t.upstream.receivedRequest(cid, 'initialize');
+async function identityInInitialize(t: ScenarioContext, cid: string, own: Record<string, unknown>, call: UpstreamRecord): Promise<string[]> {
+  // The initialize of the session the call went through: one of its own (carrying its _meta), or one
+  // the proxy opened before (a session it shares between clients), found by the session's id.
+  const inSession = async () => (call.sessionId ? (await t.upstream.records({ sessionId: call.sessionId, direction: 'in', upstream: call.upstream })).find((r) => recordMethod(r) === 'initialize') : undefined);
+  const init = (await t.upstream.receivedRequest(cid, 'initialize')) ?? (await inSession());
   const params = (init && (bodyJson(init) as { params?: Record<string, unknown> } | undefined)?.params) ?? undefined;
-  if (!params) return ['no initialize carrying the request\'s _meta reached the legacy upstream, so its version, capabilities and identity went nowhere'];
+  if (!params) return [`the call went through the legacy session ${call.sessionId ?? '(none)'}, whose initialize the upstream never received, so the request's version, capabilities and identity went nowhere`];
   const problems: string[] = [];
   if (!revisionsOfEra(false).includes(params.protocolVersion as never)) problems.push(`the bridge's initialize asked for ${JSON.stringify(params.protocolVersion)}, no revision of the session era`);
   if (JSON.stringify(params.capabilities) !== JSON.stringify(own[META.clientCapabilities])) problems.push(`initialize's capabilities: ${JSON.stringify(params.capabilities)} upstream, ${JSON.stringify(own[META.clientCapabilities])} sent`);

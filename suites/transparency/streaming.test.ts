@@ -75,18 +75,22 @@ scenario('A proxy MUST relay a sampling request to the client and its answer ups
   const cid = t.cid();
   const answerText = `sampled answer for ${cid}`;
   let asked: Record<string, unknown> | undefined;
+  let onGetStream = false;
   let reply: Promise<import('../../harness/src/index.ts').Exchange> | undefined;
-  const call = await client.callTool('sample', { cid, prompt: 'Say hello' }, {
-    cid,
-    timeoutMs: 8000,
-    onEvent: (e) => {
-      const m = e.json as Record<string, unknown> | undefined;
-      if (!asked && m?.method === 'sampling/createMessage' && 'id' in m) {
-        asked = m;
-        reply = client.post({ jsonrpc: '2.0', id: m.id, result: { role: 'assistant', content: { type: 'text', text: answerText }, model: 'proxyspec', stopReason: 'endTurn' } });
-      }
-    },
-  });
+  const answer = (e: SseEventRecord) => {
+    const m = e.json as Record<string, unknown> | undefined;
+    if (asked || m?.method !== 'sampling/createMessage' || !('id' in m)) return false;
+    asked = m;
+    reply = client.post({ jsonrpc: '2.0', id: m.id, result: { role: 'assistant', content: { type: 'text', text: answerText }, model: 'proxyspec', stopReason: 'endTurn' } });
+    return true;
+  };
+  // In the session era the standalone GET stream is open too: a proxy that sends the request there
+  // (a SHOULD of the transport broken, not this MUST) still relays it, and is told where it went.
+  const stream = client.stateless ? undefined : await client.openGet();
+  if (stream) t.onCleanup(async () => stream.close());
+  const call = client.callTool('sample', { cid, prompt: 'Say hello' }, { cid, timeoutMs: 8000, onEvent: (e) => void answer(e) });
+  if (stream?.status === 200) void stream.waitFor((e) => !asked && (e.json as { method?: unknown } | undefined)?.method === 'sampling/createMessage', 8000).then((e) => e && answer(e) && (onGetStream = true));
+  const called = await call;
   const replied = await reply;
   const problems: string[] = [];
   if (!asked) problems.push('the sampling request never reached the client');
@@ -95,12 +99,14 @@ scenario('A proxy MUST relay a sampling request to the client and its answer ups
     .map((r) => bodyJson(r) as Record<string, unknown> | undefined)
     .some((m) => !!m && m.id === asked?.id && JSON.stringify(m.result ?? '').includes(answerText));
   if (asked && !upstreamGot) problems.push('the client\'s answer never reached the upstream');
-  const final = JSON.stringify(call.response?.result ?? '');
-  if (!final.includes(answerText)) problems.push(`the tool result did not carry the client's answer (HTTP ${call.exchange.status}${call.exchange.error ? `, ${call.exchange.error}` : ''})`);
+  const final = JSON.stringify(called.response?.result ?? '');
+  if (!final.includes(answerText)) problems.push(`the tool result did not carry the client's answer (HTTP ${called.exchange.status}${called.exchange.error ? `, ${called.exchange.error}` : ''})`);
   t.judgeProblems(SERVER_REQUEST, problems, {
     seen: { 'sampling requests at the client': asked ? 1 : 0 },
-    fail: 'the server→client round trip broke',
-    pass: 'the sampling request reached the client and its answer reached the upstream',
+    fail: problems[0] ?? 'the server→client round trip broke',
+    pass: onGetStream
+      ? 'the sampling request reached the client and its answer reached the upstream; the request came on the standalone GET stream, not on the stream of the call it belongs to (the transport says it SHOULD relate to the originating request)'
+      : 'the sampling request reached the client and its answer reached the upstream',
     expected: 'sampling/createMessage on the call\'s stream; the client\'s response → 202 and upstream; the tool result carries it',
   });
 });

@@ -9,7 +9,7 @@
  * `_meta` for the session's `initialize`. Towards a 2026-07-28 client, a result gains `resultType`
  * and the server's identity in `_meta`, and a list its cache hints, which a legacy server never sends.
  */
-import { META, isStateless, type Revision } from '../../../wire/index.ts';
+import { META, isRevision, isStateless, recordBodyJson, requestProtocolVersion, type Revision, type UpstreamRecord } from '../../../wire/index.ts';
 import type { TargetInfo } from '../context.ts';
 
 export type Bridge = 'to-legacy' | 'to-modern';
@@ -18,6 +18,33 @@ export type Bridge = 'to-legacy' | 'to-modern';
 export function bridgeOf(target: Pick<TargetInfo, 'upstreamEra'>, revision: Revision): Bridge | undefined {
   if (target.upstreamEra === 'legacy' && isStateless(revision)) return 'to-legacy';
   if (target.upstreamEra === 'modern' && !isStateless(revision)) return 'to-modern';
+  return undefined;
+}
+
+/**
+ * The era a request reached the upstream in, by what it carries: the stateless era's version in its
+ * `_meta`, or else a session (an `Mcp-Session-Id`, or a stdio server's initialized session); unknown
+ * when it shows neither.
+ */
+export function eraOnTheWire(record: Pick<UpstreamRecord, 'sessionId' | 'bodyBase64'>): 'stateless' | 'session' | undefined {
+  const message = recordBodyJson(record) as { params?: unknown } | undefined;
+  const version = requestProtocolVersion(message?.params);
+  if (version !== undefined && isRevision(version) && isStateless(version)) return 'stateless';
+  return record.sessionId ? 'session' : undefined;
+}
+
+/**
+ * The bridge a proxy made for one request, as the wire shows it: the run's (an upstream of one era
+ * only), or the proxy's own choice in front of an upstream that serves both, when it spoke to it in
+ * the other era (a 2026-07-28 client's request carried in a legacy session, say). A proxy may bridge
+ * where it need not; the checks then hold it to what bridging must change, and nothing else.
+ */
+export function bridgeSeen(target: Pick<TargetInfo, 'upstreamEra'>, revision: Revision, upstreamRequest: Pick<UpstreamRecord, 'sessionId' | 'bodyBase64'> | undefined): Bridge | undefined {
+  const declared = bridgeOf(target, revision);
+  if (declared || !upstreamRequest) return declared;
+  const era = eraOnTheWire(upstreamRequest);
+  if (isStateless(revision) && era === 'session') return 'to-legacy';
+  if (!isStateless(revision) && era === 'stateless') return 'to-modern';
   return undefined;
 }
 
