@@ -64,3 +64,95 @@ test('supergateway under 2026-07-28: relays the stateless era, fails what it fai
   expect(report.checks.find((c) => c.id === 'transparency/input-required-relayed')?.message).toMatch(/requestState of the proxy's own/);
   expect(verdicts(report, ['pass'])).toEqual(expect.arrayContaining(['transparency/progress-streamed', 'transparency/input-required-relayed', 'transparency/request-meta-forwarded', 'transparency/header-mismatch-refused', 'session/colliding-ids-kept-apart']));
 }, 400_000);
+
+/**
+ * mcp-proxy 6.7.19 (stdio → Streamable HTTP, with a 2026-07-28 leg): it starts one child process and
+ * serves every client over it, answers initialize itself, bridges its 2026-07-28 clients to the
+ * session era, and maps ids and progress tokens of its own back to each client. The verdicts below
+ * were read against the wire (report.json's evidence) and its behaviour; a correct part of it that
+ * proxyspec blamed before (its own tokens, its bridging, its shared session's DELETE) now passes.
+ * transparency/large-payloads runs alone: the answer that breaks its child connection breaks every
+ * check after it.
+ */
+const MCP_PROXY = 'examples/targets/mcp-proxy.yaml';
+const report = (r: Awaited<ReturnType<typeof runTarget>>['report']) => ({
+  verdict: (id: string) => r.checks.find((c) => c.id === id)?.verdict,
+  message: (id: string) => r.checks.find((c) => c.id === id)?.message ?? '',
+  observed: (id: string) => r.checks.find((c) => c.id === id)?.observed ?? '',
+});
+
+test('mcp-proxy under 2025-11-25: fails what its shared child process and its own handling break, and is not blamed for what it may do', async () => {
+  const { report: r } = await runTarget(MCP_PROXY, ['--spec', '2025-11-25', '--exclude', 'transparency/large-payloads'], 360_000);
+  const { verdict, message, observed } = report(r);
+  expect(verdicts(r, ['error'])).toEqual([]);
+  expect(verdicts(r, ['fail', 'warn'])).toEqual([
+    // -32002 (resource not found, valid until 2026-07-28) reaches the client as -32602.
+    'errors/jsonrpc-error-preserved',
+    // No timeout of its own within the profile's 10 s: the hung call is still unanswered.
+    'errors/upstream-timeout-attributable',
+    // It answers the server's sampling request itself (-32601, on the child's stdin), so neither the SDK client nor ours is ever asked.
+    'interop/sdk-client-session',
+    'limits/hostile-input-contained',
+    'limits/slow-request-cut-off',
+    'security/foreign-origin-refused',
+    // One child for every client: both clients' calls reach the same process, and each gets the other's notification.
+    'session/isolation',
+    'session/isolation-concurrent',
+    // It rebuilds the cancellation: it reaches the child with the right id, without the client's _meta.
+    'transparency/cancel-and-ping-relayed',
+    // The client's notifications/roots/list_changed never reaches the child.
+    'transparency/notification-accepted',
+    // It drops an unknown member of params (x-extension); its own progress token in place of the client's is allowed.
+    'transparency/request-body-unchanged',
+    'transparency/server-request-relayed',
+  ]);
+  expect(observed('errors/jsonrpc-error-preserved')).toMatch(/expected -32002, got -32602/);
+  expect(observed('session/isolation')).toMatch(/same upstream process/);
+  expect(message('transparency/cancel-and-ping-relayed')).toMatch(/reached the upstream altered: \$\.params\._meta: missing/);
+  expect(observed('transparency/request-body-unchanged')).toMatch(/x-extension: missing/);
+  expect(observed('transparency/request-body-unchanged')).not.toMatch(/progressToken/);
+  expect(observed('transparency/server-request-relayed')).toMatch(/sampling request never reached the client/);
+  // Its one child session is its own: a client's DELETE does not end it, and the client's id then gets 404.
+  expect(verdict('session/delete-ends-session')).toBe('pass');
+  expect(message('session/delete-ends-session')).toMatch(/not this client's to end/);
+  // It answers initialize itself, with the version the client asked for.
+  expect(verdict('session/protocol-version-passthrough')).toBe('pass');
+  expect(message('session/protocol-version-passthrough')).toMatch(/answered 2 of 2 initialize requests itself/);
+  // Progress comes back under the client's own token, the first while the tool still runs.
+  expect(verdict('transparency/progress-streamed')).toBe('pass');
+  // One child for the whole run: no upstream session opens per client, so none can be seen to leak.
+  expect(verdicts(r, ['blocked'])).toEqual(['session/no-leak']);
+  expect(verdicts(r, ['untested'])).toEqual(['operations/graceful-shutdown', 'session/idle-reaped']);
+}, 400_000);
+
+test('mcp-proxy under 2026-07-28: its bridge to the session era is judged as a bridge, and what it loses on the way fails', async () => {
+  const { report: r } = await runTarget(MCP_PROXY, ['--exclude', 'transparency/large-payloads'], 360_000);
+  const { verdict, observed } = report(r);
+  expect(verdicts(r, ['error'])).toEqual([]);
+  expect(verdicts(r, ['fail', 'warn'])).toEqual([
+    'errors/upstream-timeout-attributable',
+    // The v2 SDK client's sampling goes unanswered, as in the session era (and its progress may arrive after the result).
+    'interop/sdk-v2-client',
+    'limits/hostile-input-contained',
+    'limits/slow-request-cut-off',
+    'security/foreign-origin-refused',
+    // The server's sampling request is answered -32601 by the proxy: the client never gets an input_required result.
+    'transparency/input-required-relayed',
+    'transparency/request-body-unchanged',
+    // The shared child was initialized with mcp-proxy's own identity and no capabilities, whatever the client declares.
+    'transparency/request-meta-forwarded',
+  ]);
+  expect(observed('transparency/request-meta-forwarded')).toMatch(/clientInfo: \{"name":"mcp-proxy"/);
+  // Bridging is not blamed: resultType and the server's identity added, request-scoped _meta moved to the session.
+  for (const id of ['transparency/response-body-unchanged', 'errors/tool-error-result-preserved', 'transparency/messages-schema-valid']) expect(verdict(id), id).toBe('pass');
+  // No log level reaches the child (so it logs nothing), no subscription is held there, and the proxy refuses nothing with an error of its own.
+  expect(verdicts(r, ['blocked'])).toEqual(['errors/own-codes-unreserved', 'transparency/request-logs-relayed', 'transparency/subscription-relayed']);
+  expect(verdicts(r, ['untested'])).toEqual(['operations/graceful-shutdown']);
+}, 400_000);
+
+test('mcp-proxy and 5 MB: the 10 MB answer to a 5 MB request (echo returns it twice) breaks its child connection, and the verdict names that answer', async () => {
+  const { report: r } = await runTarget(MCP_PROXY, ['--spec', '2025-11-25', '--only', 'transparency/large-payloads'], 120_000);
+  const { verdict, message } = report(r);
+  expect(verdict('transparency/large-payloads')).toBe('fail');
+  expect(message('transparency/large-payloads')).toMatch(/^5 MB request: it reached the upstream whole, but its 10\.\d MB answer .* never reached the client, which got HTTP 200 with error .*Connection closed/);
+}, 200_000);
