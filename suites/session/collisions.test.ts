@@ -25,6 +25,8 @@ const progressOf = (e: SseEventRecord) => {
 scenario('A proxy MUST keep answers and progress apart when clients use the same ids and tokens', [COLLIDING], async (t: ScenarioContext) => {
   const cids = Array.from({ length: CLIENTS }, () => t.cid());
   const clients = await Promise.all(cids.map((cid) => t.session({ cid })));
+  // Each client's standalone stream too: progress sent there reaches the client (a SHOULD broken, not this MUST).
+  const standalone = await Promise.all(clients.map((c) => c.standaloneStream()));
   // Client i asks for i + 2 notifications: the count tells whose result and whose progress a message is.
   const counts = cids.map((_, i) => i + 2);
   const calls = await Promise.all(
@@ -39,7 +41,7 @@ scenario('A proxy MUST keep answers and progress apart when clients use the same
     if (!call.response) problems.push(`${who} got no answer with its id ${SHARED_ID} (${call.exchange.outcome === 'answered' ? `HTTP ${call.exchange.status}` : call.exchange.outcome})`);
     else if (sent !== counts[i]) problems.push(`${who} got the answer to a call with ${sent ?? 'no'} notifications, not its own ${counts[i]}: another client's answer`);
     else answered++;
-    const progress = call.exchange.events.map(progressOf).filter((p): p is Progress => p !== undefined);
+    const progress = [...call.exchange.events, ...(standalone[i]?.events ?? [])].map(progressOf).filter((p): p is Progress => p !== undefined);
     progressSeen += progress.length;
     const foreign = progress.filter((p) => p.total !== counts[i]);
     if (foreign.length) problems.push(`${who} got ${foreign.length} progress notifications of other clients' calls (totals ${[...new Set(foreign.map((p) => p.total))].join(', ')})`);

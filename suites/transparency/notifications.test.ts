@@ -64,7 +64,15 @@ scenario('A proxy MUST relay notifications/cancelled and answer ping', [CANCEL_P
   const expected = { ...cancel, params: { ...cancel.params, requestId: inFlight.id ?? slowId } };
   const reached = await waitUntil(() => t.upstream.cancellationsOf(cid, 'tools/call'), (rs) => rs.length > 0, 5000);
   const got = reached[0] && bodyJson(reached[0]);
-  if (!got) problems.push(`no notifications/cancelled naming the call's upstream id ${JSON.stringify(inFlight.id)} reached the upstream`);
+  if (!got) {
+    // One the proxy forwarded with another id cancels nothing upstream: said as what was seen.
+    const other = (await t.upstream.received(cid)).map((r) => bodyJson(r) as { method?: unknown; params?: { requestId?: unknown } } | undefined).find((m) => m?.method === 'notifications/cancelled');
+    problems.push(
+      other
+        ? `notifications/cancelled reached the upstream naming ${JSON.stringify(other.params?.requestId)}, not ${JSON.stringify(inFlight.id)}, the id the upstream got for the call: it cancels nothing there`
+        : `no notifications/cancelled naming the call's upstream id ${JSON.stringify(inFlight.id)} reached the upstream`,
+    );
+  }
   else {
     const diffs = diffJson(expected, got);
     if (diffs.length) problems.push(`notifications/cancelled reached the upstream altered: ${diffs.join('; ')}`);

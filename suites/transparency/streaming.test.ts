@@ -27,24 +27,35 @@ scenario('A proxy SHOULD keep JSON answers JSON and SSE answers SSE', [FRAMING],
   });
 });
 
+/*
+ * In the session era the standalone GET stream is open beside the calls below: a proxy that sends
+ * what belongs to a call there breaks a SHOULD of the transport, not the MUST that it reach the
+ * client, and the verdict says where it went.
+ */
 scenario('A proxy MUST relay progress notifications while the tool is still running', [PROGRESS], async (t: ScenarioContext) => {
   const client = await t.session();
   const cid = t.cid();
+  const token = `progress-${cid}`;
+  const isOurs = (e: SseEventRecord) => isMethod(e, 'notifications/progress') && (e.json as { params?: { progressToken?: unknown } }).params?.progressToken === token;
+  const stream = await client.standaloneStream();
   let firstProgressAt: number | undefined;
+  let onGetStream = false;
+  const seeFirst = (e: SseEventRecord) => {
+    if (firstProgressAt !== undefined) return;
+    firstProgressAt = e.at;
+    void t.upstream.release(cid);
+  };
+  void stream?.waitFor(isOurs, 12_000).then((e) => e && firstProgressAt === undefined && ((onGetStream = true), seeFirst(e)));
   // The upstream sends one notification, then waits until the harness has seen it arrive: a proxy
   // that buffers the stream never lets it through, and the upstream goes on only when its gate times out.
   const { exchange, response } = await client.callTool('progress', { cid, count: 3, intervalMs: 0, gate: true, gateTimeoutMs: 6000 }, {
     cid,
-    meta: { progressToken: `progress-${cid}`, 'io.proxyspec/cid': cid },
+    meta: { progressToken: token, 'io.proxyspec/cid': cid },
     timeoutMs: 12_000,
-    onEvent: (e) => {
-      if (firstProgressAt === undefined && isMethod(e, 'notifications/progress')) {
-        firstProgressAt = e.at;
-        void t.upstream.release(cid);
-      }
-    },
+    onEvent: (e) => isMethod(e, 'notifications/progress') && seeFirst(e),
   });
-  const progress = exchange.events.filter((e) => isMethod(e, 'notifications/progress'));
+  // The call's own stream, and the standalone one for what the proxy sent there.
+  const progress = [...exchange.events.filter((e) => isMethod(e, 'notifications/progress')), ...(stream?.events.filter(isOurs) ?? [])];
   // When did the upstream send its second notification? Only after the gate opened, or after it gave up.
   // Followed by the token the upstream got, which a proxy may have put in place of the client's.
   const upstreamProgress = await t.upstream.progressFor(cid, 'tools/call');
@@ -65,7 +76,7 @@ scenario('A proxy MUST relay progress notifications while the tool is still runn
   t.judgeProblems(PROGRESS, problems, {
     seen: { 'progress notifications at the client': progress.length, 'sent upstream': upstreamProgress.length },
     fail: 'progress was not streamed',
-    pass: 'the first progress notification arrived while the tool was still running',
+    pass: `the first progress notification arrived while the tool was still running${onGetStream ? ', on the standalone GET stream rather than on the stream of the call it belongs to (the transport says it SHOULD be on that one)' : ''}`,
     expected: 'progress 1 delivered before the upstream sends progress 2, then 3 and the result',
   });
 });
@@ -84,14 +95,10 @@ scenario('A proxy MUST relay a sampling request to the client and its answer ups
     reply = client.post({ jsonrpc: '2.0', id: m.id, result: { role: 'assistant', content: { type: 'text', text: answerText }, model: 'proxyspec', stopReason: 'endTurn' } });
     return true;
   };
-  // In the session era the standalone GET stream is open too: a proxy that sends the request there
-  // (a SHOULD of the transport broken, not this MUST) still relays it, and is told where it went.
-  // Not waited for long: a proxy that holds a stream's headers back (buffering it) must not hang the scenario here.
-  const opening = client.stateless ? undefined : client.openGet();
-  // (The client closes the stream with itself, opened or not.)
-  const stream = opening && (await Promise.race([opening, new Promise<undefined>((resolve) => setTimeout(resolve, 2000))]));
+  // A proxy that sends the request on the standalone stream still relays it, and is told where it went.
+  const stream = await client.standaloneStream();
   const call = client.callTool('sample', { cid, prompt: 'Say hello' }, { cid, timeoutMs: 8000, onEvent: (e) => void answer(e) });
-  if (stream?.status === 200) void stream.waitFor((e) => !asked && (e.json as { method?: unknown } | undefined)?.method === 'sampling/createMessage', 8000).then((e) => e && answer(e) && (onGetStream = true));
+  if (stream) void stream.waitFor((e) => !asked && (e.json as { method?: unknown } | undefined)?.method === 'sampling/createMessage', 8000).then((e) => e && answer(e) && (onGetStream = true));
   const called = await call;
   const replied = await reply;
   const problems: string[] = [];

@@ -185,6 +185,17 @@ export class McpClient {
     return stream;
   }
 
+  /**
+   * The session's standalone GET stream, beside a call, when it opens with 200 within `waitMs` (a
+   * proxy that holds a stream's headers back must not hang the caller); none in the stateless era.
+   * A stream that opens later is still closed with the client.
+   */
+  async standaloneStream(waitMs = 2000): Promise<GetStream | undefined> {
+    if (this.stateless) return undefined;
+    const stream = await Promise.race([this.openGet(), new Promise<undefined>((resolve) => setTimeout(resolve, waitMs))]);
+    return stream?.status === 200 ? stream : undefined;
+  }
+
   async delete(options: PostOptions = {}): Promise<Exchange> {
     const headers = { ...this.sessionHeaders(options), ...this.options.headers, ...options.headers };
     return this.exchange('DELETE', headers, undefined, options.timeoutMs);
