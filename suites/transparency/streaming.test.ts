@@ -2,7 +2,7 @@
  * Streams stay streams: progress arrives while the tool runs, server requests reach the client and its
  * answers reach the upstream, the GET stream carries server notifications, framing and priming survive.
  */
-import { bodyJson, scenario, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
+import { bodyJson, scenario, waitUntil, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
 
 const FRAMING = 'transparency/response-framing-preserved';
 const PROGRESS = 'transparency/progress-streamed';
@@ -54,8 +54,10 @@ scenario('A proxy MUST relay progress notifications while the tool is still runn
     timeoutMs: 12_000,
     onEvent: (e) => isMethod(e, 'notifications/progress') && seeFirst(e),
   });
-  // The call's own stream, and the standalone one for what the proxy sent there.
-  const progress = [...exchange.events.filter((e) => isMethod(e, 'notifications/progress')), ...(stream?.events.filter(isOurs) ?? [])];
+  // The call's own stream, and the standalone one for what the proxy sent there (which may come a moment after the result, on its other connection).
+  const onCall = exchange.events.filter((e) => isMethod(e, 'notifications/progress'));
+  if (stream && onCall.length < 3) await waitUntil(async () => stream.events.filter(isOurs).length, (n) => onCall.length + n >= 3, 1000);
+  const progress = [...onCall, ...(stream?.events.filter(isOurs) ?? [])];
   // When did the upstream send its second notification? Only after the gate opened, or after it gave up.
   // Followed by the token the upstream got, which a proxy may have put in place of the client's.
   const upstreamProgress = await t.upstream.progressFor(cid, 'tools/call');
@@ -104,10 +106,14 @@ scenario('A proxy MUST relay a sampling request to the client and its answer ups
   const problems: string[] = [];
   if (!asked) problems.push('the sampling request never reached the client');
   if (replied && replied.status !== 202) problems.push(`the client's answer got HTTP ${replied.status} instead of 202`);
-  const upstreamGot = (await t.upstream.records({ direction: 'in' }))
+  // The answer must reach the upstream under the id the upstream gave its request (a proxy may show
+  // the client an id of its own): found by what it carries, then held to that id.
+  const upstreamAsk = (await t.upstream.sent(cid)).map((r) => bodyJson(r) as Record<string, unknown> | undefined).find((m) => m?.method === 'sampling/createMessage');
+  const answers = (await t.upstream.records({ direction: 'in' }))
     .map((r) => bodyJson(r) as Record<string, unknown> | undefined)
-    .some((m) => !!m && m.id === asked?.id && JSON.stringify(m.result ?? '').includes(answerText));
-  if (asked && !upstreamGot) problems.push('the client\'s answer never reached the upstream');
+    .filter((m) => !!m && JSON.stringify(m.result ?? '').includes(answerText));
+  if (asked && answers.length === 0) problems.push('the client\'s answer never reached the upstream');
+  else if (asked && upstreamAsk && !answers.some((m) => m!.id === upstreamAsk.id)) problems.push(`the client's answer reached the upstream with id ${JSON.stringify(answers[0]!.id)}, not ${JSON.stringify(upstreamAsk.id)}, the id of the upstream's request`);
   const final = JSON.stringify(called.response?.result ?? '');
   if (!final.includes(answerText)) problems.push(`the tool result did not carry the client's answer (HTTP ${called.exchange.status}${called.exchange.error ? `, ${called.exchange.error}` : ''})`);
   t.judgeProblems(SERVER_REQUEST, problems, {
