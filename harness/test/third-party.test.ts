@@ -156,3 +156,72 @@ test('mcp-proxy and 5 MB: the 10 MB answer to a 5 MB request (echo returns it tw
   expect(verdict('transparency/large-payloads')).toBe('fail');
   expect(message('transparency/large-payloads')).toMatch(/^5 MB request: it reached the upstream whole, but its 10\.\d MB answer .* never reached the client, which got HTTP 200 with error .*Connection closed/);
 }, 200_000);
+
+/**
+ * @civic/passthrough-mcp-server 0.12.1 (Streamable HTTP → Streamable HTTP, with hooks): it opens an
+ * upstream session per client, stamps its own keys into every message's _meta, answers everything on
+ * an SSE stream opened at once, and sends progress and server requests on the client's standalone
+ * GET stream. It speaks the session era only. performance/overhead (a timing, judged by its own
+ * suite on a quiet machine) and the SDK client (whose count of progress depends on the order two
+ * connections deliver in) are left out of these assertions.
+ */
+const CIVIC = 'examples/targets/civic-passthrough.yaml';
+
+test('civic under the default revision is told that it speaks the session era, and how to judge it there', async () => {
+  const { report: r, stdout } = await runTarget(CIVIC, ['--only', 'transparency/call-relayed,transparency/id-preserved'], 120_000);
+  expect(r.relay?.ok).toBe(false);
+  expect(stdout.split('\n')[0]).toMatch(/before any check had run .*It answers initialize \(protocolVersion 2025-11-25\): it speaks the session era, not 2026-07-28\. Run again with --spec 2025-11-25/);
+}, 200_000);
+
+test('civic under 2025-11-25: fails what it changes and leaks, and is not blamed for the 200 stream it opens at once or the ids it maps', async () => {
+  const { report: r } = await runTarget(CIVIC, ['--spec', '2025-11-25', '--exclude', 'performance/overhead,interop/sdk-client-session'], 360_000);
+  const { verdict, message, observed } = report(r);
+  expect(verdicts(r, ['error'])).toEqual([]);
+  expect(verdicts(r, ['fail', 'warn'])).toEqual([
+    // The client's Authorization header reaches the upstream.
+    'boundary/authorization-not-forwarded',
+    'boundary/end-to-end-headers-forwarded',
+    // It answers on an SSE stream opened with 200 before the upstream answers: its errors carry the id (so the MUST checks pass), the status cannot say 502.
+    'errors/gateway-status',
+    // Every upstream 4xx reaches the client as 200.
+    'errors/http-status-preserved',
+    // Each error message gains "MCP error <code>: " twice.
+    'errors/jsonrpc-error-preserved',
+    'errors/sse-drop-ends-stream',
+    // Its own _meta keys (targetSessionId, sourceSessionId, timestamp) in the result.
+    'errors/tool-error-result-preserved',
+    'limits/hostile-input-contained',
+    'limits/slow-request-cut-off',
+    // After the upstream restarts, the forgotten session's 404 comes back as a 200 carrying -32603.
+    'resilience/upstream-restart-recovered',
+    'security/errors-leak-nothing',
+    'security/foreign-origin-refused',
+    'session/delete-ends-session',
+    'session/no-leak',
+    'session/protocol-version-passthrough',
+    'session/unknown-session-404',
+    // It forwards the client's id in the cancellation, not the one it gave the upstream's request.
+    'transparency/cancel-and-ping-relayed',
+    'transparency/notification-accepted',
+    'transparency/request-body-unchanged',
+    'transparency/response-body-unchanged',
+    'transparency/response-framing-preserved',
+    'transparency/sse-priming-relayed',
+  ]);
+  expect(observed('transparency/request-body-unchanged')).toMatch(/targetSessionId: unexpected member/);
+  expect(observed('session/unknown-session-404')).toBe('HTTP 400');
+  expect(observed('session/no-leak')).toMatch(/500 of 500 upstream sessions still open/);
+  expect(observed('limits/hostile-input-contained')).toMatch(/a 32 MB body: answered HTTP 200/);
+  expect(message('transparency/cancel-and-ping-relayed')).toMatch(/naming "slow-psc_[0-9a-f]+", not 1, the id the upstream got for the call/);
+  expect(observed('boundary/authorization-not-forwarded')).toMatch(/header authorization/);
+  // What MCP asks of a failed upstream (the error, with the request's id) it does; only proxyspec's gateway SHOULD warns.
+  for (const id of ['errors/upstream-failure-attributable', 'errors/upstream-down-attributable', 'errors/upstream-timeout-attributable']) expect(verdict(id), id).toBe('pass');
+  expect(verdict('errors/gateway-status')).toBe('warn');
+  // Progress and the sampling request come on the standalone GET stream: relayed (the MUSTs pass), and said to be on the wrong stream.
+  expect(verdict('transparency/progress-streamed')).toBe('pass');
+  expect(message('transparency/progress-streamed')).toMatch(/on the standalone GET stream/);
+  expect(verdict('transparency/server-request-relayed')).toBe('pass');
+  expect(message('transparency/server-request-relayed')).toMatch(/standalone GET stream/);
+  expect(verdict('session/colliding-ids-kept-apart')).toBe('pass');
+  expect(verdicts(r, ['blocked'])).toEqual(['session/sse-event-ids-unique']);
+}, 400_000);
