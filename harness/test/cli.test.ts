@@ -81,7 +81,7 @@ describe.concurrent('proxyspec run', () => {
     expect(report.target).toMatchObject({ upstream: 'stdio', upstreamEra: 'legacy', upstreamServer: 'sdk-v1' });
     expect(verdicts(report, ['pass'])).toEqual(['transparency/call-relayed', 'transparency/messages-schema-valid']);
     const schema = report.checks.find((c) => c.id === 'transparency/messages-schema-valid')!;
-    expect(schema.message).toMatch(/valid for 2026-07-28 and 2025-11-25 \(the upstream's era\)/);
+    expect(schema.message).toMatch(/valid: for 2026-07-28 to the client, for 2025-11-25 to the upstream/);
   });
 
   test('a misspelt or mistyped hint exits 2 and names it', async () => {

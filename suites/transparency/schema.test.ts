@@ -7,9 +7,11 @@
  * messages are held to the same schemas (record/message-scan.ts), and the report folds them into
  * this check's verdict.
  */
-import { SCHEMA_CHECK, scanMessages, scenario, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { scanMessages, scenario, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
-scenario('A proxy MUST deliver and send only messages that are valid for the revision in use', [SCHEMA_CHECK], async (t: ScenarioContext) => {
+const VALID = 'transparency/messages-schema-valid';
+
+scenario('A proxy MUST deliver and send only messages that are valid for the revision in use', [VALID], async (t: ScenarioContext) => {
   const initCid = t.cid();
   const client = await t.session({ cid: initCid });
   const cid = t.cid();
@@ -26,10 +28,10 @@ scenario('A proxy MUST deliver and send only messages that are valid for the rev
   for (const record of [...(await t.upstream.received(initCid)), ...(await t.upstream.received(cid)), ...(opened ? await t.upstream.records({ sessionId: opened, direction: 'in' }) : [])]) bySeq.set(record.seq, record);
   const scan = scanMessages({ revision: t.revision, mcpUrls: [t.ctx.target.url], target: t.ctx.target, exchanges: t.exchanges, records: [...bySeq.values()] });
 
-  t.judgeProblems(SCHEMA_CHECK, scan.invalid, {
+  t.judgeProblems(VALID, scan.invalid, {
     seen: { 'message delivered to the client': scan.delivered, 'message sent to the upstream': scan.sent },
     fail: `the proxy passed on ${scan.invalidCount} message${scan.invalidCount === 1 ? '' : 's'} that the JSON Schema of ${t.revision} (or of the upstream's revision) rejects`,
-    pass: `${scan.delivered} messages delivered to the client and ${scan.sent} sent to the upstream in this conversation are valid for the revisions they are spoken in`,
+    pass: `${scan.delivered} messages delivered to the client and ${scan.sent} sent to the upstream in this conversation are valid: for ${t.revision} to the client, for ${scan.upstreamRevisions?.join(' and ')} to the upstream`,
     expected: `every message on both legs valid against the JSON Schema of its revision: ${t.revision} to the client, the revision each message declares (or the upstream's era) to the upstream`,
   });
 });

@@ -38,6 +38,7 @@ export const ScenarioRecordSchema = z.object({
       invalid: z.array(z.string()),
       invalidCount: z.number().int(),
       unmarked: z.array(z.string()),
+      upstreamRevisions: z.array(z.string()).optional(),
     })
     .optional(),
 });

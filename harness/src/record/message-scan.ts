@@ -33,6 +33,8 @@ export interface MessageScan {
   invalidCount: number;
   /** The harness's own requests that are invalid and carry no hostile mark: a harness bug. */
   unmarked: string[];
+  /** The revisions the messages sent upstream were held to. */
+  upstreamRevisions?: string[];
 }
 
 const KEEP = 3;
@@ -128,7 +130,7 @@ export interface ScanInput {
 /** Holds a scenario's messages to their schemas. */
 export function scanMessages({ revision, mcpUrls, target, exchanges, records }: ScanInput): MessageScan {
   const endpoints = new Set(mcpUrls.map(endpointOf));
-  const scan: MessageScan = { delivered: 0, sent: 0, hostile: 0, invalid: [], invalidCount: 0, unmarked: [] };
+  const scan: MessageScan = { delivered: 0, sent: 0, hostile: 0, invalid: [], invalidCount: 0, unmarked: [], upstreamRevisions: [] };
   const invalid = (text: string) => {
     scan.invalidCount++;
     if (scan.invalid.length < KEEP) scan.invalid.push(text);
@@ -170,6 +172,7 @@ export function scanMessages({ revision, mcpUrls, target, exchanges, records }: 
     if (message === undefined) continue;
     scan.sent++;
     const spoken = declaredRevision(record.headers, Array.isArray(message) ? message[0] : message) ?? fallback;
+    if (!scan.upstreamRevisions!.includes(spoken)) scan.upstreamRevisions!.push(spoken);
     const problem = messageSchemas(spoken).problem(withoutNullId(message));
     if (problem) invalid(describe(`sent to upstream ${record.upstream}`, message, problem, spoken));
   }
