@@ -11,10 +11,9 @@
  * which is a harness bug, counted apart so that the project's own runs catch it and a user's run
  * never blames a proxy for it.
  */
-import { HEADER, LATEST_SESSION_REVISION, findCorrelationIds, isRevision, isStateless, requestProtocolVersion, revisionsOfEra, type Revision, type UpstreamRecord } from '../../../wire/index.ts';
+import { HEADER, LATEST_SESSION_REVISION, findCorrelationIds, isRevision, isStateless, recordBodyJson, requestProtocolVersion, revisionsOfEra, type Revision, type UpstreamRecord } from '../../../wire/index.ts';
 import { exchangeMessages, requestMessages, type Exchange } from '../client/exchange.ts';
 import type { TargetInfo } from '../context.ts';
-import { recordBodyJson } from '../../../wire/index.ts';
 import { messageSchemas, type SchemaProblem } from './schema-valid.ts';
 
 /** The check this scan serves; its own scenario is suites/transparency/schema.test.ts. */
