@@ -3,6 +3,8 @@ import { mkdtemp, readFile, readlink, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { coverageOf } from '../src/checks/coverage.ts';
 import type { Revision } from '../../wire/index.ts';
 import { describe, expect, test } from 'vitest';
@@ -190,6 +192,28 @@ describe.concurrent('proxyspec run', () => {
     const { report, stdout } = await runTarget('direct', ['--upstream-era', 'legacy', '--only', 'transparency/call-relayed,transparency/id-preserved']);
     expect(report.relay?.ok).toBe(false);
     expect(stdout.split('\n')[0]).toMatch(/before any check had run .* It answers initialize \(protocolVersion 2025-11-25\): it speaks the session era, not 2026-07-28\. Run again with --spec 2025-11-25/);
+  });
+
+  test('a target that serves only the deprecated HTTP+SSE transport is told so in the first line', async () => {
+    // The old transport: a GET stream at /sse names the endpoint to POST to; the MCP url answers nothing else.
+    const server = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/sse') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('event: endpoint\ndata: /messages?sessionId=proxyspec-test\n\n');
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Cannot POST /mcp');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const file = await tempProfile(`name: old-sse\nurl: http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp\n`);
+      const { stdout, report } = await runTarget(file, ['--spec', '2025-11-25', '--only', 'transparency/call-relayed,transparency/id-preserved']);
+      expect(report.relay?.ok).toBe(false);
+      expect(stdout.split('\n')[0]).toMatch(/It serves the deprecated HTTP\+SSE transport \(GET \/sse announced the endpoint \/messages\?sessionId=proxyspec-test\), which proxyspec does not judge/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('a missing profile file exits 2', async () => {

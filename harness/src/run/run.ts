@@ -13,7 +13,7 @@ import { HarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import type { Revision } from '../../../wire/index.ts';
 import { aggregate } from './aggregate.ts';
-import { sessionEraHint } from './era-probe.ts';
+import { eraHint as targetHint } from './era-probe.ts';
 import { findRelayBreak } from './relay.ts';
 import type { Baseline } from './baseline.ts';
 import type { RunContext } from '../context.ts';
@@ -68,8 +68,8 @@ export async function runConformance(options: RunOptions): Promise<Report> {
     if (quiet.length) runErrors.push(...(await runSuites(ctx, quiet, { exclude: [], maxWorkers: 1 }, options.verbose ?? false)));
     const { records, problems } = await readScenarioRecords(ctx.resultsFile);
     runErrors.push(...problems);
-    // A target that never relayed under 2026-07-28 may speak the session era: asked once, while it still runs.
-    const eraHint = await sessionEraHint(findRelayBreak(records), options.revision, ctx.target);
+    // A target that never relayed may speak the session era, or the deprecated HTTP+SSE transport: asked once, while it still runs.
+    const eraHint = await targetHint(findRelayBreak(records), options.revision, ctx.target);
     return aggregate({
       ctx,
       records,
