@@ -62,6 +62,18 @@ test('index.html: levels, one table per suite, and a failed check that expands t
   expect(text).toContain('proxy ↔ upstream');
   expect(text).toContain(failed.observed!.slice(0, 40));
   expect(await detail.locator('a[href^="https://modelcontextprotocol.io/"]').count()).toBeGreaterThan(0);
+
+  // The coverage section lists every requirement with its link, and shows one state at a time.
+  const requirements = report.coverage!.requirements!;
+  const listed = page.locator('#coverage-requirements tbody tr');
+  expect(await listed.count()).toBe(requirements.length);
+  const untested = requirements.filter((r) => r.state === 'untested').length;
+  expect(untested).toBeGreaterThan(0);
+  await page.getByRole('button', { name: `untested ${untested}` }).click();
+  expect(await page.locator('#coverage-requirements tbody tr:visible').count()).toBe(untested);
+  expect(await page.locator('#coverage-requirements tbody tr:visible a[href^="https://modelcontextprotocol.io/"]').count()).toBe(untested);
+  await page.getByRole('button', { name: `all ${requirements.length}` }).click();
+  expect(await page.locator('#coverage-requirements tbody tr:visible').count()).toBe(requirements.length);
   await page.screenshot({ path: join(SHOTS, 'index.png'), fullPage: false });
   expect(problems).toEqual([]);
 });

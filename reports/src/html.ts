@@ -76,6 +76,10 @@ ${rows}
 }
 
 const FILTER_SCRIPT = `
+for (const b of document.querySelectorAll('[data-coverage]')) b.addEventListener('click', () => {
+  for (const o of document.querySelectorAll('[data-coverage]')) o.setAttribute('aria-pressed', String(o === b));
+  for (const r of document.querySelectorAll('#coverage-requirements tr[data-state]')) r.hidden = b.dataset.coverage !== 'all' && r.dataset.state !== b.dataset.coverage;
+});
 const rows = () => document.querySelectorAll('tbody tr[data-verdict]:not(.detail)');
 const show = (onlyProblems) => {
   for (const b of document.querySelectorAll('[data-filter]')) b.setAttribute('aria-pressed', String((b.dataset.filter === 'problems') === onlyProblems));
@@ -89,14 +93,24 @@ const target = location.hash && document.querySelector(location.hash);
 if (target) target.querySelector('button.toggle')?.click();
 `;
 
-/** How much of the revision the checks judge, and which MUSTs none does. */
+/** How much of the revision the checks judge: the counts, then each requirement with its state, filtered by state. */
 function coverageSection(c: NonNullable<Report['coverage']>): string {
+  const share = (n: NonNullable<Report['coverage']>['must']) => (n.total ? `${Math.round((100 * n.traced) / n.total)} %` : '—');
   const row = (name: string, n: NonNullable<Report['coverage']>['must']) =>
-    `<tr><th scope="row">${name}</th><td>${n.traced}</td><td>${n.excluded}</td><td>${n.untested}</td><td>${n.total}</td></tr>`;
+    `<tr><th scope="row">${name}</th><td>${n.traced} (${share(n)})</td><td>${n.excluded}</td><td>${n.untested}</td><td>${n.total}</td></tr>`;
+  const requirements = c.requirements ?? [];
+  const list = requirements.length
+    ? `<p role="group" aria-label="Show requirements">${['all', 'traced', 'excluded', 'untested'].map((state) => `<button type="button" data-coverage="${state}" aria-pressed="${state === 'all'}">${state === 'all' ? `all ${requirements.length}` : `${state} ${requirements.filter((r) => r.state === state).length}`}</button>`).join(' ')}</p>
+<table id="coverage-requirements"><thead><tr><th scope="col">requirement</th><th scope="col">strength</th><th scope="col">state</th><th scope="col">checks, or why excluded</th></tr></thead><tbody>
+${requirements.map((r) => `<tr data-state="${r.state}"><td><a href="${esc(r.url)}">${esc(r.id)}</a></td><td>${esc(r.strength)}</td><td>${r.state}</td><td>${r.checks.length ? r.checks.map((id) => `<code>${esc(id)}</code>`).join(' ') : esc(r.reason ?? '')}</td></tr>`).join('\n')}
+</tbody></table>`
+    : c.untestedMusts.length
+      ? `<details><summary>${c.untestedMusts.length} untested MUSTs</summary><p>${c.untestedMusts.map((id) => `<code>${esc(id)}</code>`).join(' ')}</p></details>`
+      : '';
   return `<section aria-labelledby="h-coverage"><h2 id="h-coverage">Coverage of MCP ${esc(c.revision)}</h2>
-<p>Requirements of this revision that concern a proxy and show on the wire: traced to a check, excluded with a reviewed reason, or untested.</p>
+<p>Requirements of this revision that concern a proxy and show on the wire: traced to a check (the share in brackets; excluded ones are not counted as judged), excluded with a reviewed reason, or untested.</p>
 <table><thead><tr><th scope="col"></th><th scope="col">traced</th><th scope="col">excluded</th><th scope="col">untested</th><th scope="col">of</th></tr></thead><tbody>${row('MUST', c.must)}${row('SHOULD', c.should)}</tbody></table>
-${c.untestedMusts.length ? `<details><summary>${c.untestedMusts.length} untested MUSTs</summary><p>${c.untestedMusts.map((id) => `<code>${esc(id)}</code>`).join(' ')}</p></details>` : ''}
+${list}
 </section>`;
 }
 

@@ -122,6 +122,19 @@ export const ReportSchema = z.object({
       must: CoverageCountsSchema,
       should: CoverageCountsSchema,
       untestedMusts: z.array(z.string()),
+      /** Every requirement counted, with its link and state, and the checks that trace it or the reason it is excluded. Added in 0.4. */
+      requirements: z
+        .array(
+          z.object({
+            id: z.string(),
+            strength: z.string(),
+            state: z.enum(['traced', 'excluded', 'untested']),
+            url: z.string(),
+            checks: z.array(z.string()),
+            reason: z.string().optional(),
+          }),
+        )
+        .optional(),
     })
     .optional(),
   checks: z.array(CheckReportSchema),
