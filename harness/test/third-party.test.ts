@@ -75,16 +75,16 @@ test('supergateway under 2026-07-28: relays the stateless era, fails what it fai
  * check after it.
  */
 const MCP_PROXY = 'examples/targets/mcp-proxy.yaml';
-const report = (r: Awaited<ReturnType<typeof runTarget>>['report']) => ({
-  verdict: (id: string) => r.checks.find((c) => c.id === id)?.verdict,
-  message: (id: string) => r.checks.find((c) => c.id === id)?.message ?? '',
-  observed: (id: string) => r.checks.find((c) => c.id === id)?.observed ?? '',
-});
+/** A run of a third-party proxy, with no harness error in it, and what each of its checks said. */
+async function judged(profile: string, args: string[], timeoutMs = 360_000) {
+  const { report: r, stdout } = await runTarget(profile, args, timeoutMs);
+  expect(verdicts(r, ['error'])).toEqual([]);
+  const check = (id: string) => r.checks.find((c) => c.id === id);
+  return { r, stdout, verdict: (id: string) => check(id)?.verdict, message: (id: string) => check(id)?.message ?? '', observed: (id: string) => check(id)?.observed ?? '' };
+}
 
 test('mcp-proxy under 2025-11-25: fails what its shared child process and its own handling break, and is not blamed for what it may do', async () => {
-  const { report: r } = await runTarget(MCP_PROXY, ['--spec', '2025-11-25', '--exclude', 'transparency/large-payloads'], 360_000);
-  const { verdict, message, observed } = report(r);
-  expect(verdicts(r, ['error'])).toEqual([]);
+  const { r, verdict, message, observed } = await judged(MCP_PROXY, ['--spec', '2025-11-25', '--exclude', 'transparency/large-payloads']);
   expect(verdicts(r, ['fail', 'warn'])).toEqual([
     // -32002 (resource not found, valid until 2026-07-28) reaches the client as -32602.
     'errors/jsonrpc-error-preserved',
@@ -126,9 +126,7 @@ test('mcp-proxy under 2025-11-25: fails what its shared child process and its ow
 }, 400_000);
 
 test('mcp-proxy under 2026-07-28: its bridge to the session era is judged as a bridge, and what it loses on the way fails', async () => {
-  const { report: r } = await runTarget(MCP_PROXY, ['--exclude', 'transparency/large-payloads'], 360_000);
-  const { verdict, observed } = report(r);
-  expect(verdicts(r, ['error'])).toEqual([]);
+  const { r, verdict, observed } = await judged(MCP_PROXY, ['--exclude', 'transparency/large-payloads']);
   expect(verdicts(r, ['fail', 'warn'])).toEqual([
     'errors/upstream-timeout-attributable',
     // The v2 SDK client's sampling goes unanswered, as in the session era (and its progress may arrive after the result).
@@ -151,8 +149,7 @@ test('mcp-proxy under 2026-07-28: its bridge to the session era is judged as a b
 }, 400_000);
 
 test('mcp-proxy and 5 MB: the 10 MB answer to a 5 MB request (echo returns it twice) breaks its child connection, and the verdict names that answer', async () => {
-  const { report: r } = await runTarget(MCP_PROXY, ['--spec', '2025-11-25', '--only', 'transparency/large-payloads'], 120_000);
-  const { verdict, message } = report(r);
+  const { verdict, message } = await judged(MCP_PROXY, ['--spec', '2025-11-25', '--only', 'transparency/large-payloads'], 120_000);
   expect(verdict('transparency/large-payloads')).toBe('fail');
   expect(message('transparency/large-payloads')).toMatch(/^5 MB request: it reached the upstream whole, but its 10\.\d MB answer .* never reached the client, which got HTTP 200 with error .*Connection closed/);
 }, 200_000);
@@ -168,15 +165,13 @@ test('mcp-proxy and 5 MB: the 10 MB answer to a 5 MB request (echo returns it tw
 const CIVIC = 'examples/targets/civic-passthrough.yaml';
 
 test('civic under the default revision is told that it speaks the session era, and how to judge it there', async () => {
-  const { report: r, stdout } = await runTarget(CIVIC, ['--only', 'transparency/call-relayed,transparency/id-preserved'], 120_000);
+  const { r, stdout } = await judged(CIVIC, ['--only', 'transparency/call-relayed,transparency/id-preserved'], 120_000);
   expect(r.relay?.ok).toBe(false);
   expect(stdout.split('\n')[0]).toMatch(/before any check had run .*It answers initialize \(protocolVersion 2025-11-25\): it speaks the session era, not 2026-07-28\. Run again with --spec 2025-11-25/);
 }, 200_000);
 
 test('civic under 2025-11-25: fails what it changes and leaks, and is not blamed for the 200 stream it opens at once or the ids it maps', async () => {
-  const { report: r } = await runTarget(CIVIC, ['--spec', '2025-11-25', '--exclude', 'performance/overhead,interop/sdk-client-session'], 360_000);
-  const { verdict, message, observed } = report(r);
-  expect(verdicts(r, ['error'])).toEqual([]);
+  const { r, verdict, message, observed } = await judged(CIVIC, ['--spec', '2025-11-25', '--exclude', 'performance/overhead,interop/sdk-client-session']);
   expect(verdicts(r, ['fail', 'warn'])).toEqual([
     // The client's Authorization header reaches the upstream.
     'boundary/authorization-not-forwarded',

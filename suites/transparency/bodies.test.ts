@@ -4,7 +4,7 @@
  * them upstream, and the id check judges the client's side). In front of an upstream of the other
  * era, only what bridging the eras must change may differ (see record/bridge-view.ts).
  */
-import { answerView, bodyJson, bridgeSeen, diffJson, exchangeMessages, requestView, scenario, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { answerView, bodyJson, bridgeSeen, diffJson, recordMethod, exchangeMessages, requestView, scenario, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const REQUEST_BODY = 'transparency/request-body-unchanged';
 const RESPONSE_BODY = 'transparency/response-body-unchanged';
@@ -63,7 +63,7 @@ scenario('A proxy MUST deliver each client message to the upstream unchanged', [
       observed: `the client got HTTP ${exchange.status}${exchange.error ? ` (${exchange.error})` : ''}; nothing carrying the correlation id reached the upstream`,
     });
   }
-  const bridge = bridgeSeen(t.ctx.target, t.revision, records.find((r) => bodyJson(r) === received[0] || (bodyJson(r) as Json | undefined)?.method === 'tools/call'));
+  const bridge = bridgeSeen(t.ctx.target, t.revision, records.find((r) => recordMethod(r) === 'tools/call'));
   const mapped = tokenOf(sent) !== undefined && tokenOf(received[0]) !== undefined;
   const [ours, theirs] = mapped ? [withoutToken(sent), withoutToken(received[0])] : [sent, received[0]];
   const diffs = diffJson(requestView(withoutId(ours), bridge), requestView(withoutId(theirs), bridge));

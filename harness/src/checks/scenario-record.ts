@@ -19,6 +19,25 @@ export const CanaryOutcomeSchema = z.object({
 });
 export type CanaryOutcome = z.infer<typeof CanaryOutcomeSchema>;
 
+/** A scenario's messages held to their schemas (record/message-scan.ts). */
+export const MessageScanSchema = z.object({
+  /** Messages the proxy delivered to the client that were held to the schema. */
+  delivered: z.number().int(),
+  /** Messages the proxy sent the upstream that were held to the schema. */
+  sent: z.number().int(),
+  /** Exchanges marked hostile, left out with what the proxy sent upstream for them. */
+  hostile: z.number().int(),
+  /** What was invalid, first ones first, each ready to quote. */
+  invalid: z.array(z.string()),
+  /** How many invalid messages there were in all (`invalid` keeps only the first few). */
+  invalidCount: z.number().int(),
+  /** The harness's own requests that are invalid and carry no hostile mark: a harness bug. */
+  unmarked: z.array(z.string()),
+  /** The revisions the messages sent upstream were held to. */
+  upstreamRevisions: z.array(z.string()).optional(),
+});
+export type MessageScan = z.infer<typeof MessageScanSchema>;
+
 export const ScenarioRecordSchema = z.object({
   kind: z.literal('scenario'),
   title: z.string(),
@@ -30,16 +49,6 @@ export const ScenarioRecordSchema = z.object({
   canary: CanaryOutcomeSchema.optional(),
   results: z.array(CheckResultSchema),
   /** The scenario's messages held to their schemas (record/message-scan.ts), when the run judges transparency/messages-schema-valid. */
-  messages: z
-    .object({
-      delivered: z.number().int(),
-      sent: z.number().int(),
-      hostile: z.number().int(),
-      invalid: z.array(z.string()),
-      invalidCount: z.number().int(),
-      unmarked: z.array(z.string()),
-      upstreamRevisions: z.array(z.string()).optional(),
-    })
-    .optional(),
+  messages: MessageScanSchema.optional(),
 });
 export type ScenarioRecord = z.infer<typeof ScenarioRecordSchema>;

@@ -160,14 +160,6 @@ export class ScenarioContext {
   }
 
   /**
-   * Marks exchanges whose requests are invalid for the revision on purpose (hostile input, a version
-   * the target must refuse): the schema check leaves them, and what the upstream got for them, out.
-   */
-  hostile(reason: string, ...exchanges: Exchange[]): void {
-    for (const ex of exchanges) ex.hostile = reason;
-  }
-
-  /**
    * A client for hundreds of sessions at once (the target's, unless another URL is given): lean
    * requests, of which the first few of each kind go into the transcript.
    */
@@ -402,9 +394,9 @@ export function scenario(title: string, checkIds: readonly string[], body: (t: S
         notes.push(`the upstream leg's records could not be read for the evidence: ${(err as Error).message}`);
       }
     }
-    // Every scenario's messages go to the schema check, when the run judges it.
+    // Every other scenario's messages go to the schema check, when the run judges it (its own scenario scans its conversation itself).
     let messages: MessageScan | undefined;
-    if (toRun.length > 0 && relay?.ok !== false && ctx.selected.includes(SCHEMA_CHECK) && whyNotRun(getCheck(SCHEMA_CHECK), ctx) === null) {
+    if (toRun.length > 0 && relay?.ok !== false && !checkIds.includes(SCHEMA_CHECK) && ctx.selected.includes(SCHEMA_CHECK) && whyNotRun(getCheck(SCHEMA_CHECK), ctx) === null) {
       try {
         messages = scanMessages({ revision: ctx.revision, mcpUrls: [ctx.target.url, ...(ctx.target.replicas ?? []), ...t.isolatedUrls], target: ctx.target, exchanges: t.exchanges, records: upstreamRecords });
       } catch (err) {

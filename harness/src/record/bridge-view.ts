@@ -9,7 +9,7 @@
  * `_meta` for the session's `initialize`. Towards a 2026-07-28 client, a result gains `resultType`
  * and the server's identity in `_meta`, and a list its cache hints, which a legacy server never sends.
  */
-import { META, isRevision, isStateless, recordBodyJson, requestProtocolVersion, type Revision, type UpstreamRecord } from '../../../wire/index.ts';
+import { HEADER, META, isRevision, isStateless, recordBodyJson, requestProtocolVersion, type Revision, type UpstreamRecord } from '../../../wire/index.ts';
 import type { TargetInfo } from '../context.ts';
 
 export type Bridge = 'to-legacy' | 'to-modern';
@@ -21,15 +21,22 @@ export function bridgeOf(target: Pick<TargetInfo, 'upstreamEra'>, revision: Revi
   return undefined;
 }
 
+/** The revision a request declares for itself (its `MCP-Protocol-Version` header, its `_meta` version, its `initialize`), if it does. */
+export function declaredRevision(headers: Record<string, string | string[]> | undefined, message: unknown): Revision | undefined {
+  const header = headers?.[HEADER.protocolVersion];
+  const m = (message ?? {}) as { method?: unknown; params?: { protocolVersion?: unknown } };
+  const candidates = [Array.isArray(header) ? header[0] : header, requestProtocolVersion(m.params), m.method === 'initialize' ? m.params?.protocolVersion : undefined];
+  return candidates.find((c): c is Revision => isRevision(c));
+}
+
 /**
- * The era a request reached the upstream in, by what it carries: the stateless era's version in its
- * `_meta`, or else a session (an `Mcp-Session-Id`, or a stdio server's initialized session); unknown
- * when it shows neither.
+ * The era a request reached the upstream in, by what it carries: a stateless revision it declares,
+ * or else a session (an `Mcp-Session-Id`, or a stdio server's initialized session); unknown when it
+ * shows neither.
  */
-export function eraOnTheWire(record: Pick<UpstreamRecord, 'sessionId' | 'bodyBase64'>): 'stateless' | 'session' | undefined {
-  const message = recordBodyJson(record) as { params?: unknown } | undefined;
-  const version = requestProtocolVersion(message?.params);
-  if (version !== undefined && isRevision(version) && isStateless(version)) return 'stateless';
+export function eraOnTheWire(record: Pick<UpstreamRecord, 'sessionId' | 'bodyBase64' | 'headers'>): 'stateless' | 'session' | undefined {
+  const declared = declaredRevision(record.headers, recordBodyJson(record));
+  if (declared !== undefined && isStateless(declared)) return 'stateless';
   return record.sessionId ? 'session' : undefined;
 }
 
@@ -39,7 +46,7 @@ export function eraOnTheWire(record: Pick<UpstreamRecord, 'sessionId' | 'bodyBas
  * the other era (a 2026-07-28 client's request carried in a legacy session, say). A proxy may bridge
  * where it need not; the checks then hold it to what bridging must change, and nothing else.
  */
-export function bridgeSeen(target: Pick<TargetInfo, 'upstreamEra'>, revision: Revision, upstreamRequest: Pick<UpstreamRecord, 'sessionId' | 'bodyBase64'> | undefined): Bridge | undefined {
+export function bridgeSeen(target: Pick<TargetInfo, 'upstreamEra'>, revision: Revision, upstreamRequest: Pick<UpstreamRecord, 'sessionId' | 'bodyBase64' | 'headers'> | undefined): Bridge | undefined {
   const declared = bridgeOf(target, revision);
   if (declared || !upstreamRequest) return declared;
   const era = eraOnTheWire(upstreamRequest);

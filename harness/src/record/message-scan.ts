@@ -11,30 +11,17 @@
  * which is a harness bug, counted apart so that the project's own runs catch it and a user's run
  * never blames a proxy for it.
  */
-import { HEADER, LATEST_SESSION_REVISION, findCorrelationIds, isRevision, isStateless, recordBodyJson, requestProtocolVersion, revisionsOfEra, type Revision, type UpstreamRecord } from '../../../wire/index.ts';
+import { LATEST_SESSION_REVISION, findCorrelationIds, isStateless, recordBodyJson, revisionsOfEra, type Revision, type UpstreamRecord } from '../../../wire/index.ts';
+import { declaredRevision } from './bridge-view.ts';
 import { exchangeMessages, requestMessages, type Exchange } from '../client/exchange.ts';
 import type { TargetInfo } from '../context.ts';
 import { messageSchemas, type SchemaProblem } from './schema-valid.ts';
+import type { MessageScan } from '../checks/scenario-record.ts';
+
+export type { MessageScan };
 
 /** The check this scan serves; its own scenario is suites/transparency/schema.test.ts. */
 export const SCHEMA_CHECK = 'transparency/messages-schema-valid';
-
-export interface MessageScan {
-  /** Messages the proxy delivered to the client that were held to the schema. */
-  delivered: number;
-  /** Messages the proxy sent the upstream that were held to the schema. */
-  sent: number;
-  /** Exchanges marked hostile, left out with what the proxy sent upstream for them. */
-  hostile: number;
-  /** What was invalid, first ones first, each ready to quote. */
-  invalid: string[];
-  /** How many invalid messages there were in all (`invalid` keeps only the first few). */
-  invalidCount: number;
-  /** The harness's own requests that are invalid and carry no hostile mark: a harness bug. */
-  unmarked: string[];
-  /** The revisions the messages sent upstream were held to. */
-  upstreamRevisions?: string[];
-}
 
 const KEEP = 3;
 
@@ -70,14 +57,6 @@ function carriesMessages(exchange: Exchange): boolean {
   const json = exchange.json;
   const first = (Array.isArray(json) ? json[0] : json) as Json | undefined;
   return exchange.kind === 'sse' || (typeof first === 'object' && first !== null && 'jsonrpc' in first);
-}
-
-/** The revision a request declares for itself (its `MCP-Protocol-Version` header, its `_meta` version, its `initialize`), if it does. */
-function declaredRevision(headers: Record<string, string | string[]> | undefined, message: unknown): Revision | undefined {
-  const header = headers?.[HEADER.protocolVersion];
-  const m = (message ?? {}) as { method?: unknown; params?: { protocolVersion?: unknown } };
-  const candidates = [Array.isArray(header) ? header[0] : header, requestProtocolVersion(m.params), m.method === 'initialize' ? m.params?.protocolVersion : undefined];
-  return candidates.find((c): c is Revision => isRevision(c));
 }
 
 /**
@@ -129,7 +108,8 @@ export interface ScanInput {
 /** Holds a scenario's messages to their schemas. */
 export function scanMessages({ revision, mcpUrls, target, exchanges, records }: ScanInput): MessageScan {
   const endpoints = new Set(mcpUrls.map(endpointOf));
-  const scan: MessageScan = { delivered: 0, sent: 0, hostile: 0, invalid: [], invalidCount: 0, unmarked: [], upstreamRevisions: [] };
+  const upstreamRevisions = new Set<string>();
+  const scan: MessageScan = { delivered: 0, sent: 0, hostile: 0, invalid: [], invalidCount: 0, unmarked: [] };
   const invalid = (text: string) => {
     scan.invalidCount++;
     if (scan.invalid.length < KEEP) scan.invalid.push(text);
@@ -171,11 +151,11 @@ export function scanMessages({ revision, mcpUrls, target, exchanges, records }: 
     if (message === undefined) continue;
     scan.sent++;
     const spoken = declaredRevision(record.headers, Array.isArray(message) ? message[0] : message) ?? fallback;
-    if (!scan.upstreamRevisions!.includes(spoken)) scan.upstreamRevisions!.push(spoken);
+    upstreamRevisions.add(spoken);
     const problem = messageSchemas(spoken).problem(withoutNullId(message));
     if (problem) invalid(describe(`sent to upstream ${record.upstream}`, message, problem, spoken));
   }
-  return scan;
+  return { ...scan, upstreamRevisions: [...upstreamRevisions] };
 }
 
 /** Two scans as one (a run's scenarios added up). */

@@ -43,51 +43,52 @@ export class UpstreamView {
   }
 
   /**
+   * The request carrying this correlation id as the upstream received it, and what its session
+   * carried in `direction` from then on: what follows a request is found by what the upstream saw of
+   * it (its id, its progress token), since a proxy may put ids and tokens of its own in place of the
+   * client's and map them back.
+   */
+  private async afterRequest(cid: string, method: string, direction: 'in' | 'out'): Promise<{ request?: UpstreamRecord; message?: Record<string, any>; following: UpstreamRecord[] }> {
+    const request = await this.receivedRequest(cid, method);
+    if (!request) return { following: [] };
+    const message = recordBodyJson(request) as Record<string, any> | undefined;
+    const following = await this.records({ direction, upstream: request.upstream, sessionId: request.sessionId ?? undefined, sinceSeq: request.seq });
+    return { request, message, following };
+  }
+
+  /**
    * The upstream's own answer to the request carrying this correlation id: the response it sent in
    * the same session with the JSON-RPC id it received (a proxy may renumber ids), whether or not the
    * answer itself carries the correlation id (errors do not).
    */
   async answerTo(cid: string, method: string): Promise<{ request?: UpstreamRecord; answer?: UpstreamRecord; message?: Record<string, unknown> }> {
-    const request = await this.receivedRequest(cid, method);
-    const id = request && (recordBodyJson(request) as { id?: unknown } | undefined)?.id;
-    if (!request || id === undefined) return { request };
-    const out = await this.records({ direction: 'out', upstream: request.upstream, sessionId: request.sessionId ?? undefined, sinceSeq: request.seq });
-    for (const answer of out) {
+    const { request, message: asked, following } = await this.afterRequest(cid, method, 'out');
+    if (asked?.id === undefined) return { request };
+    for (const answer of following) {
       const message = recordBodyJson(answer) as Record<string, unknown> | undefined;
-      if (message && !Array.isArray(message) && message.id === id && ('result' in message || 'error' in message)) return { request, answer, message };
+      if (message && !Array.isArray(message) && message.id === asked.id && ('result' in message || 'error' in message)) return { request, answer, message };
     }
     return { request };
   }
 
-  /**
-   * The progress notifications the upstream sent for the request carrying this correlation id,
-   * matched by the progress token that request had when the upstream got it: a proxy may put a token
-   * of its own in its place (and map it back), so the harness's marker in its own token is no guide.
-   */
+  /** The progress notifications the upstream sent for the request carrying this correlation id, matched by the progress token that request had when the upstream got it. */
   async progressFor(cid: string, method: string): Promise<UpstreamRecord[]> {
-    const request = await this.receivedRequest(cid, method);
-    const token = request && ((recordBodyJson(request) as { params?: { _meta?: { progressToken?: unknown } } } | undefined)?.params?._meta?.progressToken);
-    if (!request || token === undefined) return [];
-    const out = await this.records({ direction: 'out', upstream: request.upstream, sessionId: request.sessionId ?? undefined, sinceSeq: request.seq });
-    return out.filter((r) => {
+    const { message: asked, following } = await this.afterRequest(cid, method, 'out');
+    const token = asked?.params?._meta?.progressToken;
+    if (token === undefined) return [];
+    return following.filter((r) => {
       const message = recordBodyJson(r) as { method?: unknown; params?: { progressToken?: unknown } } | undefined;
       return message?.method === 'notifications/progress' && message.params?.progressToken === token;
     });
   }
 
-  /**
-   * The cancellations the upstream received for the request carrying this correlation id: a
-   * notifications/cancelled naming the id that request had when the upstream got it, in its session,
-   * whatever else the proxy kept or dropped of the client's own (its _meta, and the marker in it).
-   */
+  /** The cancellations the upstream received for the request carrying this correlation id: notifications/cancelled naming the id that request had when the upstream got it, whatever else the proxy kept or dropped of the client's own. */
   async cancellationsOf(cid: string, method: string): Promise<UpstreamRecord[]> {
-    const request = await this.receivedRequest(cid, method);
-    const id = request && (recordBodyJson(request) as { id?: unknown } | undefined)?.id;
-    if (!request || id === undefined) return [];
-    const received = await this.records({ direction: 'in', upstream: request.upstream, sessionId: request.sessionId ?? undefined, sinceSeq: request.seq });
-    return received.filter((r) => {
+    const { message: asked, following } = await this.afterRequest(cid, method, 'in');
+    if (asked?.id === undefined) return [];
+    return following.filter((r) => {
       const message = recordBodyJson(r) as { method?: unknown; params?: { requestId?: unknown } } | undefined;
-      return message?.method === 'notifications/cancelled' && message.params?.requestId === id;
+      return message?.method === 'notifications/cancelled' && message.params?.requestId === asked.id;
     });
   }
 
