@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { CheckReportSchema } from '../../../reports/src/schema.ts';
+import { MessageScanSchema } from '../record/message-scan.ts';
 
 export const CheckResultSchema = CheckReportSchema.pick({ id: true, verdict: true, message: true, expected: true, observed: true, durationMs: true, evidence: true });
 
@@ -18,25 +19,6 @@ export const CanaryOutcomeSchema = z.object({
   detail: z.string(),
 });
 export type CanaryOutcome = z.infer<typeof CanaryOutcomeSchema>;
-
-/** A scenario's messages held to their schemas (record/message-scan.ts). */
-export const MessageScanSchema = z.object({
-  /** Messages the proxy delivered to the client that were held to the schema. */
-  delivered: z.number().int(),
-  /** Messages the proxy sent the upstream that were held to the schema. */
-  sent: z.number().int(),
-  /** Exchanges marked hostile, left out with what the proxy sent upstream for them. */
-  hostile: z.number().int(),
-  /** What was invalid, first ones first, each ready to quote. */
-  invalid: z.array(z.string()),
-  /** How many invalid messages there were in all (`invalid` keeps only the first few). */
-  invalidCount: z.number().int(),
-  /** The harness's own requests that are invalid and carry no hostile mark: a harness bug. */
-  unmarked: z.array(z.string()),
-  /** The revisions the messages sent upstream were held to. */
-  upstreamRevisions: z.array(z.string()).optional(),
-});
-export type MessageScan = z.infer<typeof MessageScanSchema>;
 
 export const ScenarioRecordSchema = z.object({
   kind: z.literal('scenario'),

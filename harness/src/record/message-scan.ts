@@ -16,9 +16,26 @@ import { declaredRevision } from './bridge-view.ts';
 import { exchangeMessages, requestMessages, type Exchange } from '../client/exchange.ts';
 import type { TargetInfo } from '../context.ts';
 import { messageSchemas, type SchemaProblem } from './schema-valid.ts';
-import type { MessageScan } from '../checks/scenario-record.ts';
+import { z } from 'zod';
 
-export type { MessageScan };
+/** A scenario's messages held to their schemas (written to the results file with each scenario's record). */
+export const MessageScanSchema = z.object({
+  /** Messages the proxy delivered to the client that were held to the schema. */
+  delivered: z.number().int(),
+  /** Messages the proxy sent the upstream that were held to the schema. */
+  sent: z.number().int(),
+  /** Exchanges marked hostile, left out with what the proxy sent upstream for them. */
+  hostile: z.number().int(),
+  /** What was invalid, first ones first, each ready to quote. */
+  invalid: z.array(z.string()),
+  /** How many invalid messages there were in all (`invalid` keeps only the first few). */
+  invalidCount: z.number().int(),
+  /** The harness's own requests that are invalid and carry no hostile mark: a harness bug. */
+  unmarked: z.array(z.string()),
+  /** The revisions the messages sent upstream were held to. */
+  upstreamRevisions: z.array(z.string()).optional(),
+});
+export type MessageScan = z.infer<typeof MessageScanSchema>;
 
 /** The check this scan serves; its own scenario is suites/transparency/schema.test.ts. */
 export const SCHEMA_CHECK = 'transparency/messages-schema-valid';
