@@ -183,7 +183,7 @@ export class McpSession {
         this.protocolVersion = this.supported.includes(asked) ? asked : LATEST_SESSION_REVISION;
         return {
           protocolVersion: this.protocolVersion,
-          capabilities: { tools: { listChanged: false }, logging: {} },
+          capabilities: { tools: { listChanged: true }, logging: {} },
           serverInfo: MOCK_SERVER_INFO,
           instructions: INSTRUCTIONS,
           // The correlation id comes back, so the harness can find this answer among the records.

@@ -3,7 +3,8 @@
  * `@modelcontextprotocol/sdk`), which is what most MCP servers run today: the session era only
  * (initialize, then requests; 2025-11-25 and earlier). The SDK speaks the protocol; proxyspec only
  * supplies the tools and taps the wire, so that what a proxy meets is what the SDK says, quirks and all
- * (a tool that throws becomes an `isError` result, as McpServer makes it).
+ * (a tool that throws becomes an `isError` result, as McpServer makes it). The one change: a tools/list
+ * asked for fresh carries the mark the mock's own lists carry (`markFreshLists`).
  *
  * Over stdio, every line in and out is reported to the harness before it is acted on, as the stdio
  * mock does, and the process counts as one upstream session.
@@ -23,7 +24,8 @@ import { HttpExchanges, header, parseJson, serverLife } from './http/exchange.ts
 import { faultOf, injectFault } from './http/faults.ts';
 import { McpError, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../../wire/index.ts';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { CACHE_SCOPE_META_KEY, CID_META_KEY, SERVED_META_KEY, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../../wire/index.ts';
 import { TOOLS, callTool, type ToolContext } from './tools.ts';
 import { ControlChannel } from './stdio-server.ts';
 
@@ -36,7 +38,7 @@ type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /** An McpServer with the mock's tools, each running the mock's own implementation through the SDK's request context. */
 export function sdkServer(waitRelease: (cid: string, timeoutMs: number) => Promise<boolean>): McpServer {
-  const server = new McpServer(SDK_SERVER_INFO, { capabilities: { tools: { listChanged: false }, logging: {} }, instructions: 'proxyspec mock tools on the TypeScript SDK v1.' });
+  const server = new McpServer(SDK_SERVER_INFO, { capabilities: { tools: { listChanged: true }, logging: {} }, instructions: 'proxyspec mock tools on the TypeScript SDK v1.' });
   for (const tool of TOOLS) {
     server.registerTool(tool.name, { description: tool.description, inputSchema: AnyObject }, async (args: Record<string, unknown>, extra: ToolExtra) => {
       const request: JsonRpcRequest = { jsonrpc: '2.0', id: extra.requestId, method: 'tools/call', params: { name: tool.name, arguments: args, ...(extra._meta && { _meta: extra._meta }) } };
@@ -92,7 +94,9 @@ export async function runSdkStdioUpstream(options: SdkStdioOptions = {}): Promis
     },
   });
   const server = sdkServer((cid, timeoutMs) => control.waitRelease(cid, timeoutMs));
-  await server.connect(new StdioServerTransport(input, output as never));
+  const transport = new StdioServerTransport(input, output as never);
+  await server.connect(transport);
+  markFreshLists(transport);
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
     if (line.trim() === '') continue;
     await control.record('in', line);
@@ -141,6 +145,7 @@ export async function startSdkHttpUpstream(options: { recorder: Recorder; name?:
       });
       fresh.onclose = () => fresh.sessionId && endSession(fresh.sessionId);
       await sdkServer((cid, timeoutMs) => options.recorder.waitRelease(cid, timeoutMs)).connect(fresh);
+      markFreshLists(fresh);
       transport = fresh;
     }
     tapAnswer(io, req, res, () => transport.sessionId ?? sessionId ?? null);
@@ -166,6 +171,32 @@ export async function startSdkHttpUpstream(options: { recorder: Recorder; name?:
       for (const transport of [...sessions.values()]) await transport.close();
       await stop();
     },
+  };
+}
+
+/**
+ * McpServer answers tools/list itself. A list asked for fresh (a private one, as the mock's own
+ * session era serves it) leaves with the mark the mock puts on it, a new one each time, and the
+ * correlation id: the harness can then follow each copy to the client it reaches. The mark is
+ * added as the SDK hands the answer to its transport, before the tap records it.
+ */
+function markFreshLists(transport: Transport): void {
+  const fresh = new Map<unknown, unknown>();
+  const receive = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    const request = message as JsonRpcRequest;
+    const meta = (request.params?._meta ?? {}) as Record<string, unknown>;
+    if (request.method === 'tools/list' && request.id !== undefined && meta[CACHE_SCOPE_META_KEY] === 'private') fresh.set(request.id, meta[CID_META_KEY]);
+    receive?.(message, extra);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    const answer = message as { id?: unknown; result?: Record<string, unknown> };
+    if (answer.result === undefined || !fresh.has(answer.id)) return send(message, options);
+    const cid = fresh.get(answer.id);
+    fresh.delete(answer.id);
+    const _meta = { ...(answer.result._meta as Record<string, unknown> | undefined), ...(cid !== undefined && { [CID_META_KEY]: cid }), [SERVED_META_KEY]: randomUUID() };
+    return send({ ...message, result: { ...answer.result, _meta } } as never, options);
   };
 }
 

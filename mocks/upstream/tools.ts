@@ -46,8 +46,8 @@ export const TOOLS = [
   { name: 'restricted', description: 'A tool a proxy\'s policy may deny; returns its arguments like echo.', inputSchema: { type: 'object', additionalProperties: true } },
   {
     name: 'notify',
-    description: 'Sends a server notification on the GET stream (stateless: a tool list change to the subscriptions that listen for one).',
-    inputSchema: objectSchema({ data: {} }),
+    description: 'Sends a server notification on the GET stream (stateless: a tool list change to the subscriptions that listen for one). With change "tools", a session announces a tool list change instead.',
+    inputSchema: objectSchema({ data: {}, change: { type: 'string', enum: ['tools'] } }),
   },
   {
     name: 'log',
@@ -148,6 +148,12 @@ async function runTool(name: string, args: Args, ctx: ToolContext): Promise<unkn
         const cid = ((ctx.request.params?._meta ?? {}) as Args)[CID_META_KEY];
         const delivered = ctx.notify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { [CID_META_KEY]: cid ?? null } } });
         return textResult(delivered ? 'tool list change sent to the subscriptions' : 'no subscription listens for tool list changes', { delivered });
+      }
+      if (args.change === 'tools') {
+        // The session era's way to announce it: to the session, which a bridge relays to the subscriptions of its own era.
+        const cid = ((ctx.request.params?._meta ?? {}) as Args)[CID_META_KEY];
+        const delivered = ctx.notify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { [CID_META_KEY]: cid ?? null } } });
+        return textResult(delivered ? 'tool list change sent to the session' : 'no stream open for the session', { delivered });
       }
       const delivered = ctx.notify({
         jsonrpc: '2.0',

@@ -16,6 +16,7 @@ import { createSessionMap, type ProxySession, type SessionMap } from './sessions
 import { createSharedSessionMap } from './sessions/shared-sessions.ts';
 import { connectSharedState, isStoreError, type EventBus, type SharedState } from './state/redis.ts';
 import { reviveBridgedSession } from './bridge/to-modern.ts';
+import { createLegacyPool } from './bridge/to-legacy.ts';
 import { ERA_FACTS, UpstreamEra, type EraFact } from './bridge/era.ts';
 import { createOriginPolicy } from './policy/origin.ts';
 import { createStateSeal } from './bridge/state-seal.ts';
@@ -233,6 +234,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
   const openStreams = new Set<FastifyReply>();
   let draining = false;
   const era = new UpstreamEra(config.upstream.era);
+  const legacyPool = isHttpUpstream(config.upstream) ? undefined : createLegacyPool(connector, config.upstream.pool);
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const { wire, id } = wireErrorOf(error, shared !== undefined, request);
@@ -252,6 +254,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     stateSeal: createStateSeal(config.state.secret),
     // A stdio server cannot say its era by refusing with an HTTP status: it is asked, once.
     ...(!isHttpUpstream(config.upstream) && { probeEraMs: STDIO_PROBE_SILENCE_MS }),
+    legacyPool,
     auth,
     origins: createOriginPolicy(config.security, config.listen.host),
     sessionOwner: parts.sessionOwner,
@@ -280,6 +283,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
 
   app.addHook('onClose', async () => {
     await sessions.closeAll();
+    legacyPool?.close();
     await connector.close();
     await shared?.close();
     await audit?.close();

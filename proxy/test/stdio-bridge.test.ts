@@ -28,7 +28,7 @@ function modern(url: string, method: string, params: Record<string, unknown> = {
   const version = options.version ?? VERSION;
   const body = { jsonrpc: '2.0', id: nextId++, method, params: { ...params, _meta: { 'io.modelcontextprotocol/protocolVersion': version, 'io.modelcontextprotocol/clientCapabilities': options.capabilities ?? {} } } };
   const headers: Record<string, string> = { 'mcp-protocol-version': version, 'mcp-method': method, accept: 'application/json, text/event-stream' };
-  if (typeof params.name === 'string') headers['mcp-name'] = params.name;
+  if (typeof params.name === 'string' || typeof params.uri === 'string') headers['mcp-name'] = String(params.name ?? params.uri);
   return post(url, body, headers).then((res) => ({ ...res, id: body.id }));
 }
 
@@ -63,7 +63,7 @@ describe.each([
     expect(old.json).toMatchObject({ id: old.id, error: { code: -32022, data: { supported: [VERSION], requested: '2099-01-01' } } });
   });
 
-  test('subscriptions/listen holds a legacy session of its own: acknowledged first, with the subscription\'s id, and the session ends with the stream', async () => {
+  test('subscriptions/listen is acknowledged first, with the subscription\'s id', async () => {
     const body = { jsonrpc: '2.0', id: 'listen-1', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: { 'io.modelcontextprotocol/protocolVersion': VERSION, 'io.modelcontextprotocol/clientCapabilities': {} } } };
     const controller = new AbortController();
     const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': VERSION, 'mcp-method': 'subscriptions/listen' }, body: JSON.stringify(body), signal: controller.signal });
@@ -93,4 +93,110 @@ test('in front of a server that speaks 2026-07-28, nothing is bridged: its own a
   const ping = await modern(url, 'ping');
   expect(ping.status).toBe(404);
   expect(JSON.stringify(ping.json)).not.toContain('has no ping');
+});
+
+describe('the processes a stdio bridge keeps between 2026-07-28 requests', () => {
+  /** The bridge in front of the legacy mock, with every process it starts numbered, and each request's method noted with the number of the process it went to. */
+  async function pooledBridge(pool: Record<string, number> = {}) {
+    const served: Array<{ process: number; method: string; tool?: string }> = [];
+    let started = 0;
+    const config = parseConfig({ logging: { level: 'silent' }, upstream: { command: `"${process.execPath}" "${BIN}" mock upstream --stdio --era legacy`, era: 'legacy', timeoutMs: 10_000, pool } });
+    const app = await buildProxy(config, {
+      connector: (built) => ({
+        ...built,
+        open: () => {
+          const session = built.open();
+          const number = ++started;
+          return {
+            ...session,
+            post: (body, headers, info, gone, options) => {
+              const message = JSON.parse(body.toString('utf8')) as { method?: string; params?: { name?: string } };
+              if (message.method) served.push({ process: number, method: message.method, tool: message.params?.name });
+              return session.post(body, headers, info, gone, options);
+            },
+          };
+        },
+      }),
+    });
+    apps.push(app);
+    const url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
+    const processOf = (tool: string) => served.filter((s) => s.tool === tool).map((s) => s.process);
+    return { url, served, processOf, started: () => started };
+  }
+
+  test('a client\'s requests share a process, one at a time; other capabilities get another, and so does a request made while the first is busy', async () => {
+    const { url, served, processOf } = await pooledBridge();
+    await modern(url, 'tools/call', { name: 'echo', arguments: { n: 1 } });
+    await modern(url, 'tools/call', { name: 'add', arguments: { a: 1, b: 2 } });
+    expect(processOf('echo')).toHaveLength(1);
+    expect(processOf('add')).toEqual(processOf('echo'));
+    // One initialize for both: the second request found the session kept.
+    expect(served.filter((s) => s.method === 'initialize')).toHaveLength(1);
+    await modern(url, 'tools/call', { name: 'large', arguments: { bytes: 10 } }, { capabilities: { sampling: {} } });
+    expect(processOf('large')).toHaveLength(1);
+    expect(processOf('large')).not.toEqual(processOf('echo'));
+    // Two at once: the kept process serves one of them, and the other gets a process of its own.
+    const [a, b] = await Promise.all([modern(url, 'tools/call', { name: 'slow', arguments: { ms: 300 } }), modern(url, 'tools/call', { name: 'slow', arguments: { ms: 300 } })]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(new Set(processOf('slow')).size).toBe(2);
+  });
+
+  test('a call whose client left is not given to the next request: its process ends', async () => {
+    const { url, processOf } = await pooledBridge();
+    await modern(url, 'tools/call', { name: 'echo', arguments: {} });
+    const controller = new AbortController();
+    const body = { jsonrpc: '2.0', id: 'cut', method: 'tools/call', params: { name: 'progress', arguments: { count: 50, intervalMs: 50 }, _meta: { 'io.modelcontextprotocol/protocolVersion': VERSION, 'io.modelcontextprotocol/clientCapabilities': {}, progressToken: 'p' } } };
+    const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'progress' }, body: JSON.stringify(body), signal: controller.signal });
+    await new Promise((resolve) => res.body.once('data', resolve));
+    controller.abort();
+    await res.body.dump().catch(() => undefined);
+    expect(processOf('progress')).toEqual(processOf('echo'));
+    await modern(url, 'tools/call', { name: 'add', arguments: { a: 1, b: 1 } });
+    expect(processOf('add')).toHaveLength(1);
+    expect(processOf('add')).not.toEqual(processOf('progress'));
+  });
+
+  test('a subscription hears the tool list change a call of the same principal makes in another process', async () => {
+    const { url, processOf } = await pooledBridge();
+    const body = { jsonrpc: '2.0', id: 'listen-pool', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: { 'io.modelcontextprotocol/protocolVersion': VERSION, 'io.modelcontextprotocol/clientCapabilities': {} } } };
+    const controller = new AbortController();
+    const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': VERSION, 'mcp-method': 'subscriptions/listen' }, body: JSON.stringify(body), signal: controller.signal });
+    const events: Array<Record<string, any>> = [];
+    let text = '';
+    const heard = new Promise<void>((resolve) =>
+      res.body.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+        events.splice(0, events.length, ...text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6))));
+        if (events.length >= 2) resolve();
+      }),
+    );
+    const call = await modern(url, 'tools/call', { name: 'notify', arguments: { change: 'tools' } });
+    expect(call.status).toBe(200);
+    await heard;
+    expect(events[0]).toMatchObject({ method: 'notifications/subscriptions/acknowledged', params: { notifications: { toolsListChanged: true } } });
+    expect(events[1]).toMatchObject({ method: 'notifications/tools/list_changed', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen-pool' } } });
+    expect(processOf('notify')).toHaveLength(1);
+    controller.abort();
+    await res.body.dump().catch(() => undefined);
+  });
+
+  test('maxIdle 0 keeps nothing: a process per request, as before the pool', async () => {
+    const { url, processOf } = await pooledBridge({ maxIdle: 0, spare: 0 });
+    await modern(url, 'tools/call', { name: 'echo', arguments: {} });
+    await modern(url, 'tools/call', { name: 'add', arguments: { a: 1, b: 1 } });
+    expect(processOf('echo')).toHaveLength(1);
+    expect(processOf('add')).not.toEqual(processOf('echo'));
+  });
+});
+
+test('a resource the legacy server does not have is -32602, naming the uri; inputResponses that are no object are refused before any process', async () => {
+  const server = fileURLToPath(new URL('./fixtures/legacy-no-resources.mjs', import.meta.url));
+  const app = await buildProxy(parseConfig({ logging: { level: 'silent' }, upstream: { command: `"${process.execPath}" "${server}"`, era: 'legacy', timeoutMs: 10_000 } }));
+  apps.push(app);
+  const url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
+  const missing = await modern(url, 'resources/read', { uri: 'test://nowhere' });
+  expect(missing.json).toMatchObject({ id: missing.id, error: { code: -32602, data: { uri: 'test://nowhere' } } });
+  const bad = await modern(url, 'tools/call', { name: 'echo', arguments: {}, inputResponses: null });
+  expect(bad.status).toBe(400);
+  expect(bad.json).toMatchObject({ id: bad.id, error: { code: -32602 } });
 });

@@ -46,7 +46,7 @@ scenario('A proxy MUST carry the official v2 SDK client through the stateless er
     steps.push('sampling as input_required, fulfilled and retried');
     const subscription = await withTimeout('subscriptions/listen', client.listen({ toolsListChanged: true }));
     try {
-      const notified = await withTimeout('the call that changes the tool list', client.callTool({ name: 'notify', arguments: { cid }, _meta: meta }));
+      const notified = await withTimeout('the call that changes the tool list', client.callTool({ name: 'notify', arguments: { cid, change: 'tools' }, _meta: meta }));
       // The upstream sends the change (tagged with the correlation id) only on a subscription it holds:
       // without one there, nothing was relayed, and the step cannot be judged.
       const sent = (await t.upstream.sent(cid)).some((r) => (bodyJson(r) as { method?: string } | undefined)?.method === 'notifications/tools/list_changed');

@@ -62,7 +62,7 @@ scenario('A proxy MUST relay subscriptions/listen: the acknowledgement first, ea
   ack(toolsFirst, tools.id, 'tools');
   ack(promptsFirst, prompts.id, 'prompts');
   // A tool list change, made by a call on a third connection: it belongs to the tools subscription only.
-  const notified = await (await t.session()).callTool('notify', { cid }, { cid });
+  const notified = await (await t.session()).callTool('notify', { cid, change: 'tools' }, { cid });
   // What the upstream sent (the change carries the correlation id): without it there is nothing relayed to judge.
   const upstreamSent = (await t.upstream.sent(cid)).filter((r) => (bodyJson(r) as { method?: string } | undefined)?.method === 'notifications/tools/list_changed');
   if (upstreamSent.length === 0) return t.block(SUBSCRIPTION, 'the upstream had no subscription to send the change to, so nothing was relayed to judge', `notify answered ${JSON.stringify(notified.response ?? notified.exchange.status).slice(0, 200)}`);

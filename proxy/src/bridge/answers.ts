@@ -30,7 +30,7 @@ function parse(text: string): unknown {
   }
 }
 
-const isObject = (value: unknown): value is Message => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Message => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Every JSON-RPC message of an answer, read to its end (for the bridge's own set-up requests). */
 export async function readMessages(reply: UpstreamReply): Promise<Message[]> {
@@ -79,13 +79,15 @@ export async function mapAnswer(reply: UpstreamReply, map: MessageMap, done: () 
   delete headers['content-length'];
   if (isJson(reply)) {
     let text: string;
+    let mapped: unknown;
+    // `done` once the answer has been read and mapped: what the map saw (the upstream's response) is known by then.
     try {
       text = (await readAll(reply.body)).toString('utf8');
+      const value = parse(text);
+      mapped = Array.isArray(value) ? value.filter(isObject).map(map).filter((m) => m !== null) : isObject(value) ? map(value) : value;
     } finally {
       done();
     }
-    const value = parse(text);
-    const mapped = Array.isArray(value) ? value.filter(isObject).map(map).filter((m) => m !== null) : isObject(value) ? map(value) : value;
     if (mapped === null) return emptyReply(202, headers as Record<string, string>);
     const bytes = Buffer.from(mapped === undefined ? text : JSON.stringify(mapped));
     // A whole answer's status may follow from what it says (in 2026-07-28 a method not found is a 404).

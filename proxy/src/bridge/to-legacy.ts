@@ -21,7 +21,8 @@ import { WireErrors } from '../errors.ts';
 import { inspectMessage, type MessageInfo } from '../protocol/message.ts';
 import type { ClientGone, SendOptions, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
 import { PassThrough } from 'node:stream';
-import { emptyReply, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
+import { emptyReply, isObject, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
+import { LegacyPool, type LegacyPoolConfig } from './legacy-pool.ts';
 import { LEGACY_VERSION, LOG_LEVELS, META_CAPABILITIES, META_LOG_LEVEL, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, META_SUBSCRIPTION_ID, PROXY_INFO, metaOf, withMeta, withoutMirroredHeaders } from './meta.ts';
 import { RPC } from '../protocol/codes.ts';
 import type { StateSeal } from './state-seal.ts';
@@ -102,9 +103,11 @@ function withoutRounds(message: Message): Message {
 /**
  * What a modern client gets for one message of the legacy upstream's answer; `logLevel` is the index
  * of the level the request asked for (-1: none). A request of the upstream's is refused upstream, and
- * `refuse` says what the client gets instead (null: nothing, the call goes on).
+ * `refuse` says what the client gets instead (null: nothing, the call goes on). `requestUri` is the
+ * resource the request named, which a resource-not-found error names in its `data` when the
+ * upstream's did not.
  */
-function toModern(message: Message, serverInfo: unknown, logLevel: number, refuse: (request: Message) => Message | null, listing: boolean): Message | null {
+function toModern(message: Message, serverInfo: unknown, logLevel: number, refuse: (request: Message) => Message | null, listing: boolean, requestUri?: unknown): Message | null {
   if (typeof message.method === 'string') {
     if ('id' in message) return refuse(message);
     // A log message is the request's only if it asked for that level or a lower one (2026-07-28 logging: "MUST NOT emit" otherwise).
@@ -122,10 +125,14 @@ function toModern(message: Message, serverInfo: unknown, logLevel: number, refus
     const hints = listing ? { ttlMs: result.ttlMs ?? 0, cacheScope: result.cacheScope ?? 'private' } : {};
     return { ...message, result: { ...result, ...hints, resultType: result.resultType ?? 'complete', _meta: meta } };
   }
-  const error = message.error as { code?: unknown } | undefined;
+  const error = message.error as { code?: unknown; data?: unknown } | undefined;
   const code = typeof error?.code === 'number' ? RETIRED_CODES.get(error.code) : undefined;
-  return code === undefined ? message : { ...message, error: { ...error, code } };
+  if (code === undefined) return message;
+  const data = error?.code === RPC.resourceNotFound && typeof requestUri === 'string' && (error.data === undefined || isObject(error.data)) ? { uri: requestUri, ...(error.data as Message | undefined) } : error?.data;
+  return { ...message, error: { ...error, code, ...(data !== undefined && { data }) } };
 }
+
+const isListChange = (message: Message) => typeof message.method === 'string' && !('id' in message) && LIST_CHANGES.some((c) => c.notification === message.method);
 
 /** What a legacy session's initialize answered, as far as the bridge reads it. */
 interface LegacyInit {
@@ -135,26 +142,68 @@ interface LegacyInit {
   instructions?: unknown;
 }
 
+/** What a legacy session's initialize settled: the server's answer, and the headers of every request after it. */
+interface OpenedLegacy {
+  init: LegacyInit;
+  versionHeaders: Record<string, string>;
+}
+
+/** Where the bridge opens its legacy sessions: the connector, and for a stdio upstream the pool that keeps them between requests. */
+export interface LegacyUpstream {
+  connector: UpstreamConnector;
+  pool?: LegacyPool<OpenedLegacy>;
+  /** Who is asking (the principal's subject), which a kept session is kept for. */
+  principal?: string;
+}
+
+/** A pool for the bridge's legacy sessions; a session it does not keep is ended as any other (DELETE, then closed). */
+export function createLegacyPool(connector: UpstreamConnector, config: LegacyPoolConfig): LegacyPool<OpenedLegacy> {
+  return new LegacyPool<OpenedLegacy>(connector, config, ({ session, opened }) => endLegacySession(session, opened.versionHeaders));
+}
+
+function endLegacySession(session: UpstreamSession, versionHeaders: Record<string, string> | undefined): void {
+  if (!versionHeaders) return void session.close();
+  session
+    .delete(versionHeaders, OWN)
+    .then((reply) => reply.body?.resume())
+    .catch(() => undefined)
+    .finally(() => void session.close());
+}
+
+/** The session a request may share with others: same principal, same declared capabilities and identity (what initialize told the server). */
+function sessionKey(principal: string | undefined, meta: Record<string, unknown>): string {
+  return JSON.stringify([principal ?? null, meta[META_CAPABILITIES] ?? {}, meta[META_CLIENT_INFO] ?? PROXY_INFO]);
+}
+
 /**
- * A legacy session for one modern request: `initialize` with the client's capabilities and identity
- * from the request's `_meta` (and its other `_meta`, the progress token aside), then
- * `notifications/initialized`. `end` closes it (DELETE once it was opened), once.
+ * A legacy session for one modern request: one the pool kept for the same key, or a new one,
+ * opened with `initialize` carrying the client's capabilities and identity from the request's
+ * `_meta` (and its other `_meta`, the progress token aside), then `notifications/initialized`.
+ * `end` gives it back, once: to the pool when `reusable` and there is one, else it is closed
+ * (DELETE once it was opened).
  */
-function openLegacySession(connector: UpstreamConnector, info: MessageInfo, meta: Record<string, unknown>, headers: Record<string, string>, gone: ClientGone) {
+function openLegacySession(upstream: LegacyUpstream, info: MessageInfo, meta: Record<string, unknown>, headers: Record<string, string>, gone: ClientGone) {
   const carried = legacyMeta(meta);
   delete carried.progressToken;
-  const session = connector.open();
-  let versionHeaders: Record<string, string> | undefined;
+  const { pool } = upstream;
+  const key = sessionKey(upstream.principal, meta);
+  const kept = pool?.take(key);
   let ended = false;
-  const end = () => {
+  if (kept) {
+    const end = (reusable = false) => {
+      if (ended) return;
+      ended = true;
+      pool!.give(kept, reusable);
+    };
+    return { session: kept.session, end, opened: Promise.resolve({ ...kept.opened, carried }) };
+  }
+  const session = pool ? pool.open() : upstream.connector.open();
+  let settled: OpenedLegacy | undefined;
+  const end = (reusable = false) => {
     if (ended) return;
     ended = true;
-    if (!versionHeaders) return void session.close();
-    session
-      .delete(versionHeaders, OWN)
-      .then((reply) => reply.body?.resume())
-      .catch(() => undefined)
-      .finally(() => void session.close());
+    if (pool && settled) pool.give({ key, session, opened: settled }, reusable);
+    else endLegacySession(session, settled?.versionHeaders);
   };
   const opened = (async () => {
     const initialize = {
@@ -171,26 +220,27 @@ function openLegacySession(connector: UpstreamConnector, info: MessageInfo, meta
     const initReply = await post(session, initialize, headers, gone, OWN);
     const init = responseTo(await readMessages(initReply), info.id)?.result as LegacyInit | undefined;
     if (initReply.status < 200 || initReply.status >= 300 || !init) throw WireErrors.upstreamUnavailable(`the legacy upstream refused initialize (HTTP ${initReply.status})`);
-    const agreed: Record<string, string> = { ...headers, 'mcp-protocol-version': typeof init.protocolVersion === 'string' ? init.protocolVersion : LEGACY_VERSION };
-    versionHeaders = agreed;
-    const ack = await post(session, { jsonrpc: '2.0', method: 'notifications/initialized', ...(Object.keys(carried).length > 0 && { params: { _meta: carried } }) }, agreed, gone, OWN);
+    const versionHeaders: Record<string, string> = { ...headers, 'mcp-protocol-version': typeof init.protocolVersion === 'string' ? init.protocolVersion : LEGACY_VERSION };
+    settled = { init, versionHeaders };
+    const ack = await post(session, { jsonrpc: '2.0', method: 'notifications/initialized', ...(Object.keys(carried).length > 0 && { params: { _meta: carried } }) }, versionHeaders, gone, OWN);
     ack.body?.resume();
-    return { init, versionHeaders: agreed, carried };
+    return { init, versionHeaders, carried };
   })();
   return { session, end, opened };
 }
 
-export async function bridgeToLegacy(connector: UpstreamConnector, message: Message, info: MessageInfo, clientHeaders: Record<string, string>, gone: ClientGone, seal: StateSeal): Promise<UpstreamReply> {
+export async function bridgeToLegacy(upstream: LegacyUpstream, message: Message, info: MessageInfo, clientHeaders: Record<string, string>, gone: ClientGone, seal: StateSeal): Promise<UpstreamReply> {
   // A notification has no session upstream to belong to; in this era it asks nothing of the server.
   if (info.kind === 'notification') return emptyReply(202);
   const refused = refusedOutright(info);
   if (refused) return refused;
-  if (info.method === 'subscriptions/listen') return bridgeListen(connector, message, info, clientHeaders, gone);
+  if (info.method === 'subscriptions/listen') return bridgeListen(upstream, message, info, clientHeaders, gone);
   const meta = metaOf(message);
   const params = (message.params ?? {}) as { inputResponses?: unknown; requestState?: unknown };
-  // Checked before any upstream session: a state this proxy did not issue is refused outright.
-  const answers = { ...earlierAnswers(params.requestState, seal), ...(typeof params.inputResponses === 'object' && params.inputResponses !== null ? params.inputResponses : {}) } as Record<string, unknown>;
-  const legacy = openLegacySession(connector, info, meta, withoutMirroredHeaders(clientHeaders), gone);
+  // Checked before any upstream session: a state this proxy did not issue, or answers that are no object, are refused outright.
+  if ('inputResponses' in params && !isObject(params.inputResponses)) throw WireErrors.invalidParams('inputResponses must be an object of answers by request key');
+  const answers = { ...earlierAnswers(params.requestState, seal), ...(params.inputResponses as Record<string, unknown> | undefined) };
+  const legacy = openLegacySession(upstream, info, meta, withoutMirroredHeaders(clientHeaders), gone);
   const { session, end } = legacy;
   try {
     const { init, versionHeaders } = await legacy.opened;
@@ -203,7 +253,7 @@ export async function bridgeToLegacy(connector: UpstreamConnector, message: Mess
     }
 
     if (info.method === 'server/discover') {
-      end();
+      end(true);
       const result = {
         supportedVersions: [MODERN_VERSION],
         capabilities: init.capabilities ?? {},
@@ -253,7 +303,15 @@ export async function bridgeToLegacy(connector: UpstreamConnector, message: Mess
     };
     const forwarded = withMeta(withoutRounds(message), legacyMeta(meta));
     const reply = await post(session, forwarded, versionHeaders, gone);
-    return await mapAnswer(reply, (m) => (settled ? null : toModern(m, init.serverInfo, logLevel, serverRequest, LISTS.has(String(info.method)))), end, modernStatus);
+    // The session may serve another request once the upstream has answered this one in full and the client did not leave first.
+    let answered = false;
+    const requestUri = (message.params as { uri?: unknown } | undefined)?.uri;
+    const map = (m: Message): Message | null => {
+      if (m.id === info.id && ('result' in m || 'error' in m)) answered = true;
+      if (upstream.pool && isListChange(m)) upstream.pool.publish(upstream.principal ?? '', m);
+      return settled ? null : toModern(m, init.serverInfo, logLevel, serverRequest, LISTS.has(String(info.method)), requestUri);
+    };
+    return await mapAnswer(reply, map, () => end(answered && !gone.aborted), modernStatus);
   } catch (err) {
     end();
     throw err;
@@ -268,32 +326,46 @@ const LIST_CHANGES = [
 ] as const;
 
 /**
- * subscriptions/listen over a legacy upstream: a legacy session of the subscription's own, held
- * while the client listens. The acknowledgement comes first and names the changes asked for that
- * the upstream declared it announces (`listChanged`); each such announcement the upstream makes in
- * that session (on its GET stream, or the stdio server's unsolicited lines) reaches the client
- * tagged with the subscription's id. The client closing its stream ends the session.
+ * subscriptions/listen over a legacy upstream. The acknowledgement comes first and names the changes
+ * asked for that the upstream declared it announces (`listChanged`); each such announcement then
+ * reaches the client tagged with the subscription's id, until the client closes its stream.
+ *
+ * Over HTTP the subscription holds a legacy session of its own, and what the upstream announces in
+ * it (on its GET stream) is relayed. Over stdio, where the bridge keeps its sessions in a pool, a
+ * change happens in the server process that ran the request making it: the subscription hears every
+ * list change announced in the principal's sessions, and holds none itself.
  */
-async function bridgeListen(connector: UpstreamConnector, message: Message, info: MessageInfo, clientHeaders: Record<string, string>, gone: ClientGone): Promise<UpstreamReply> {
-  const legacy = openLegacySession(connector, info, metaOf(message), withoutMirroredHeaders(clientHeaders), gone);
+async function bridgeListen(upstream: LegacyUpstream, message: Message, info: MessageInfo, clientHeaders: Record<string, string>, gone: ClientGone): Promise<UpstreamReply> {
+  const legacy = openLegacySession(upstream, info, metaOf(message), withoutMirroredHeaders(clientHeaders), gone);
   const { session, end } = legacy;
   try {
     const { init, versionHeaders, carried } = await legacy.opened;
     const asked = ((message.params as { notifications?: Record<string, unknown> } | undefined)?.notifications ?? {}) as Record<string, unknown>;
     const honoured = LIST_CHANGES.filter((c) => asked[c.filter] === true && init.capabilities?.[c.capability]?.listChanged === true);
-    const stream = await session.get(versionHeaders, gone).catch(() => undefined);
+    const { pool } = upstream;
+    if (pool) end(true);
+    const stream = pool ? undefined : await session.get(versionHeaders, gone).catch(() => undefined);
     const out = new PassThrough();
     const send = (m: Message) => out.write(`event: message\ndata: ${JSON.stringify(m)}\n\n`);
     const tag = { [META_SUBSCRIPTION_ID]: info.id };
     send({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { _meta: { ...carried, ...tag }, notifications: Object.fromEntries(honoured.map((c) => [c.filter, true])) } });
     const wanted = new Set<string>(honoured.map((c) => c.notification));
+    const tagged = (m: Message) => (typeof m.method === 'string' && wanted.has(m.method) && !('id' in m) ? withMeta(m, { ...metaOf(m), ...tag }) : null);
+    let unwatch = () => {};
     const finish = () => {
+      unwatch();
       stream?.body?.destroy();
       if (!out.writableEnded) out.end();
       end();
     };
-    if (stream?.body && stream.status >= 200 && stream.status < 300) {
-      const relayed = await mapAnswer(stream, (m) => (typeof m.method === 'string' && wanted.has(m.method) && !('id' in m) ? withMeta(m, { ...metaOf(m), ...tag }) : null), () => undefined);
+    if (pool) {
+      unwatch = pool.watch(upstream.principal ?? '', (m) => {
+        const relayed = m && tagged(m);
+        if (m === null) finish();
+        else if (relayed) send(relayed);
+      });
+    } else if (stream?.body && stream.status >= 200 && stream.status < 300) {
+      const relayed = await mapAnswer(stream, tagged, () => undefined);
       relayed.body?.pipe(out, { end: false });
       relayed.body?.once('end', finish);
       relayed.body?.once('error', finish);

@@ -78,6 +78,21 @@ const StdioUpstreamSchema = z.strictObject({
    * servers today are legacy); `dual`, `legacy`, `modern`: told, not asked.
    */
   era: z.enum(['auto', 'dual', 'legacy', 'modern']).default('auto'),
+  /**
+   * The processes a bridge to a legacy server keeps between 2026-07-28 requests (one request at a
+   * time each, kept for one principal and one set of declared capabilities and identity), instead of
+   * starting one per request.
+   */
+  pool: z
+    .strictObject({
+      /** Idle processes kept, for all clients together; 0: none (one process per request). */
+      maxIdle: z.number().int().min(0).max(1000).default(8),
+      /** An idle process is stopped after this long. */
+      idleTimeoutMs: z.number().int().positive().default(60_000),
+      /** Processes started ahead of need, so that a new client waits for initialize and not for a start. */
+      spare: z.number().int().min(0).max(16).default(1),
+    })
+    .prefault({}),
 });
 
 const ScopeList = z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is printable ASCII without space, quote or backslash'));

@@ -18,7 +18,7 @@ import type { AuthGate, Principal } from '../auth/plugin.ts';
 import type { ProxyConfig } from '../config/schema.ts';
 import { registerRateLimit, type RateLimitStore } from '../limits/rate-limit.ts';
 import { UpstreamEra, isModernRefusal, readRefusal } from '../bridge/era.ts';
-import { bridgeToLegacy } from '../bridge/to-legacy.ts';
+import { bridgeToLegacy, type LegacyUpstream } from '../bridge/to-legacy.ts';
 import { createStateSeal, type StateSeal } from '../bridge/state-seal.ts';
 import { probeEra } from '../bridge/probe.ts';
 import { openBridgedSession } from '../bridge/to-modern.ts';
@@ -69,6 +69,8 @@ export interface McpRouteOptions {
    * before its first modern request, waiting this long for an answer; absent: never probe.
    */
   probeEraMs?: number;
+  /** Where the bridge keeps legacy sessions between modern requests (a stdio upstream); absent: a session per request. */
+  legacyPool?: LegacyUpstream['pool'];
   /** Token checks; absent when the proxy runs without authentication. */
   auth?: AuthGate;
   /** Which Origins and Host names are served; any other gets 403. */
@@ -192,7 +194,7 @@ class McpEndpoint {
 
   async post(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const post = this.check(request, reply);
-    if (post.info.protocolVersion !== undefined) return this.statelessPost(reply, post);
+    if (post.info.protocolVersion !== undefined) return this.statelessPost(request, reply, post);
     if (post.info.isInitialize && firstHeader(request.headers, 'mcp-session-id') === undefined) return this.initialize(request, reply, post);
     const { body, info, headers, gone } = post;
     const session = await this.sessionFor(request, reply, info);
@@ -251,10 +253,11 @@ class McpEndpoint {
   }
 
   /** A request of the stateless era: no session is looked up or kept, so any replica can take the next one. */
-  private async statelessPost(reply: FastifyReply, { body, parsed, info, headers, gone }: CheckedPost): Promise<void> {
+  private async statelessPost(request: FastifyRequest, reply: FastifyReply, { body, parsed, info, headers, gone }: CheckedPost): Promise<void> {
     const { connector, era, options } = this;
     if (options.probeEraMs !== undefined && era.mayBeLegacyOnly()) await upstreamCall(info.id, () => this.probeEra(options.probeEraMs!));
-    const bridged = () => upstreamCall(info.id, () => bridgeToLegacy(connector, parsed, info, headers, gone, this.stateSeal));
+    const legacy: LegacyUpstream = { connector, pool: options.legacyPool, principal: this.ownerOf(request.principal) };
+    const bridged = () => upstreamCall(info.id, () => bridgeToLegacy(legacy, parsed, info, headers, gone, this.stateSeal));
     if (era.bridgesModern) {
       let answer = await bridged();
       if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
