@@ -15,6 +15,8 @@ export interface TargetInfo {
   headers: Record<string, string>;
   features: Feature[];
   upstream: 'http' | 'stdio';
+  /** Whether the target runs from a container image (`image:` in its profile), whose copies start in a container of their own. */
+  image?: boolean;
   /** The revisions the upstream serves (`dual`: both), and which server it is: the mock, or the SDK v1 server. */
   upstreamEra: 'dual' | 'legacy' | 'modern';
   upstreamServer: 'mock' | 'sdk-v1';

@@ -137,8 +137,9 @@ export class ScenarioContext {
 
   /** A client with an initialized session; a target that cannot initialize fails the scenario's checks. */
   async session(options: Partial<McpClientOptions> & { cid?: string } = {}): Promise<McpClient> {
-    // A stdio bridge starts a process for each session, which a busy machine takes seconds to do: as patient as the relay canary.
-    const client = this.client({ ...(this.ctx.target.upstream === 'stdio' && { timeoutMs: 30_000 }), ...options });
+    // A stdio bridge starts a process for each session, and a container's first answer is slow, which a busy machine takes seconds to give: as patient as the relay canary.
+    const patient = this.ctx.target.upstream === 'stdio' || this.ctx.target.image === true;
+    const client = this.client({ ...(patient && { timeoutMs: 30_000 }), ...options });
     const { exchange, response } = await client.initialize({ cid: options.cid ?? this.cid() });
     if (!response || !('result' in response)) {
       throw new TargetFailure(client.stateless ? 'could not reach the upstream through the target: server/discover got no result' : 'could not open a session through the target', describeExchange(exchange));

@@ -126,6 +126,7 @@ export async function startTarget(target: LoadedProfile | 'direct', env: TargetE
       headers,
       features: profile.features,
       upstream: profile.upstream,
+      ...(profile.image !== undefined && { image: true }),
       ...chosen,
       config: profile.config,
       wiresBackups: texts.some((t) => usesPlaceholder(t, ['upstream_urls', 'upstream_backup_urls'])),
