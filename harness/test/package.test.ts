@@ -6,7 +6,7 @@
  * `npm run test:package`; .ci/run runs it.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,27 @@ const NODES = ['22', '24'];
 let scratch: string;
 let app: string;
 let bin: string;
+/** What was seen of dist/ while `npm pack` rebuilt it: how often a new build was being written, and how often the old one was gone meanwhile. */
+const rebuild = { writing: 0, missing: 0 };
+
+/**
+ * Watches dist/ until `done` is settled. dist/BUILT is looked at before the folder is listed: a
+ * build half-written (dist.new-*) with no old one moved aside (dist.old-*, the moment of the swap)
+ * and no dist/BUILT before it is a build that left nothing whole to load.
+ */
+async function watchRebuild(done: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void done.finally(() => (settled = true)).catch(() => undefined);
+  while (!settled) {
+    const built = await stat(join(ROOT, 'dist/BUILT')).then(() => true, () => false);
+    const entries = await readdir(ROOT);
+    if (entries.some((e) => e.startsWith('dist.new-')) && !entries.some((e) => e.startsWith('dist.old-'))) {
+      rebuild.writing++;
+      if (!built) rebuild.missing++;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /** Runs the installed CLI with a given node binary; never throws, so a failure shows what it printed. */
 async function proxyspec(node: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -34,7 +55,10 @@ async function proxyspec(node: string, args: string[]): Promise<{ code: number; 
 describe('the packed package', () => {
   beforeAll(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'proxyspec-package-'));
-    const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: ROOT });
+    // npm pack rebuilds dist/ (prepack), which a run beside it may be loading.
+    const packing = run('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: ROOT });
+    await watchRebuild(packing);
+    const { stdout } = await packing;
     const tarball = join(scratch, stdout.trim().split('\n').at(-1)!);
     app = join(scratch, 'app');
     await run('mkdir', ['-p', app]);
@@ -45,6 +69,11 @@ describe('the packed package', () => {
 
   afterAll(async () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  test('a rebuild leaves the previous build whole until the new one is: a run beside `npm pack` never loads half a dist/', () => {
+    expect(rebuild.writing).toBeGreaterThan(0);
+    expect(rebuild.missing).toBe(0);
   });
 
   test('holds what a user needs and nothing of the project\'s own tests', async () => {
