@@ -84,7 +84,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
   },
   {
     id: 'transparency/notification-accepted',
-    title: 'A proxy MUST forward a client notification upstream unchanged and answer 202 Accepted with no body',
+    title: 'A proxy MUST answer a client notification with 202 Accepted and no body, and forward it upstream unchanged (in 2026-07-28, a cancellation naming no request in flight may go no further)',
     level: 1,
     scenario: 'transparency/notifications.test.ts',
     provenBy: [{ defect: 'notification-ack-200', revisions: ['2025-11-25', '2026-07-28'] }],

@@ -17,6 +17,7 @@ import { createSharedSessionMap } from './sessions/shared-sessions.ts';
 import { connectSharedState, isStoreError, type EventBus, type SharedState } from './state/redis.ts';
 import { reviveBridgedSession } from './bridge/to-modern.ts';
 import { createLegacyPool } from './bridge/to-legacy.ts';
+import { SharedStdio } from './upstream/stdio-shared.ts';
 import { ERA_FACTS, UpstreamEra, type EraFact } from './bridge/era.ts';
 import { createOriginPolicy } from './policy/origin.ts';
 import { createStateSeal } from './bridge/state-seal.ts';
@@ -235,6 +236,8 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
   let draining = false;
   const era = new UpstreamEra(config.upstream.era);
   const legacyPool = isHttpUpstream(config.upstream) ? undefined : createLegacyPool(connector, config.upstream.pool);
+  // maxIdle 0 keeps no process for later requests, of either era.
+  const sharedStdio = isHttpUpstream(config.upstream) || config.upstream.pool.maxIdle === 0 ? undefined : new SharedStdio(connector, config.upstream.pool);
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const { wire, id } = wireErrorOf(error, shared !== undefined, request);
@@ -255,6 +258,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     // A stdio server cannot say its era by refusing with an HTTP status: it is asked, once.
     ...(!isHttpUpstream(config.upstream) && { probeEraMs: STDIO_PROBE_SILENCE_MS }),
     legacyPool,
+    sharedStdio,
     auth,
     origins: createOriginPolicy(config.security, config.listen.host),
     sessionOwner: parts.sessionOwner,
@@ -284,6 +288,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
   app.addHook('onClose', async () => {
     await sessions.closeAll();
     legacyPool?.close();
+    sharedStdio?.close();
     await connector.close();
     await shared?.close();
     await audit?.close();

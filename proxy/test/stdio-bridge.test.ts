@@ -200,3 +200,72 @@ test('a resource the legacy server does not have is -32602, naming the uri; inpu
   expect(bad.status).toBe(400);
   expect(bad.json).toMatchObject({ id: bad.id, error: { code: -32602 } });
 });
+
+describe('a stdio server of 2026-07-28, shared by the requests of a principal', () => {
+  /** The proxy in front of the mock's 2026-07-28 stdio server, counting the processes it starts. */
+  async function sharedServer() {
+    let started = 0;
+    const config = parseConfig({ logging: { level: 'silent' }, upstream: { command: `"${process.execPath}" "${BIN}" mock upstream --stdio --era modern`, era: 'modern', timeoutMs: 10_000 } });
+    const app = await buildProxy(config, { connector: (built) => ({ ...built, open: () => (started++, built.open()) }) });
+    apps.push(app);
+    return { url: `${await app.listen({ port: 0, host: '127.0.0.1' })}/mcp`, started: () => started };
+  }
+
+  /** A request with an id and a progress token of the test's choosing, as two clients may both choose them. */
+  function send(url: string, id: unknown, method: string, params: Record<string, unknown>, meta: Record<string, unknown> = {}) {
+    const body = { jsonrpc: '2.0', id, method, params: { ...params, _meta: { 'io.modelcontextprotocol/protocolVersion': VERSION, 'io.modelcontextprotocol/clientCapabilities': {}, ...meta } } };
+    const headers: Record<string, string> = { 'mcp-protocol-version': VERSION, 'mcp-method': method, accept: 'application/json, text/event-stream' };
+    if (typeof params.name === 'string') headers['mcp-name'] = params.name;
+    return post(url, body, headers);
+  }
+  const messagesOf = (res: { text: string; json?: unknown }) => (res.json ? [res.json] : res.text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)))) as Array<Record<string, any>>;
+
+  test('two clients with the same id and progress token at once: one process, and each gets its own answer and progress under its own id and token', async () => {
+    const { url, started } = await sharedServer();
+    const [a, b] = await Promise.all([
+      send(url, 1, 'tools/call', { name: 'progress', arguments: { count: 2, intervalMs: 100 } }, { progressToken: 'p' }),
+      send(url, 1, 'tools/call', { name: 'progress', arguments: { count: 4, intervalMs: 50 } }, { progressToken: 'p' }),
+    ]);
+    for (const [res, count] of [[a, 2], [b, 4]] as const) {
+      const messages = messagesOf(res);
+      expect(messages.filter((m) => m.method === 'notifications/progress').map((m) => [m.params.progressToken, m.params.progress, m.params.total])).toEqual(Array.from({ length: count }, (_, i) => ['p', i + 1, count]));
+      expect(messages.filter((m) => 'result' in m || 'error' in m)).toEqual([expect.objectContaining({ id: 1, result: expect.objectContaining({ resultType: 'complete' }) })]);
+    }
+    // One process answered both (the era is told, so no probe started one).
+    expect(started()).toBe(1);
+  });
+
+  test('a subscription on the shared process hears the change a call makes there, under its own id', async () => {
+    const { url, started } = await sharedServer();
+    const body = { jsonrpc: '2.0', id: 7, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: { 'io.modelcontextprotocol/protocolVersion': VERSION, 'io.modelcontextprotocol/clientCapabilities': {} } } };
+    const controller = new AbortController();
+    const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': VERSION, 'mcp-method': 'subscriptions/listen' }, body: JSON.stringify(body), signal: controller.signal });
+    let text = '';
+    const events = () => text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+    const heard = (n: number) => new Promise<void>((resolve) => { const check = () => (events().length >= n ? resolve() : undefined); res.body.on('data', (chunk: Buffer) => { text += chunk.toString('utf8'); check(); }); check(); });
+    await heard(1);
+    // Another client, whose call has the same id as the listen.
+    const call = await send(url, 7, 'tools/call', { name: 'notify', arguments: {} });
+    expect(messagesOf(call).at(-1)).toMatchObject({ id: 7, result: { structuredContent: { delivered: true } } });
+    await heard(2);
+    expect(events()).toEqual([
+      expect.objectContaining({ method: 'notifications/subscriptions/acknowledged', params: expect.objectContaining({ _meta: { 'io.modelcontextprotocol/subscriptionId': 7 } }) }),
+      expect.objectContaining({ method: 'notifications/tools/list_changed', params: expect.objectContaining({ _meta: expect.objectContaining({ 'io.modelcontextprotocol/subscriptionId': 7 }) }) }),
+    ]);
+    expect(started()).toBe(1);
+    controller.abort();
+    await res.body.dump().catch(() => undefined);
+  });
+});
+
+test('a call on a new shared process is timed by timeoutMs once the process has answered the proxy\'s own server/discover, not by the allowance for a start', async () => {
+  const server = fileURLToPath(new URL('./fixtures/modern-never-answers-calls.mjs', import.meta.url));
+  // A start allowance far longer than the client waits: only timeoutMs can end this call in time.
+  const app = await buildProxy(parseConfig({ logging: { level: 'silent' }, upstream: { command: `"${process.execPath}" "${server}"`, era: 'modern', timeoutMs: 500, startupTimeoutMs: 120_000 } }));
+  apps.push(app);
+  const url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
+  const body = { jsonrpc: '2.0', id: 'hang', method: 'tools/call', params: { name: 'anything', arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': VERSION, 'io.modelcontextprotocol/clientCapabilities': {} } } };
+  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'anything' }, body: JSON.stringify(body), headersTimeout: 20_000 });
+  expect(res.statusCode).toBe(504);
+  expect(await res.body.json()).toMatchObject({ id: 'hang', error: { code: -31051 } });
+});

@@ -6,6 +6,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { createParser } from 'eventsource-parser';
 import { firstHeader } from '../protocol/headers.ts';
+import { WireErrors } from '../errors.ts';
 import type { UpstreamReply } from '../upstream/types.ts';
 
 export type Message = Record<string, unknown>;
@@ -59,6 +60,16 @@ export function responseTo(messages: Message[], id: unknown): Message | undefine
 export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): UpstreamReply {
   const bytes = Buffer.from(JSON.stringify(body));
   return { status, headers: { ...headers, 'content-type': 'application/json', 'content-length': String(bytes.length) }, body: Readable.from([bytes]) };
+}
+
+/** JSON text of a message the proxy writes anew; one nested too deeply to write again is refused as the client's invalid request. */
+export function serialize(message: Message): Buffer {
+  try {
+    return Buffer.from(JSON.stringify(message));
+  } catch (err) {
+    if (err instanceof RangeError) throw WireErrors.invalidRequest('the message is nested too deeply to be written again');
+    throw err;
+  }
 }
 
 export const emptyReply = (status: number, headers: Record<string, string> = {}): UpstreamReply => ({ status, headers, body: null });

@@ -14,9 +14,14 @@ import { META_CAPABILITIES, META_CLIENT_INFO, META_VERSION, MODERN_VERSION, PROX
 
 const PROBE_ID = 'proxyspec-era-probe';
 
+/** The proxy's own server/discover, in its own name. */
+export function discoverRequest(id: string | number) {
+  return { jsonrpc: '2.0', id, method: 'server/discover', params: { _meta: { [META_VERSION]: MODERN_VERSION, [META_CAPABILITIES]: {}, [META_CLIENT_INFO]: PROXY_INFO } } };
+}
+
 /** Probes the server behind `connector` once and tells `era` what it learnt; a server that could not be reached teaches nothing (the error is thrown). */
 export async function probeEra(connector: UpstreamConnector, era: UpstreamEra, silenceMs: number): Promise<void> {
-  const message = { jsonrpc: '2.0', id: PROBE_ID, method: 'server/discover', params: { _meta: { [META_VERSION]: MODERN_VERSION, [META_CAPABILITIES]: {}, [META_CLIENT_INFO]: PROXY_INFO } } };
+  const message = discoverRequest(PROBE_ID);
   const session = connector.open();
   const gone = new ClientGone();
   let timer: NodeJS.Timeout | undefined;

@@ -21,7 +21,7 @@ import { WireErrors } from '../errors.ts';
 import { inspectMessage, type MessageInfo } from '../protocol/message.ts';
 import type { ClientGone, SendOptions, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
 import { PassThrough } from 'node:stream';
-import { emptyReply, isObject, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
+import { emptyReply, isObject, jsonReply, mapAnswer, readMessages, responseTo, serialize, type Message } from './answers.ts';
 import { LegacyPool, type LegacyPoolConfig } from './legacy-pool.ts';
 import { LEGACY_VERSION, LOG_LEVELS, META_CAPABILITIES, META_LOG_LEVEL, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, META_SUBSCRIPTION_ID, PROXY_INFO, metaOf, withMeta, withoutMirroredHeaders } from './meta.ts';
 import { RPC } from '../protocol/codes.ts';
@@ -69,15 +69,6 @@ function legacyMeta(meta: Record<string, unknown>): Record<string, unknown> {
 /** Lists whose results 2026-07-28 requires to say how long, and for whom, they may be cached. */
 const LISTS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list']);
 
-/** JSON text of a message; one nested too deeply to write again is refused as the client's invalid request. */
-function serialize(message: Message): Buffer {
-  try {
-    return Buffer.from(JSON.stringify(message));
-  } catch (err) {
-    if (err instanceof RangeError) throw WireErrors.invalidRequest('the message is nested too deeply to be bridged');
-    throw err;
-  }
-}
 
 const post = (session: UpstreamSession, message: Message, headers: Record<string, string>, gone: ClientGone, options?: SendOptions) => session.post(serialize(message), headers, inspectMessage(message), gone, options);
 /** The bridge's own requests around a client's (its session's opening and end, a log level, answers to the upstream's requests): not what the circuit counts successes of. */

@@ -62,7 +62,7 @@ const HttpUpstreamSchema = z.strictObject({
 });
 
 const StdioUpstreamSchema = z.strictObject({
-  /** Shell command that starts the upstream MCP server; one process per client session. */
+  /** Shell command that starts the upstream MCP server: a process per client session of the session era, and for 2026-07-28 requests as `pool` says. */
   command: z.string().min(1),
   /** Working directory of the command; default: the proxy's. */
   cwd: z.string().optional(),
@@ -79,15 +79,16 @@ const StdioUpstreamSchema = z.strictObject({
    */
   era: z.enum(['auto', 'dual', 'legacy', 'modern']).default('auto'),
   /**
-   * The processes a bridge to a legacy server keeps between 2026-07-28 requests (one request at a
-   * time each, kept for one principal and one set of declared capabilities and identity), instead of
-   * starting one per request.
+   * The processes kept between 2026-07-28 requests, instead of one started per request: for a
+   * 2026-07-28 server, one per principal, serving its requests at once; for a legacy one (bridged),
+   * a pool, one request at a time each, kept for one principal and one set of declared capabilities
+   * and identity.
    */
   pool: z
     .strictObject({
-      /** Idle processes kept, for all clients together; 0: none (one process per request). */
+      /** Idle processes a bridge keeps, for all clients together; 0: none, for either era (one process per request). */
       maxIdle: z.number().int().min(0).max(1000).default(8),
-      /** An idle process is stopped after this long. */
+      /** An idle process (a shared one: with no request in flight) is stopped after this long. */
       idleTimeoutMs: z.number().int().positive().default(60_000),
       /** Processes started ahead of need, so that a new client waits for initialize and not for a start. */
       spare: z.number().int().min(0).max(16).default(1),

@@ -19,6 +19,7 @@ import type { ProxyConfig } from '../config/schema.ts';
 import { registerRateLimit, type RateLimitStore } from '../limits/rate-limit.ts';
 import { UpstreamEra, isModernRefusal, readRefusal } from '../bridge/era.ts';
 import { bridgeToLegacy, type LegacyUpstream } from '../bridge/to-legacy.ts';
+import type { SharedStdio } from '../upstream/stdio-shared.ts';
 import { createStateSeal, type StateSeal } from '../bridge/state-seal.ts';
 import { probeEra } from '../bridge/probe.ts';
 import { openBridgedSession } from '../bridge/to-modern.ts';
@@ -71,6 +72,8 @@ export interface McpRouteOptions {
   probeEraMs?: number;
   /** Where the bridge keeps legacy sessions between modern requests (a stdio upstream); absent: a session per request. */
   legacyPool?: LegacyUpstream['pool'];
+  /** The processes a stdio server of the 2026-07-28 era keeps for the requests of each principal; absent: a process per request (and an HTTP upstream). */
+  sharedStdio?: SharedStdio;
   /** Token checks; absent when the proxy runs without authentication. */
   auth?: AuthGate;
   /** Which Origins and Host names are served; any other gets 403. */
@@ -263,9 +266,11 @@ class McpEndpoint {
       if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
       return this.relay(reply, answer, undefined);
     }
-    const upstream = connector.open();
+    // A stdio server shares its process between requests; an HTTP upstream gets each on a session object of its own.
+    const shared = options.sharedStdio;
+    const upstream = shared ? undefined : connector.open();
     try {
-      let answer = await upstreamCall(info.id, () => upstream.post(body, headers, info, gone));
+      let answer = await upstreamCall(info.id, () => (upstream ? upstream.post(body, headers, info, gone) : shared!.post(legacy.principal, parsed, headers, gone)));
       if (answer.status >= 200 && answer.status < 300) era.served('modern');
       else if (answer.status === 400 && era.mayBeLegacyOnly()) {
         const refused = await readRefusal(answer);
@@ -275,7 +280,7 @@ class McpEndpoint {
       if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
       await this.relay(reply, answer, undefined);
     } finally {
-      await upstream.close();
+      await upstream?.close();
     }
   }
 

@@ -1,8 +1,9 @@
 /**
- * stdio upstream: one child process per client session, newline-delimited JSON-RPC. Each POSTed
- * request gets a route; the child's messages for it (matched by id, or by progress token) are relayed
- * on that route: as JSON when the first thing the child says is the answer, as SSE otherwise.
- * Messages that belong to no request go to the session's GET stream.
+ * stdio upstream: one child process per upstream session, newline-delimited JSON-RPC. Each POSTed
+ * request gets a route; the child's messages for it (matched by id, by progress token, or by the
+ * subscription id a 2026-07-28 subscription's notifications carry) are relayed on that route: as
+ * JSON when the first thing the child says is the answer, as SSE otherwise. Other messages go to the
+ * request in flight (a subscription aside), else to the session's GET stream.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
@@ -13,6 +14,7 @@ import type { StdioUpstreamConfig } from '../config/schema.ts';
 import { idKey, type MessageInfo } from '../protocol/message.ts';
 import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from './types.ts';
 
+const SUBSCRIPTION_META = 'io.modelcontextprotocol/subscriptionId';
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 const MAX_BACKLOG = 100;
 
@@ -24,7 +26,11 @@ interface Route {
   /** Those of them still waiting for their answer. */
   remaining: Set<string>;
   tokens: string[];
+  /** A subscriptions/listen: its stream carries what names the subscription, and nothing unsolicited. */
+  listen: boolean;
   stream: PassThrough | null;
+  /** Whether the request has its reply (or its failure). */
+  settled: boolean;
   settle: (reply: UpstreamReply) => void;
   fail: (err: Error) => void;
 }
@@ -63,6 +69,8 @@ class StdioSession implements UpstreamSession {
   private exited = false;
   /** Whether the child has answered once (until then it may still be starting). */
   private answered = false;
+  /** What re-arms the timers of the requests sent before the first answer. */
+  private started: Array<() => void> = [];
   private readonly endedListeners: Array<() => void> = [];
 
   constructor(
@@ -98,26 +106,33 @@ class StdioSession implements UpstreamSession {
     }
     const { config } = this;
     return new Promise<UpstreamReply>((resolve, reject) => {
-      // Until the process has answered once, it may still be starting.
-      const timer = setTimeout(
-        () => {
+      let timer: NodeJS.Timeout | undefined;
+      const arm = (ms: number) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
           this.finish(route);
           reject(WireErrors.upstreamTimeout());
-        },
-        this.answered ? config.timeoutMs : Math.max(config.timeoutMs, config.startupTimeoutMs),
-      );
+        }, ms);
+      };
+      // Until the process has answered once, it may still be starting; from its first answer on, a request has timeoutMs of its own.
+      arm(this.answered ? config.timeoutMs : Math.max(config.timeoutMs, config.startupTimeoutMs));
+      if (!this.answered) this.started.push(() => route.stream === null && !route.settled && arm(config.timeoutMs));
       const route: Route = {
         statusOf: info.protocolVersion === undefined ? () => 200 : statelessStatus,
         ids: info.requestIds.map(idKey),
         remaining: new Set(info.requestIds.map(idKey)),
         tokens: info.progressTokens.map(idKey),
+        listen: info.method === 'subscriptions/listen',
         stream: null,
+        settled: false,
         settle: (reply) => {
           clearTimeout(timer);
+          route.settled = true;
           resolve(reply);
         },
         fail: (err) => {
           clearTimeout(timer);
+          route.settled = true;
           reject(err);
         },
       };
@@ -206,7 +221,10 @@ class StdioSession implements UpstreamSession {
     const first = items[0] as Record<string, unknown> | undefined;
     const isResponse = first && !('method' in first) && ('result' in first || 'error' in first);
     if (isResponse) {
-      this.answered = true;
+      if (!this.answered) {
+        this.answered = true;
+        for (const rearm of this.started.splice(0)) rearm();
+      }
       const route = this.routes.get(idKey(first.id));
       if (!route) return this.log('stdio upstream answered an id nobody asked; dropped');
       for (const item of items) route.remaining.delete(idKey((item as Record<string, unknown>).id));
@@ -219,9 +237,16 @@ class StdioSession implements UpstreamSession {
     const token = params?.progressToken;
     const byProgress = token !== undefined ? this.byToken.get(idKey(token)) : undefined;
     if (byProgress) return this.deliver(byProgress, line, false);
-    // stdio cannot say which request a message belongs to. A server→client request is answered in
-    // the context of a call in flight; any other notification goes to the GET stream when one is open.
-    const inFlight = this.routes.size > 0 ? [...this.routes.values()].at(-1) : undefined;
+    // A subscription's notifications carry its id (2026-07-28): they go to its stream.
+    const subscription = (params?._meta as Record<string, unknown> | undefined)?.[SUBSCRIPTION_META];
+    const bySubscription = subscription !== undefined ? this.routes.get(idKey(subscription)) : undefined;
+    if (bySubscription?.listen) return this.deliver(bySubscription, line, false);
+    // Progress, or a subscription's notification, for a request no longer in flight (a call cancelled,
+    // a subscription closed) belongs to no other: dropped, not handed to whatever is in flight now.
+    if (token !== undefined || subscription !== undefined) return this.log('stdio upstream sent a notification for a request no longer in flight; dropped');
+    // stdio cannot say which request any other message belongs to. A server→client request is answered
+    // in the context of a call in flight; any other notification goes to the GET stream when one is open.
+    const inFlight = [...this.routes.values()].filter((r) => !r.listen).at(-1);
     const isRequest = first !== undefined && 'id' in first;
     if (inFlight && (isRequest || !this.getStream)) return this.deliver(inFlight, line, false);
     if (this.getStream) this.getStream.write(this.sse(line));
