@@ -73,6 +73,8 @@ export default defineConfig({
       // files at a time (one at a time when each process compiled TypeScript through tsx: a file
       // that opens two dozen sessions at once starved another's; compiled, they start in a fraction).
       suites('reference-stdio@2025-11-25', 3, 2),
+      // Its 2026-07-28 requests share a process per principal (a legacy server's, a pool), so it starts few.
+      suites('reference-stdio@2026-07-28', 3, 2),
       suites('direct@2025-11-25'),
       suites('direct@2026-07-28'),
       suites('reference@2026-07-28'),
