@@ -75,6 +75,8 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     provenBy: [
       { defect: 'strip-input-schemas', revisions: ['2025-11-25', '2026-07-28'] },
       { defect: 'drop-result-type', revisions: ['2026-07-28'] },
+      // The same loss in the results a stdio bridge makes for a legacy server (the TypeScript SDK v1's).
+      { defect: 'ref-drop-result-type', revisions: ['2026-07-28'] },
       // Its 200 for a notification (notifications/initialized, and any other) carries a body that is no JSON-RPC message.
       { defect: 'notification-ack-200', revisions: ['2025-11-25', '2026-07-28'] },
     ],

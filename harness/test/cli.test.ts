@@ -77,11 +77,14 @@ describe.concurrent('proxyspec run', () => {
     expect(fromFlags.stderr).toMatch(/legacy era only/);
   });
 
-  test('reference-stdio in front of the TypeScript SDK v1 server, under 2026-07-28: bridged, so what reaches the client is valid 2026-07-28', async () => {
-    const { report } = await runTarget('reference-stdio', ['--upstream-server', 'sdk-v1', '--only', 'transparency/call-relayed,transparency/messages-schema-valid']);
+  test('reference-stdio in front of the TypeScript SDK v1 server, under 2026-07-28: bridged, every check judged, Level 2 reached, and what reaches the client is valid 2026-07-28', async () => {
+    const { code, report } = await runTarget('reference-stdio', ['--upstream-server', 'sdk-v1', '--require-level', '2']);
     expect(report.spec).toBe('2026-07-28');
     expect(report.target).toMatchObject({ upstream: 'stdio', upstreamEra: 'legacy', upstreamServer: 'sdk-v1' });
-    expect(verdicts(report, ['pass'])).toEqual(['transparency/call-relayed', 'transparency/messages-schema-valid']);
+    expect(code).toBe(0);
+    expect(report.level).toBe(2);
+    expect(verdicts(report, ['fail', 'warn', 'blocked', 'untested', 'error'])).toEqual([]);
+    expect(verdicts(report, ['pass'])).toEqual(expect.arrayContaining(['transparency/call-relayed', 'transparency/messages-schema-valid', 'transparency/subscription-relayed', 'auth/private-results-not-shared', 'interop/sdk-v2-client']));
     const schema = report.checks.find((c) => c.id === 'transparency/messages-schema-valid')!;
     expect(schema.message).toMatch(/valid: for 2026-07-28 to the client, for 2025-11-25 to the upstream/);
   });

@@ -21,11 +21,12 @@ import { REFERENCE_DEFECTS, type ReferenceDefect } from './reference-defects.ts'
  * - `reference-level3`: the reference proxy judged at Level 3 (every hint, told of its backups).
  * - `reference-bridging`: the same, claiming era bridging.
  * - `reference-stdio`: the reference proxy in front of the stdio mock, as `reference-stdio`.
+ * - `reference-stdio-sdk`: the same in front of the TypeScript SDK v1 server over stdio (`upstreamServer: sdk-v1`).
  * - `replicas`: two reference proxies sharing a Redis, behind the harness's balancer.
  * - `replicas-no-store`: two correct reference proxies without the shared store.
  * - `multiplexer`: the stdio bridge of multiplexer.ts.
  */
-export type Carrier = 'pass-through' | 'pass-through-bytes' | 'reference-level2' | 'reference-level3' | 'reference-bridging' | 'reference-stdio' | 'replicas' | 'replicas-no-store' | 'multiplexer';
+export type Carrier = 'pass-through' | 'pass-through-bytes' | 'reference-level2' | 'reference-level3' | 'reference-bridging' | 'reference-stdio' | 'reference-stdio-sdk' | 'replicas' | 'replicas-no-store' | 'multiplexer';
 
 /**
  * How the matrix picks the checks a defect's run judges in one revision.
@@ -164,6 +165,8 @@ export const BROKEN_PROXIES = {
   'ref-session-lost-as-502': { carrier: 'reference-level3' },
   'ref-upstream-gone-for-good': { carrier: 'reference-level3' },
   'ref-stdio-no-cancel': { carrier: 'reference-stdio', select: ONLY_THERE },
+  // In front of the SDK v1 server over stdio, which speaks the session era only: the bridge's own results are judged.
+  'ref-drop-result-type': { carrier: 'reference-stdio-sdk' },
   'ref-retry-failed-calls': { carrier: 'reference-level3', select: ONLY_THERE },
   'ref-one-call-per-tool': { carrier: 'reference-level3', select: ONLY_THERE },
   'ref-rate-limit-per-session': { carrier: 'reference-level3', select: ONLY_THERE },
@@ -224,7 +227,8 @@ export function brokenProxyProfile(name: BrokenProxyName, paths: ProfilePaths): 
     case 'reference-bridging':
       return profile(reference, REFERENCE_FEATURES.http, REFERENCE_HINTS, { env: backups });
     case 'reference-stdio':
-      return profile(`${proxyspec} mock reference --defect ${defect as ReferenceDefect} --config ${quote(`${paths.configs}/reference-stdio.yaml`)} --port {port}`, REFERENCE_FEATURES.stdio, REFERENCE_HINTS, { upstream: 'stdio' });
+    case 'reference-stdio-sdk':
+      return profile(`${proxyspec} mock reference --defect ${defect as ReferenceDefect} --config ${quote(`${paths.configs}/reference-stdio.yaml`)} --port {port}`, REFERENCE_FEATURES.stdio, REFERENCE_HINTS, { upstream: 'stdio', ...(carrier === 'reference-stdio-sdk' && { upstreamServer: 'sdk-v1' }) });
     case 'replicas':
       return profile(`${reference} --redis {redis_url}`, REFERENCE_FEATURES.replicas, REFERENCE_HINTS, { replicas: 2, env: backups });
   }

@@ -63,6 +63,7 @@ export const REFERENCE_DEFECTS = [
   'strip-last-event-id', // drops Last-Event-ID from a GET, so a cut stream cannot be resumed
   'policy-list-only', // hides denied tools from tools/list, but relays calls to them
   'skip-header-check', // (2026-07-28) relays a request whose Mcp-Name or Mcp-Method disagrees with its body
+  'drop-result-type', // (2026-07-28, a bridge to a legacy server) rebuilds tools/list results from the members the session era knew (tools, nextCursor, _meta), losing the resultType and cache hints the bridge added
   'audit-misses-refusals', // writes the requests it served to the audit trail, not the ones it refused
   'shutdown-drops-in-flight', // on SIGTERM, closes every connection at once
   'stale-session-copies', // (replicas) keeps its own copy of each session it served, deaf to other replicas ending it
@@ -318,6 +319,24 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
     return { policy: real ? { ...real, refusal: () => undefined } : null };
   },
   'skip-header-check': () => ({ headerCheck: () => undefined }),
+  'drop-result-type': (config) => {
+    const real = createPolicy(config.policy);
+    const sessionEra = (message: Record<string, any>) => (message?.result ? { ...message, result: Object.fromEntries(Object.entries(message.result).filter(([k]) => ['tools', 'nextCursor', '_meta'].includes(k))) } : message);
+    return {
+      policy: {
+        refusal: (info) => real?.refusal(info),
+        filters: (info) => info.method === 'tools/list' || (real?.filters(info) ?? false),
+        async filterToolsList(reply) {
+          const filtered = real ? await real.filterToolsList(reply) : reply;
+          if (!filtered.body || !/^application\/json/i.test(String(filtered.headers['content-type'] ?? ''))) return filtered;
+          const chunks: Buffer[] = [];
+          for await (const chunk of filtered.body) chunks.push(chunk as Buffer);
+          const body = Buffer.from(JSON.stringify(sessionEra(JSON.parse(Buffer.concat(chunks).toString('utf8')))));
+          return { ...filtered, headers: { ...filtered.headers, 'content-length': String(body.length) }, body: Readable.from([body]) };
+        },
+      },
+    };
+  },
   'shared-list-cache': () => {
     // One cache for all clients, as a proxy sparing its upstream might keep: the request's params are
     // the key, the JSON-RPC id is put right, and cacheScope is never looked at.
