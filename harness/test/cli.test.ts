@@ -1,4 +1,6 @@
 /** The CLI as a user meets it: built-in targets, profile errors, setup errors, exit codes, outputs. */
+import { existsSync } from 'node:fs';
+import type { Report } from '../../reports/src/index.ts';
 import { mkdtemp, readFile, readlink, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -191,10 +193,25 @@ describe.concurrent('proxyspec run', () => {
     }
   });
 
-  test('a target that speaks only the session era, run under 2026-07-28, is told so with the --spec that judges it', async () => {
-    const { report, stdout } = await runTarget('direct', ['--upstream-era', 'legacy', '--only', 'transparency/call-relayed,transparency/id-preserved']);
+  test('a target that speaks only the session era, run with no --spec, is told so and judged there too; with --spec 2026-07-28 given, only told', async () => {
+    const only = ['--upstream-era', 'legacy', '--only', 'transparency/call-relayed,transparency/id-preserved'];
+    const { code, report, stdout, outDir } = await runTarget('direct', only);
+    expect(report.spec).toBe('2026-07-28');
     expect(report.relay?.ok).toBe(false);
-    expect(stdout.split('\n')[0]).toMatch(/before any check had run .* It answers initialize \(protocolVersion 2025-11-25\): it speaks the session era, not 2026-07-28\. Run again with --spec 2025-11-25/);
+    const first = stdout.split('\n')[0];
+    expect(first).toMatch(/before any check had run .* It answers initialize \(protocolVersion 2025-11-25\): it speaks the session era, not 2026-07-28\. Run again with --spec 2025-11-25/);
+    // Two checks selected: no level is complete, and the two pass there.
+    expect(first).toMatch(/No --spec was given, so it was judged under 2025-11-25 too: achieved no level \(2 pass, \d+ skipped\)/);
+    expect(stdout).toMatch(/Under 2025-11-25, the era the target speaks:/);
+    const followed = JSON.parse(await readFile(join(outDir, '2025-11-25', 'report.json'), 'utf8')) as Report;
+    expect(followed.spec).toBe('2025-11-25');
+    expect(verdicts(followed, ['pass'])).toEqual(['transparency/call-relayed', 'transparency/id-preserved']);
+    // The exit code is the default revision's gate: none was required.
+    expect(code).toBe(0);
+    const told = await runTarget('direct', ['--spec', '2026-07-28', ...only]);
+    expect(told.stdout.split('\n')[0]).toMatch(/Run again with --spec 2025-11-25 to judge it there\.$/);
+    expect(told.stdout).not.toMatch(/the era the target speaks/);
+    expect(existsSync(join(told.outDir, '2025-11-25'))).toBe(false);
   });
 
   test('a target that serves only the deprecated HTTP+SSE transport is told so in the first line', async () => {

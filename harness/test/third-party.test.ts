@@ -166,10 +166,13 @@ test('mcp-proxy and 5 MB: the 10 MB answer to a 5 MB request (echo returns it tw
  */
 const CIVIC = 'examples/targets/civic-passthrough.yaml';
 
-test('civic under the default revision is told that it speaks the session era, and how to judge it there', async () => {
+test('civic under the default revision is told that it speaks the session era, and is judged there too', async () => {
   const { r, stdout } = await judged(CIVIC, ['--only', 'transparency/call-relayed,transparency/id-preserved'], 120_000);
   expect(r.relay?.ok).toBe(false);
   expect(stdout.split('\n')[0]).toMatch(/before any check had run .*It answers initialize \(protocolVersion 2025-11-25\): it speaks the session era, not 2026-07-28\. Run again with --spec 2025-11-25/);
+  // Asked for no revision: the verdict under the one it speaks follows, where both checks pass.
+  expect(stdout.split('\n')[0]).toMatch(/No --spec was given, so it was judged under 2025-11-25 too: achieved no level \(2 pass, \d+ skipped\)/);
+  expect(stdout).toMatch(/Under 2025-11-25, the era the target speaks:\n.*\n  PASS  transparency\/call-relayed\n  PASS  transparency\/id-preserved/);
 }, 200_000);
 
 test('civic under 2025-11-25: fails what it changes and leaks, and is not blamed for the 200 stream it opens at once or the ids it maps', async () => {

@@ -12,7 +12,7 @@ import { CHECKS } from '../../../catalogue/index.ts';
 import { specRefsOf } from '../../../catalogue/requirements.ts';
 import { HarnessError, isHarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
-import { DEFAULT_REVISION, REVISIONS, type Revision } from '../../../wire/index.ts';
+import { DEFAULT_REVISION, REVISIONS, isRevision, type Revision } from '../../../wire/index.ts';
 import { loadBaseline } from '../run/baseline.ts';
 import { writeReports, toTerminal, reportJsonSchema, perfJsonSchema, writePerf, perfTerminal, ReportSchema, compareHtml, compareTerminal, diffRuns, type Report } from '../../../reports/src/index.ts';
 import { checkNeeds, checksMarkdown, hintsText } from './checks-doc.ts';
@@ -91,12 +91,12 @@ function runCommand(output: Output, setExit: SetExit): Command {
     .addOption(new Option('--upstream-era <era>', "the revisions the mock upstream serves, over the profile's upstreamEra: both, 2025-11-25 and earlier only (as most servers today), or 2026-07-28 only").choices([...UPSTREAM_ERAS]))
     .addOption(new Option('--upstream-server <server>', "the upstream server, over the profile's upstreamServer: the scriptable mock, or its tools on the official TypeScript SDK v1 (legacy era)").choices([...UPSTREAM_SERVERS]))
     .addHelpText('after', `\nHints a profile gives under \`config:\` (a check whose hint is missing is untested, and keeps its level partial):\n${hintsText()}`)
-    .action(async (opts: { target: string; spec: Revision; suite: string[]; only: string[]; exclude: string[]; out?: string; requireLevel?: number; baseline?: string; verbose?: boolean; upstreamEra?: UpstreamEra; upstreamServer?: UpstreamServer }) => {
+    .action(async (opts: { target: string; spec: Revision; suite: string[]; only: string[]; exclude: string[]; out?: string; requireLevel?: number; baseline?: string; verbose?: boolean; upstreamEra?: UpstreamEra; upstreamServer?: UpstreamServer }, command: Command) => {
       const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
       stopTargetsOnSignal();
       // vitest is heavy to load: only `run` pays for it.
-      const { runConformance } = await import('../run/run.ts');
-      const report = await runConformance({
+      const { judge } = await import('../run/run.ts');
+      const options = {
         target: opts.target,
         revision: opts.spec,
         selection: { suites: opts.suite, only: opts.only, exclude: opts.exclude },
@@ -104,12 +104,32 @@ function runCommand(output: Output, setExit: SetExit): Command {
         baseline,
         verbose: opts.verbose,
         upstream: { era: opts.upstreamEra, server: opts.upstreamServer },
-      });
+      };
+      const { report, speaks } = await judge(options);
       const outDir = resolve(opts.out ?? join('reports', 'out', `${report.target.name}-${timestamp()}`));
+      // Asked for no revision, the user gets the verdict for the era the target speaks as well: a
+      // target that relayed nothing under the default and agreed to a session-era initialize is
+      // judged again under that revision, in a folder of its own. The exit code stays the default's.
+      const followed = command.getOptionValueSource('spec') === 'default' && isRevision(speaks) ? speaks : undefined;
+      let second: { report: Report; outDir: string } | undefined;
+      if (followed) {
+        output.err(`The target speaks the session era (${followed}), not ${opts.spec}: judging it under ${followed} as well.\n`);
+        const other = await judge({ ...options, revision: followed });
+        second = { report: other.report, outDir: join(outDir, followed) };
+        await writeReports(second.report, second.outDir, { linkLatest: false });
+        if (report.relay) report.relay.message = `${report.relay.message} No --spec was given, so it was judged under ${followed} too: ${levelReached(second.report)} (reports in ${second.outDir}).`;
+      }
       await writeReports(report, outDir, { linkLatest: !opts.out });
       output.out(toTerminal(report, { verbose: opts.verbose, outDir }));
+      if (second) output.out(`\nUnder ${followed}, the era the target speaks:\n${toTerminal(second.report, { verbose: opts.verbose, outDir: second.outDir })}`);
       setExit(report.gate.passed ? 0 : 1);
     });
+}
+
+/** "achieved L2 (40 pass, 3 fail)", or "achieved no level (…)": a run's outcome in a few words. */
+function levelReached(report: Report): string {
+  const counts = Object.entries(report.summary).filter(([, n]) => n > 0).map(([verdict, n]) => `${n} ${verdict}`).join(', ');
+  return `${report.level > 0 ? `achieved L${report.level}` : 'achieved no level'} (${counts})`;
 }
 
 function benchCommand(output: Output): Command {

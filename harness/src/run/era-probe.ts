@@ -12,15 +12,21 @@ import type { RelayFinding } from './relay.ts';
 
 const PROBE_MS = 3_000;
 
-/** The sentence to add to a relay break that happened before any check ran, when the target turns out to speak something else; undefined otherwise. */
-export async function eraHint(relay: RelayFinding, revision: Revision, target: { url: string; headers: Record<string, string> }): Promise<string | undefined> {
+/** What the target turned out to speak: the sentence for the report, and the session-era revision it agreed to in initialize, when it did. */
+export interface EraFinding {
+  sentence: string;
+  speaks?: string;
+}
+
+/** What to add to a relay break that happened before any check ran, when the target turns out to speak something else; undefined otherwise. */
+export async function eraHint(relay: RelayFinding, revision: Revision, target: { url: string; headers: Record<string, string> }): Promise<EraFinding | undefined> {
   if (relay.ok || relay.stoppedAfter.length > 0) return undefined;
   if (isStateless(revision)) {
     const version = await sessionEraVersion(target);
-    if (version) return `It answers initialize (protocolVersion ${version}): it speaks the session era, not ${revision}. Run again with --spec ${version} to judge it there.`;
+    if (version) return { sentence: `It answers initialize (protocolVersion ${version}): it speaks the session era, not ${revision}. Run again with --spec ${version} to judge it there.`, speaks: version };
   }
   const endpoint = await legacySseEndpoint(target);
-  if (endpoint) return `It serves the deprecated HTTP+SSE transport (${endpoint.at} announced the endpoint ${endpoint.announced}), which proxyspec does not judge: point the profile's url at the proxy's Streamable HTTP endpoint, if it has one.`;
+  if (endpoint) return { sentence: `It serves the deprecated HTTP+SSE transport (${endpoint.at} announced the endpoint ${endpoint.announced}), which proxyspec does not judge: point the profile's url at the proxy's Streamable HTTP endpoint, if it has one.` };
   return undefined;
 }
 

@@ -54,6 +54,16 @@ function quietFiles(selected: string[]): string[] {
 }
 
 export async function runConformance(options: RunOptions): Promise<Report> {
+  return (await judge(options)).report;
+}
+
+/** A run's report, and the session-era revision the target agreed to when it relayed nothing under a stateless one. */
+export interface RunOutcome {
+  report: Report;
+  speaks?: string;
+}
+
+export async function judge(options: RunOptions): Promise<RunOutcome> {
   const selected = selectChecks(options.selection);
   const startedAt = new Date();
   const t0 = performance.now();
@@ -69,11 +79,11 @@ export async function runConformance(options: RunOptions): Promise<Report> {
     const { records, problems } = await readScenarioRecords(ctx.resultsFile);
     runErrors.push(...problems);
     // A target that never relayed may speak the session era, or the deprecated HTTP+SSE transport: asked once, while it still runs.
-    const eraHint = await targetHint(findRelayBreak(records), options.revision, ctx.target);
-    return aggregate({
+    const era = await targetHint(findRelayBreak(records), options.revision, ctx.target);
+    const report = aggregate({
       ctx,
       records,
-      eraHint,
+      eraHint: era?.sentence,
       runErrors,
       startedAt,
       durationMs: performance.now() - t0,
@@ -83,6 +93,7 @@ export async function runConformance(options: RunOptions): Promise<Report> {
       baseline: options.baseline,
       harnessVersion: HARNESS_VERSION,
     });
+    return { report, speaks: era?.speaks };
   } finally {
     await fixture.stop();
     await rm(scratch, { recursive: true, force: true });
