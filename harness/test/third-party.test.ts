@@ -1,5 +1,5 @@
 /**
- * A proxy nobody here wrote: supergateway (stdio → Streamable HTTP), run from its example profile.
+ * Proxies nobody here wrote (supergateway, mcp-proxy, civic's passthrough, mcp-hub), each run from its example profile.
  * The verdicts below are explained in the README; a change in them is a change in proxyspec's
  * judgement (or in supergateway) that someone must look at.
  */
@@ -225,3 +225,17 @@ test('civic under 2025-11-25: fails what it changes and leaks, and is not blamed
   expect(verdict('session/colliding-ids-kept-apart')).toBe('pass');
   expect(verdicts(r, ['blocked'])).toEqual(['session/sse-event-ids-unique']);
 }, 400_000);
+
+const MCP_HUB = 'examples/targets/mcp-hub.yaml';
+
+test('mcp-hub 4.2.1 serves the deprecated HTTP+SSE transport at /mcp, and is told so in the first line under either revision', async () => {
+  for (const spec of ['2026-07-28', '2025-11-25']) {
+    const { r, stdout } = await judged(MCP_HUB, ['--spec', spec, '--only', 'transparency/call-relayed,transparency/id-preserved'], 120_000);
+    expect(r.relay?.ok).toBe(false);
+    // Its Express app has no POST /mcp: every request of either era gets its 404 page.
+    expect(r.checks.find((c) => c.id === 'transparency/call-relayed')?.observed).toMatch(/HTTP 404: [\s\S]*Cannot POST \/mcp/);
+    expect(verdicts(r, ['blocked'])).toEqual(['transparency/id-preserved']);
+    // GET /mcp is the old transport's stream, whose first event names the endpoint to POST to.
+    expect(stdout.split('\n')[0]).toMatch(/It serves the deprecated HTTP\+SSE transport \(GET \/mcp announced the endpoint \/messages\?sessionId=[0-9a-f-]+\), which proxyspec does not judge/);
+  }
+}, 300_000);

@@ -110,6 +110,7 @@ class StdioSession implements UpstreamSession {
       const arm = (ms: number) => {
         clearTimeout(timer);
         timer = setTimeout(() => {
+          route.settled = true;
           this.finish(route);
           reject(WireErrors.upstreamTimeout());
         }, ms);
