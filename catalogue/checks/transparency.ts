@@ -169,6 +169,18 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     upstreamReason: 'a stdio server sends no SSE events to prime',
   },
   {
+    id: 'transparency/sse-primed-over-stdio',
+    title: 'A proxy in front of a stdio server, which makes the SSE streams itself, SHOULD open each with a priming event (an event id and empty data)',
+    level: 1,
+    scenario: 'transparency/streaming.test.ts',
+    provenBy: [{ defect: 'ref-stdio-no-priming', revisions: ['2025-11-25'] }],
+    needs: ['priming-events'],
+    requirements: ['sse-prime-event'],
+    why: 'Over HTTP the server primes its streams and a proxy relays that; over stdio the proxy is the only server the client has, and without a first event id the client has nothing to reconnect with.',
+    upstreams: ['stdio'],
+    upstreamReason: 'an HTTP upstream primes its own streams, which transparency/sse-priming-relayed follows',
+  },
+  {
     id: 'transparency/mirrored-headers-forwarded',
     title: 'A proxy MUST forward the MCP-Protocol-Version, Mcp-Method and Mcp-Name headers, and any Mcp-Param-* header it does not recognise, to the upstream unchanged',
     level: 1,

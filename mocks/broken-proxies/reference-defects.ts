@@ -57,6 +57,7 @@ export const REFERENCE_DEFECTS = [
   'rate-limit-per-session', // counts a subject's requests per session (per connection where there is none), so more sessions or connections buy more requests
   'metrics-miss-upstream-failures', // counts requests, but not the upstream's failures
   'metrics-count-twice', // counts every request twice (a counter incremented both by a hook and by the handler)
+  'stdio-no-priming', // (2025-11-25, stdio upstream) opens the SSE streams it makes without the priming event
   'stdio-no-cancel', // (2026-07-28, stdio upstream) never hears that a client closed its response stream: it neither tells the stdio server the call is cancelled nor ends it, but lets it run on for 30 s
   'upstream-gone-for-good', // after its upstream once refuses a connection, refuses every later request itself (502) as if the upstream could never come back
   'always-ready', // reports ready whether or not an upstream can take requests
@@ -285,6 +286,29 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
         post: (body, headers, info) => s.post(body, headers, info, new ClientGone()),
         // The request's process is left to run the call on, and ended only later.
         close: async () => void setTimeout(() => void s.close(), 30_000).unref(),
+      })),
+  }),
+  'stdio-no-priming': () => ({
+    connector: (c) =>
+      wrapSessions(c, (s) => ({
+        ...s,
+        post: async (...args) => {
+          const reply = await s.post(...args);
+          if (!reply.body || !/^text\/event-stream/.test(String(reply.headers['content-type'] ?? ''))) return reply;
+          // Whole events only: an event without data (the priming one) is left out.
+          let held = '';
+          const out = new PassThrough();
+          reply.body.on('data', (chunk: Buffer) => {
+            held += chunk.toString('utf8');
+            const events = held.split('\n\n');
+            held = events.pop()!;
+            for (const event of events) if (/^data: ./m.test(event)) out.write(`${event}\n\n`);
+          });
+          reply.body.once('end', () => out.end());
+          reply.body.once('error', (err) => out.destroy(err));
+          out.once('close', () => reply.body?.destroy());
+          return { ...reply, body: out };
+        },
       })),
   }),
   'upstream-gone-for-good': () => {

@@ -63,3 +63,46 @@ test('messages that name no request go to the one in flight, not to one answered
   expect(logged.text.match(/notifications\/message/g)).toHaveLength(2);
   expect(logged.text).toContain('"id":"again"');
 });
+
+test('a stream the proxy makes opens with a priming event (id, retry, empty data) for a 2025-11-25 client, and not for an older one', async () => {
+  const init = await post(url, initializeMessage('prime'));
+  const sid = init.headers['mcp-session-id'] as string;
+  const call = (version: string, id: number) =>
+    post(url, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'progress', arguments: { count: 1, intervalMs: 1 }, _meta: { progressToken: `p${id}` } } }, { 'mcp-session-id': sid, 'mcp-protocol-version': version });
+  const current = await call('2025-11-25', 10);
+  expect(current.headers['content-type']).toMatch(/text\/event-stream/);
+  const [first, second] = current.text.split('\n\n');
+  expect(first).toMatch(/^id: \d+\nretry: \d+\ndata: $/);
+  expect(second).toMatch(/^id: \d+\ndata: \{/);
+  const older = await call('2025-06-18', 11);
+  expect(older.text.split('\n\n')[0]).toMatch(/^id: \d+\ndata: \{/);
+});
+
+test('a 2025-11-25 client that loses a stream the proxy made resumes it with Last-Event-ID: what it missed once, then the answer', async () => {
+  const init = await post(url, initializeMessage('resume'));
+  const sid = init.headers['mcp-session-id'] as string;
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+  const body = { jsonrpc: '2.0', id: 'long', method: 'tools/call', params: { name: 'progress', arguments: { count: 6, intervalMs: 100 }, _meta: { progressToken: 'r' } } };
+  const controller = new AbortController();
+  const res = await request(url, { method: 'POST', headers, body: JSON.stringify(body), signal: controller.signal });
+  // Read up to the first progress notification, and leave.
+  let text = '';
+  await new Promise<void>((resolve) =>
+    res.body.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      if (text.includes('notifications/progress')) resolve();
+    }),
+  );
+  controller.abort();
+  await res.body.dump().catch(() => undefined);
+  const seen = text.split('\n\n').filter((e) => e.startsWith('id: '));
+  const lastId = seen.at(-1)!.match(/^id: (\d+)/)![1]!;
+  const resumed = await request(url, { method: 'GET', headers: { accept: 'text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25', 'last-event-id': lastId } });
+  expect(resumed.statusCode).toBe(200);
+  const rest = await resumed.body.text();
+  const messages = [...text.split('\n\n'), ...rest.split('\n\n')].filter((e) => /^data: ./m.test(e)).map((e) => JSON.parse(e.match(/^data: (.*)$/m)![1]!));
+  // Every progress notification once over the two legs, and the answer once, on the resumed stream.
+  expect(messages.filter((m) => m.method === 'notifications/progress').map((m) => m.params.progress)).toEqual([1, 2, 3, 4, 5, 6]);
+  expect(messages.filter((m) => m.id === 'long')).toEqual([expect.objectContaining({ result: expect.objectContaining({ structuredContent: expect.objectContaining({ sent: 6 }) }) })]);
+  expect(rest).toContain('"id":"long"');
+});

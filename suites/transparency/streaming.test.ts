@@ -9,6 +9,7 @@ const PROGRESS = 'transparency/progress-streamed';
 const SERVER_REQUEST = 'transparency/server-request-relayed';
 const GET_STREAM = 'transparency/get-stream-relayed';
 const PRIMING = 'transparency/sse-priming-relayed';
+const PRIMED_OVER_STDIO = 'transparency/sse-primed-over-stdio';
 
 const isMethod = (e: SseEventRecord, method: string) => (e.json as Record<string, unknown> | undefined)?.method === method;
 
@@ -154,6 +155,24 @@ scenario('A proxy MUST relay server notifications on the GET stream', [GET_STREA
         : 'the server notification arrived on the GET stream',
     expected: 'notifications/message with the correlation id on the GET stream',
     observed: problems.join('; ') || undefined,
+  });
+});
+
+scenario('A proxy that makes SSE streams for a stdio server SHOULD open each with a priming event', [PRIMED_OVER_STDIO], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  // Progress before the result: the proxy answers with a stream of its own making.
+  const { exchange } = await client.callTool('progress', { cid, count: 2, intervalMs: 10 }, { cid, meta: { progressToken: `prime-${cid}` } });
+  if (exchange.kind !== 'sse') return t.block(PRIMED_OVER_STDIO, 'the call was not answered with a stream, so there was no stream to prime', `HTTP ${exchange.status || exchange.outcome}, ${exchange.headers['content-type'] ?? 'no content-type'}`);
+  const [first] = exchange.events;
+  const primed = first !== undefined && first.data === '' && first.id !== undefined && first.id !== '';
+  t.judge(PRIMED_OVER_STDIO, primed, {
+    seen: { 'SSE events at the client': exchange.events.length },
+    message: primed
+      ? `the stream opened with the priming event (id ${first!.id}, empty data${exchange.retries?.length ? `, retry ${exchange.retries[0]}` : ''}) before its ${exchange.events.length - 1} messages`
+      : `the stream opened with ${first ? JSON.stringify({ id: first.id, data: first.data.slice(0, 80) }) : 'nothing'}, not with a priming event`,
+    expected: 'the first SSE event: an event id and an empty data field',
+    observed: primed ? undefined : `first event: ${first ? JSON.stringify({ id: first.id ?? null, data: first.data.slice(0, 120) }) : 'none'}`,
   });
 });
 

@@ -15,6 +15,14 @@ import { idKey, type MessageInfo } from '../protocol/message.ts';
 import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from './types.ts';
 
 const SUBSCRIPTION_META = 'io.modelcontextprotocol/subscriptionId';
+/** The first revision whose SSE streams open with a priming event (2026-07-28 removed them with the GET stream). */
+const PRIMING_FROM = '2025-11-25';
+/** How long a client that lost a stream waits before it reconnects, as the priming event tells it. */
+const PRIMING_RETRY_MS = 1000;
+/** Events a stream keeps for a client that resumes it; beyond that it can no longer be resumed. */
+const MAX_LOGGED_EVENTS = 1000;
+/** How long a finished stream can still be resumed (its answer read again by a client that missed it). */
+const RESUMABLE_FOR_MS = 30_000;
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 const MAX_BACKLOG = 100;
 
@@ -28,7 +36,16 @@ interface Route {
   tokens: string[];
   /** A subscriptions/listen: its stream carries what names the subscription, and nothing unsolicited. */
   listen: boolean;
+  /** Whether its SSE stream opens with a priming event (a session-era request of 2025-11-25), and can be resumed. */
+  primes: boolean;
+  /** Whether its answer is an SSE stream (decided by the first thing the child says). */
+  sse: boolean;
+  /** The client's stream, while one is connected. */
   stream: PassThrough | null;
+  /** The events of a resumable stream, for a client that comes back with Last-Event-ID; null: not resumable (any more). */
+  log: Array<{ seq: number; text: string }> | null;
+  /** Whether its answer is complete. */
+  done: boolean;
   /** Whether the request has its reply (or its failure). */
   settled: boolean;
   settle: (reply: UpstreamReply) => void;
@@ -43,7 +60,7 @@ export function createStdioConnector(config: StdioUpstreamConfig, log: (msg: str
       // A plain object, as every part the proxy hands out: a wrapper (ProxyParts.connector) may spread it.
       return {
         post: (body, headers, info, gone) => session.post(body, headers, info, gone),
-        get: () => session.get(),
+        get: (headers) => session.get(headers),
         delete: () => session.delete(),
         close: () => session.close(),
         onEnded: (listener) => session.onEnded(listener),
@@ -69,6 +86,8 @@ class StdioSession implements UpstreamSession {
   private exited = false;
   /** Whether the child has answered once (until then it may still be starting). */
   private answered = false;
+  /** The resumable streams, by the ids of their events. */
+  private readonly resumable = new Map<number, Route>();
   /** What re-arms the timers of the requests sent before the first answer. */
   private started: Array<() => void> = [];
   private readonly endedListeners: Array<() => void> = [];
@@ -98,7 +117,7 @@ class StdioSession implements UpstreamSession {
     });
   }
 
-  async post(body: Buffer, _headers: Record<string, string>, info: MessageInfo, gone: ClientGone): Promise<UpstreamReply> {
+  async post(body: Buffer, headers: Record<string, string>, info: MessageInfo, gone: ClientGone): Promise<UpstreamReply> {
     if (this.exited) throw WireErrors.upstreamUnavailable('upstream process has exited');
     if (info.requestIds.length === 0) {
       this.write(body);
@@ -117,14 +136,18 @@ class StdioSession implements UpstreamSession {
       };
       // Until the process has answered once, it may still be starting; from its first answer on, a request has timeoutMs of its own.
       arm(this.answered ? config.timeoutMs : Math.max(config.timeoutMs, config.startupTimeoutMs));
-      if (!this.answered) this.started.push(() => route.stream === null && !route.settled && arm(config.timeoutMs));
+      if (!this.answered) this.started.push(() => !route.sse && !route.settled && arm(config.timeoutMs));
       const route: Route = {
         statusOf: info.protocolVersion === undefined ? () => 200 : statelessStatus,
         ids: info.requestIds.map(idKey),
         remaining: new Set(info.requestIds.map(idKey)),
         tokens: info.progressTokens.map(idKey),
         listen: info.method === 'subscriptions/listen',
+        primes: info.protocolVersion === undefined && (headers['mcp-protocol-version'] ?? '') >= PRIMING_FROM,
+        sse: false,
         stream: null,
+        log: null,
+        done: false,
         settled: false,
         settle: (reply) => {
           clearTimeout(timer);
@@ -142,13 +165,22 @@ class StdioSession implements UpstreamSession {
       gone.once('abort', () => {
         // 2026-07-28: the client closing its response stream is the call's cancellation, which stdio says with notifications/cancelled.
         if (info.protocolVersion !== undefined) for (const key of route.remaining) this.cancel(idOfKey(key));
+        // The session era: "Disconnection SHOULD NOT be interpreted as the client cancelling its
+        // request". A stream the client can resume goes on, kept in its log for the client's return.
+        else if (route.log && !route.done) {
+          route.stream = null;
+          return;
+        }
         this.finish(route);
       });
       this.write(body);
     });
   }
 
-  async get(): Promise<UpstreamReply> {
+  async get(headers: Record<string, string> = {}): Promise<UpstreamReply> {
+    const last = Number(headers['last-event-id']);
+    const resumed = Number.isInteger(last) ? this.resumable.get(last) : undefined;
+    if (resumed?.log) return this.resume(resumed, last);
     if (this.exited) throw WireErrors.upstreamUnavailable('upstream process has exited');
     if (this.getStream) throw WireErrors.streamConflict();
     const stream = new PassThrough();
@@ -177,6 +209,44 @@ class StdioSession implements UpstreamSession {
     return `id: ${++this.eventSeq}\ndata: ${line}\n\n`;
   }
 
+  /**
+   * A stream resumed after event `last`: the events it missed, once each, then the rest as they
+   * come; a stream already finished ends after them. The stream it replaces, if still connected,
+   * ends: each message goes on one stream only.
+   */
+  private resume(route: Route, last: number): UpstreamReply {
+    const stream = new PassThrough();
+    for (const event of route.log!) if (event.seq > last) stream.write(event.text);
+    if (route.done) stream.end();
+    else {
+      route.stream?.end();
+      route.stream = stream;
+      stream.once('close', () => {
+        if (route.stream === stream) route.stream = null;
+      });
+    }
+    return { status: 200, headers: SSE_HEADERS, body: stream };
+  }
+
+  /** One event of a request's stream: to its client, if connected, and to its log, if it keeps one. */
+  private event(route: Route, fields: string): void {
+    const seq = ++this.eventSeq;
+    const text = `id: ${seq}\n${fields}`;
+    if (route.log) {
+      if (route.log.length < MAX_LOGGED_EVENTS) {
+        route.log.push({ seq, text });
+        this.resumable.set(seq, route);
+      } else this.forget(route);
+    }
+    route.stream?.write(text);
+  }
+
+  /** A stream no client can resume any more. */
+  private forget(route: Route): void {
+    for (const { seq } of route.log ?? []) this.resumable.delete(seq);
+    route.log = null;
+  }
+
   /** One line to the child: stdio forbids embedded newlines, so a pretty-printed body is compacted, any other is sent as is. */
   private write(body: Buffer): void {
     const bytes = body.includes(0x0a) ? Buffer.from(JSON.stringify(JSON.parse(body.toString('utf8')))) : body;
@@ -193,20 +263,30 @@ class StdioSession implements UpstreamSession {
     // Every id of the request, answered or not: an answered one left here would take messages meant for the requests after it.
     for (const key of route.ids) if (this.routes.get(key) === route) this.routes.delete(key);
     for (const token of route.tokens) this.byToken.delete(token);
+    route.done = true;
     route.stream?.end();
+    if (route.log) setTimeout(() => this.forget(route), RESUMABLE_FOR_MS).unref();
   }
 
   /** A line for a request: its whole answer as JSON when that is the first thing, else an event of its SSE answer. */
   private deliver(route: Route, line: string, final: boolean, answer?: unknown): void {
-    if (!route.stream) {
+    if (!route.sse) {
       if (final) {
         route.settle({ status: route.statusOf(answer), headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(line)]) });
         return;
       }
+      route.sse = true;
       route.stream = new PassThrough();
+      // 2025-11-25: "The server SHOULD immediately send an SSE event consisting of an event ID and an
+      // empty data field"; the proxy is the server of the streams it makes for a stdio one, and
+      // keeps their events so that a client can resume with that id.
+      if (route.primes) {
+        route.log = [];
+        this.event(route, `retry: ${PRIMING_RETRY_MS}\ndata: \n\n`);
+      }
       route.settle({ status: 200, headers: SSE_HEADERS, body: route.stream });
     }
-    route.stream.write(this.sse(line));
+    this.event(route, `data: ${line}\n\n`);
   }
 
   private onLine(line: string): void {
@@ -259,9 +339,10 @@ class StdioSession implements UpstreamSession {
     this.exited = true;
     const failure = WireErrors.upstreamUnavailable(`upstream process exited (${how})`);
     for (const route of new Set(this.routes.values())) {
-      if (route.stream) {
-        for (const key of route.remaining) route.stream.write(this.sse(failure.body(idOfKey(key))));
-        route.stream.end();
+      if (route.sse) {
+        // On its stream, or in its log for a client that resumes it.
+        for (const key of route.remaining) this.event(route, `data: ${failure.body(idOfKey(key))}\n\n`);
+        this.finish(route);
       } else route.fail(failure);
     }
     this.routes.clear();
