@@ -128,7 +128,11 @@ test('mcp-proxy under 2025-11-25: fails what its shared child process and its ow
 
 test('mcp-proxy under 2026-07-28: its bridge to the session era is judged as a bridge, and what it loses on the way fails', async () => {
   const { r, verdict, observed } = await judged(MCP_PROXY, ['--exclude', 'transparency/large-payloads']);
-  expect(verdicts(r, ['fail', 'warn'])).toEqual([
+  // Now and then it loses one of a call's progress notifications (1 run in 4 alone, seen in CI too):
+  // the check then fails on that loss, and passes otherwise. Either way it says what it saw.
+  if (verdict('transparency/progress-streamed') === 'fail') expect(observed('transparency/progress-streamed')).toMatch(/^[0-2] of 3 progress notifications reached the client/);
+  else expect(verdict('transparency/progress-streamed')).toBe('pass');
+  expect(verdicts(r, ['fail', 'warn']).filter((id) => id !== 'transparency/progress-streamed')).toEqual([
     'errors/upstream-timeout-attributable',
     // The v2 SDK client's sampling goes unanswered, as in the session era (and its progress may arrive after the result).
     'interop/sdk-v2-client',
