@@ -147,6 +147,11 @@ function onUpstreamFailure(connector: UpstreamConnector, failed: (err: unknown, 
   }));
 }
 
+/** What the client gets in place of each answer of the upstream to a POST. */
+function onUpstreamReply(connector: UpstreamConnector, change: (reply: Awaited<ReturnType<UpstreamPost>>, info: Parameters<UpstreamPost>[2]) => Promise<Awaited<ReturnType<UpstreamPost>>> | Awaited<ReturnType<UpstreamPost>>): UpstreamConnector {
+  return wrapSessions(connector, (s) => ({ ...s, post: async (...args) => change(await s.post(...args), args[2]) }));
+}
+
 /** What each defect replaces of the reference proxy's parts (ProxyParts), where no setting of the product can weaken it. */
 const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => ProxyParts } = {
   'accept-alg-none': () => ({ authGate: (a) => createAuthGate(a, unsignedTrusting(createTokenVerifier(a))) }),
@@ -266,16 +271,12 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
   }),
   'session-lost-as-502': () => ({
     connector: (c) =>
-      wrapSessions(c, (s) => ({
-        ...s,
-        post: async (...args) => {
-          const reply = await s.post(...args);
-          if (reply.status !== 404 || !reply.body) return reply;
-          const text = Buffer.concat(await reply.body.toArray()).toString('utf8');
-          const body = /Session not found/i.test(text) ? JSON.stringify({ jsonrpc: '2.0', id: args[2].id, error: { code: -31050, message: 'Upstream unavailable', data: { reason: 'upstream session lost' } } }) : text;
-          return { status: /Session not found/i.test(text) ? 502 : 404, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(body)]) };
-        },
-      })),
+      onUpstreamReply(c, async (reply, info) => {
+        if (reply.status !== 404 || !reply.body) return reply;
+        const text = Buffer.concat(await reply.body.toArray()).toString('utf8');
+        const body = /Session not found/i.test(text) ? JSON.stringify({ jsonrpc: '2.0', id: info.id, error: { code: -31050, message: 'Upstream unavailable', data: { reason: 'upstream session lost' } } }) : text;
+        return { status: /Session not found/i.test(text) ? 502 : 404, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(body)]) };
+      }),
   }),
   'rate-limit-per-session': () => ({ rateLimitKey: (request) => `${request.principal?.subject ?? request.ip} ${request.headers['mcp-session-id'] ?? request.socket.remotePort}` }),
   'metrics-miss-upstream-failures': () => ({ metrics: (m) => ({ ...m, upstreamFailure: () => undefined }) }),
@@ -290,26 +291,22 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
   }),
   'stdio-no-priming': () => ({
     connector: (c) =>
-      wrapSessions(c, (s) => ({
-        ...s,
-        post: async (...args) => {
-          const reply = await s.post(...args);
-          if (!reply.body || !/^text\/event-stream/.test(String(reply.headers['content-type'] ?? ''))) return reply;
-          // Whole events only: an event without data (the priming one) is left out.
-          let held = '';
-          const out = new PassThrough();
-          reply.body.on('data', (chunk: Buffer) => {
-            held += chunk.toString('utf8');
-            const events = held.split('\n\n');
-            held = events.pop()!;
-            for (const event of events) if (/^data: ./m.test(event)) out.write(`${event}\n\n`);
-          });
-          reply.body.once('end', () => out.end());
-          reply.body.once('error', (err) => out.destroy(err));
-          out.once('close', () => reply.body?.destroy());
-          return { ...reply, body: out };
-        },
-      })),
+      onUpstreamReply(c, (reply) => {
+        if (!reply.body || !/^text\/event-stream/.test(String(reply.headers['content-type'] ?? ''))) return reply;
+        // Whole events only: an event without data (the priming one) is left out.
+        let held = '';
+        const out = new PassThrough();
+        reply.body.on('data', (chunk: Buffer) => {
+          held += chunk.toString('utf8');
+          const events = held.split('\n\n');
+          held = events.pop()!;
+          for (const event of events) if (/^data: ./m.test(event)) out.write(`${event}\n\n`);
+        });
+        reply.body.once('end', () => out.end());
+        reply.body.once('error', (err) => out.destroy(err));
+        out.once('close', () => reply.body?.destroy());
+        return { ...reply, body: out };
+      }),
   }),
   'upstream-gone-for-good': () => {
     let gone = false;

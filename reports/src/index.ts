@@ -5,7 +5,7 @@ export { toJson } from './json.ts';
 export { toJunit } from './junit.ts';
 export { toMarkdown } from './markdown.ts';
 export { toHtml } from './html.ts';
-export { toTerminal } from './terminal.ts';
+export { toTerminal, verdictCounts } from './terminal.ts';
 export { writeReports } from './write.ts';
 export { PerfSchema, PERF_SCHEMA_VERSION, perfJsonSchema } from './perf-schema.ts';
 export type { Perf, PerfRound, PerfSummary } from './perf-schema.ts';

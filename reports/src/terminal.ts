@@ -30,9 +30,13 @@ export function toTerminal(report: Report, options: { verbose?: boolean; outDir?
   }
   lines.push('');
   for (const l of report.levels) lines.push(`  L${l.level} ${l.name.padEnd(10)} ${l.state}${l.state === 'success' ? '' : ` — ${l.reason}`}`);
-  const counts = Object.entries(report.summary).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`).join(', ');
-  lines.push('', `Achieved level: ${report.level === 0 ? 'none' : `L${report.level}`} (${counts})`);
+  lines.push('', `Achieved level: ${report.level === 0 ? 'none' : `L${report.level}`} (${verdictCounts(report)})`);
   if (report.requiredLevel) lines.push(`Gate L${report.requiredLevel}: ${report.gate.passed ? 'passed' : `FAILED — ${report.gate.reasons.join('; ')}`}`);
   if (options.outDir) lines.push(`Reports: ${options.outDir}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** "40 pass, 3 fail, 2 n/a": the verdicts a run gave, those it gave at all. */
+export function verdictCounts(report: Report): string {
+  return Object.entries(report.summary).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`).join(', ');
 }

@@ -14,7 +14,7 @@ import { HarnessError, isHarnessError } from '../errors.ts';
 import { HARNESS_VERSION } from '../version.ts';
 import { DEFAULT_REVISION, REVISIONS, isRevision, type Revision } from '../../../wire/index.ts';
 import { loadBaseline } from '../run/baseline.ts';
-import { writeReports, toTerminal, reportJsonSchema, perfJsonSchema, writePerf, perfTerminal, ReportSchema, compareHtml, compareTerminal, diffRuns, type Report } from '../../../reports/src/index.ts';
+import { writeReports, toTerminal, verdictCounts, reportJsonSchema, perfJsonSchema, writePerf, perfTerminal, ReportSchema, compareHtml, compareTerminal, diffRuns, type Report } from '../../../reports/src/index.ts';
 import { checkNeeds, checksMarkdown, hintsText } from './checks-doc.ts';
 import { stopTargetsOnSignal } from '../targets/process-target.ts';
 import { mockCommand } from '../../../mocks/cli.ts';
@@ -128,8 +128,7 @@ function runCommand(output: Output, setExit: SetExit): Command {
 
 /** "achieved L2 (40 pass, 3 fail)", or "achieved no level (…)": a run's outcome in a few words. */
 function levelReached(report: Report): string {
-  const counts = Object.entries(report.summary).filter(([, n]) => n > 0).map(([verdict, n]) => `${n} ${verdict}`).join(', ');
-  return `${report.level > 0 ? `achieved L${report.level}` : 'achieved no level'} (${counts})`;
+  return `${report.level > 0 ? `achieved L${report.level}` : 'achieved no level'} (${verdictCounts(report)})`;
 }
 
 function benchCommand(output: Output): Command {

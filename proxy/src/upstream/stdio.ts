@@ -13,8 +13,8 @@ import { RPC } from '../protocol/codes.ts';
 import type { StdioUpstreamConfig } from '../config/schema.ts';
 import { idKey, type MessageInfo } from '../protocol/message.ts';
 import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from './types.ts';
+import { META_SUBSCRIPTION_ID } from '../bridge/meta.ts';
 
-const SUBSCRIPTION_META = 'io.modelcontextprotocol/subscriptionId';
 /** The first revision whose SSE streams open with a priming event (2026-07-28 removed them with the GET stream). */
 const PRIMING_FROM = '2025-11-25';
 /** How long a client that lost a stream waits before it reconnects, as the priming event tells it. */
@@ -319,7 +319,7 @@ class StdioSession implements UpstreamSession {
     const byProgress = token !== undefined ? this.byToken.get(idKey(token)) : undefined;
     if (byProgress) return this.deliver(byProgress, line, false);
     // A subscription's notifications carry its id (2026-07-28): they go to its stream.
-    const subscription = (params?._meta as Record<string, unknown> | undefined)?.[SUBSCRIPTION_META];
+    const subscription = (params?._meta as Record<string, unknown> | undefined)?.[META_SUBSCRIPTION_ID];
     const bySubscription = subscription !== undefined ? this.routes.get(idKey(subscription)) : undefined;
     if (bySubscription?.listen) return this.deliver(bySubscription, line, false);
     // Progress, or a subscription's notification, for a request no longer in flight (a call cancelled,
