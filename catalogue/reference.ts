@@ -46,8 +46,8 @@ export const REFERENCE_FEATURES = {
   http: [...LEVEL3_FEATURES, 'era-bridging'],
   /** The same without era bridging: the features a Level 3 defect of the reference proxy is judged with. */
   level3: LEVEL3_FEATURES,
-  /** A stdio upstream: a bridge parses and writes lines, so no byte transparency, and keeps no upstream to fail over to. */
-  stdio: ['auth', 'rate-limit', 'metrics', 'audit', 'policy'],
+  /** A stdio upstream: a bridge parses and writes lines, so no byte transparency, and keeps no upstream to fail over to; it keeps the events of the streams it makes, so they can be resumed. */
+  stdio: ['auth', 'rate-limit', 'metrics', 'audit', 'policy', 'resumability'],
   /** Two of it sharing a Redis behind the harness's balancer. */
   replicas: [...LEVEL3_FEATURES, 'era-bridging', 'replicas'],
 } as const satisfies Record<string, readonly Feature[]>;

@@ -166,6 +166,7 @@ export const BROKEN_PROXIES = {
   'ref-upstream-gone-for-good': { carrier: 'reference-level3' },
   'ref-stdio-no-cancel': { carrier: 'reference-stdio', select: ONLY_THERE },
   'ref-stdio-no-priming': { carrier: 'reference-stdio' },
+  'ref-stdio-forget-finished-streams': { carrier: 'reference-stdio' },
   // In front of the SDK v1 server over stdio, which speaks the session era only: the bridge's own results are judged.
   'ref-drop-result-type': { carrier: 'reference-stdio-sdk' },
   'ref-retry-failed-calls': { carrier: 'reference-level3', select: ONLY_THERE },

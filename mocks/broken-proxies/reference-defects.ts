@@ -58,6 +58,7 @@ export const REFERENCE_DEFECTS = [
   'metrics-miss-upstream-failures', // counts requests, but not the upstream's failures
   'metrics-count-twice', // counts every request twice (a counter incremented both by a hook and by the handler)
   'stdio-no-priming', // (2025-11-25, stdio upstream) opens the SSE streams it makes without the priming event
+  'stdio-forget-finished-streams', // (2025-11-25, stdio upstream) forgets a stream's events as soon as its answer is written, so a client who lost the stream before the answer can never read it
   'stdio-no-cancel', // (2026-07-28, stdio upstream) never hears that a client closed its response stream: it neither tells the stdio server the call is cancelled nor ends it, but lets it run on for 30 s
   'upstream-gone-for-good', // after its upstream once refuses a connection, refuses every later request itself (502) as if the upstream could never come back
   'always-ready', // reports ready whether or not an upstream can take requests
@@ -87,7 +88,7 @@ function weakenConfig(defect: ReferenceDefect, config: Readonly<ProxyConfig>): R
     if (defect === 'connection-per-request') raw.upstream.keepAlive = false;
     if (defect === 'no-upstream-credential' || defect === 'forward-client-token') delete raw.upstream.auth;
     if (defect === 'no-era-bridge') raw.upstream.era = 'dual';
-  }
+  } else if (defect === 'stdio-forget-finished-streams') raw.upstream.resumption.keepMs = 0;
   return parseConfig(raw);
 }
 

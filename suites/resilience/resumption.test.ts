@@ -1,9 +1,12 @@
 /**
- * A cut answer stream, resumed. The upstream cuts a call's SSE answer after a few events and runs
- * the call on; meanwhile another call of the same session streams on a stream of its own. The
- * client then resumes with Last-Event-ID and must get exactly the events it missed, its own only.
+ * A cut answer stream, resumed. A call's SSE answer is cut after a few events while the call runs
+ * on: behind an HTTP upstream, the upstream cuts it; behind a stdio server, which has no stream to
+ * cut, the client drops its connection (the session era: "Disconnection SHOULD NOT be interpreted
+ * as the client cancelling its request"), so the proxy must keep the events itself. Meanwhile
+ * another call of the same session streams on a stream of its own. The client then resumes with
+ * Last-Event-ID and must get exactly the events it missed, its own only.
  */
-import { FAULT_META_KEY, scenario, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
+import { FAULT_META_KEY, scenario, waitUntil, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
 
 const RESUMED = 'resilience/sse-resumed-exactly-once';
 const PROGRESS_COUNT = 6;
@@ -22,15 +25,33 @@ scenario('A proxy MUST let a client resume a cut answer stream with Last-Event-I
   const id = `resume-${cid}`;
   const token = `progress-${cid}`;
   // Cut after three events (the priming one, where the revision has it, and progress 1 and 2, or progress 1 to 3).
-  const cut = await client.callTool('progress', { count: PROGRESS_COUNT, intervalMs: 100, cid }, { cid, id, timeoutMs: 15_000, meta: { progressToken: token, [FAULT_META_KEY]: 'drop-after:3' } });
+  const byClient = t.ctx.target.upstream === 'stdio';
+  const leave = new AbortController();
+  let progressSeen = 0;
+  const cut = byClient
+    ? await client.callTool('progress', { count: PROGRESS_COUNT, intervalMs: 100, cid }, {
+        cid,
+        id,
+        timeoutMs: 15_000,
+        meta: { progressToken: token },
+        signal: leave.signal,
+        // The client leaves after the second progress notification; the call has four more to send.
+        onEvent: (e) => {
+          if ((e.json as Message | undefined)?.method === 'notifications/progress' && ++progressSeen === 2) leave.abort();
+        },
+      })
+    : await client.callTool('progress', { count: PROGRESS_COUNT, intervalMs: 100, cid }, { cid, id, timeoutMs: 15_000, meta: { progressToken: token, [FAULT_META_KEY]: 'drop-after:3' } });
   const before = cut.exchange.events;
   if (before.some((e) => (e.json as Message | undefined)?.id === id)) {
-    return t.block(RESUMED, 'the answer arrived whole: the stream the upstream cut was never cut at the client', `${before.length} events, the answer among them`);
+    return t.block(RESUMED, byClient ? 'the answer arrived before the client could leave: there was no stream left to cut' : 'the answer arrived whole: the stream the upstream cut was never cut at the client', `${before.length} events, the answer among them`);
+  }
+  if (byClient && !leave.signal.aborted) {
+    return t.block(RESUMED, 'the answer stream ended before its second progress notification, so the client had nothing to leave', `${before.length} events, HTTP ${cut.exchange.status || cut.exchange.outcome}`);
   }
   const lastId = [...before].reverse().find((e) => e.id !== undefined && e.id !== '')?.id;
   const problems: string[] = [];
   if (lastId === undefined) {
-    t.judge(RESUMED, false, { seen: { 'events before the cut': before.length }, message: 'the cut stream carried no event id to resume from', observed: `${before.length} events, none with an id`, expected: 'events with ids, as the upstream sent them' });
+    t.judge(RESUMED, false, { seen: { 'events before the cut': before.length }, message: 'the cut stream carried no event id to resume from', observed: `${before.length} events, none with an id`, expected: byClient ? 'events with ids, so that a client who lost the stream can come back' : 'events with ids, as the upstream sent them' });
     return;
   }
 
@@ -39,6 +60,15 @@ scenario('A proxy MUST let a client resume a cut answer stream with Last-Event-I
   const otherToken = `progress-${otherCid}`;
   const other = await client.callTool('progress', { count: 2, intervalMs: 0, cid: otherCid }, { cid: otherCid, timeoutMs: 15_000, meta: { progressToken: otherToken } });
   if (!other.response || !('result' in other.response)) return t.block(RESUMED, 'the second call of the session failed, so there was no other stream to keep apart', `HTTP ${other.exchange.status || other.exchange.outcome}`);
+
+  // A client that lost its stream waits the priming event's `retry` before it comes back; by then a
+  // short call has ended, and its answer must still be there. Behind a stdio server, where the proxy
+  // itself keeps what the client missed, the harness comes back once the server has answered, so
+  // that keeping a finished stream is judged every time. (An HTTP upstream keeps its own events.)
+  if (byClient) {
+    const answered = await waitUntil(() => t.upstream.answerTo(cid, 'tools/call'), (a) => a.answer !== undefined, 10_000);
+    if (!answered.answer) return t.block(RESUMED, 'the stdio server never answered the call the client left, so there was no finished stream to resume', `${messages(before).length} events before the client left`);
+  }
 
   const resumed = await client.openGet({ headers: { 'last-event-id': lastId }, timeoutMs: 15_000 });
   const answer = await resumed.waitFor((e) => (e.json as Message | undefined)?.id === id, 10_000);

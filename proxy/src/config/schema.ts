@@ -94,6 +94,18 @@ const StdioUpstreamSchema = z.strictObject({
       spare: z.number().int().min(0).max(16).default(1),
     })
     .prefault({}),
+  /**
+   * What the bridge keeps of the SSE streams it makes for 2025-11-25 clients, so that a client who
+   * lost one can come back with Last-Event-ID (the session era: a disconnection is not a
+   * cancellation, so the call runs on). Beyond `maxEvents` a stream can no longer be resumed; a
+   * finished one can be for `keepMs` after its answer.
+   */
+  resumption: z
+    .strictObject({
+      maxEvents: z.number().int().min(1).max(100_000).default(1000),
+      keepMs: z.number().int().min(0).default(30_000),
+    })
+    .prefault({}),
 });
 
 const ScopeList = z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is printable ASCII without space, quote or backslash'));

@@ -19,10 +19,6 @@ import { META_SUBSCRIPTION_ID } from '../bridge/meta.ts';
 const PRIMING_FROM = '2025-11-25';
 /** How long a client that lost a stream waits before it reconnects, as the priming event tells it. */
 const PRIMING_RETRY_MS = 1000;
-/** Events a stream keeps for a client that resumes it; beyond that it can no longer be resumed. */
-const MAX_LOGGED_EVENTS = 1000;
-/** How long a finished stream can still be resumed (its answer read again by a client that missed it). */
-const RESUMABLE_FOR_MS = 30_000;
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 const MAX_BACKLOG = 100;
 
@@ -233,7 +229,7 @@ class StdioSession implements UpstreamSession {
     const seq = ++this.eventSeq;
     const text = `id: ${seq}\n${fields}`;
     if (route.log) {
-      if (route.log.length < MAX_LOGGED_EVENTS) {
+      if (route.log.length < this.config.resumption.maxEvents) {
         route.log.push({ seq, text });
         this.resumable.set(seq, route);
       } else this.forget(route);
@@ -265,7 +261,7 @@ class StdioSession implements UpstreamSession {
     for (const token of route.tokens) this.byToken.delete(token);
     route.done = true;
     route.stream?.end();
-    if (route.log) setTimeout(() => this.forget(route), RESUMABLE_FOR_MS).unref();
+    if (route.log) setTimeout(() => this.forget(route), this.config.resumption.keepMs).unref();
   }
 
   /** A line for a request: its whole answer as JSON when that is the first thing, else an event of its SSE answer. */
