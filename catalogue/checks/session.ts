@@ -24,12 +24,15 @@ export const SESSION_CHECKS = defineChecks([
   },
   {
     id: 'session/colliding-ids-kept-apart',
-    title: 'A proxy MUST deliver each client only its own answers and progress when several clients use the same JSON-RPC ids and progress tokens at the same moment',
+    title: 'A proxy MUST deliver each client only its own answers and progress when several clients use the same JSON-RPC ids and progress tokens at the same moment, and MUST NOT send their calls to one upstream session with the same id or progress token while both are in flight',
     level: 1,
     scenario: 'session/collisions.test.ts',
-    provenBy: [{ defect: 'multiplex-clients', revisions: ['2025-11-25', '2026-07-28'] }],
+    provenBy: [
+      { defect: 'multiplex-clients', revisions: ['2025-11-25', '2026-07-28'] },
+      { defect: 'shared-upstream-session', revisions: ['2025-11-25'] },
+    ],
     needs: [],
-    requirements: ['base-response-id-match', 'progress-reference-active', 'sse-no-broadcast'],
+    requirements: ['base-response-id-match', 'progress-reference-active', 'sse-no-broadcast', 'progress-token-unique', 'base-request-id-unique'],
     why: 'Ids and progress tokens are unique only within one client\'s session. A proxy that multiplexes clients onto one upstream and routes answers by id hands one user\'s result to another: the most common real-world proxy bug.',
   },
   {

@@ -1,7 +1,7 @@
 /** The coverage of the catalogue by the checks: counted from the declarations, shown by `proxyspec coverage`. */
 import { describe, expect, test } from 'vitest';
 import { CHECKS } from '../../catalogue/index.ts';
-import { coverageOf, coverageMarkdown, coverageSummary, exclusionsOf, isMustStrength } from '../src/checks/coverage.ts';
+import { EXCLUSION_KINDS, coverageOf, coverageMarkdown, coverageSummary, exclusionsOf, isMustStrength, parseExclusions } from '../src/checks/coverage.ts';
 import { requirementsOf } from '../../catalogue/requirements.ts';
 import { execFile } from 'node:child_process';
 import { BIN, ROOT, cli } from './cli-helpers.ts';
@@ -47,7 +47,10 @@ describe('coverage', () => {
   test.each(['2025-11-25', '2026-07-28'] as const)('under %s the headline counts traced MUSTs alone, through MUST checks, and every exclusion is live', (revision) => {
     const coverage = coverageOf(revision);
     const { must, rows } = coverage;
-    expect(coverageSummary(coverage)[0]).toBe(`MUST   ${must.traced} of ${must.total} traced to a check (${Math.round((100 * must.traced) / must.total)} %); apart from those, ${must.excluded} excluded with a reason and ${must.untested} untested`);
+    // Out of the MUSTs a proxy owes on the wire: the excluded ones leave the count, and are not added to traced.
+    expect(must.judgeable).toBe(must.total - must.excluded);
+    expect(must.traced + must.untested).toBe(must.judgeable);
+    expect(coverageSummary(coverage)[0]).toBe(`MUST   ${must.traced} of ${must.judgeable} traced to a check (${Math.round((100 * must.traced) / must.judgeable)} %), ${must.untested} untested; apart from those, ${must.excluded} excluded (not a proxy's duty, unobservable or removed)`);
     const strength = new Map(CHECKS.map((c) => [c.id, c.strength]));
     for (const row of rows.filter((r) => isMustStrength(r.strength))) for (const id of row.checks) expect(strength.get(id), `${row.id} traced through ${id}`).toBe('MUST');
     // A MUST that only SHOULD checks of the revision cite is not traced.
@@ -58,7 +61,21 @@ describe('coverage', () => {
     const byId = new Map(rows.map((r) => [r.id, r]));
     const stale = [...exclusionsOf(revision).keys()].filter((id) => byId.get(id)?.state !== 'excluded');
     expect(stale).toEqual([]);
-    for (const reason of exclusionsOf(revision).values()) expect(reason.length).toBeGreaterThan(40);
+    for (const e of exclusionsOf(revision).values()) {
+      expect(EXCLUSION_KINDS).toContain(e.kind);
+      expect(e.reason.length).toBeGreaterThan(40);
+    }
+  });
+
+  // Only three reasons take a requirement out of the count; "covered in bulk" and "no scenario yet" are not among them.
+  test('an exclusion of any other kind, or a `removed` one that cites no changelog, fails the load', () => {
+    const known = [...requirementsOf('2026-07-28').keys()][0]!;
+    const load = (exclusions: unknown) => () => parseExclusions('2026-07-28', exclusions);
+    expect(load([{ id: known, kind: 'not-a-proxy-duty', reason: 'Binds the author of a tool definition, which a proxy never writes.' }])).not.toThrow();
+    expect(load([{ id: known, kind: 'covered-in-bulk', reason: 'Every check that relays a call exercises it without citing it.' }])).toThrow(/kind/);
+    expect(load([{ id: known, reason: 'A reason with no kind at all, long enough to pass the length rule.' }])).toThrow(/kind/);
+    expect(load([{ id: known, kind: 'removed', reason: 'The revision does not have this any more, trust us on that.' }])).toThrow(/changelog/);
+    expect(load([{ id: 'no-such-requirement', kind: 'unobservable', reason: 'Neither leg could show it; a TLS handshake would have to be seen.' }])).toThrow(/does not have/);
   });
 
   test('somewhere a MUST is cited by a SHOULD check alone, so the rule above is exercised', () => {

@@ -19,6 +19,7 @@ export const DEFECTS = [
   'forward-authorization', // forwards the client's Authorization header upstream
   'forward-hop-by-hop', // forwards Proxy-Authorization and the headers named in Connection
   'strip-custom-headers', // forwards only the headers it knows
+  'upstream-accept-json-only', // asks its upstream for JSON alone (Accept: application/json), on every request
   'forward-client-host', // sends the client's Host header upstream
   'notification-ack-200', // answers notifications 200 with a JSON body instead of relaying 202
   'drop-cancelled', // acknowledges notifications/cancelled without forwarding it
@@ -94,6 +95,7 @@ export function mutateRequestHeaders(defect: Defect, headers: Record<string, str
   if (defect === 'rewrite-mirrored-headers' && typeof message?.method === 'string' && requestProtocolVersion(message.params)) {
     return { ...headers, 'mcp-protocol-version': requestProtocolVersion(message.params)!, ...mirroredHeaders(message.method, message.params) };
   }
+  if (defect === 'upstream-accept-json-only') return { ...headers, accept: 'application/json' };
   if (defect === 'strip-custom-headers') return Object.fromEntries(Object.entries(headers).filter(([k]) => KNOWN_HEADERS.includes(k)));
   if (defect === 'drop-param-headers') return Object.fromEntries(Object.entries(headers).filter(([k]) => !k.startsWith(PARAM_HEADER_PREFIX)));
   if (defect === 'rewrite-unknown-version' && headers['mcp-protocol-version'] && !KNOWN_VERSIONS.includes(headers['mcp-protocol-version'])) {

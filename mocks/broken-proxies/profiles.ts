@@ -72,6 +72,7 @@ export const BROKEN_PROXIES = {
   'forward-hop-by-hop': { carrier: 'pass-through' },
   'strip-custom-headers': { carrier: 'pass-through' },
   'forward-client-host': { carrier: 'pass-through' },
+  'upstream-accept-json-only': { carrier: 'pass-through' },
   // A 200 for a notification is also a 200 for the client's answers to server requests and for cancellations.
   'notification-ack-200': { carrier: 'pass-through' },
   'drop-cancelled': { carrier: 'pass-through' },
@@ -167,6 +168,8 @@ export const BROKEN_PROXIES = {
   'ref-stdio-no-cancel': { carrier: 'reference-stdio', select: ONLY_THERE },
   'ref-stdio-no-priming': { carrier: 'reference-stdio' },
   'ref-stdio-forget-finished-streams': { carrier: 'reference-stdio' },
+  'ref-stdio-blank-lines': { carrier: 'reference-stdio' },
+  'ref-credential-sometimes-missing': { carrier: 'reference-level2' },
   // In front of the SDK v1 server over stdio, which speaks the session era only: the bridge's own results are judged.
   'ref-drop-result-type': { carrier: 'reference-stdio-sdk' },
   'ref-retry-failed-calls': { carrier: 'reference-level3', select: ONLY_THERE },

@@ -58,10 +58,12 @@ export const REFERENCE_DEFECTS = [
   'metrics-miss-upstream-failures', // counts requests, but not the upstream's failures
   'metrics-count-twice', // counts every request twice (a counter incremented both by a hook and by the handler)
   'stdio-no-priming', // (2025-11-25, stdio upstream) opens the SSE streams it makes without the priming event
+  'stdio-blank-lines', // (stdio upstream) writes an empty line after each message to the server's stdin
   'stdio-forget-finished-streams', // (2025-11-25, stdio upstream) forgets a stream's events as soon as its answer is written, so a client who lost the stream before the answer can never read it
   'stdio-no-cancel', // (2026-07-28, stdio upstream) never hears that a client closed its response stream: it neither tells the stdio server the call is cancelled nor ends it, but lets it run on for 30 s
   'upstream-gone-for-good', // after its upstream once refuses a connection, refuses every later request itself (502) as if the upstream could never come back
   'always-ready', // reports ready whether or not an upstream can take requests
+  'credential-sometimes-missing', // a token cache that hands out nothing while it fetches a fresh token, so every other upstream request goes without the proxy's credential
   'strip-last-event-id', // drops Last-Event-ID from a GET, so a cut stream cannot be resumed
   'policy-list-only', // hides denied tools from tools/list, but relays calls to them
   'skip-header-check', // (2026-07-28) relays a request whose Mcp-Name or Mcp-Method disagrees with its body
@@ -88,7 +90,11 @@ function weakenConfig(defect: ReferenceDefect, config: Readonly<ProxyConfig>): R
     if (defect === 'connection-per-request') raw.upstream.keepAlive = false;
     if (defect === 'no-upstream-credential' || defect === 'forward-client-token') delete raw.upstream.auth;
     if (defect === 'no-era-bridge') raw.upstream.era = 'dual';
-  } else if (defect === 'stdio-forget-finished-streams') raw.upstream.resumption.keepMs = 0;
+  } else {
+    if (defect === 'stdio-forget-finished-streams') raw.upstream.resumption.keepMs = 0;
+    // Between the proxy and its server, a filter that follows each line the proxy writes with an empty one: what the server reads is what such a bridge writes.
+    if (defect === 'stdio-blank-lines') raw.upstream.command = `sed -u G | ${raw.upstream.command}`;
+  }
   return parseConfig(raw);
 }
 
@@ -395,6 +401,12 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
       })),
   }),
   'always-ready': () => ({ readiness: () => async () => true }),
+  'credential-sometimes-missing': () => ({
+    upstreamCredential: (credential) => {
+      let calls = 0;
+      return async () => (++calls % 2 === 0 ? undefined : credential());
+    },
+  }),
   'retry-failed-calls': () => ({
     connector: (c) =>
       wrapSessions(c, (s) => ({

@@ -98,8 +98,9 @@ export async function runSdkStdioUpstream(options: SdkStdioOptions = {}): Promis
   await server.connect(transport);
   markFreshLists(transport);
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
-    if (line.trim() === '') continue;
+    // Every line is evidence, a blank one too (what a proxy writes to stdin is judged); the SDK gets the messages.
     await control.record('in', line);
+    if (line.trim() === '') continue;
     input.write(`${line}\n`);
   }
   // Input ended: what is still running gets a moment to answer, then the session is over.

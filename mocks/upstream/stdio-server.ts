@@ -51,8 +51,9 @@ export async function runStdioUpstream(options: StdioUpstreamOptions = {}): Prom
   const lines = createInterface({ input, crlfDelay: Infinity });
   const inflight = new Set<Promise<void>>();
   for await (const line of lines) {
-    if (line.trim() === '') continue;
+    // Every line is evidence, a blank one too (what a proxy writes to stdin is judged); only messages are acted on.
     await control.record('in', line);
+    if (line.trim() === '') continue;
     const work = server.line(line);
     inflight.add(work);
     void work.finally(() => inflight.delete(work));

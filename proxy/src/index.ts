@@ -29,6 +29,7 @@ import { healthRoutes } from './routes/health.ts';
 import { createAuthGate, resourceMetadataRoutes, type AuthGate, type Principal } from './auth/plugin.ts';
 import type { AuthConfig } from './config/schema.ts';
 import type { UpstreamConnector } from './upstream/types.ts';
+import type { UpstreamCredential } from './upstream/credential.ts';
 import { RPC } from './protocol/codes.ts';
 
 export { parseConfig, loadConfigFile } from './config/load.ts';
@@ -69,6 +70,8 @@ export interface ProxyParts {
   headerCheck?: McpRouteOptions['headerCheck'];
   /** Wraps where sessions live (this process, or the store replicas share). */
   sessions?: (built: SessionMap) => SessionMap;
+  /** Wraps what gives an HTTP upstream request its credential. */
+  upstreamCredential?: (built: UpstreamCredential) => UpstreamCredential;
 }
 
 export interface ProxyApp extends FastifyInstance {
@@ -207,7 +210,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
   const app = createServer(config);
   const shared = connectSharedState(config.state, (err) => app.log.error({ err }, 'the shared state store is unreachable: requests that need it get 503 until it is back'));
   const built = isHttpUpstream(config.upstream)
-    ? createHttpConnector(config.upstream, shared && circuitBus(shared.events))
+    ? createHttpConnector(config.upstream, shared && circuitBus(shared.events), parts.upstreamCredential)
     : createStdioConnector(config.upstream, (msg) => app.log.debug(msg));
   const connector = parts.connector ? parts.connector(built) : built;
   const sessionOptions = {

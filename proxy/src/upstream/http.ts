@@ -18,7 +18,7 @@ import type { HttpUpstreamConfig } from '../config/schema.ts';
 import type { MessageInfo } from '../protocol/message.ts';
 import { firstHeader } from '../protocol/headers.ts';
 import type { ClientGone, SendOptions, UpstreamConnector, UpstreamReply, UpstreamSession } from './types.ts';
-import { createUpstreamCredential } from './credential.ts';
+import { createUpstreamCredential, type UpstreamCredential } from './credential.ts';
 
 /** Statuses that say the upstream itself is in trouble (as opposed to the request): they count against its circuit. */
 const UPSTREAM_TROUBLE = new Set([502, 503, 504]);
@@ -124,8 +124,9 @@ class SharedConsecutiveBreaker implements IBreaker {
   }
 }
 
-export function createHttpConnector(config: HttpUpstreamConfig, bus?: CircuitBus): HttpConnector {
-  const credential = createUpstreamCredential(config);
+export function createHttpConnector(config: HttpUpstreamConfig, bus?: CircuitBus, wrapCredential?: (built: UpstreamCredential) => UpstreamCredential): HttpConnector {
+  const built = createUpstreamCredential(config);
+  const credential = wrapCredential ? wrapCredential(built) : built;
   const listeners: Array<(url: string, state: UpstreamHealth['circuit']) => void> = [];
   const failureListeners: Array<(url: string) => void> = [];
   const endpoints: Endpoint[] = [config.url, ...config.backups].map((raw) => {

@@ -1,0 +1,126 @@
+/**
+ * The proxy as the upstream's client. On its upstream leg a proxy is the MCP client, bound by what
+ * the transport asks of clients: an Accept header that lets the server answer with JSON or a stream,
+ * and, when it authenticates, its credential on every request. Judged on every HTTP request the
+ * upstream received for one client's work: in the session era, its session's requests (initialize,
+ * the initialized notification, a streamed call, the GET stream, the DELETE); in 2026-07-28, the
+ * requests that carry the client's correlation ids.
+ */
+import { recordHeader, recordMethod, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import type { UpstreamRecord } from '../../wire/index.ts';
+
+const ACCEPT = 'boundary/upstream-accept';
+const CREDENTIAL = 'boundary/upstream-credential-every-request';
+
+/** The media types an Accept header lists, lower-cased, without their parameters (q and the like). */
+function mediaTypes(accept: string | undefined): string[] {
+  return (accept ?? '').split(',').map((range) => range.split(';')[0]!.trim().toLowerCase()).filter(Boolean);
+}
+
+/** A request as the upstream saw it, for a message: `POST tools/call`, `GET`, `DELETE`. */
+const describe = (r: UpstreamRecord) => [r.httpMethod ?? '?', recordMethod(r)].filter(Boolean).join(' ');
+
+scenario("A proxy's requests upstream MUST carry an Accept header for JSON and streams, and its credential, if any, on every one", [ACCEPT, CREDENTIAL], async (t: ScenarioContext) => {
+  const initCid = t.cid();
+  const client = await t.session({ cid: initCid });
+  const cid = t.cid();
+  // A call the upstream answers with a stream (progress, then the result).
+  const call = await client.callTool('progress', { count: 2, intervalMs: 0, cid }, { cid, meta: { progressToken: `accept-${cid}` } });
+  if (!call.response || !('result' in call.response)) {
+    const observed = `HTTP ${call.exchange.status || call.exchange.outcome}`;
+    for (const id of [ACCEPT, CREDENTIAL]) t.block(id, 'the streamed call failed through the proxy, so its requests upstream are incomplete', observed);
+    return;
+  }
+  let records: UpstreamRecord[];
+  if (client.stateless) {
+    records = [...(await t.upstream.received(initCid)), ...(await t.upstream.received(cid))];
+  } else {
+    // The session's GET stream and its end reach the upstream as requests of their own.
+    const stream = await client.openGet({ timeoutMs: 5000 });
+    stream.close();
+    await client.delete();
+    const sessionId = (await t.upstream.answerTo(initCid, 'initialize')).answer?.sessionId ?? undefined;
+    const initialize = await t.upstream.received(initCid);
+    records = [...initialize, ...(sessionId ? await t.upstream.records({ sessionId, direction: 'in' }) : [])];
+  }
+  // One entry per HTTP request (the initialize record may also be found through its session).
+  const requests = [...new Map(records.filter((r) => r.transport === 'http' && r.httpMethod).map((r) => [r.seq, r])).values()].sort((a, b) => a.seq - b.seq);
+  const seen = { 'upstream requests': requests.length };
+  if (requests.length === 0) {
+    for (const id of [ACCEPT, CREDENTIAL]) t.block(id, "the upstream recorded none of the client's requests", 'no HTTP request upstream');
+    return;
+  }
+
+  const badAccept = requests.filter((r) => {
+    const types = mediaTypes(recordHeader(r, 'accept'));
+    return r.httpMethod === 'POST' ? !(types.includes('application/json') && types.includes('text/event-stream')) : r.httpMethod === 'GET' && !types.includes('text/event-stream');
+  });
+  t.judgeProblems(
+    ACCEPT,
+    badAccept.map((r) => `${describe(r)} had Accept: ${JSON.stringify(recordHeader(r, 'accept') ?? null)}`),
+    {
+      seen,
+      pass: `all ${requests.length} upstream requests (${[...new Set(requests.map(describe))].join(', ')}) listed application/json and text/event-stream, or text/event-stream for a GET`,
+      fail: `${badAccept.length} of ${requests.length} upstream requests did not list both answers the upstream may give`,
+      expected: 'POST: Accept listing application/json and text/event-stream; GET: Accept listing text/event-stream',
+    },
+  );
+
+  const withCredential = requests.filter((r) => recordHeader(r, 'authorization') !== undefined);
+  if (withCredential.length === 0) {
+    return t.notApplicable(CREDENTIAL, `the proxy sent its upstream no credential on any of ${requests.length} requests, so there is none to carry on every one (auth/own-upstream-credential judges whether it should have one)`);
+  }
+  const problems = requests.flatMap((r) => {
+    const value = recordHeader(r, 'authorization');
+    if (value === undefined) return [`${describe(r)} went without the credential`];
+    return /^Bearer [A-Za-z0-9\-._~+/]+=*$/.test(value) ? [] : [`${describe(r)} carried Authorization in another form: ${value.slice(0, 16)}…`];
+  });
+  t.judgeProblems(CREDENTIAL, problems, {
+    seen: { ...seen, 'with a credential': withCredential.length },
+    pass: `all ${requests.length} upstream requests carried Authorization: Bearer <token>`,
+    fail: `the proxy authenticates to its upstream, but not on every request (${withCredential.length} of ${requests.length} carried a credential)`,
+    expected: 'Authorization: Bearer <token> on every HTTP request to the upstream, the GET stream and DELETE included',
+  });
+});
+
+const STDIN = 'boundary/stdio-stdin-clean';
+
+/** What is wrong with one line a stdio server read, or undefined for a JSON-RPC message. */
+function notAMessage(line: string): string | undefined {
+  if (line.trim() === '') return 'an empty line';
+  let message: unknown;
+  try {
+    message = JSON.parse(line);
+  } catch {
+    return `a line that is not JSON: ${JSON.stringify(line.slice(0, 60))}`;
+  }
+  const m = message as Record<string, unknown> | null;
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) return `JSON that is not one message: ${line.slice(0, 60)}`;
+  if (m.jsonrpc !== '2.0') return `a message without jsonrpc "2.0": ${line.slice(0, 60)}`;
+  const request = typeof m.method === 'string';
+  const response = 'id' in m && ('result' in m || 'error' in m);
+  return request || response ? undefined : `JSON-RPC that is neither a request, a notification nor a response: ${line.slice(0, 60)}`;
+}
+
+scenario("A proxy MUST write only MCP messages, one per line, to a stdio server's stdin", [STDIN], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  // A plain call and a streamed one: the proxy writes their requests, and whatever it adds of its own.
+  await client.callTool('echo', { cid }, { cid });
+  await client.callTool('progress', { count: 2, intervalMs: 0, cid }, { cid, meta: { progressToken: `stdin-${cid}` } });
+  const received = await t.upstream.received(cid);
+  const sessionId = received.find((r) => r.transport === 'stdio')?.sessionId;
+  if (!sessionId) return t.block(STDIN, 'the calls never reached a stdio server, so what the proxy writes there cannot be judged', `${received.length} records carrying the calls`);
+  // Every line that process read, whoever's request it carried: all of it is the proxy's writing.
+  const lines = (await t.upstream.records({ sessionId, direction: 'in' })).map((r) => Buffer.from(r.bodyBase64, 'base64').toString('utf8'));
+  const problems = lines.flatMap((line, n) => {
+    const wrong = notAMessage(line);
+    return wrong ? [`line ${n + 1}: ${wrong}`] : [];
+  });
+  t.judgeProblems(STDIN, problems, {
+    seen: { 'lines read by the server': lines.length },
+    pass: `all ${lines.length} lines the stdio server read were JSON-RPC messages, one each`,
+    fail: `the stdio server read ${problems.length} of ${lines.length} lines that were not an MCP message`,
+    expected: 'one JSON-RPC message per line, and nothing else',
+  });
+});
