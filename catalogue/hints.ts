@@ -38,9 +38,10 @@ export const HintsSchema = z.strictObject({
       requests: z.number().int().positive().max(1000),
       windowMs: z.number().int().positive().max(60_000),
       subject: z.string().min(1),
+      otherSubject: z.string().min(1).optional(),
     })
     .optional()
-    .describe('a rate limit the proxy applies to one token subject: requests per window (at most 1000 per 60000 ms), and the subject (`sub`) it applies to; the harness signs tokens for that subject and for another one, e.g. { requests: 5, windowMs: 2000, subject: proxyspec-rate-limited }'),
+    .describe('a rate limit the proxy applies to one token subject: requests per window (at most 1000 per 60000 ms), and the subject (`sub`) it applies to; the harness signs tokens for that subject and for another one. With `otherSubject`, a second subject under the same limit: its requests come from the same address while the first is limited, and must be served (a limit per address would refuse them), e.g. { requests: 5, windowMs: 2000, subject: proxyspec-rate-limited, otherSubject: proxyspec-rate-limited-2 }'),
   metrics: z
     .strictObject({
       url: z.string().min(1),

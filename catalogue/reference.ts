@@ -13,7 +13,7 @@ export const REFERENCE_HINTS: Hints = {
   requiredScopes: ['mcp:read'],
   toolScope: { tool: 'echo', scope: 'mcp:write' },
   breaker: { failures: 5, openMs: 2000 },
-  rateLimit: { requests: 5, windowMs: 10000, subject: 'proxyspec-rate-limited' },
+  rateLimit: { requests: 5, windowMs: 10000, subject: 'proxyspec-rate-limited', otherSubject: 'proxyspec-rate-limited-2' },
   metrics: {
     url: 'http://127.0.0.1:{port}/metrics',
     requests: 'mcp_proxy_requests_total',

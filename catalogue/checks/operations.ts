@@ -8,10 +8,13 @@ import { defineChecks, level3Ref as level3 } from '../define.ts';
 export const OPERATIONS_CHECKS = defineChecks([
   {
     id: 'operations/rate-limited-per-subject',
-    title: 'A proxy MUST refuse a token subject over its rate limit with HTTP 429, Retry-After and a JSON-RPC error, without calling the upstream, while requests under the limit and other subjects are served',
+    title: 'A proxy MUST refuse a token subject over its rate limit with HTTP 429, Retry-After and a JSON-RPC error, without calling the upstream, while requests under the limit and other subjects, limited ones calling from the same address included, are served',
     level: 3,
     scenario: 'operations/operations.test.ts',
-    provenBy: [{ defect: 'ref-rate-limit-per-session', revisions: ['2025-11-25', '2026-07-28'] }],
+    provenBy: [
+      { defect: 'ref-rate-limit-per-session', revisions: ['2025-11-25', '2026-07-28'] },
+      { defect: 'ref-rate-limit-per-address', revisions: ['2025-11-25', '2026-07-28'] },
+    ],
     needs: [],
     feature: 'rate-limit',
     hints: ['rateLimit'],
@@ -31,12 +34,13 @@ export const OPERATIONS_CHECKS = defineChecks([
   },
   {
     id: 'operations/metrics-exact',
-    title: 'A proxy MUST serve Prometheus metrics whose request, upstream-failure, open-session (and circuit) series move by exactly what a client did',
+    title: 'A proxy MUST serve Prometheus metrics whose request, upstream-failure, open-session (and circuit) series move by exactly what a client did, its requests counted by outcome with the served ones apart from those refused or failed',
     level: 3,
     scenario: 'operations/operations.test.ts',
     provenBy: [
       { defect: 'ref-metrics-miss-upstream-failures', revisions: ['2025-11-25', '2026-07-28'] },
       { defect: 'ref-metrics-count-twice', revisions: ['2025-11-25', '2026-07-28'] },
+      { defect: 'ref-metrics-refusals-as-ok', revisions: ['2025-11-25', '2026-07-28'] },
     ],
     needs: [],
     feature: 'metrics',

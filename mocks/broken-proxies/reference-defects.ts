@@ -54,9 +54,11 @@ export const REFERENCE_DEFECTS = [
   'session-lost-as-502', // answers the upstream's "session not found" with a 502 and keeps the dead session
   'retry-failed-calls', // sends a request again when its upstream connection fails
   'one-call-per-tool', // sends one call of a tool upstream at a time, whoever it is for
+  'rate-limit-per-address', // counts requests per client address, so every limited subject behind one gateway shares one budget
   'rate-limit-per-session', // counts a subject's requests per session (per connection where there is none), so more sessions or connections buy more requests
   'metrics-miss-upstream-failures', // counts requests, but not the upstream's failures
   'metrics-count-twice', // counts every request twice (a counter incremented both by a hook and by the handler)
+  'metrics-refusals-as-ok', // counts a request it refused (a 4xx of its own) under the served outcome
   'stdio-no-priming', // (2025-11-25, stdio upstream) opens the SSE streams it makes without the priming event
   'stdio-blank-lines', // (stdio upstream) writes an empty line after each message to the server's stdin
   'stdio-forget-finished-streams', // (2025-11-25, stdio upstream) forgets a stream's events as soon as its answer is written, so a client who lost the stream before the answer can never read it
@@ -285,8 +287,10 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
         return { status: /Session not found/i.test(text) ? 502 : 404, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(body)]) };
       }),
   }),
+  'rate-limit-per-address': () => ({ rateLimitKey: (request) => request.ip }),
   'rate-limit-per-session': () => ({ rateLimitKey: (request) => `${request.principal?.subject ?? request.ip} ${request.headers['mcp-session-id'] ?? request.socket.remotePort}` }),
   'metrics-miss-upstream-failures': () => ({ metrics: (m) => ({ ...m, upstreamFailure: () => undefined }) }),
+  'metrics-refusals-as-ok': () => ({ metrics: (m) => ({ ...m, request: (method, status) => m.request(method, status >= 400 && status < 500 ? 200 : status) }) }),
   'stdio-no-cancel': () => ({
     connector: (c) =>
       wrapSessions(c, (s) => ({

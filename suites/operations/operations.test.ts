@@ -15,12 +15,14 @@ const HEALTH = 'operations/health-and-readiness';
 const atPort = (template: string, targetUrl: string) => template.replaceAll('{port}', new URL(targetUrl).port);
 
 scenario('A proxy MUST limit a token subject to its rate, with 429 and Retry-After, and no one else', [RATE], async (t: ScenarioContext) => {
-  const { requests, windowMs, subject } = t.hint(RATE, 'rateLimit');
+  const { requests, windowMs, subject, otherSubject } = t.hint(RATE, 'rateLimit');
   if (!t.ctx.target.auth) return t.untested(RATE, 'a rate limit per user needs the feature auth: the harness tells users apart by the subject of their tokens');
   const claims = validClaims(t.auth);
   const token = async (sub: string) => `Bearer ${await forge(t.auth, { ...claims, sub, client_id: sub })}`;
   const limitedHeaders = { ...t.ctx.target.headers, authorization: await token(subject) };
-  const otherHeaders = { ...t.ctx.target.headers, authorization: await token(`proxyspec-other-${Date.now().toString(36)}`) };
+  // Another subject: a second limited one when the profile names it (its own budget, from the same address), else one with no limit.
+  const otherName = otherSubject ?? `proxyspec-other-${Date.now().toString(36)}`;
+  const otherHeaders = { ...t.ctx.target.headers, authorization: await token(otherName) };
 
   // Two clients of the limited subject, used in turn, each with a session (where the revision has
   // them) and a connection of its own: a limit per session or per connection lets through twice as many.
@@ -76,12 +78,14 @@ scenario('A proxy MUST limit a token subject to its rate, with 429 and Retry-Aft
   const init = await other.initialize({ cid: t.cid() });
   const otherCid = t.cid();
   const otherCall = init.response && 'result' in init.response ? await other.callTool('echo', { cid: otherCid }, { cid: otherCid }) : init;
-  if (otherCall.exchange.status === 429 || !otherCall.response || !('result' in otherCall.response)) problems.push(`another subject, while ${subject} was limited, got ${describeCall(otherCall)}`);
+  if (otherCall.exchange.status === 429 || !otherCall.response || !('result' in otherCall.response)) {
+    problems.push(`${otherSubject ? `${otherSubject}, limited on its own and calling from the same address,` : 'another subject'} while ${subject} was limited, got ${describeCall(otherCall)}`);
+  }
   t.judgeProblems(RATE, problems, {
     seen: { 'requests of the limited subject': sent, 'refusals': refusal ? 1 : 0 },
     fail: 'the rate limit was not applied per subject as configured',
-    pass: `${sent - 1} requests of ${subject} were served, the next got 429 with Retry-After ${refusal?.call.exchange.headers['retry-after']} and a JSON-RPC error, and never reached the upstream; another subject was served meanwhile`,
-    expected: `${requests} requests per ${windowMs} ms for ${subject} across its sessions, then 429 + Retry-After + JSON-RPC error; other subjects unaffected`,
+    pass: `${sent - 1} requests of ${subject} were served, the next got 429 with Retry-After ${refusal?.call.exchange.headers['retry-after']} and a JSON-RPC error, and never reached the upstream; ${otherSubject ? `${otherSubject}, limited on its own, was served from the same address` : 'another subject was served'} meanwhile`,
+    expected: `${requests} requests per ${windowMs} ms for ${subject} across its sessions, then 429 + Retry-After + JSON-RPC error; other subjects unaffected${otherSubject ? `, ${otherSubject} with a budget of its own` : ''}`,
   });
 });
 
@@ -162,6 +166,9 @@ scenario('A proxy MUST serve Prometheus metrics that count exactly what a client
     const cid = t.cid();
     ok.push(await client.callTool('echo', { cid }, { cid }));
   }
+  // A call the proxy refuses itself: a protocol version no revision has (400, before anything goes upstream).
+  const refusedCid = t.cid();
+  const refused = await client.callTool('echo', { cid: refusedCid }, { cid: refusedCid, headers: { 'mcp-protocol-version': '1999-01-01' } });
   const failedCid = t.cid();
   const failed = await client.callTool('echo', { cid: failedCid }, { cid: failedCid, timeoutMs: 10_000, meta: { [FAULT_META_KEY]: 'reset' } });
   const after = await scrape();
@@ -171,24 +178,27 @@ scenario('A proxy MUST serve Prometheus metrics that count exactly what a client
     const problem = [afterOpen, after, closed].find((s) => 'problem' in s) as { problem: string };
     return t.judge(METRICS, false, { seen: {}, message: 'the metrics could not be read', observed: problem.problem });
   }
-  if (ok.some((c) => !c.response || !('result' in c.response)) || failed.exchange.status < 500) {
-    return t.block(METRICS, 'the calls did not come back as scripted (3 served, 1 failed upstream), so there is no exact count to expect', [...ok, failed].map(describeCall).join('; '));
+  if (ok.some((c) => !c.response || !('result' in c.response)) || failed.exchange.status < 500 || refused.exchange.status !== 400) {
+    return t.block(METRICS, 'the calls did not come back as scripted (3 served, 1 refused with 400, 1 failed upstream), so there is no exact count to expect', [...ok, refused, failed].map(describeCall).join('; '));
   }
 
   const problems: string[] = [];
   const m = hint.methodLabel;
   const delta = (name: string, match: Record<string, string> = {}, from = before.families, to = after.families) => total(to, name, match) - total(from, name, match);
   const calls = delta(hint.requests, { [m]: 'tools/call' });
-  if (calls !== 4) problems.push(`${hint.requests}{${m}="tools/call"} moved by ${calls}, not 4`);
+  if (calls !== 5) problems.push(`${hint.requests}{${m}="tools/call"} moved by ${calls}, not 5`);
   // How the client opened: initialize in the session era, server/discover in the stateless one.
   const opening = client.stateless ? 'server/discover' : 'initialize';
   const inits = delta(hint.requests, { [m]: opening });
   if (inits !== 1) problems.push(`${hint.requests}{${m}="${opening}"} moved by ${inits}, not 1`);
-  // By outcome: the three served calls under one value of the outcome label, the failed one under another.
+  // By outcome: the three served calls under one value of the outcome label, the refused one and the
+  // failed one each under another (a proxy may count a refusal and an error alike, never as served).
   const outcomeValues = new Set((after.families.find((f) => f.name === hint.requests)?.metrics ?? []).filter((s) => s.labels?.[m] === 'tools/call').map((s) => s.labels?.[hint.outcomeLabel] ?? ''));
   const outcomes = new Map([...outcomeValues].map((v) => [v, delta(hint.requests, { [m]: 'tools/call', [hint.outcomeLabel]: v })] as const));
   const byOutcome = [...outcomes.values()].filter((n) => n !== 0).sort((a, b) => a - b);
-  if (JSON.stringify(byOutcome) !== JSON.stringify([1, 3])) problems.push(`the tools/call counts by ${hint.outcomeLabel} moved by ${JSON.stringify(Object.fromEntries(outcomes))}, not 3 under one outcome and 1 under another`);
+  if (!['[1,1,3]', '[2,3]'].includes(JSON.stringify(byOutcome))) {
+    problems.push(`the tools/call counts by ${hint.outcomeLabel} moved by ${JSON.stringify(Object.fromEntries(outcomes))}, not 3 under one outcome and the refused and the failed call under others`);
+  }
   const failures = delta(hint.upstreamFailures);
   if (failures !== 1) problems.push(`${hint.upstreamFailures} moved by ${failures}, not 1`);
   // The stateless era opens no session: the gauge must not move.
@@ -213,10 +223,10 @@ scenario('A proxy MUST serve Prometheus metrics that count exactly what a client
     if (opened503 && 'families' in open && total(open.families, hint.circuitOpen) < 1) problems.push(`${hint.circuitOpen} stayed ${total(open.families, hint.circuitOpen)} while the proxy refused calls with 503 without sending them upstream (its circuit was open)`);
   }
   t.judgeProblems(METRICS, problems, {
-    seen: { 'calls counted': 4, ...(hint.circuitOpen && { 'circuit opened': circuitSeen }) },
+    seen: { 'calls counted': 5, ...(hint.circuitOpen && { 'circuit opened': circuitSeen }) },
     fail: 'the metrics do not count what happened',
-    pass: `${hint.requests} counted 1 ${opening} and 4 tools/call (3 and 1 by ${hint.outcomeLabel}), ${hint.upstreamFailures} 1, ${hint.sessionsOpen} ${client.stateless ? 'unmoved' : '+1 then back'}${hint.circuitOpen ? `, ${hint.circuitOpen} 1 while open` : ''}`,
-    expected: `after ${opening}, 3 served calls and 1 call whose upstream connection was reset${client.stateless ? '' : ', then DELETE'}: exactly those counts${client.stateless ? ', the open-sessions gauge unmoved' : ''}`,
+    pass: `${hint.requests} counted 1 ${opening} and 5 tools/call (${byOutcome.reverse().join(', ')} by ${hint.outcomeLabel}, the served ones apart), ${hint.upstreamFailures} 1, ${hint.sessionsOpen} ${client.stateless ? 'unmoved' : '+1 then back'}${hint.circuitOpen ? `, ${hint.circuitOpen} 1 while open` : ''}`,
+    expected: `after ${opening}, 3 served calls, 1 call refused for its protocol version and 1 whose upstream connection was reset${client.stateless ? '' : ', then DELETE'}: exactly those counts${client.stateless ? ', the open-sessions gauge unmoved' : ''}`,
   });
 });
 
