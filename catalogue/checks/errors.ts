@@ -142,4 +142,14 @@ export const ERRORS_CHECKS = defineChecks([
     why: 'Under 2026-07-28 a code in -32020…-32099 means what the specification says it means, now and in revisions to come: a proxy that numbers its own failures there (as many did before) tells clients something nobody meant, or collides with a code defined later.',
     proxyOnly: true,
   },
+  {
+    id: 'errors/unknown-method-404',
+    title: 'A proxy MUST answer a 2026-07-28 request for a method the server does not implement (ping, which 2026-07-28 removed, among them) with HTTP 404 and the JSON-RPC error -32601, also when its upstream says so in a JSON-RPC error alone (a stdio or legacy server)',
+    level: 1,
+    scenario: 'errors/not-found.test.ts',
+    provenBy: [{ defect: 'ref-stdio-not-found-as-200', revisions: ['2026-07-28'] }],
+    needs: ['method-headers'],
+    requirements: ['http-unknown-method-404'],
+    why: 'A 2026-07-28 client tells "no such method" from a failure by the status: a 200 or a 5xx for an unknown method makes it retry what can never work, or miss that the server it talks to is older than it thought.',
+  },
 ]);

@@ -81,7 +81,10 @@ export const TRANSPARENCY_CHECKS = defineChecks([
       { defect: 'notification-ack-200', revisions: ['2025-11-25', '2026-07-28'] },
     ],
     needs: [],
-    requirements: ['base-jsonrpc', 'base-result-type-required'],
+    // Besides the envelope: what the schema itself holds every message to (ids and progress tokens
+    // are strings or integers; 2026-07-28 requests carry their _meta fields; its cacheable results
+    // carry their hints, ttlMs not below 0; inputRequests are elicitation, sampling or roots requests).
+    requirements: ['base-jsonrpc', 'base-result-type-required', 'base-request-id-not-null', 'progress-token-type', 'mrtr-meta-required', 'cache-hints-required', 'cache-ttl-nonnegative', 'mrtr-inputrequests-types'],
     why: 'A message that is well-formed JSON-RPC can still be invalid MCP: a result without resultType, a tool without its inputSchema. Strict clients (the official SDKs validate every message) then fail far from the cause, and the proxy in the middle is the last place anyone looks.',
   },
   {

@@ -60,6 +60,7 @@ export const REFERENCE_DEFECTS = [
   'metrics-count-twice', // counts every request twice (a counter incremented both by a hook and by the handler)
   'metrics-refusals-as-ok', // counts a request it refused (a 4xx of its own) under the served outcome
   'stdio-no-priming', // (2025-11-25, stdio upstream) opens the SSE streams it makes without the priming event
+  'stdio-not-found-as-200', // (2026-07-28, stdio upstream) answers the server's -32601 with HTTP 200, the status a session-era stdio bridge gives every answer
   'stdio-blank-lines', // (stdio upstream) writes an empty line after each message to the server's stdin
   'stdio-forget-finished-streams', // (2025-11-25, stdio upstream) forgets a stream's events as soon as its answer is written, so a client who lost the stream before the answer can never read it
   'stdio-no-cancel', // (2026-07-28, stdio upstream) never hears that a client closed its response stream: it neither tells the stdio server the call is cancelled nor ends it, but lets it run on for 30 s
@@ -300,6 +301,7 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
         close: async () => void setTimeout(() => void s.close(), 30_000).unref(),
       })),
   }),
+  'stdio-not-found-as-200': () => ({ connector: (c) => onUpstreamReply(c, (reply) => (reply.status === 404 ? { ...reply, status: 200 } : reply)) }),
   'stdio-no-priming': () => ({
     connector: (c) =>
       onUpstreamReply(c, (reply) => {
