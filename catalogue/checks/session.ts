@@ -32,7 +32,7 @@ export const SESSION_CHECKS = defineChecks([
       { defect: 'shared-upstream-session', revisions: ['2025-11-25'] },
     ],
     needs: [],
-    requirements: ['base-response-id-match', 'progress-reference-active', 'sse-no-broadcast', 'progress-token-unique', 'base-request-id-unique'],
+    requirements: ['base-response-id-match', 'progress-reference-active', 'sse-no-broadcast', 'progress-token-unique', 'base-request-id-unique', 'sse-post-related'],
     why: 'Ids and progress tokens are unique only within one client\'s session. A proxy that multiplexes clients onto one upstream and routes answers by id hands one user\'s result to another: the most common real-world proxy bug.',
   },
   {

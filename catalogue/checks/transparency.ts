@@ -146,7 +146,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     scenario: 'transparency/notifications.test.ts',
     provenBy: [{ defect: 'notification-ack-200', revisions: ['2025-11-25'] }, { defect: 'drop-cancelled', revisions: ['2025-11-25'] }],
     needs: ['ping'],
-    requirements: ['sse-cancel-explicit', 'cancel-receiver-behavior', 'ping-respond'],
+    requirements: ['sse-cancel-explicit', 'cancel-receiver-behavior', 'ping-respond', 'cancel-reference-valid'],
     why: 'Cancellation is how a client stops expensive work; ping is how it checks the connection is alive.',
   },
   {
@@ -226,7 +226,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
       { defect: 'ref-stdio-no-cancel', revisions: ['2026-07-28'] },
     ],
     needs: ['disconnect-is-cancel'],
-    requirements: ['http-close-is-cancel', 'cancel-http-disconnect', 'stdio-cancel-notification'],
+    requirements: ['http-close-is-cancel', 'cancel-http-disconnect', 'stdio-cancel-notification', 'cancel-stdio-notification'],
     why: 'Under 2026-07-28 closing the response stream is the only cancellation on HTTP; a proxy that keeps reading the upstream, or never tells a stdio server, leaves the work running for a client that has gone.',
   },
   {
@@ -268,5 +268,15 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     needs: ['request-meta'],
     requirements: ['meta-request-required-fields', 'meta-trace-context'],
     why: 'Under 2026-07-28 the upstream learns the client\'s version and capabilities from each request\'s _meta alone, and a trace that crosses the proxy is joined by traceparent there: a proxy that rebuilds _meta from the keys it knows breaks the one and tears the other apart.',
+  },
+  {
+    id: 'transparency/sse-unbuffered',
+    title: 'A proxy SHOULD open each SSE stream to its client with X-Accel-Buffering: no',
+    level: 1,
+    scenario: 'transparency/streaming.test.ts',
+    provenBy: [{ defect: 'drop-unbuffered-header', revisions: ['2026-07-28'] }],
+    needs: ['method-headers'],
+    requirements: ['sse-x-accel-buffering'],
+    why: 'A proxy is often itself behind nginx or a load balancer that buffers answers by default: without the header, progress and the final result of a stream arrive together at the end, which looks to a client like a hung call.',
   },
 ]);

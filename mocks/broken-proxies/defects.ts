@@ -19,6 +19,7 @@ export const DEFECTS = [
   'forward-authorization', // forwards the client's Authorization header upstream
   'forward-hop-by-hop', // forwards Proxy-Authorization and the headers named in Connection
   'strip-custom-headers', // forwards only the headers it knows
+  'drop-unbuffered-header', // drops X-Accel-Buffering from the upstream's answers, as a proxy that copies only the headers it knows does
   'upstream-accept-json-only', // asks its upstream for JSON alone (Accept: application/json), on every request
   'forward-client-host', // sends the client's Host header upstream
   'notification-ack-200', // answers notifications 200 with a JSON body instead of relaying 202

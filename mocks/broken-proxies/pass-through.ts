@@ -121,6 +121,7 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
       if (defect === 'connection-per-client' && out['mcp-session-id'] && !perClient.has(out['mcp-session-id'])) perClient.set(out['mcp-session-id'], dispatcher);
       if (out['mcp-session-id'] && !firstUpstreamSession) firstUpstreamSession = out['mcp-session-id'];
       const sse = (out['content-type'] ?? '').startsWith('text/event-stream');
+      if (defect === 'drop-unbuffered-header') delete out['x-accel-buffering'];
 
       if (!sse && needsWholeBody(defect)) {
         const text = await upstream.body.text();

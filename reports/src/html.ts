@@ -95,21 +95,23 @@ if (target) target.querySelector('button.toggle')?.click();
 
 /** How much of the revision the checks judge: the counts, then each requirement with its state, filtered by state. */
 function coverageSection(c: NonNullable<Report['coverage']>): string {
-  const share = (n: NonNullable<Report['coverage']>['must']) => (n.total ? `${Math.round((100 * n.traced) / n.total)} %` : '—');
+  // Out of those a proxy owes on the wire; a report written before `judgeable` existed gives the total.
+  const owed = (n: NonNullable<Report['coverage']>['must']) => n.judgeable ?? n.total;
+  const share = (n: NonNullable<Report['coverage']>['must']) => (owed(n) ? `${Math.round((100 * n.traced) / owed(n))} %` : '—');
   const row = (name: string, n: NonNullable<Report['coverage']>['must']) =>
-    `<tr><th scope="row">${name}</th><td>${n.traced} (${share(n)})</td><td>${n.excluded}</td><td>${n.untested}</td><td>${n.total}</td></tr>`;
+    `<tr><th scope="row">${name}</th><td>${n.traced} (${share(n)})</td><td>${n.untested}</td><td>${owed(n)}</td><td>${n.excluded}</td></tr>`;
   const requirements = c.requirements ?? [];
   const list = requirements.length
     ? `<p role="group" aria-label="Show requirements">${['all', 'traced', 'excluded', 'untested'].map((state) => `<button type="button" data-coverage="${state}" aria-pressed="${state === 'all'}">${state === 'all' ? `all ${requirements.length}` : `${state} ${requirements.filter((r) => r.state === state).length}`}</button>`).join(' ')}</p>
 <table id="coverage-requirements"><thead><tr><th scope="col">requirement</th><th scope="col">strength</th><th scope="col">state</th><th scope="col">checks, or why excluded</th></tr></thead><tbody>
-${requirements.map((r) => `<tr data-state="${r.state}"><td><a href="${esc(r.url)}">${esc(r.id)}</a></td><td>${esc(r.strength)}</td><td>${r.state}</td><td>${r.checks.length ? r.checks.map((id) => `<code>${esc(id)}</code>`).join(' ') : esc(r.reason ?? '')}</td></tr>`).join('\n')}
+${requirements.map((r) => `<tr data-state="${r.state}"><td><a href="${esc(r.url)}">${esc(r.id)}</a></td><td>${esc(r.strength)}</td><td>${r.state}${r.exclusion ? ` (${r.exclusion})` : ''}</td><td>${r.checks.length ? r.checks.map((id) => `<code>${esc(id)}</code>`).join(' ') : esc(r.reason ?? '')}</td></tr>`).join('\n')}
 </tbody></table>`
     : c.untestedMusts.length
       ? `<details><summary>${c.untestedMusts.length} untested MUSTs</summary><p>${c.untestedMusts.map((id) => `<code>${esc(id)}</code>`).join(' ')}</p></details>`
       : '';
   return `<section aria-labelledby="h-coverage"><h2 id="h-coverage">Coverage of MCP ${esc(c.revision)}</h2>
-<p>Requirements of this revision that concern a proxy and show on the wire: traced to a check (the share in brackets; excluded ones are not counted as judged), excluded with a reviewed reason, or untested.</p>
-<table><thead><tr><th scope="col"></th><th scope="col">traced</th><th scope="col">excluded</th><th scope="col">untested</th><th scope="col">of</th></tr></thead><tbody>${row('MUST', c.must)}${row('SHOULD', c.should)}</tbody></table>
+<p>Requirements of this revision that concern a proxy and show on the wire: traced to a check or untested, out of those a proxy owes (the share in brackets); apart from those, the ones a reviewed exclusion leaves out (not a proxy's duty, unobservable, or removed by the revision), never counted as judged.</p>
+<table><thead><tr><th scope="col"></th><th scope="col">traced</th><th scope="col">untested</th><th scope="col">of</th><th scope="col">excluded apart</th></tr></thead><tbody>${row('MUST', c.must)}${row('SHOULD', c.should)}</tbody></table>
 ${list}
 </section>`;
 }

@@ -64,7 +64,14 @@ export const LevelReportSchema = z.object({
 });
 export type LevelReport = z.infer<typeof LevelReportSchema>;
 
-const CoverageCountsSchema = z.object({ total: z.number().int(), traced: z.number().int(), excluded: z.number().int(), untested: z.number().int() });
+const CoverageCountsSchema = z.object({
+  total: z.number().int(),
+  traced: z.number().int(),
+  excluded: z.number().int(),
+  untested: z.number().int(),
+  /** Those a proxy owes on the wire (total less excluded): the share traced is out of these. Absent from reports before it was added, where the share was out of total. */
+  judgeable: z.number().int().optional(),
+});
 
 export const ReportSchema = z.object({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
@@ -132,6 +139,8 @@ export const ReportSchema = z.object({
             url: z.string(),
             checks: z.array(z.string()),
             reason: z.string().optional(),
+            /** For an excluded one: removed, not-a-proxy-duty or unobservable. */
+            exclusion: z.enum(['removed', 'not-a-proxy-duty', 'unobservable']).optional(),
           }),
         )
         .optional(),

@@ -10,6 +10,7 @@ const SERVER_REQUEST = 'transparency/server-request-relayed';
 const GET_STREAM = 'transparency/get-stream-relayed';
 const PRIMING = 'transparency/sse-priming-relayed';
 const PRIMED_OVER_STDIO = 'transparency/sse-primed-over-stdio';
+const UNBUFFERED = 'transparency/sse-unbuffered';
 
 const isMethod = (e: SseEventRecord, method: string) => (e.json as Record<string, unknown> | undefined)?.method === method;
 
@@ -25,6 +26,21 @@ scenario('A proxy SHOULD keep JSON answers JSON and SSE answers SSE', [FRAMING],
     fail: 'the proxy changed how answers are framed',
     pass: 'JSON stayed JSON and SSE stayed SSE',
     expected: 'application/json for the JSON answer, text/event-stream for the SSE answer',
+  });
+});
+
+// Every stream the client was sent, the relayed ones and those a bridge makes itself (a stdio server's answer).
+scenario('A proxy SHOULD open each SSE stream with X-Accel-Buffering: no', [UNBUFFERED], async (t: ScenarioContext) => {
+  const client = t.client();
+  const cid = t.cid();
+  const streamed = await client.callTool('progress', { count: 2, intervalMs: 0, cid }, { cid, meta: { progressToken: `unbuffered-${cid}` } });
+  if (streamed.exchange.kind !== 'sse') return t.block(UNBUFFERED, 'the call that streams its progress was not answered with an SSE stream, so there was no stream to judge', `HTTP ${streamed.exchange.status || streamed.exchange.outcome} (${streamed.exchange.headers['content-type'] ?? 'no content-type'})`);
+  const header = streamed.exchange.headers['x-accel-buffering'];
+  t.judge(UNBUFFERED, header?.trim().toLowerCase() === 'no', {
+    seen: { 'SSE streams': 1 },
+    message: header === undefined ? 'the SSE stream came without X-Accel-Buffering' : header.trim().toLowerCase() === 'no' ? 'the SSE stream came with X-Accel-Buffering: no' : `the SSE stream came with X-Accel-Buffering: ${header}`,
+    expected: 'X-Accel-Buffering: no on the SSE answer',
+    observed: `X-Accel-Buffering: ${header ?? '(absent)'}`,
   });
 });
 

@@ -21,7 +21,7 @@ function coverageSection(revision: Revision): NonNullable<Report['coverage']> {
     must: coverage.must,
     should: coverage.should,
     untestedMusts: untestedMusts(coverage).map((r) => r.id),
-    requirements: coverage.rows.map((r) => ({ id: r.id, strength: r.strength, state: r.state, url: r.url, checks: r.checks, ...(r.reason && { reason: r.reason }) })),
+    requirements: coverage.rows.map((r) => ({ id: r.id, strength: r.strength, state: r.state, url: r.url, checks: r.checks, ...(r.reason && { reason: r.reason }), ...(r.exclusion && { exclusion: r.exclusion }) })),
   };
 }
 import { computeLevels } from '../levels/compute.ts';

@@ -62,7 +62,7 @@ export class HttpExchanges {
 
   /** Starts an SSE answer: 200 and the stream's headers, flushed at once. */
   openSse(res: ServerResponse, headers: Record<string, string> = {}): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...headers });
     res.flushHeaders();
   }
 }

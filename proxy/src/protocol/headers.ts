@@ -60,7 +60,11 @@ export function upstreamRequestHeaders(headers: HeaderBag): Record<string, strin
 
 /** The upstream's response headers as they may be sent to the client. */
 export function clientResponseHeaders(headers: HeaderBag): Record<string, string> {
-  return filter(headers, UPSTREAM_ONLY);
+  const out = filter(headers, UPSTREAM_ONLY);
+  // A stream the proxy opens to its client: a buffering intermediary in front of it (nginx) must pass
+  // each event on as it comes (2026-07-28: servers SHOULD send it when they initiate an SSE stream).
+  if (/^text\/event-stream/i.test(out['content-type'] ?? '')) out['x-accel-buffering'] = 'no';
+  return out;
 }
 
 export function firstHeader(headers: HeaderBag, name: string): string | undefined {
