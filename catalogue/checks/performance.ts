@@ -7,7 +7,10 @@ export const PERFORMANCE_CHECKS = defineChecks([
     title: 'A proxy MUST add no more than 1 ms (or 5 %, whichever is more) beyond what a minimal pass-through adds to the median of a 20 ms upstream call at 10 concurrent clients, measured against direct in the same run',
     level: 2,
     scenario: 'performance/overhead.quiet.test.ts',
-    provenBy: [{ defect: 'ref-slow-5ms', revisions: ['2025-11-25', '2026-07-28'] }],
+    provenBy: [
+      { defect: 'ref-slow-5ms', revisions: ['2025-11-25', '2026-07-28'] },
+      { defect: 'ref-slow-2ms', revisions: ['2026-07-28'] },
+    ],
     needs: [],
     requirements: [],
     externalRefs: [

@@ -157,6 +157,7 @@ export const BROKEN_PROXIES = {
   'ref-connection-per-request': { carrier: 'reference-level2', select: ONLY_THERE },
   'ref-no-limits': { carrier: 'reference-level2', select: ONLY_THERE, slow: true },
   'ref-slow-5ms': { carrier: 'reference-level2', select: ONLY_THERE },
+  'ref-slow-2ms': { carrier: 'reference-level2', select: ONLY_THERE },
   'ref-prototype-scope-lookup': { carrier: 'reference-level2', select: ONLY_THERE },
   'ref-stack-in-200-error': { carrier: 'reference-level2' },
   // A list cache shared by every client hands one user the private tools/list the upstream made for another.

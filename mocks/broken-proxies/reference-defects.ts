@@ -44,6 +44,7 @@ export const REFERENCE_DEFECTS = [
   'connection-per-request', // opens a new upstream connection for every request
   'no-limits', // accepts any body and header size, waits for ever for a slow head
   'slow-5ms', // waits 5 ms before each upstream request
+  'slow-2ms', // waits 2 ms before each upstream request: twice the overhead allowance, near enough to it that only a measurement that decides when it can tells it apart
   'no-era-bridge', // (2026-07-28) claims era bridging, but relays each client's requests as they are to an upstream of the other era
   'shared-list-cache', // (2026-07-28) keeps each tools/list answer for every client, keyed on its params, whatever its cacheScope
   'prototype-scope-lookup', // looks scopes up in plain objects: the method constructor finds a function, and the request a 500
@@ -142,6 +143,17 @@ function wrapSessions(connector: UpstreamConnector, wrap: (session: ReturnType<U
 }
 
 type UpstreamPost = ReturnType<UpstreamConnector['open']>['post'];
+
+/** Every upstream request waits `ms` before it is sent. */
+function slowedBy(connector: UpstreamConnector, ms: number): UpstreamConnector {
+  return wrapSessions(connector, (s) => ({
+    ...s,
+    post: async (...args) => {
+      await delay(ms);
+      return s.post(...args);
+    },
+  }));
+}
 
 /** What the client gets, in place of the proxy's own error, when a POST to the upstream fails. */
 function onUpstreamFailure(connector: UpstreamConnector, failed: (err: unknown, info: Parameters<UpstreamPost>[2]) => Awaited<ReturnType<UpstreamPost>>): UpstreamConnector {
@@ -269,16 +281,8 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
         return s;
       }),
   }),
-  'slow-5ms': () => ({
-    connector: (c) =>
-      wrapSessions(c, (s) => ({
-        ...s,
-        post: async (...args) => {
-          await delay(5);
-          return s.post(...args);
-        },
-      })),
-  }),
+  'slow-5ms': () => ({ connector: (c) => slowedBy(c, 5) }),
+  'slow-2ms': () => ({ connector: (c) => slowedBy(c, 2) }),
   'session-lost-as-502': () => ({
     connector: (c) =>
       onUpstreamReply(c, async (reply, info) => {

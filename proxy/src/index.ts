@@ -225,7 +225,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
   const auth = config.auth ? (parts.authGate ?? createAuthGate)(config.auth) : undefined;
   const builtMetrics = config.metrics.enabled ? createMetrics(() => sessions.size()) : undefined;
   const metrics = builtMetrics && parts.metrics ? parts.metrics(builtMetrics) : builtMetrics;
-  const builtAudit = config.audit.file ? createAuditLog(config.audit.file) : undefined;
+  const builtAudit = config.audit.file ? createAuditLog(config.audit.file, config.audit.flushMs) : undefined;
   const audit = builtAudit && parts.audit ? parts.audit(builtAudit) : builtAudit;
   if (isHttpConnector(built)) {
     built.onFailure((url) => metrics?.upstreamFailure(url));

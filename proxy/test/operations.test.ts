@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { request } from 'undici';
 import { SSE_META_KEY } from '../../wire/index.ts';
+import { waitUntil } from '../../harness/src/record/wait.ts';
 import { initializeMessage, post, startRig, type Rig } from './helpers.ts';
 
 const rigs: Rig[] = [];
@@ -68,8 +69,8 @@ describe('metrics and audit', () => {
     expect(text).toMatch(/mcp_proxy_requests_total\{method="tools\/call",outcome="ok"\} 1/);
     expect(text).toMatch(/mcp_proxy_requests_total\{method="ping",outcome="refused"\} 1/);
     expect(text).toMatch(/mcp_proxy_sessions_open 1/);
-    await new Promise((r) => setTimeout(r, 100));
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    // Written in a batch within flushMs (200 ms by default).
+    const lines = (await waitUntil(() => readFile(file, 'utf8'), (t) => t.trim().split('\n').length >= 3, 5000)).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.method, l.status, l.outcome])).toEqual([
       ['initialize', 200, 'ok'],
       ['tools/call', 200, 'ok'],
@@ -78,6 +79,19 @@ describe('metrics and audit', () => {
     expect(lines[1]).toMatchObject({ session, tool: 'echo' });
     expect(lines[2].reason).toBe('Session not found');
     expect(JSON.stringify(lines)).not.toContain('not-forwarded-and-not-logged');
+  });
+
+  test('audit entries wait in a batch, off the request path, and every one is written when the proxy shuts down', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'proxyspec-audit-'));
+    const file = join(dir, 'audit.log');
+    const r = await startRig(() => ({ audit: { file, flushMs: 60_000 } }));
+    const session = (await post(r.url, initializeMessage())).headers['mcp-session-id'] as string;
+    for (let i = 0; i < 5; i++) await post(r.url, { jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'echo', arguments: {} } }, { 'mcp-session-id': session });
+    // Six entries, far under 4 KB, and a minute before the next batch: none written yet.
+    expect(await readFile(file, 'utf8').catch(() => '')).toBe('');
+    await r.close();
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.method)).toEqual(['initialize', ...Array(5).fill('tools/call')]);
   });
 });
 

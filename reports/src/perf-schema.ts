@@ -47,6 +47,8 @@ export const PerfSummarySchema = z.object({
   errorRate: z.number(),
   /** Against `direct` in the same run; absent for direct itself. */
   vsDirect: z.object({ throughputRatio: z.number(), addedP50Ms: z.number(), addedP99Ms: z.number() }).optional(),
+  /** Against the floor (a minimal node:http pass-through) in the same run, when the run had one: what this proxy costs beyond one more hop. */
+  vsFloor: z.object({ throughputRatio: z.number(), addedP99Ms: z.number() }).optional(),
 });
 export type PerfSummary = z.infer<typeof PerfSummarySchema>;
 

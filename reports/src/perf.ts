@@ -192,6 +192,19 @@ export function perfHtml(perf: Perf): string {
     );
   }
 
+  const floorRows = perf.summary.filter((s) => s.vsFloor);
+  if (floorRows.length) {
+    parts.push(
+      section(
+        'vs-floor',
+        'Against the floor',
+        'Throughput as a share of the floor (a minimal node:http pass-through: one more loopback hop and nothing else), and the 99th percentile beyond the floor\'s, in the same run; what a proxy costs beyond the hop itself.',
+        barChart('throughput ratio against the floor', floorRows.map((s) => `${s.target}: ${s.scenario} ×${s.connections}`), [{ name: '× floor', values: floorRows.map((s) => s.vsFloor!.throughputRatio) }], '× floor'),
+        table('against the floor, same run', ['target / scenario', 'throughput × floor', 'p99 beyond the floor\'s, ms'], floorRows.map((s) => [`${s.target}: ${s.scenario} ×${s.connections}`, s.vsFloor!.throughputRatio, s.vsFloor!.addedP99Ms])),
+      ),
+    );
+  }
+
   if (perf.memory.length) {
     const measured = perf.memory.filter((m) => m.bytesPerSession !== null);
     parts.push(
@@ -220,10 +233,10 @@ export function perfHtml(perf: Perf): string {
 }
 
 export function perfTerminal(perf: Perf): string {
-  const lines = ['', `${'scenario'.padEnd(16)}${'target'.padEnd(20)}${'conn'.padStart(6)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'× direct'.padStart(10)}${'+p50 ms'.padStart(9)}`];
+  const lines = ['', `${'scenario'.padEnd(16)}${'target'.padEnd(20)}${'conn'.padStart(6)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'× direct'.padStart(10)}${'+p50 ms'.padStart(9)}${'× floor'.padStart(9)}`];
   for (const s of perf.summary) {
     lines.push(
-      `${s.scenario.padEnd(16)}${s.target.padEnd(20)}${String(s.connections).padStart(6)}${fmt(s.requestsPerSec, 0).padStart(10)}${fmt(s.latencyMs.p50).padStart(9)}${fmt(s.latencyMs.p99).padStart(9)}${(s.vsDirect ? fmt(s.vsDirect.throughputRatio) : '').padStart(10)}${(s.vsDirect ? fmt(s.vsDirect.addedP50Ms) : '').padStart(9)}`,
+      `${s.scenario.padEnd(16)}${s.target.padEnd(20)}${String(s.connections).padStart(6)}${fmt(s.requestsPerSec, 0).padStart(10)}${fmt(s.latencyMs.p50).padStart(9)}${fmt(s.latencyMs.p99).padStart(9)}${(s.vsDirect ? fmt(s.vsDirect.throughputRatio) : '').padStart(10)}${(s.vsDirect ? fmt(s.vsDirect.addedP50Ms) : '').padStart(9)}${(s.vsFloor ? fmt(s.vsFloor.throughputRatio) : '').padStart(9)}`,
     );
   }
   for (const m of perf.memory) {

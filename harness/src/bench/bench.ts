@@ -224,6 +224,8 @@ function summarize(results: PerfRound[]): PerfSummary[] {
   });
   for (const row of rows) {
     if (row.target === 'direct') continue;
+    const floor = row.target === 'floor' ? undefined : rows.find((d) => d.target === 'floor' && d.scenario === row.scenario && d.connections === row.connections);
+    if (floor) row.vsFloor = { throughputRatio: floor.requestsPerSec ? row.requestsPerSec / floor.requestsPerSec : 0, addedP99Ms: row.latencyMs.p99 - floor.latencyMs.p99 };
     const direct = rows.find((d) => d.target === 'direct' && d.scenario === row.scenario && d.connections === row.connections);
     if (direct) {
       row.vsDirect = {

@@ -258,6 +258,12 @@ export const ProxyConfigSchema = z.strictObject({
     .strictObject({
       /** Where the audit trail goes, one JSON line per request ("-" for stdout); omit for none. */
       file: z.string().min(1).optional(),
+      /**
+       * Entries are written in batches, off the request's path: at most this long after they are
+       * made (or as soon as 4 KB are waiting), and all of them when the proxy shuts down. 0: each
+       * entry is written on its own as it comes, which costs a system call per request.
+       */
+      flushMs: z.number().int().min(0).max(60_000).default(200),
     })
     .prefault({}),
   logging: z
