@@ -152,4 +152,14 @@ export const ERRORS_CHECKS = defineChecks([
     requirements: ['http-unknown-method-404'],
     why: 'A 2026-07-28 client tells "no such method" from a failure by the status: a 200 or a 5xx for an unknown method makes it retry what can never work, or miss that the server it talks to is older than it thought.',
   },
+  {
+    id: 'errors/missing-capability-refused',
+    title: 'A proxy MUST answer a 2026-07-28 request that needs a client capability the client did not declare with HTTP 400 and the JSON-RPC error -32021, and never ask the client for it (no inputRequests it cannot answer), also when it bridges to a legacy server',
+    level: 1,
+    scenario: 'errors/capabilities.test.ts',
+    provenBy: [{ defect: 'refusal-status-lost', revisions: ['2026-07-28'] }],
+    needs: ['input-required'],
+    requirements: ['meta-missing-capability-error', 'meta-missing-capability-400', 'mrtr-capability-gated', 'mrtr-capability-gated-example'],
+    why: 'A client that did not declare sampling cannot answer a sampling request: asked anyway, it is stuck, and a refusal with the wrong status looks like success to a client that reads the status first.',
+  },
 ]);

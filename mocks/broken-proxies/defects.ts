@@ -19,6 +19,7 @@ export const DEFECTS = [
   'forward-authorization', // forwards the client's Authorization header upstream
   'forward-hop-by-hop', // forwards Proxy-Authorization and the headers named in Connection
   'strip-custom-headers', // forwards only the headers it knows
+  'refusal-status-lost', // (2026-07-28) relays the upstream's refusal for a missing client capability (-32021) with HTTP 200 instead of its 400
   'drop-unbuffered-header', // drops X-Accel-Buffering from the upstream's answers, as a proxy that copies only the headers it knows does
   'upstream-accept-json-only', // asks its upstream for JSON alone (Accept: application/json), on every request
   'forward-client-host', // sends the client's Host header upstream
@@ -148,6 +149,7 @@ export function mapStatus(defect: Defect, status: number, sessionHeader: boolean
   if (defect === 'missing-session-500' && status === 400 && !sessionHeader) return 500;
   if (defect === 'uncommon-status-as-502' && [405, 406, 415].includes(status)) return 502;
   if (defect === 'notification-ack-200' && status === 202) return 200;
+  if (defect === 'refusal-status-lost' && status === 400 && upstreamBody.includes('-32021')) return 200;
   return status;
 }
 
@@ -156,7 +158,7 @@ const MESSAGE_DEFECTS: readonly Defect[] = ['stringify-ids', 'rewrite-response-b
 
 /** Whether the defect must hold a JSON (non-SSE) answer whole: to rewrite it, re-frame it, or pick its status from it. */
 export function needsWholeBody(defect: Defect): boolean {
-  return MESSAGE_DEFECTS.includes(defect) || ['session-404-as-400', 'missing-session-500', 'uncommon-status-as-502', 'notification-ack-200', 'json-to-sse', 'html-error-body'].includes(defect);
+  return MESSAGE_DEFECTS.includes(defect) || ['session-404-as-400', 'missing-session-500', 'uncommon-status-as-502', 'notification-ack-200', 'json-to-sse', 'html-error-body', 'refusal-status-lost'].includes(defect);
 }
 
 /** Whether the defect rewrites SSE streams event by event. */

@@ -74,6 +74,7 @@ export const BROKEN_PROXIES = {
   'forward-client-host': { carrier: 'pass-through' },
   'upstream-accept-json-only': { carrier: 'pass-through' },
   'drop-unbuffered-header': { carrier: 'pass-through' },
+  'refusal-status-lost': { carrier: 'pass-through' },
   // A 200 for a notification is also a 200 for the client's answers to server requests and for cancellations.
   'notification-ack-200': { carrier: 'pass-through' },
   'drop-cancelled': { carrier: 'pass-through' },

@@ -30,6 +30,9 @@ export const MOCK_SERVER_INFO = { name: 'proxyspec-mock-upstream', version: '0.1
 export const TOOLS_TTL_MS = 60_000;
 const INSTRUCTIONS = 'Scriptable mock upstream of proxyspec.';
 
+/** The client capability each request the server may ask of the client needs. */
+const CAPABILITY_OF: Record<string, string> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
+
 /** Thrown by `ask` in the stateless era: the request ends with an input_required result instead. */
 class InputRequired {
   constructor(readonly result: Record<string, unknown>) {}
@@ -224,6 +227,13 @@ export class McpSession {
    */
   private ask(method: string, params: Record<string, unknown>, sink: RequestSink | null, request?: JsonRpcRequest): Promise<JsonRpcResponse> {
     if (this.stateless && request) {
+      // A request the client did not declare the capability for is refused, not asked (2026-07-28:
+      // "MUST NOT send an inputRequests that the client has not declared support for").
+      const needed = CAPABILITY_OF[method];
+      const declared = ((request.params?._meta ?? {}) as Record<string, unknown>)[META.clientCapabilities] as Record<string, unknown> | undefined;
+      if (needed && !(declared && needed in declared)) {
+        throw new ToolRpcError(ErrorCode.MissingRequiredClientCapability, `Missing required client capability: ${needed}`, { requiredCapabilities: { [needed]: {} } });
+      }
       const key = method.replace(/\W/g, '_');
       const state = requestStateFor(request, key);
       const given = request.params as { inputResponses?: Record<string, unknown>; requestState?: unknown } | undefined;

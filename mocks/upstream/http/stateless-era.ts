@@ -98,11 +98,9 @@ export class StatelessEra {
     const { io } = this;
     const session = new McpSession({ id: randomUUID(), stateless: true, channel: this.channel, waitRelease: (cid, timeoutMs) => io.recorder.waitRelease(cid, timeoutMs) });
     session.protocolVersion = requestProtocolVersion(message.params as Record<string, unknown>)!;
-    const notFound = (response: JsonRpcResponse) => 'error' in response && (response.error as { code?: number }).code === ErrorCode.MethodNotFound;
     if (!session.wantsStream(message)) {
       const response = await session.handleRequest(message, null);
-      // A method the server does not implement is HTTP 404 with -32601 in this era.
-      return io.send(req, res, notFound(response) ? 404 : 200, response, null);
+      return io.send(req, res, statusOf(response), response, null);
     }
     io.openSse(res, SSE_HEADERS);
     // Closing the response stream is the cancellation of the call: nothing more is sent for it.
@@ -147,4 +145,15 @@ export class StatelessEra {
     this.io.record({ direction: 'out', req, body: Buffer.from(data), sessionId: null });
     res.write(formatSseEvent({ data }));
   }
+}
+
+/**
+ * The HTTP status of a whole answer in this era: 404 for a method the server does not implement
+ * (-32601), 400 for a request that needs a client capability it did not declare (-32021), else 200.
+ */
+function statusOf(response: JsonRpcResponse): number {
+  const code = 'error' in response ? (response.error as { code?: number }).code : undefined;
+  if (code === ErrorCode.MethodNotFound) return 404;
+  if (code === ErrorCode.MissingRequiredClientCapability) return 400;
+  return 200;
 }

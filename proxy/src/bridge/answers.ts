@@ -113,6 +113,28 @@ export async function mapAnswer(reply: UpstreamReply, map: MessageMap, done: () 
     finished = true;
     done();
   };
+  // With `statusOf`, the reply waits for the first message it passes on: when that is already the
+  // answer, and the answer calls for a status of its own (a bridge's refusal), it goes as a whole
+  // JSON answer with that status, not as a 200 stream; anything else opens the stream as before.
+  let decided = statusOf === undefined;
+  let decide: (reply: UpstreamReply) => void = () => {};
+  const decision = new Promise<UpstreamReply>((resolve) => (decide = resolve));
+  const streamed: UpstreamReply = { status: reply.status, headers, body: out };
+  const pass = (text: string, mapped: unknown) => {
+    if (!decided) {
+      decided = true;
+      const status = isObject(mapped) && ('result' in mapped || 'error' in mapped) ? statusOf?.(mapped) : undefined;
+      if (status !== undefined) {
+        const bytes = Buffer.from(text);
+        decide({ status, headers: { ...headers, 'content-type': 'application/json', 'content-length': String(bytes.length) }, body: Readable.from([bytes]) });
+        // The rest of the upstream's stream is read (the map sees it) and dropped.
+        out.resume();
+        return;
+      }
+      decide(streamed);
+    }
+    out.write(`event: message\ndata: ${text}\n\n`);
+  };
   const parser = createParser({
     onEvent: (event) => {
       // An event without data primes a legacy stream for resumption, which the bridge does not offer.
@@ -120,16 +142,21 @@ export async function mapAnswer(reply: UpstreamReply, map: MessageMap, done: () 
       const value = parse(event.data);
       const mapped = isObject(value) ? map(value) : value;
       if (mapped === null) return;
-      out.write(`event: message\ndata: ${mapped === undefined ? event.data : JSON.stringify(mapped)}\n\n`);
+      pass(mapped === undefined ? event.data : JSON.stringify(mapped), mapped === undefined ? value : mapped);
     },
   });
   const decoder = new TextDecoder();
   upstream.on('data', (chunk: Buffer) => parser.feed(decoder.decode(chunk, { stream: true })));
   upstream.once('end', () => {
+    decide(streamed);
     out.end();
     finish();
   });
   upstream.once('error', (err) => {
+    decide(streamed);
+    // The reply may be taken only after this (the decision resolves later): the error waits in the
+    // stream for whoever reads it, instead of being thrown with no listener.
+    out.on('error', () => {});
     out.destroy(err);
     finish();
   });
@@ -138,5 +165,5 @@ export async function mapAnswer(reply: UpstreamReply, map: MessageMap, done: () 
     upstream.destroy();
     finish();
   });
-  return { status: reply.status, headers, body: out };
+  return decided ? streamed : decision;
 }
