@@ -89,7 +89,11 @@ describe('mock upstream under 2026-07-28', () => {
   });
 
   test('sampling is a multi round-trip request: input_required, then the retry with the answer and the requestState unchanged', async () => {
-    const first = await send(modern('tools/call', { name: 'sample', arguments: { prompt: 'hi' } }));
+    // A client that did not declare sampling is refused, not asked: 400 and -32021 naming the capability.
+    const undeclared = await send(modern('tools/call', { name: 'sample', arguments: { prompt: 'hi' } }));
+    expect(undeclared.status).toBe(400);
+    expect(undeclared.json?.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { sampling: {} } } });
+    const first = await send(modern('tools/call', { name: 'sample', arguments: { prompt: 'hi' }, _meta: { [META.clientCapabilities]: { sampling: {} } } }));
     const result = first.json?.result;
     expect(result).toMatchObject({ resultType: 'input_required', inputRequests: { sampling_createMessage: { method: 'sampling/createMessage' } }, requestState: expect.any(String) });
     const answer = { role: 'assistant', content: { type: 'text', text: 'hello' }, model: 'm' };

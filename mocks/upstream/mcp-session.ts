@@ -227,18 +227,20 @@ export class McpSession {
    */
   private ask(method: string, params: Record<string, unknown>, sink: RequestSink | null, request?: JsonRpcRequest): Promise<JsonRpcResponse> {
     if (this.stateless && request) {
-      // A request the client did not declare the capability for is refused, not asked (2026-07-28:
-      // "MUST NOT send an inputRequests that the client has not declared support for").
-      const needed = CAPABILITY_OF[method];
-      const declared = ((request.params?._meta ?? {}) as Record<string, unknown>)[META.clientCapabilities] as Record<string, unknown> | undefined;
-      if (needed && !(declared && needed in declared)) {
-        throw new ToolRpcError(ErrorCode.MissingRequiredClientCapability, `Missing required client capability: ${needed}`, { requiredCapabilities: { [needed]: {} } });
-      }
       const key = method.replace(/\W/g, '_');
       const state = requestStateFor(request, key);
       const given = request.params as { inputResponses?: Record<string, unknown>; requestState?: unknown } | undefined;
       const answer = given?.inputResponses?.[key];
-      if (answer === undefined) throw new InputRequired({ inputRequests: { [key]: { method, params } }, requestState: state });
+      if (answer === undefined) {
+        // A client that did not declare the capability is refused, not asked (2026-07-28: "MUST NOT
+        // send an inputRequests that the client has not declared support for").
+        const needed = CAPABILITY_OF[method];
+        const declared = ((request.params?._meta ?? {}) as Record<string, unknown>)[META.clientCapabilities] as Record<string, unknown> | undefined;
+        if (needed && !(declared && needed in declared)) {
+          throw new ToolRpcError(ErrorCode.MissingRequiredClientCapability, `Missing required client capability: ${needed}`, { requiredCapabilities: { [needed]: {} } });
+        }
+        throw new InputRequired({ inputRequests: { [key]: { method, params } }, requestState: state });
+      }
       if (given?.requestState !== state) throw new ToolRpcError(ErrorCode.InvalidParams, 'requestState is not the one this server handed out', { requestState: given?.requestState ?? null });
       return Promise.resolve({ jsonrpc: '2.0', id: request.id, result: answer as Record<string, unknown> });
     }

@@ -101,7 +101,8 @@ describe('a 2025-11-25 client, a modern upstream', () => {
   test('initialize is answered from server/discover; requests go upstream with _meta and mirrored headers; ping, GET, DELETE stay here', async () => {
     rig = await startRig(() => ({}), 'modern');
     const init = initializeMessage();
-    init.params.capabilities = { roots: { listChanged: true } } as never;
+    // Sampling declared: a modern server asks such a client for it (input_required), which a session-era client cannot be given.
+    init.params.capabilities = { roots: { listChanged: true }, sampling: {} } as never;
     const opened = await post(rig.url, init);
     expect(opened.json).toMatchObject({ result: { protocolVersion: '2025-11-25', serverInfo: { name: 'proxyspec-mock-upstream' }, capabilities: { tools: {} } } });
     const session = opened.headers['mcp-session-id'] as string;
@@ -115,7 +116,7 @@ describe('a 2025-11-25 client, a modern upstream', () => {
     expect(received.headers).toMatchObject({ 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'echo' });
     expect(JSON.parse(Buffer.from(received.bodyBase64, 'base64').toString()).params._meta).toMatchObject({
       'io.modelcontextprotocol/protocolVersion': MODERN,
-      'io.modelcontextprotocol/clientCapabilities': { roots: { listChanged: true } },
+      'io.modelcontextprotocol/clientCapabilities': { roots: { listChanged: true }, sampling: {} },
       'io.modelcontextprotocol/clientInfo': { name: 'test' },
     });
 
