@@ -45,6 +45,15 @@ export function defineChecks(declarations: readonly CheckDeclaration[]): readonl
   );
 }
 
+/**
+ * A Level 1 property as the compliance model states it (README, "Level 1 Basic"), where MCP says
+ * only that a server MAY do what a proxy must then relay (a notification before the result, a
+ * message on the GET stream, a stream closed early).
+ */
+export function level1Ref(requirement: string, quote: string): SpecRef {
+  return { requirement, revision: 'proxyspec', url: 'README.md#level-1-basic', quote, strength: 'MUST' };
+}
+
 /** A Level 3 property as the compliance model states it (README, "Level 3 Enterprise"), where MCP itself says nothing. */
 export function level3Ref(requirement: string, quote: string): SpecRef {
   return { requirement, revision: 'proxyspec', url: 'README.md#level-3-enterprise', quote, strength: 'MUST' };

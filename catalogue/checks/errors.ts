@@ -1,5 +1,5 @@
 /** Failures keep their meaning across the proxy: JSON-RPC errors, tool errors, HTTP statuses, and a broken upstream reported promptly. */
-import { defineChecks } from '../define.ts';
+import { defineChecks, level1Ref as level1 } from '../define.ts';
 
 export const ERRORS_CHECKS = defineChecks([
   {
@@ -112,6 +112,7 @@ export const ERRORS_CHECKS = defineChecks([
     provenBy: [{ defect: 'keep-stream-open-on-drop', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
     requirements: ['sse-server-close-any-time', 'sse-disconnect-any-time'],
+    externalRefs: [level1('proxyspec-l1-attributable', 'Level 1: prompt attributable errors when the upstream is down.')],
     why: 'A client blocked on a stream that will never finish cannot retry or resume.',
     upstreams: ['http'],
     upstreamReason: 'a stdio server has no SSE stream to drop',

@@ -1,5 +1,5 @@
 /** What crosses the proxy unchanged: bodies, ids, large payloads, notifications, streams, batches and priming events. */
-import { defineChecks } from '../define.ts';
+import { defineChecks, level1Ref as level1 } from '../define.ts';
 
 export const TRANSPARENCY_CHECKS = defineChecks([
   {
@@ -116,7 +116,8 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     scenario: 'transparency/streaming.test.ts',
     provenBy: [{ defect: 'buffer-sse', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
-    requirements: ['sse-post-interleave', 'progress-notification-content'],
+    requirements: ['sse-post-interleave', 'progress-notification-content', 'transport-binding-delivery'],
+    externalRefs: [level1('proxyspec-l1-streaming', 'Level 1: streaming relayed incrementally (progress arrives before the result).')],
     why: 'Progress exists so a user sees a long call advance; a buffering proxy delivers it all at the end, when it is useless.',
   },
   {
@@ -137,6 +138,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     provenBy: [{ defect: 'buffer-sse', revisions: ['2025-11-25'] }, { defect: 'no-get-stream', revisions: ['2025-11-25'] }],
     needs: ['get-stream'],
     requirements: ['http-get-stream', 'sse-get-server-messages'],
+    externalRefs: [level1('proxyspec-l1-get-stream', 'Level 1: server→client requests and GET streams relayed.')],
     why: 'List-changed, resource-updated and log notifications travel on the GET stream; without it a client never learns the server changed.',
   },
   {
