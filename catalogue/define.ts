@@ -54,6 +54,11 @@ export function level1Ref(requirement: string, quote: string): SpecRef {
   return { requirement, revision: 'proxyspec', url: 'README.md#level-1-basic', quote, strength: 'MUST' };
 }
 
+/** A Level 2 property as the compliance model states it (README, "Level 2 Production"), in a revision where MCP does not say it in a MUST. */
+export function level2Ref(requirement: string, quote: string): SpecRef {
+  return { requirement, revision: 'proxyspec', url: 'README.md#level-2-production', quote, strength: 'MUST' };
+}
+
 /** A Level 3 property as the compliance model states it (README, "Level 3 Enterprise"), where MCP itself says nothing. */
 export function level3Ref(requirement: string, quote: string): SpecRef {
   return { requirement, revision: 'proxyspec', url: 'README.md#level-3-enterprise', quote, strength: 'MUST' };

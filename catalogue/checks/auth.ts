@@ -1,5 +1,5 @@
 /** The proxy as an OAuth 2.1 resource server: challenge and metadata, hostile tokens, audience, no passthrough, scopes. */
-import { defineChecks } from '../define.ts';
+import { defineChecks, level2Ref as level2 } from '../define.ts';
 
 export const AUTH_CHECKS = defineChecks([
   {
@@ -42,6 +42,7 @@ export const AUTH_CHECKS = defineChecks([
     needs: [],
     feature: 'auth',
     requirements: ['auth-rs-audience', 'auth-accept-own-tokens-only', 'secbp-no-foreign-tokens', 'auth-audience-validate'],
+    externalRefs: [level2('proxyspec-l2-resource-server', 'Level 2: client authentication as an OAuth 2.1 resource server (… JWT validation against a hostile token matrix, audience binding …).')],
     why: 'A genuine token for another service is the confused-deputy attack: the signature checks out, only the audience tells the proxy it is not meant for it.',
   },
   {
@@ -53,6 +54,7 @@ export const AUTH_CHECKS = defineChecks([
     needs: [],
     feature: 'auth',
     requirements: ['auth-no-token-passthrough', 'auth-no-transit-tokens'],
+    externalRefs: [level2('proxyspec-l2-own-credential', 'Level 2: the proxy\'s own upstream credential.')],
     why: 'A passed-through token lets the upstream act as the user anywhere the token is valid, and bypasses the upstream\'s own audience, rate and audit controls.',
     proxyOnly: true,
   },

@@ -1,5 +1,5 @@
 /** The hop boundary: what stays on the client's hop (credentials, hop-by-hop headers) and what crosses (end-to-end headers, the upstream's Host). */
-import { defineChecks } from '../define.ts';
+import { defineChecks, level1Ref as level1 } from '../define.ts';
 
 export const BOUNDARY_CHECKS = defineChecks([
   {
@@ -10,6 +10,7 @@ export const BOUNDARY_CHECKS = defineChecks([
     provenBy: [{ defect: 'forward-authorization', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
     requirements: ['auth-no-token-passthrough'],
+    externalRefs: [level1('proxyspec-l1-hop-boundary', 'Level 1: the hop boundary (client Authorization, Proxy-Authorization and Connection-named headers never forwarded; end-to-end headers forwarded).')],
     why: 'Token passthrough lets the upstream, or anyone who controls it, replay the client\'s credential elsewhere (a confused deputy).',
     proxyOnly: true,
   },
@@ -21,6 +22,7 @@ export const BOUNDARY_CHECKS = defineChecks([
     provenBy: [{ defect: 'forward-hop-by-hop', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
     requirements: ['auth-no-token-passthrough'],
+    externalRefs: [level1('proxyspec-l1-hop-boundary', 'Level 1: the hop boundary (client Authorization, Proxy-Authorization and Connection-named headers never forwarded; end-to-end headers forwarded).')],
     why: 'Hop-by-hop headers belong to one connection (RFC 9110 §7.6.1); Proxy-Authorization is the credential for the proxy itself and must not leak past it.',
     proxyOnly: true,
   },

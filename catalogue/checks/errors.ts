@@ -20,6 +20,7 @@ export const ERRORS_CHECKS = defineChecks([
     provenBy: [{ defect: 'tool-errors-as-rpc-errors', revisions: ['2025-11-25', '2026-07-28'] }, { defect: 'flip-is-error', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
     requirements: ['base-result-field', 'base-result-any-structure'],
+    externalRefs: [level1('proxyspec-l1-transparency', 'Level 1: message transparency (bodies, ids, _meta, unicode, large payloads).')],
     why: 'Tool errors are shown to the model so it can recover; turned into protocol errors they disappear from its view.',
   },
   {

@@ -50,6 +50,7 @@ export const RESILIENCE_CHECKS = defineChecks([
     ],
     needs: [],
     requirements: ['session-terminated-404', 'session-404-reinit'],
+    externalRefs: [level3('proxyspec-l3-recovery', 'Level 3 judges what a proxy does when things go wrong behind it: an upstream that restarted is served again, not answered with a lasting 5xx.')],
     why: 'Upstreams are redeployed all the time; a proxy that keeps the dead upstream session and answers 5xx leaves the client nothing to do but give up.',
     ...HTTP_ONLY,
   },

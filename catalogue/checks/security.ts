@@ -1,5 +1,5 @@
 /** What an attacker can try without breaking a token: someone else's session, a foreign Origin, guessable ids, talkative errors. */
-import { defineChecks } from '../define.ts';
+import { defineChecks, level2Ref as level2 } from '../define.ts';
 
 export const SECURITY_CHECKS = defineChecks([
   {
@@ -11,6 +11,7 @@ export const SECURITY_CHECKS = defineChecks([
     needs: ['sessions'],
     feature: 'auth',
     requirements: ['secbp-bind-session-user', 'secbp-no-session-authn'],
+    externalRefs: [level2('proxyspec-l2-session-binding', 'Level 2: sessions bound to their user (no hijacking).')],
     why: 'Session ids leak (logs, proxies, screenshots); bound to the user, a leaked id is useless to anyone else. Unbound, it is a hijack.',
   },
   {
@@ -63,6 +64,7 @@ export const SECURITY_CHECKS = defineChecks([
     provenBy: [{ defect: 'ref-leak-upstream-address', revisions: ['2025-11-25', '2026-07-28'] }, { defect: 'ref-stack-in-200-error', revisions: ['2025-11-25'] }],
     needs: [],
     requirements: ['auth-rs-validate-before-processing'],
+    externalRefs: [level2('proxyspec-l2-input-limits', 'Level 2: input limits (oversized or malformed input gets a clear error and no crash).')],
     why: 'Error bodies reach whoever asks, authenticated or not; stack traces and internal addresses map the system for an attacker, and an echoed token is a stolen one.',
     proxyOnly: true,
   },

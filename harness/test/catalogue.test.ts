@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CHECKS } from '../../catalogue/index.ts';
+import { requirementsOf } from '../../catalogue/requirements.ts';
 import { BROKEN_PROXIES } from '../../mocks/broken-proxies/profiles.ts';
 import { DEFECTS } from '../../mocks/broken-proxies/defects.ts';
 import { REFERENCE_DEFECTS } from '../../mocks/broken-proxies/reference-defects.ts';
@@ -55,5 +56,20 @@ describe('a declaration names its proof', () => {
 
   test('the reference proxy\'s configs are where its profiles say', () => {
     for (const config of ['reference-http.yaml', 'reference-stdio.yaml']) expect(existsSync(join(ROOT, 'proxy/configs', config)), config).toBe(true);
+  });
+});
+
+describe('a declaration is as strong as what it cites', () => {
+  // A MUST check fails a proxy: something it cites must say MUST, in MCP or in the compliance model
+  // (a proxyspec-l1/l2/l3 property), in every revision it judges. One that cites only MAY sentences
+  // would fail a proxy for a choice MCP leaves open.
+  test('every MUST check cites a MUST in every revision it applies to', () => {
+    const weak = CHECKS.filter((c) => c.strength === 'MUST').flatMap((c) =>
+      c.revisions.flatMap((revision) => {
+        const strengths = [...c.requirements.map((id) => requirementsOf(revision).get(id)?.strength ?? ''), ...(c.externalRefs ?? []).map((e) => e.strength)];
+        return strengths.some((s) => /^(MUST|REQUIRED|SHALL)/.test(s)) ? [] : [`${c.id} under ${revision}`];
+      }),
+    );
+    expect(weak).toEqual([]);
   });
 });
