@@ -133,6 +133,10 @@ test('mcp-proxy under 2026-07-28: its bridge to the session era is judged as a b
   if (verdict('transparency/progress-streamed') === 'fail') expect(observed('transparency/progress-streamed')).toMatch(/^[0-2] of 3 progress notifications reached the client/);
   else expect(verdict('transparency/progress-streamed')).toBe('pass');
   expect(verdicts(r, ['fail', 'warn']).filter((id) => id !== 'transparency/progress-streamed')).toEqual([
+    // A client that declared no sampling calls a tool whose server asks for one: the proxy answers
+    // the child's sampling/createMessage with -32601 itself (seen on the child's stdout and stdin),
+    // and the tool's result reaches the client complete, with 200; no 400 and -32021.
+    'errors/missing-capability-refused',
     'errors/upstream-timeout-attributable',
     // The v2 SDK client's sampling goes unanswered, as in the session era (and its progress may arrive after the result).
     'interop/sdk-v2-client',
@@ -146,6 +150,7 @@ test('mcp-proxy under 2026-07-28: its bridge to the session era is judged as a b
     'transparency/request-meta-forwarded',
   ]);
   expect(observed('transparency/request-meta-forwarded')).toMatch(/clientInfo: \{"name":"mcp-proxy"/);
+  expect(observed('errors/missing-capability-refused')).toMatch(/a result instead of a refusal .*HTTP 200, not 400/);
   // Bridging is not blamed: resultType and the server's identity added, request-scoped _meta moved to the session.
   for (const id of ['transparency/response-body-unchanged', 'errors/tool-error-result-preserved', 'transparency/messages-schema-valid']) expect(verdict(id), id).toBe('pass');
   // The child announces a tool list change made through it (the session era's notification), and the proxy tags it for the tools subscription alone.
