@@ -149,7 +149,12 @@ export const ERRORS_CHECKS = defineChecks([
     title: 'A proxy MUST answer a 2026-07-28 request for a method the server does not implement (ping, which 2026-07-28 removed, among them) with HTTP 404 and the JSON-RPC error -32601, also when its upstream says so in a JSON-RPC error alone (a stdio or legacy server)',
     level: 1,
     scenario: 'errors/not-found.test.ts',
-    provenBy: [{ defect: 'ref-stdio-not-found-as-200', revisions: ['2026-07-28'] }],
+    provenBy: [
+      { defect: 'ref-stdio-not-found-as-200', revisions: ['2026-07-28'] },
+      // A proxy that rewrites every error's code, or answers a 4xx with an HTML page, breaks this too.
+      { defect: 'generic-errors', revisions: ['2026-07-28'] },
+      { defect: 'html-error-body', revisions: ['2026-07-28'] },
+    ],
     needs: ['method-headers'],
     requirements: ['http-unknown-method-404'],
     why: 'A 2026-07-28 client tells "no such method" from a failure by the status: a 200 or a 5xx for an unknown method makes it retry what can never work, or miss that the server it talks to is older than it thought.',
@@ -159,7 +164,12 @@ export const ERRORS_CHECKS = defineChecks([
     title: 'A proxy MUST answer a 2026-07-28 request that needs a client capability the client did not declare with HTTP 400 and the JSON-RPC error -32021, and never ask the client for it (no inputRequests it cannot answer), also when it bridges to a legacy server',
     level: 1,
     scenario: 'errors/capabilities.test.ts',
-    provenBy: [{ defect: 'refusal-status-lost', revisions: ['2026-07-28'] }],
+    provenBy: [
+      { defect: 'refusal-status-lost', revisions: ['2026-07-28'] },
+      // A proxy that rewrites every error's code, or answers a 4xx with an HTML page, breaks this too.
+      { defect: 'generic-errors', revisions: ['2026-07-28'] },
+      { defect: 'html-error-body', revisions: ['2026-07-28'] },
+    ],
     needs: ['input-required'],
     requirements: ['meta-missing-capability-error', 'meta-missing-capability-400', 'mrtr-capability-gated', 'mrtr-capability-gated-example'],
     why: 'A client that did not declare sampling cannot answer a sampling request: asked anyway, it is stuck, and a refusal with the wrong status looks like success to a client that reads the status first.',
