@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Whether performance/overhead decides only when it can: runs it N times (default 10) against the
 // reference proxy and against two slowed copies of it (ref-slow-5ms, ref-slow-2ms), optionally while
-// the suites load the machine (--busy: `vitest run --project 'suites-*'`, over and over). The
+// the suites load the machine (--busy: full `proxyspec run --target reference` runs, one after another). The
 // reference must never fail, and the slowed copies never pass; `blocked` (too noisy to judge) is
 // allowed to both. Prints each verdict and the tally; exit 1 on a wrong verdict.
 // A measurement for the developers (minutes long), not part of npm test. Needs `npm run build`.
@@ -27,11 +27,12 @@ const targets = {
 };
 for (const name of ['ref-slow-5ms', 'ref-slow-2ms']) writeFileSync(targets[name].spec, JSON.stringify(brokenProxyProfile(name, paths)));
 
-// The load: the suites against the built-in targets, restarted whenever they finish, in a process group of their own.
+// The load: whole runs of every suite against the reference proxy, one after another. A run stopped
+// with SIGTERM stops the target it started (the CLI test proves it), so nothing is left running.
 let load;
 let stopping = false;
 const startLoad = () => {
-  load = spawn('npx', ['vitest', 'run', '--project', 'suites-*'], { cwd: root, stdio: 'ignore', detached: true });
+  load = spawn(process.execPath, [bin, 'run', '--target', 'reference', '--spec', '2025-11-25', '--out', join(work, `load-${Date.now()}`)], { cwd: root, stdio: 'ignore' });
   load.on('exit', () => !stopping && startLoad());
 };
 if (values.busy) startLoad();
@@ -53,12 +54,10 @@ try {
   }
 } finally {
   stopping = true;
-  if (load) {
-    try {
-      process.kill(-load.pid, 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
+  if (load && load.exitCode === null) {
+    const exited = new Promise((resolve) => load.once('exit', resolve));
+    load.kill('SIGTERM');
+    await exited;
   }
   rmSync(work, { recursive: true, force: true });
 }
