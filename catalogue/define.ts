@@ -45,21 +45,18 @@ export function defineChecks(declarations: readonly CheckDeclaration[]): readonl
   );
 }
 
+/** A property of the compliance model (README, "Level N …"), cited where MCP says it in no MUST. */
+function levelRef(anchor: string): (requirement: string, quote: string) => SpecRef {
+  return (requirement, quote) => ({ requirement, revision: 'proxyspec', url: `README.md#${anchor}`, quote, strength: 'MUST' });
+}
+
 /**
- * A Level 1 property as the compliance model states it (README, "Level 1 Basic"), where MCP says
- * only that a server MAY do what a proxy must then relay (a notification before the result, a
- * message on the GET stream, a stream closed early).
+ * Level 1 ("Level 1 Basic"), where MCP says only that a server MAY do what a proxy must then relay (a
+ * notification before the result, a message on the GET stream, a stream closed early), or an older
+ * revision lacks the sentence.
  */
-export function level1Ref(requirement: string, quote: string): SpecRef {
-  return { requirement, revision: 'proxyspec', url: 'README.md#level-1-basic', quote, strength: 'MUST' };
-}
-
-/** A Level 2 property as the compliance model states it (README, "Level 2 Production"), in a revision where MCP does not say it in a MUST. */
-export function level2Ref(requirement: string, quote: string): SpecRef {
-  return { requirement, revision: 'proxyspec', url: 'README.md#level-2-production', quote, strength: 'MUST' };
-}
-
-/** A Level 3 property as the compliance model states it (README, "Level 3 Enterprise"), where MCP itself says nothing. */
-export function level3Ref(requirement: string, quote: string): SpecRef {
-  return { requirement, revision: 'proxyspec', url: 'README.md#level-3-enterprise', quote, strength: 'MUST' };
-}
+export const level1Ref = levelRef('level-1-basic');
+/** Level 2 ("Level 2 Production"), in a revision where MCP does not say it in a MUST. */
+export const level2Ref = levelRef('level-2-production');
+/** Level 3 ("Level 3 Enterprise"), where MCP itself says nothing. */
+export const level3Ref = levelRef('level-3-enterprise');

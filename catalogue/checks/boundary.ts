@@ -81,6 +81,8 @@ export const BOUNDARY_CHECKS = defineChecks([
     scenario: 'boundary/upstream-leg.test.ts',
     provenBy: [{ defect: 'ref-credential-sometimes-missing', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
+    // Level 2's "the proxy's own upstream credential": judged for a proxy that claims auth.
+    feature: 'auth',
     requirements: ['auth-every-request', 'auth-bearer-header'],
     why: 'An upstream that requires authorization refuses (401) the request that came without it: a proxy that sometimes forgets its token turns into intermittent failures its users cannot explain.',
     proxyOnly: true,

@@ -6,7 +6,7 @@
  * the initialized notification, a streamed call, the GET stream, the DELETE); in 2026-07-28, the
  * requests that carry the client's correlation ids.
  */
-import { recordHeader, recordMethod, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { bodyText, recordHeader, recordMethod, scenario, type ScenarioContext } from '../../harness/src/index.ts';
 import type { UpstreamRecord } from '../../wire/index.ts';
 
 const ACCEPT = 'boundary/upstream-accept';
@@ -67,8 +67,9 @@ scenario("A proxy's requests upstream MUST carry an Accept header for JSON and s
   );
 
   const withCredential = requests.filter((r) => recordHeader(r, 'authorization') !== undefined);
+  // Whether it should have one is auth/own-upstream-credential's to judge; without one, nothing here shows it carried on every request.
   if (withCredential.length === 0) {
-    return t.notApplicable(CREDENTIAL, `the proxy sent its upstream no credential on any of ${requests.length} requests, so there is none to carry on every one (auth/own-upstream-credential judges whether it should have one)`);
+    return t.block(CREDENTIAL, `the proxy sent its upstream no credential on any of ${requests.length} requests, so there is none whose every use could be judged (auth/own-upstream-credential judges whether it should have one)`, `no Authorization header on ${requests.length} upstream requests`);
   }
   const problems = requests.flatMap((r) => {
     const value = recordHeader(r, 'authorization');
@@ -112,7 +113,7 @@ scenario("A proxy MUST write only MCP messages, one per line, to a stdio server'
   const sessionId = received.find((r) => r.transport === 'stdio')?.sessionId;
   if (!sessionId) return t.block(STDIN, 'the calls never reached a stdio server, so what the proxy writes there cannot be judged', `${received.length} records carrying the calls`);
   // Every line that process read, whoever's request it carried: all of it is the proxy's writing.
-  const lines = (await t.upstream.records({ sessionId, direction: 'in' })).map((r) => Buffer.from(r.bodyBase64, 'base64').toString('utf8'));
+  const lines = (await t.upstream.records({ sessionId, direction: 'in' })).map(bodyText);
   const problems = lines.flatMap((line, n) => {
     const wrong = notAMessage(line);
     return wrong ? [`line ${n + 1}: ${wrong}`] : [];

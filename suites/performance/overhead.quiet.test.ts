@@ -98,6 +98,8 @@ scenario(
       const allowance = Math.max(1, 0.05 * p50.direct);
       return { p50, allowance, ...excessInterval(rounds) };
     };
+    // The figures of all rounds so far, worked out once per batch (the bootstrap is the costly part).
+    let judged: ReturnType<typeof figures> | undefined;
     try {
       const sessions = { proxy: [] as (string | undefined)[], floor: [] as (string | undefined)[], direct: [] as (string | undefined)[] };
       for (const side of SIDES) {
@@ -138,14 +140,16 @@ scenario(
         }
       };
       // More rounds while the interval straddles the allowance, within a bound.
-      do await measure();
-      while (!failures && measurements < MAX_MEASUREMENTS && straddles(figures()));
+      do {
+        await measure();
+        judged = failures ? undefined : figures();
+      } while (judged && measurements < MAX_MEASUREMENTS && straddles(judged));
       await Promise.all(SIDES.flatMap((side) => sessions[side].map((id) => sides[side].delete(id))));
     } finally {
       await floor.stop();
     }
-    if (failures) throw new TargetFailure(`${failures} calls failed, so overhead cannot be measured`);
-    const { p50, allowance, excess, low, high } = figures();
+    if (failures || !judged) throw new TargetFailure(`${failures} calls failed, so overhead cannot be measured`);
+    const { p50, allowance, excess, low, high } = judged;
     const calls = rounds.reduce((n, r) => n + r.proxy.length, 0);
     const interval = `${low.toFixed(2)} to ${high.toFixed(2)} ms`;
     const how = `${calls} calls each way, ${CLIENTS} clients, ${rounds.length} rotating rounds${measurements > 1 ? ` in ${measurements} batches, the interval having straddled the allowance` : ''}${replica === undefined ? '' : '; through replica 1 of ' + t.ctx.target.replicas!.length}`;

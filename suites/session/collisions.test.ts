@@ -6,7 +6,7 @@
  * stdio process), it is the sender there: the calls it has in flight at once must carry ids and
  * progress tokens of its own making, distinct, as the upstream saw them.
  */
-import { scenario, waitUntil, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
+import { bodyJson, scenario, waitUntil, type ScenarioContext, type SseEventRecord } from '../../harness/src/index.ts';
 
 const COLLIDING = 'session/colliding-ids-kept-apart';
 const CLIENTS = 4;
@@ -82,7 +82,7 @@ scenario('A proxy MUST keep answers and progress apart when clients use the same
 async function sharedUpstreamClashes(t: ScenarioContext, cids: string[]): Promise<{ clashes: string[]; sharing: number }> {
   const seen = await Promise.all(cids.map((cid) => t.upstream.answerTo(cid, 'tools/call')));
   const calls = seen.flatMap(({ request, answer }, i) => {
-    const message = request && (JSON.parse(Buffer.from(request.bodyBase64, 'base64').toString('utf8')) as { id?: unknown; params?: { _meta?: { progressToken?: unknown } } });
+    const message = request && (bodyJson(request) as { id?: unknown; params?: { _meta?: { progressToken?: unknown } } } | undefined);
     if (!request?.sessionId || !message) return [];
     return [{ client: i + 1, where: `${request.upstream}/${request.sessionId}`, from: request.at, to: answer?.at ?? Infinity, id: JSON.stringify(message.id), token: JSON.stringify(message.params?._meta?.progressToken) }];
   });
