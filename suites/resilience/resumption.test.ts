@@ -10,6 +10,8 @@ import { FAULT_META_KEY, scenario, waitUntil, type ScenarioContext, type SseEven
 
 const RESUMED = 'resilience/sse-resumed-exactly-once';
 const PROGRESS_COUNT = 6;
+/** How long a client that lost its stream waits before it comes back: the retry a 2025-11-25 stream's priming event gives. */
+const RECONNECT_AFTER_MS = 1000;
 
 interface Message {
   id?: unknown;
@@ -68,6 +70,10 @@ scenario('A proxy MUST let a client resume a cut answer stream with Last-Event-I
   if (byClient) {
     const answered = await waitUntil(() => t.upstream.answerTo(cid, 'tools/call'), (a) => a.answer !== undefined, 10_000);
     if (!answered.answer) return t.block(RESUMED, 'the stdio server never answered the call the client left, so there was no finished stream to resume', `${messages(before).length} events before the client left`);
+    // The mock reports its answer just before it writes it: the harness then waits as a client waits
+    // before reconnecting (the priming event's retry, 1 s here), by which time the proxy has read the
+    // answer and finished the stream.
+    await new Promise((resolve) => setTimeout(resolve, RECONNECT_AFTER_MS));
   }
 
   const resumed = await client.openGet({ headers: { 'last-event-id': lastId }, timeoutMs: 15_000 });
