@@ -73,6 +73,22 @@ export const AUTH_CHECKS = defineChecks([
     upstreamReason: 'a stdio server takes its credentials from its environment, not from requests',
   },
   {
+    id: 'auth/upstream-token-resource',
+    title: "A proxy that asks an authorization server for its upstream token MUST name the upstream's canonical URI in the request's resource parameter",
+    level: 2,
+    scenario: 'auth/tokens.test.ts',
+    provenBy: [{ defect: 'ref-token-without-resource', revisions: ['2025-11-25', '2026-07-28'] }],
+    needs: [],
+    feature: 'auth',
+    // On its upstream leg the proxy is the MCP client, and its token request is one a client makes. A
+    // client-credentials proxy makes no authorization request, so of "both requests" the token request is what it owes.
+    requirements: ['auth-resource-indicators', 'auth-client-resource-param', 'auth-audience-resource-param', 'auth-resource-in-both-requests', 'auth-resource-identifies-server', 'auth-resource-canonical', 'auth-resource-always-sent', 'auth-resource-most-specific'],
+    why: 'Without a resource the authorization server picks the audience itself: the token works while its default happens to be the upstream, and is refused, or worse accepted by another server, the day the default changes.',
+    proxyOnly: true,
+    upstreams: ['http'],
+    upstreamReason: 'a stdio server takes its credentials from its environment, not from requests',
+  },
+  {
     id: 'auth/scope-enforced',
     title: 'A proxy SHOULD answer a call its token lacks a scope for with 403 insufficient_scope naming the scope, and not forward it',
     level: 2,

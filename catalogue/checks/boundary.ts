@@ -83,7 +83,8 @@ export const BOUNDARY_CHECKS = defineChecks([
     needs: [],
     // Level 2's "the proxy's own upstream credential": judged for a proxy that claims auth.
     feature: 'auth',
-    requirements: ['auth-every-request', 'auth-bearer-header'],
+    // OAuth 2.1 section 5's duty for a client is the Bearer header on each resource request (section 5.1.1).
+    requirements: ['auth-every-request', 'auth-bearer-header', 'auth-token-oauth21-section5'],
     why: 'An upstream that requires authorization refuses (401) the request that came without it: a proxy that sometimes forgets its token turns into intermittent failures its users cannot explain.',
     proxyOnly: true,
     upstreams: ['http'],

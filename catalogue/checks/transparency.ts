@@ -13,6 +13,16 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     why: 'Everything else rests on it. proxyspec repeats this call between scenarios (the relay canary): once it stops working, the checks after it are blocked, not failed, and the report names the check after which the target stopped relaying.',
   },
   {
+    id: 'transparency/capabilities-declared',
+    title: 'A proxy MUST declare the capabilities it serves: tools when it lists tools, logging when log messages reach the client',
+    level: 1,
+    scenario: 'transparency/capabilities.test.ts',
+    provenBy: [{ defect: 'tools-only-capabilities', revisions: ['2025-11-25', '2026-07-28'] }],
+    needs: [],
+    requirements: ['cap-tools-declare', 'cap-logging-declare', 'lifecycle-initialize-response'],
+    why: 'Clients look at the declared capabilities before they use a feature: a gateway that passes on only the capabilities it knows leaves its clients deaf to log messages the upstream sends them.',
+  },
+  {
     id: 'transparency/request-body-unchanged',
     title: 'A proxy MUST deliver each client message to the upstream unchanged: same members, same values, unknown members and _meta included',
     level: 1,

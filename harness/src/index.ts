@@ -10,7 +10,7 @@ export { exchangeMessages, findResponse, requestMessages } from './client/exchan
 export { rawHttp } from './client/raw-http.ts';
 export { inPool, openingRequest } from './client/bulk.ts';
 export { openListen, type Listen } from './client/listen.ts';
-export { issueToken, forge, hostileCases, validClaims } from './auth/tokens.ts';
+export { issueToken, forge, hostileCases, tokenRequests, validClaims } from './auth/tokens.ts';
 export type { Exchange, SseEventRecord } from './client/exchange.ts';
 export { bodyJson, bodyText, placesCarrying, recordHeader, recordMethod } from './record/upstream-view.ts';
 export { waitUntil } from './record/wait.ts';

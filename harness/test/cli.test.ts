@@ -83,9 +83,10 @@ describe.concurrent('proxyspec run', () => {
     const { code, report } = await runTarget('reference-stdio', ['--upstream-server', 'sdk-v1', '--require-level', '2']);
     expect(report.spec).toBe('2026-07-28');
     expect(report.target).toMatchObject({ upstream: 'stdio', upstreamEra: 'legacy', upstreamServer: 'sdk-v1' });
+    // The verdicts first: when this fails, the message names the check, not just the exit code.
+    expect(report.checks.filter((c) => ['fail', 'warn', 'blocked', 'untested', 'error'].includes(c.verdict)).map((c) => `${c.id} ${c.verdict}: ${c.message}`)).toEqual([]);
     expect(code).toBe(0);
     expect(report.level).toBe(2);
-    expect(verdicts(report, ['fail', 'warn', 'blocked', 'untested', 'error'])).toEqual([]);
     expect(verdicts(report, ['pass'])).toEqual(expect.arrayContaining(['transparency/call-relayed', 'transparency/messages-schema-valid', 'transparency/subscription-relayed', 'auth/private-results-not-shared', 'interop/sdk-v2-client']));
     const schema = report.checks.find((c) => c.id === 'transparency/messages-schema-valid')!;
     expect(schema.message).toMatch(/valid: for 2026-07-28 to the client, for 2025-11-25 to the upstream/);

@@ -55,6 +55,7 @@ export const DEFECTS = [
   'drop-trace-context', // keeps only progressToken and the prefixed keys of a request's _meta (the spec's rule for names, minus its exception), losing traceparent, tracestate and baggage
   'drop-log-messages', // drops notifications/message from SSE streams, as a proxy that relays only the notifications it knows of
   'keep-upstream-on-client-close', // reads the upstream's stream to its end after the client closed its own (2026-07-28: no cancellation)
+  'tools-only-capabilities', // declares only the tools capability in initialize and server/discover results, as a gateway that knows only tools does
   'strip-input-schemas', // trims tools/list results to what it thinks a client shows: each tool's name and description, without its inputSchema
   'rewrite-unknown-version', // rewrites a protocol version it does not know (header and _meta) to the newest it knows, instead of letting it be refused
   'fill-missing-meta', // fills a stateless request's missing _meta fields (the newest version, empty capabilities) instead of letting it be refused
@@ -154,7 +155,7 @@ export function mapStatus(defect: Defect, status: number, sessionHeader: boolean
 }
 
 /** Defects that change what a message says: applied to JSON bodies and to SSE events alike. */
-const MESSAGE_DEFECTS: readonly Defect[] = ['stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors', 'rewrite-negotiated-version', 'flip-is-error', 'strip-input-schemas', 'drop-result-type'];
+const MESSAGE_DEFECTS: readonly Defect[] = ['tools-only-capabilities', 'stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors', 'rewrite-negotiated-version', 'flip-is-error', 'strip-input-schemas', 'drop-result-type'];
 
 /** Whether the defect must hold a JSON (non-SSE) answer whole: to rewrite it, re-frame it, or pick its status from it. */
 export function needsWholeBody(defect: Defect): boolean {
@@ -189,6 +190,7 @@ export function mutateMessage(defect: Defect, message: unknown): unknown {
     // Another revision of the session era: the newest one that is not the upstream's.
     m.result = { ...result, protocolVersion: revisionsOfEra(false).filter((r) => r !== result.protocolVersion).at(-1) };
   }
+  if (defect === 'tools-only-capabilities' && result && typeof result.capabilities === 'object' && result.capabilities) m.result = { ...result, capabilities: { tools: (result.capabilities as Json).tools } };
   if (defect === 'generic-errors' && m.error) m.error = { code: -32603, message: 'Internal error' };
   const tools = Array.isArray(result?.tools) ? (result.tools as Json[]) : undefined;
   if (defect === 'strip-input-schemas' && tools) m.result = { ...result, tools: tools.map(({ name, description }) => ({ name, description })) };

@@ -133,6 +133,7 @@ export const BROKEN_PROXIES = {
   'drop-request-state': { carrier: 'pass-through', select: SUITES_THERE },
   // Proxies that trim or rebuild what they relay into messages the revision's schema rejects.
   'strip-input-schemas': { carrier: 'pass-through' },
+  'tools-only-capabilities': { carrier: 'pass-through' },
   'drop-result-type': { carrier: 'pass-through' },
   // Level 2: the reference proxy with one production property taken away (reference-defects.ts).
   // Under 2026-07-28 the auth suite runs whole (its raw requests open with server/discover there).
@@ -174,6 +175,7 @@ export const BROKEN_PROXIES = {
   'ref-stdio-blank-lines': { carrier: 'reference-stdio' },
   'ref-stdio-not-found-as-200': { carrier: 'reference-stdio' },
   'ref-credential-sometimes-missing': { carrier: 'reference-level2' },
+  'ref-token-without-resource': { carrier: 'reference-level2' },
   // In front of the SDK v1 server over stdio, which speaks the session era only: the bridge's own results are judged.
   'ref-drop-result-type': { carrier: 'reference-stdio-sdk' },
   'ref-retry-failed-calls': { carrier: 'reference-level3', select: ONLY_THERE },

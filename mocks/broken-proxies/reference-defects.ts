@@ -14,6 +14,8 @@ import {
   createAuthGate,
   createPolicy,
   createTokenVerifier,
+  createUpstreamCredential,
+  tokenRequestBody,
   mirroredHeaderMismatch,
   parseConfig,
   ProxyWireError,
@@ -67,6 +69,7 @@ export const REFERENCE_DEFECTS = [
   'stdio-no-cancel', // (2026-07-28, stdio upstream) never hears that a client closed its response stream: it neither tells the stdio server the call is cancelled nor ends it, but lets it run on for 30 s
   'upstream-gone-for-good', // after its upstream once refuses a connection, refuses every later request itself (502) as if the upstream could never come back
   'always-ready', // reports ready whether or not an upstream can take requests
+  'token-without-resource', // asks the authorization server for its upstream token without a resource parameter (the server's default audience happens to be the upstream)
   'credential-sometimes-missing', // a token cache that hands out nothing while it fetches a fresh token, so every other upstream request goes without the proxy's credential
   'strip-last-event-id', // drops Last-Event-ID from a GET, so a cut stream cannot be resumed
   'policy-list-only', // hides denied tools from tools/list, but relays calls to them
@@ -411,6 +414,16 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
       })),
   }),
   'always-ready': () => ({ readiness: () => async () => true }),
+  'token-without-resource': (config) => ({
+    upstreamCredential: () => {
+      if (!('url' in config.upstream)) throw new Error('token-without-resource needs an HTTP upstream');
+      return createUpstreamCredential(config.upstream, (upstream) => {
+        const body = tokenRequestBody(upstream);
+        body.delete('resource');
+        return body;
+      });
+    },
+  }),
   'credential-sometimes-missing': () => ({
     upstreamCredential: (credential) => {
       let calls = 0;

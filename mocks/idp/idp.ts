@@ -16,7 +16,30 @@ export interface IdpOptions {
   otherResources?: string[];
   scopes?: string[];
   accessTokenTtlSeconds?: number;
+  /**
+   * The resource the proxy's own client gets when its token request names none (the upstream): an
+   * authorization server configured with a default audience, as many are, so that a proxy leaving out
+   * `resource` still gets a working token and only the request shows the omission.
+   */
+  proxyDefaultResource?: string;
 }
+
+/** A token request as the authorization server parsed it off the wire. */
+export interface TokenRequestRecord {
+  clientId: string | undefined;
+  grantType: string | undefined;
+  /** The `resource` parameters, as sent (none: an empty list). */
+  resources: string[];
+  scope: string | undefined;
+  /** Whether the server issued a token. */
+  granted: boolean;
+  at: number;
+}
+
+/** Where the authorization server lists the token requests it received from others than the harness. */
+export const TOKEN_REQUESTS_PATH = '/.proxyspec/token-requests';
+/** The harness's own token requests carry this header, so that only the target's are listed. */
+export const HARNESS_TOKEN_HEADER = 'x-proxyspec-harness';
 
 export interface Idp {
   issuer: string;
@@ -29,6 +52,8 @@ export interface Idp {
   token(options?: { resource?: string; scope?: string; client?: IdpClient }): Promise<string>;
   /** The current signing key, private part included: the harness forges tokens that differ from real ones in one way. */
   signingKey(): JWK;
+  /** The token requests the target made (the harness's own left out), oldest first; also at TOKEN_REQUESTS_PATH. */
+  tokenRequests(): TokenRequestRecord[];
   /** Publishes a new signing key (the old one stays published until `retireOldKeys`). */
   rotateKey(): Promise<void>;
   close(): Promise<void>;
@@ -82,6 +107,8 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const keys: JWK[] = [await signingKey('k1')];
 
+  /** Token requests that named no resource (their context objects). */
+  const defaulted = new WeakSet<object>();
   const makeProvider = () =>
     new Provider(issuer, {
       clients: [
@@ -112,7 +139,12 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
         clientCredentials: { enabled: true },
         resourceIndicators: {
           enabled: true,
-          defaultResource: () => options.audience,
+          // Called only for a request that named no resource; oidc-provider then writes the default into the
+          // request's parameters, so the record of the request learns of the omission here.
+          defaultResource: (ctx: object, client?: { clientId?: string }) => {
+            defaulted.add(ctx);
+            return (client?.clientId === CLIENTS.proxy.id && options.proxyDefaultResource) || options.audience;
+          },
           useGrantedResource: () => true,
           getResourceServerInfo: (_ctx: unknown, resource: string) => {
             if (!resources.has(resource)) throw new errors.InvalidTarget();
@@ -121,16 +153,43 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
         },
       },
     });
+  const tokenRequests: TokenRequestRecord[] = [];
+  type TokenContext = { get(name: string): string; oidc?: { params?: Record<string, unknown>; client?: { clientId?: string } } };
+  const record = (ctx: TokenContext, granted: boolean) => {
+    if (ctx.get(HARNESS_TOKEN_HEADER)) return;
+    const params = ctx.oidc?.params ?? {};
+    const resource = params.resource;
+    tokenRequests.push({
+      clientId: ctx.oidc?.client?.clientId ?? (typeof params.client_id === 'string' ? params.client_id : undefined),
+      grantType: typeof params.grant_type === 'string' ? params.grant_type : undefined,
+      resources: defaulted.has(ctx) ? [] : Array.isArray(resource) ? resource.map(String) : typeof resource === 'string' ? [resource] : [],
+      scope: typeof params.scope === 'string' ? params.scope : undefined,
+      granted,
+      at: Date.now(),
+    });
+  };
+  const recorded = () => {
+    const p = makeProvider();
+    p.on('grant.success', (ctx: TokenContext) => record(ctx, true));
+    p.on('grant.error', (ctx: TokenContext) => record(ctx, false));
+    return p;
+  };
   // Keys live in the provider's configuration: a rotation builds a new provider with the new key set.
-  let provider = makeProvider();
-  server.on('request', (req, res) => provider.callback()(req, res));
+  let provider = recorded();
+  server.on('request', (req, res) => {
+    if (req.method === 'GET' && req.url === TOKEN_REQUESTS_PATH) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(tokenRequests));
+      return;
+    }
+    provider.callback()(req, res);
+  });
 
   const token: Idp['token'] = async ({ resource, scope, client } = {}) => {
     const who = CLIENTS[client ?? 'client'];
     const body = new URLSearchParams({ grant_type: 'client_credentials', resource: resource ?? options.audience, scope: scope ?? scopes.join(' ') });
     const res = await fetch(`${issuer}/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${who.id}:${who.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { authorization: `Basic ${Buffer.from(`${who.id}:${who.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', [HARNESS_TOKEN_HEADER]: '1' },
       body,
     });
     const json = (await res.json()) as { access_token?: string; error?: string; error_description?: string };
@@ -147,9 +206,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     clients: CLIENTS,
     token,
     signingKey: () => keys[0],
+    tokenRequests: () => [...tokenRequests],
     async rotateKey() {
       keys.unshift(await signingKey(`k${keys.length + 1}`));
-      provider = makeProvider();
+      provider = recorded();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -161,7 +161,8 @@ export class McpSession {
         case 'server/discover':
           return {
             supportedVersions: revisionsOfEra(true),
-            capabilities: { tools: { listChanged: true } },
+            // Logging: the log tool sends log messages to a request that sets a level.
+            capabilities: { tools: { listChanged: true }, logging: {} },
             instructions: INSTRUCTIONS,
             ttlMs: TOOLS_TTL_MS,
             cacheScope: 'public',

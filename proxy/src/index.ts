@@ -42,6 +42,7 @@ export { ClientGone, type UpstreamConnector } from './upstream/types.ts';
 export type { ProxySession, SessionMap } from './sessions/session-map.ts';
 export { mirroredHeaderMismatch } from './protocol/mirrored.ts';
 export { createPolicy, type Policy } from './policy/policy.ts';
+export { createUpstreamCredential, tokenRequestBody } from './upstream/credential.ts';
 export type { AuditLog } from './observe/audit.ts';
 
 /** How long a stdio server has to answer the era probe (it may be starting) before its silence marks it legacy. */

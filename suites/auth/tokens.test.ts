@@ -4,7 +4,7 @@
  * "never reached the upstream" is read from the upstream's own records.
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { hostileCases, issueToken, openingRequest, placesCarrying, scenario, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
+import { hostileCases, issueToken, openingRequest, placesCarrying, scenario, tokenRequests, type Exchange, type ScenarioContext } from '../../harness/src/index.ts';
 
 const CHALLENGE = 'auth/challenge-and-metadata';
 const HOSTILE = 'auth/hostile-tokens-refused';
@@ -12,6 +12,7 @@ const AUDIENCE = 'auth/audience-bound';
 const PASSTHROUGH = 'auth/no-token-passthrough';
 const OWN_CREDENTIAL = 'auth/own-upstream-credential';
 const SCOPES = 'auth/scope-enforced';
+const TOKEN_RESOURCE = 'auth/upstream-token-resource';
 
 
 const POST_HEADERS: Array<[string, string]> = [
@@ -179,6 +180,47 @@ scenario("A valid token is accepted, never forwarded, and the upstream sees the 
     pass: 'the upstream received a token issued to the proxy for the upstream',
     fail: "the upstream did not receive a credential of the proxy's own",
     expected: 'Authorization: Bearer <token with aud = the upstream>',
+  });
+});
+
+/** Why a resource indicator is not a canonical MCP server URI (RFC 8707 §2, and the MCP authorization spec's lowercase scheme and host), or undefined. */
+function notCanonical(resource: string): string | undefined {
+  const head = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(resource);
+  if (!head) return 'not an absolute URI';
+  if (resource.includes('#')) return 'it has a fragment';
+  if (head[1] !== head[1].toLowerCase() || head[2] !== head[2].toLowerCase()) return 'its scheme or host is not lowercase';
+  return undefined;
+}
+
+scenario("A proxy's own token request names its upstream as the resource", [TOKEN_RESOURCE], async (t) => {
+  // A call through the proxy: a proxy that fetches its upstream token when first needed has asked for it by now.
+  const cid = t.cid();
+  const client = await t.session({ cid });
+  await client.callTool('echo', { cid }, { cid });
+  if ((await t.upstream.received(cid)).length === 0) {
+    return t.block(TOKEN_RESOURCE, 'nothing reached the upstream, so the proxy may not yet have needed its token', `no upstream record carries ${cid}`);
+  }
+  // The authorization server lists every token request but the harness's own: each is the target's.
+  const requests = await tokenRequests(t.auth);
+  if (requests.length === 0) {
+    return t.notApplicable(TOKEN_RESOURCE, 'the proxy asked the authorization server for no token (it calls its upstream with a credential it was given, or with none; auth/own-upstream-credential judges that)');
+  }
+  const upstream = t.auth.upstreamAudience;
+  const problems = requests.flatMap((r, n) => {
+    const which = `token request ${n + 1} (${r.grantType ?? 'no grant_type'})`;
+    if (r.resources.length === 0) return [`${which} carried no resource parameter`];
+    const wrong = r.resources.flatMap((resource) => {
+      const why = notCanonical(resource);
+      return why ? [`${which} named ${JSON.stringify(resource)}: ${why}`] : [];
+    });
+    if (!r.resources.some((resource) => sameResource(resource, upstream))) wrong.push(`${which} named ${r.resources.map((x) => JSON.stringify(x)).join(', ')}, not the upstream ${upstream}`);
+    return wrong;
+  });
+  t.judgeProblems(TOKEN_RESOURCE, problems, {
+    seen: { 'token requests': requests.length },
+    pass: `all ${requests.length} of the proxy's token requests named resource=${upstream}`,
+    fail: "the proxy asked for its upstream token without naming the upstream's canonical URI as the resource",
+    expected: `resource=${upstream} (RFC 8707) in every token request, whether or not the server would default to it`,
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { base64url, importJWK, SignJWT, type JWTPayload } from 'jose';
+import { HARNESS_TOKEN_HEADER, TOKEN_REQUESTS_PATH, type TokenRequestRecord } from '../../../mocks/idp/index.ts';
 import type { TargetAuth } from '../context.ts';
 
 export interface TokenRequest {
@@ -19,12 +20,20 @@ export async function issueToken(auth: TargetAuth, { client = 'client', scope, r
   const body = new URLSearchParams({ grant_type: 'client_credentials', resource: resource ?? auth.audience, scope: scope ?? auth.scopes.join(' ') });
   const res = await fetch(auth.tokenEndpoint, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${who.id}:${who.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    // Marked as the harness's, so that the authorization server lists only the target's own requests.
+    headers: { authorization: `Basic ${Buffer.from(`${who.id}:${who.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', [HARNESS_TOKEN_HEADER]: '1' },
     body,
   });
   const json = (await res.json()) as { access_token?: string; error?: string };
   if (!res.ok || !json.access_token) throw new Error(`the mock authorization server refused a token: ${json.error ?? res.status}`);
   return json.access_token;
+}
+
+/** The token requests the target made of the mock authorization server so far (the harness's own left out), oldest first. */
+export async function tokenRequests(auth: TargetAuth): Promise<TokenRequestRecord[]> {
+  const res = await fetch(new URL(TOKEN_REQUESTS_PATH, auth.issuer));
+  if (!res.ok) throw new Error(`the mock authorization server did not list its token requests: HTTP ${res.status}`);
+  return (await res.json()) as TokenRequestRecord[];
 }
 
 /** The claims of a token the proxy would accept, valid from now for five minutes. */

@@ -236,7 +236,7 @@ async function startAuthorizationServer(audience: string, base: PlaceholderValue
   let idp: Awaited<ReturnType<typeof startIdp>>;
   const upstreamAudience = base.upstream_url ?? audience;
   try {
-    idp = await startIdp({ audience, otherResources: [upstreamAudience, FOREIGN_RESOURCE] });
+    idp = await startIdp({ audience, otherResources: [upstreamAudience, FOREIGN_RESOURCE], proxyDefaultResource: upstreamAudience });
   } catch (cause) {
     throw new HarnessError('HARNESS_ERR_MOCK_START', `the mock authorization server could not start: ${(cause as Error).message}`, { cause });
   }

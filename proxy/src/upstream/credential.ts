@@ -12,7 +12,18 @@ export type UpstreamCredential = () => Promise<string | undefined>;
 /** Refresh this long before `expires_in` runs out. */
 const REFRESH_MARGIN_MS = 30_000;
 
-export function createUpstreamCredential(upstream: HttpUpstreamConfig): UpstreamCredential {
+/**
+ * The form of the token request: client_credentials, for the upstream as the resource (RFC 8707;
+ * the MCP authorization spec has clients send it whether or not the server announces support).
+ */
+export function tokenRequestBody(upstream: HttpUpstreamConfig): URLSearchParams {
+  const grant = upstream.auth && 'clientCredentials' in upstream.auth ? upstream.auth.clientCredentials : undefined;
+  const body = new URLSearchParams({ grant_type: 'client_credentials', resource: grant?.resource ?? upstream.url });
+  if (grant?.scope) body.set('scope', grant.scope);
+  return body;
+}
+
+export function createUpstreamCredential(upstream: HttpUpstreamConfig, requestBody: (upstream: HttpUpstreamConfig) => URLSearchParams = tokenRequestBody): UpstreamCredential {
   const auth = upstream.auth;
   if (!auth) return async () => undefined;
   if ('bearer' in auth) {
@@ -24,8 +35,7 @@ export function createUpstreamCredential(upstream: HttpUpstreamConfig): Upstream
   let fetching: Promise<string> | undefined;
 
   const fetchToken = async (): Promise<string> => {
-    const body = new URLSearchParams({ grant_type: 'client_credentials', resource: grant.resource ?? upstream.url });
-    if (grant.scope) body.set('scope', grant.scope);
+    const body = requestBody(upstream);
     const basic = Buffer.from(`${encodeURIComponent(grant.clientId)}:${encodeURIComponent(grant.clientSecret)}`).toString('base64');
     let res: Response;
     try {

@@ -1,0 +1,50 @@
+/**
+ * What the client is told the server can do. Through the proxy, the server the client sees is the
+ * proxy: once it serves tools and passes on log messages, its initialize result (session era) or
+ * server/discover result (2026-07-28) must declare the tools and logging capabilities. A gateway that
+ * rebuilds capabilities from the few it knows leaves a client that checks them unable to use the rest.
+ */
+import { META, describeCall, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+
+const DECLARED = 'transparency/capabilities-declared';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+scenario('A proxy MUST declare the capabilities it serves: tools, and logging when log messages reach the client', [DECLARED], async (t: ScenarioContext) => {
+  const client = t.client();
+  const cid = t.cid();
+  const opened = await client.initialize({ cid });
+  const result = opened.response && 'result' in opened.response && isObject(opened.response.result) ? opened.response.result : undefined;
+  const opening = client.stateless ? 'server/discover' : 'initialize';
+  if (!result) return t.block(DECLARED, `${opening} got no result, so there are no declared capabilities to judge`, describeCall(opened));
+
+  // What the server is seen to do: list tools, and send log messages for a request that asks for them.
+  const listed = await client.request('tools/list', {}, { cid });
+  const tools = (listed.response && 'result' in listed.response ? (listed.response.result as { tools?: unknown }).tools : undefined) as unknown[] | undefined;
+  const logged = await client.callTool('log', {}, { cid, meta: { [META.logLevel]: 'warning' } });
+  const logMessages = logged.exchange.events.filter((e) => (e.json as { method?: unknown } | undefined)?.method === 'notifications/message').length;
+  const servesTools = Array.isArray(tools) && tools.length > 0;
+  if (!servesTools && logMessages === 0) {
+    return t.block(DECLARED, 'neither a tool list nor a log message reached the client, so nothing is known to need declaring', `tools/list: ${describeCall(listed)}; the log call: ${describeCall(logged)}`);
+  }
+
+  const capabilities = result.capabilities;
+  const problems: string[] = [];
+  if (!isObject(capabilities)) problems.push(`the ${opening} result has no capabilities object (${JSON.stringify(capabilities ?? null)})`);
+  else {
+    if (servesTools && !isObject(capabilities.tools)) problems.push(`${tools.length} tools were listed, but the capabilities do not declare tools (${JSON.stringify(capabilities).slice(0, 160)})`);
+    if (logMessages > 0 && !isObject(capabilities.logging)) problems.push(`${logMessages} log messages reached the client, but the capabilities do not declare logging (${JSON.stringify(capabilities).slice(0, 160)})`);
+  }
+  // 2025-11-25's initialize answer also names the server and the version it speaks.
+  if (!client.stateless) {
+    const info = result.serverInfo as { name?: unknown; version?: unknown } | undefined;
+    if (typeof result.protocolVersion !== 'string') problems.push('the initialize result has no protocolVersion');
+    if (!isObject(info) || typeof info.name !== 'string' || typeof info.version !== 'string') problems.push(`the initialize result has no serverInfo with a name and a version (${JSON.stringify(info ?? null)})`);
+  }
+  t.judgeProblems(DECLARED, problems, {
+    seen: { 'tools listed': servesTools ? tools.length : 0, 'log messages': logMessages },
+    fail: `the ${opening} result does not declare what the proxy serves`,
+    pass: `the ${opening} result declares ${[servesTools && 'tools', logMessages > 0 && 'logging'].filter(Boolean).join(' and ')}, which the client was served${client.stateless ? '' : ', and names the server and its version'}`,
+    expected: `capabilities.tools (tools are listed) and capabilities.logging (log messages arrive) in the ${opening} result${client.stateless ? '' : ', with protocolVersion and serverInfo'}`,
+  });
+});
