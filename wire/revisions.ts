@@ -41,6 +41,7 @@ export const MECHANISMS = {
   'input-required': 'multi round-trip requests (input_required results)',
   'request-log-level': 'a log level per request (io.modelcontextprotocol/logLevel in _meta)',
   'reserved-error-codes': 'error codes -32020 to -32099 reserved for those the specification defines',
+  tasks: 'tasks: task-augmented requests, tasks/get, tasks/result, tasks/list and tasks/cancel',
 } as const;
 export type Mechanism = keyof typeof MECHANISMS;
 
@@ -71,13 +72,13 @@ const STEPS: Record<Revision, RevisionStep> = {
   // Batches removed; MCP-Protocol-Version on every request after initialization; the server is an
   // OAuth resource server that names its metadata (RFC 9728) in its challenge.
   '2025-06-18': { adds: ['version-header', 'resource-metadata'], removes: ['batches'], removedBy: { batches: 'major change 1: "Remove support for JSON-RPC batching"' } },
-  // SSE streams start with a priming event (an id and empty data).
-  '2025-11-25': { adds: ['priming-events'] },
+  // SSE streams start with a priming event (an id and empty data); tasks, experimental.
+  '2025-11-25': { adds: ['priming-events', 'tasks'] },
   // Stateless: no handshake, no sessions, no GET stream, no resumability, no ping; per-request _meta,
   // mirrored headers, discovery, subscriptions and multi round-trip requests instead.
   '2026-07-28': {
     adds: ['request-meta', 'method-headers', 'discover', 'subscriptions-listen', 'result-type', 'cacheable-results', 'input-required', 'request-log-level', 'disconnect-is-cancel', 'reserved-error-codes'],
-    removes: ['initialize', 'sessions', 'get-stream', 'server-requests', 'ping', 'resumability', 'priming-events', 'disconnect-not-cancel'],
+    removes: ['initialize', 'sessions', 'get-stream', 'server-requests', 'ping', 'resumability', 'priming-events', 'disconnect-not-cancel', 'tasks'],
     removedBy: {
       sessions: 'major change 1: "Remove protocol-level sessions and the `Mcp-Session-Id` header from the Streamable HTTP transport"',
       initialize: 'major change 2: "Make MCP stateless: remove the `initialize`/`notifications/initialized` handshake"',
@@ -87,6 +88,7 @@ const STEPS: Record<Revision, RevisionStep> = {
       resumability: 'major change 9: "Remove SSE stream resumability and message redelivery (the `Last-Event-ID` header and SSE event IDs)"',
       'priming-events': 'major change 9: "Remove SSE stream resumability and message redelivery (the `Last-Event-ID` header and SSE event IDs)"',
       'disconnect-not-cancel': 'major change 9: "A broken response stream loses the in-flight request"',
+      tasks: 'major change 6: "Move experimental tasks out of the core protocol and into an official extension (`io.modelcontextprotocol/tasks`)"',
     },
     errors: { resourceNotFound: ErrorCode.InvalidParams, headerMismatch: ErrorCode.HeaderMismatch, missingClientCapability: ErrorCode.MissingRequiredClientCapability, unsupportedProtocolVersion: ErrorCode.UnsupportedProtocolVersion },
     retired: [ErrorCode.ResourceNotFound, ErrorCode.UrlElicitationRequired],

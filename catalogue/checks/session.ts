@@ -13,6 +13,16 @@ export const SESSION_CHECKS = defineChecks([
     why: 'A proxy serves many clients; one that shares upstream sessions leaks one user\'s state and results to another.',
   },
   {
+    id: 'session/tasks-isolated',
+    title: "A proxy MUST NOT let one client read, wait for, cancel or list another client's tasks",
+    level: 2,
+    scenario: 'transparency/tasks.test.ts',
+    provenBy: [{ defect: 'route-tasks-by-id', revisions: ['2025-11-25'] }],
+    needs: ['tasks'],
+    requirements: ['task-bind-auth-context', 'task-reject-foreign-context', 'task-list-own-context'],
+    why: 'A task outlives its request and its id is all it takes to fetch its result: a proxy that routes tasks/* by task id, or puts clients on one upstream session, hands one user the results of another.',
+  },
+  {
     id: 'session/isolation-concurrent',
     title: 'A proxy MUST keep twenty concurrent sessions apart: distinct upstream sessions, no crossed answers',
     level: 1,

@@ -106,7 +106,11 @@ test('mcp-proxy under 2025-11-25: fails what its shared child process and its ow
     // It drops an unknown member of params (x-extension); its own progress token in place of the client's is allowed.
     'transparency/request-body-unchanged',
     'transparency/server-request-relayed',
+    // It forwards the task member, and the child creates the task; its SDK client then reads the child's
+    // CreateTaskResult as a tool result, refuses it, and the client gets -32603 instead of its task.
+    'transparency/tasks-relayed',
   ]);
+  expect(observed('transparency/tasks-relayed')).toMatch(/the upstream had answered it with a CreateTaskResult .*-32603/);
   expect(observed('errors/jsonrpc-error-preserved')).toMatch(/expected -32002, got -32602/);
   expect(observed('session/isolation')).toMatch(/same upstream process/);
   expect(message('transparency/cancel-and-ping-relayed')).toMatch(/reached the upstream altered: \$\.params\._meta: missing/);
@@ -122,7 +126,8 @@ test('mcp-proxy under 2025-11-25: fails what its shared child process and its ow
   // Progress comes back under the client's own token, the first while the tool still runs.
   expect(verdict('transparency/progress-streamed')).toBe('pass');
   // One child for the whole run: no upstream session opens per client, so none can be seen to leak.
-  expect(verdicts(r, ['blocked'])).toEqual(['session/no-leak']);
+  // And no task reaches a client, so none can be seen kept from another.
+  expect(verdicts(r, ['blocked'])).toEqual(['session/no-leak', 'session/tasks-isolated']);
   expect(verdicts(r, ['untested'])).toEqual(['operations/graceful-shutdown', 'session/idle-reaped']);
 }, 400_000);
 

@@ -55,6 +55,8 @@ export const DEFECTS = [
   'drop-trace-context', // keeps only progressToken and the prefixed keys of a request's _meta (the spec's rule for names, minus its exception), losing traceparent, tracestate and baggage
   'drop-log-messages', // drops notifications/message from SSE streams, as a proxy that relays only the notifications it knows of
   'keep-upstream-on-client-close', // reads the upstream's stream to its end after the client closed its own (2026-07-28: no cancellation)
+  'drop-task-params', // rebuilds tools/call params from name, arguments and _meta, dropping the task member that asks for a task
+  'route-tasks-by-id', // remembers which upstream session created each task and sends every tasks/get, tasks/result and tasks/cancel for it there, whoever asks
   'tools-only-capabilities', // declares only the tools capability in initialize and server/discover results, as a gateway that knows only tools does
   'strip-input-schemas', // trims tools/list results to what it thinks a client shows: each tool's name and description, without its inputSchema
   'rewrite-unknown-version', // rewrites a protocol version it does not know (header and _meta) to the newest it knows, instead of letting it be refused
@@ -74,7 +76,7 @@ export interface LocalAnswer {
 
 const KNOWN_VERSIONS: readonly string[] = REVISIONS;
 const KNOWN_HEADERS = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'user-agent', 'mcp-method', 'mcp-name'];
-const KNOWN_PARAMS = ['name', 'arguments', '_meta', 'protocolVersion', 'capabilities', 'clientInfo', 'requestId', 'reason', 'cursor', 'uri', 'notifications', 'inputResponses', 'requestState'];
+const KNOWN_PARAMS = ['name', 'arguments', '_meta', 'task', 'taskId', 'protocolVersion', 'capabilities', 'clientInfo', 'requestId', 'reason', 'cursor', 'uri', 'notifications', 'inputResponses', 'requestState'];
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** A defect that answers instead of forwarding, or undefined to forward. */
@@ -131,6 +133,10 @@ export function mutateRequestBody(defect: Defect, body: Buffer, parsed: unknown)
     const { requestState: _dropped, ...params } = (parsed as { params: Json }).params;
     return Buffer.from(JSON.stringify({ ...(parsed as Json), params }));
   }
+  if (defect === 'drop-task-params' && (parsed as Json | undefined)?.method === 'tools/call' && (parsed as { params?: Json }).params?.task !== undefined) {
+    const { task: _dropped, ...params } = (parsed as { params: Json }).params;
+    return Buffer.from(JSON.stringify({ ...(parsed as Json), params }));
+  }
   if (defect !== 'strip-unknown-members' || !parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return body;
   const m = { ...(parsed as Json) };
   const params = m.params as Json | undefined;
@@ -159,7 +165,7 @@ const MESSAGE_DEFECTS: readonly Defect[] = ['tools-only-capabilities', 'stringif
 
 /** Whether the defect must hold a JSON (non-SSE) answer whole: to rewrite it, re-frame it, or pick its status from it. */
 export function needsWholeBody(defect: Defect): boolean {
-  return MESSAGE_DEFECTS.includes(defect) || ['session-404-as-400', 'missing-session-500', 'uncommon-status-as-502', 'notification-ack-200', 'json-to-sse', 'html-error-body', 'refusal-status-lost'].includes(defect);
+  return MESSAGE_DEFECTS.includes(defect) || ['route-tasks-by-id', 'session-404-as-400', 'missing-session-500', 'uncommon-status-as-502', 'notification-ack-200', 'json-to-sse', 'html-error-body', 'refusal-status-lost'].includes(defect);
 }
 
 /** Whether the defect rewrites SSE streams event by event. */

@@ -80,6 +80,8 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
   const { defect } = options;
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   let firstUpstreamSession: string | undefined;
+  // With route-tasks-by-id: the upstream session that created each task.
+  const taskOwners = new Map<string, string>();
   // With connection-per-client: one single-connection agent for each client session (and for each initialize).
   const perClient = new Map<string, Agent>();
   const agentFor = (sessionId: string | undefined): Agent => {
@@ -112,6 +114,9 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
     if (body) body = mutateRequestBody(defect, body, parsed);
     const headers = forwardHeaders(req.headers, defect, parsed);
     if (defect === 'shared-upstream-session' && headers['mcp-session-id'] && firstUpstreamSession) headers['mcp-session-id'] = firstUpstreamSession;
+    const asked = parsed as { method?: unknown; params?: { taskId?: unknown } } | undefined;
+    const owner = typeof asked?.params?.taskId === 'string' ? taskOwners.get(asked.params.taskId) : undefined;
+    if (defect === 'route-tasks-by-id' && owner && typeof asked?.method === 'string' && asked.method.startsWith('tasks/')) headers['mcp-session-id'] = owner;
     try {
       const headersTimeout = defect === 'no-upstream-timeout' ? 0 : (options.timeoutMs ?? 30_000);
       const dispatcher = agentFor(headers['mcp-session-id']);
@@ -125,6 +130,16 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
 
       if (!sse && needsWholeBody(defect)) {
         const text = await upstream.body.text();
+        if (defect === 'route-tasks-by-id' && headers['mcp-session-id']) {
+          const taskId = (() => {
+            try {
+              return (JSON.parse(text) as { result?: { task?: { taskId?: unknown } } }).result?.task?.taskId;
+            } catch {
+              return undefined;
+            }
+          })();
+          if (typeof taskId === 'string') taskOwners.set(taskId, headers['mcp-session-id']);
+        }
         const status = mapStatus(defect, upstream.statusCode, headers['mcp-session-id'] !== undefined, text);
         let outBody = text;
         try {

@@ -134,6 +134,8 @@ export const BROKEN_PROXIES = {
   // Proxies that trim or rebuild what they relay into messages the revision's schema rejects.
   'strip-input-schemas': { carrier: 'pass-through' },
   'tools-only-capabilities': { carrier: 'pass-through' },
+  'drop-task-params': { carrier: 'pass-through' },
+  'route-tasks-by-id': { carrier: 'pass-through' },
   'drop-result-type': { carrier: 'pass-through' },
   // Level 2: the reference proxy with one production property taken away (reference-defects.ts).
   // Under 2026-07-28 the auth suite runs whole (its raw requests open with server/discover there).

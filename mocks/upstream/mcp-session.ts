@@ -22,7 +22,10 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
   LATEST_SESSION_REVISION,
+  has,
+  isRevision,
 } from '../../wire/index.ts';
+import { TASKS_CAPABILITY, TASK_SUPPORT, TASK_TOOLS, TaskProtocolError, TaskStore, type TaskOutcome } from './tasks.ts';
 import { TOOLS, callTool, toolNeedsStream, type ToolContext } from './tools.ts';
 
 export const MOCK_SERVER_INFO = { name: 'proxyspec-mock-upstream', version: '0.1.0' } as const;
@@ -101,6 +104,8 @@ export class McpSession {
   private readonly pending = new Map<JsonRpcId, (response: JsonRpcResponse) => void>();
   private nextServerRequestId = 1;
   readonly stateless: boolean;
+  /** This session's tasks (2025-11-25): no other session can reach them. */
+  private readonly tasks = new TaskStore();
 
   constructor(options: McpSessionOptions) {
     this.id = options.id;
@@ -127,6 +132,7 @@ export class McpSession {
     } catch (err) {
       if (err instanceof InputRequired) return { jsonrpc: '2.0', id: request.id, result: this.complete(err.result, 'input_required') };
       if (err instanceof ToolRpcError) return errorResponse(request.id, err.code, err.message, err.data);
+      if (err instanceof TaskProtocolError) return errorResponse(request.id, err.code, err.message);
       return errorResponse(request.id, ErrorCode.InternalError, 'Internal error', { detail: String(err) });
     }
   }
@@ -143,6 +149,11 @@ export class McpSession {
       this.pending.delete(response.id);
       resolve(response);
     }
+  }
+
+  /** Whether the session's negotiated revision has tasks. */
+  private get tasksOn(): boolean {
+    return !this.stateless && isRevision(this.protocolVersion) && has(this.protocolVersion, 'tasks');
   }
 
   /** A stateless result: its resultType, and the server's identity in its _meta beside what is there. */
@@ -187,7 +198,7 @@ export class McpSession {
         this.protocolVersion = this.supported.includes(asked) ? asked : LATEST_SESSION_REVISION;
         return {
           protocolVersion: this.protocolVersion,
-          capabilities: { tools: { listChanged: true }, logging: {} },
+          capabilities: { tools: { listChanged: true }, logging: {}, ...(this.tasksOn && { tasks: TASKS_CAPABILITY }) },
           serverInfo: MOCK_SERVER_INFO,
           instructions: INSTRUCTIONS,
           // The correlation id comes back, so the harness can find this answer among the records.
@@ -199,9 +210,18 @@ export class McpSession {
       case 'tools/list': {
         // Asked for a fresh list (a private one, to a bridge that marks it so): fresh each time it is served, as in the stateless era.
         const fresh = (params._meta as Record<string, unknown> | undefined)?.[CACHE_SCOPE_META_KEY] === 'private';
-        return fresh ? { tools: TOOLS, _meta: { ...(cidOf(params) && { [CID_META_KEY]: cidOf(params) }), [SERVED_META_KEY]: randomUUID() } } : { tools: TOOLS };
+        // With tasks, the tools that may run as one say so.
+        const tools = this.tasksOn ? TOOLS.map((tool) => (TASK_TOOLS.has(tool.name) ? { ...tool, execution: TASK_SUPPORT } : tool)) : TOOLS;
+        return fresh ? { tools, _meta: { ...(cidOf(params) && { [CID_META_KEY]: cidOf(params) }), [SERVED_META_KEY]: randomUUID() } } : { tools };
       }
       case 'tools/call': {
+        const name = String(params.name ?? '');
+        const args = (params.arguments ?? {}) as Record<string, unknown>;
+        if (this.tasksOn && typeof params.task === 'object' && params.task !== null) {
+          if (!TASK_TOOLS.has(name)) throw new ToolRpcError(ErrorCode.MethodNotFound, `Tool ${name} does not run as a task`);
+          // Accepted at once; the call runs on, its messages (if any) on the session's GET stream.
+          return this.tasks.create((params.task as { ttl?: unknown }).ttl, () => this.outcomeOf(name, args, request));
+        }
         const ctx: ToolContext = {
           request,
           emit: (message) => {
@@ -214,10 +234,41 @@ export class McpSession {
           error: (code, message, data) => new ToolRpcError(code, message, data),
           stateless: this.stateless,
         };
-        return callTool(String(params.name ?? ''), (params.arguments ?? {}) as Record<string, unknown>, ctx);
+        return callTool(name, args, ctx);
+      }
+      case 'tasks/get':
+      case 'tasks/result':
+      case 'tasks/list':
+      case 'tasks/cancel': {
+        if (!this.tasksOn) throw new ToolRpcError(ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
+        if (request.method === 'tasks/get') return this.tasks.get(params.taskId);
+        if (request.method === 'tasks/list') return this.tasks.list(params.cursor);
+        if (request.method === 'tasks/cancel') return this.tasks.cancel(params.taskId);
+        const outcome = await this.tasks.result(params.taskId);
+        if ('error' in outcome) throw new ToolRpcError(outcome.error.code, outcome.error.message, outcome.error.data);
+        return outcome.result;
       }
       default:
         throw new ToolRpcError(ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
+    }
+  }
+
+  /** A tool run as a task: what its call would have answered, result or JSON-RPC error. */
+  private async outcomeOf(name: string, args: Record<string, unknown>, request: JsonRpcRequest): Promise<TaskOutcome> {
+    const ctx: ToolContext = {
+      request,
+      emit: (message) => void this.channel.notify(message),
+      notify: (message) => this.channel.notify(message),
+      ask: (method, askParams) => this.ask(method, askParams, null, request),
+      waitRelease: (cid, timeoutMs) => this.waitRelease(cid, timeoutMs),
+      error: (code, message, data) => new ToolRpcError(code, message, data),
+      stateless: false,
+    };
+    try {
+      return { result: (await callTool(name, args, ctx)) as Record<string, unknown> };
+    } catch (err) {
+      if (err instanceof ToolRpcError) return { error: { code: err.code, message: err.message, ...(err.data !== undefined && { data: err.data }) } };
+      return { error: { code: ErrorCode.InternalError, message: 'Internal error', data: { detail: String(err) } } };
     }
   }
 

@@ -42,7 +42,8 @@ scenario('A proxy MUST declare the capabilities it serves: tools, and logging wh
     if (!isObject(info) || typeof info.name !== 'string' || typeof info.version !== 'string') problems.push(`the initialize result has no serverInfo with a name and a version (${JSON.stringify(info ?? null)})`);
   }
   t.judgeProblems(DECLARED, problems, {
-    seen: { 'tools listed': servesTools ? tools.length : 0, 'log messages': logMessages },
+    // What was judged: the tools capability once tools were listed, the logging one once log messages came.
+    seen: { 'capabilities in use': Number(servesTools) + Number(logMessages > 0) },
     fail: `the ${opening} result does not declare what the proxy serves`,
     pass: `the ${opening} result declares ${[servesTools && 'tools', logMessages > 0 && 'logging'].filter(Boolean).join(' and ')}, which the client was served${client.stateless ? '' : ', and names the server and its version'}`,
     expected: `capabilities.tools (tools are listed) and capabilities.logging (log messages arrive) in the ${opening} result${client.stateless ? '' : ', with protocolVersion and serverInfo'}`,

@@ -1,0 +1,199 @@
+/**
+ * Tasks (2025-11-25) through the proxy. A task-augmented tools/call is accepted with a
+ * CreateTaskResult and runs on; tasks/get, tasks/result, tasks/list and tasks/cancel then reach the
+ * session that holds the task, and what they answer reaches the client as the upstream gave it. A
+ * task belongs to the session (the authorization context) that created it: another client, another
+ * user when the proxy authenticates, can neither read, wait for, cancel nor list it.
+ */
+import { bodyJson, describeCall, issueToken, scenario, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
+
+const RELAYED = 'transparency/tasks-relayed';
+const ISOLATED = 'session/tasks-isolated';
+const RELATED_TASK = 'io.modelcontextprotocol/related-task';
+const INVALID_PARAMS = -32602;
+/** A code the error tool answers with: outside every range JSON-RPC and MCP reserve. */
+const TOOL_ERROR_CODE = -31042;
+
+type Json = Record<string, unknown>;
+interface Answer {
+  result?: Json;
+  error?: { code?: unknown; message?: unknown; data?: unknown };
+  described: string;
+}
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+async function ask(client: McpClient, method: string, params: Json, cid: string, timeoutMs = 10_000): Promise<Answer> {
+  const call = await client.request(method, params, { cid, timeoutMs });
+  const response = call.response as { result?: unknown; error?: Answer['error'] } | undefined;
+  return { result: isObject(response?.result) ? response.result : undefined, error: response?.error, described: describeCall(call) };
+}
+
+/** A result without its _meta. */
+function withoutMeta(result: Json | undefined): Json | undefined {
+  if (!result) return result;
+  const { _meta: _dropped, ...rest } = result;
+  return rest;
+}
+
+/** Whether the check applies: the upstream the proxy was given offers tasks. Undefined when it does; else why not. */
+async function upstreamWithoutTasks(t: ScenarioContext, cid: string): Promise<string | undefined> {
+  if (t.ctx.target.upstreamEra === 'modern') return 'the upstream speaks only 2026-07-28, which moved tasks out of the core protocol into an extension';
+  const answer = (await t.upstream.answerTo(cid, 'initialize')).message as { result?: { capabilities?: { tasks?: { requests?: { tools?: { call?: unknown } } } } } } | undefined;
+  if (answer?.result && !isObject(answer.result.capabilities?.tasks?.requests?.tools?.call)) return 'the upstream declared no task support for tools/call';
+  return undefined;
+}
+
+/** Why the client was not offered tasks for tools/call by this initialize result, or undefined when it was. */
+function withoutTasks(initialized: Json): string | undefined {
+  const tasks = (initialized.capabilities as Json | undefined)?.tasks as { requests?: { tools?: { call?: unknown } } } | undefined;
+  if (isObject(tasks?.requests?.tools?.call)) return undefined;
+  return `the proxy does not offer tasks to its clients (its initialize result declares ${tasks === undefined ? 'no tasks capability' : `tasks ${JSON.stringify(tasks)}, without tools/call`}), though its upstream does; tasks are optional, and a client must not ask for one`;
+}
+
+/** Starts a tool as a task; the task's id, or why none came back. */
+async function startTask(client: McpClient, tool: string, args: Json, cid: string): Promise<{ taskId?: string; created: Answer; cid: string }> {
+  const created = await ask(client, 'tools/call', { name: tool, arguments: { ...args, cid }, task: { ttl: 60_000 } }, cid);
+  const task = created.result?.task as Json | undefined;
+  return { taskId: typeof task?.taskId === 'string' ? task.taskId : undefined, created, cid };
+}
+
+/** What the upstream made of a task-augmented call, in words: the evidence for a call that came back without a task. */
+async function upstreamMadeOf(t: ScenarioContext, cid: string): Promise<string> {
+  const { request, message } = await t.upstream.answerTo(cid, 'tools/call');
+  if (!request) return 'the call never reached the upstream';
+  const asked = (bodyJson(request) as { params?: { task?: unknown } } | undefined)?.params;
+  if (asked && asked.task === undefined) return 'the call reached the upstream without its task member';
+  const taskId = ((message as { result?: { task?: { taskId?: unknown } } } | undefined)?.result?.task?.taskId);
+  return typeof taskId === 'string' ? `the upstream had answered it with a CreateTaskResult (task ${taskId})` : `the upstream answered ${JSON.stringify(message ?? null).slice(0, 100)}`;
+}
+
+scenario('A proxy MUST relay task-augmented calls and the tasks/* requests, and their answers as the upstream gave them', [RELAYED], async (t: ScenarioContext) => {
+  const client = t.client();
+  const cid = t.cid();
+  const opened = await client.initialize({ cid });
+  if (!opened.response || !('result' in opened.response)) return t.block(RELAYED, 'initialize failed through the proxy', describeCall(opened));
+  const without = await upstreamWithoutTasks(t, cid);
+  if (without) return t.notApplicable(RELAYED, without);
+  // A proxy that does not offer tasks to its clients need not relay them (they are optional), and a client must not ask it for any.
+  const offered = withoutTasks(opened.response.result as Json);
+  if (offered) return t.notApplicable(RELAYED, offered);
+  const problems: string[] = [];
+
+  // A slow task (for its states and a tasks/result that waits), an echo (for an exact result), an error, and one to cancel.
+  const slow = await startTask(client, 'slow', { ms: 600 }, t.cid());
+  const echoArgs = { text: 'a task', n: 42 };
+  const echo = await startTask(client, 'echo', echoArgs, t.cid());
+  const failing = await startTask(client, 'error', { code: TOOL_ERROR_CODE, message: 'the task failed', data: { why: 'on purpose' } }, t.cid());
+  const doomed = await startTask(client, 'slow', { ms: 8000 }, t.cid());
+  const started = { slow, echo, failing, doomed };
+  for (const [name, s] of Object.entries(started)) {
+    const task = s.created.result?.task as Json | undefined;
+    if (!s.taskId) problems.push(`the ${name} task-augmented call got no CreateTaskResult with a string taskId, where ${await upstreamMadeOf(t, s.cid)}: ${s.created.result ? JSON.stringify(s.created.result).slice(0, 160) : s.created.described}`);
+    else if (task?.status !== 'working' && name !== 'echo' && name !== 'failing') problems.push(`the ${name} task was created in status ${JSON.stringify(task?.status)}, not working`);
+  }
+  const ids = Object.values(started).map((s) => s.taskId).filter((id): id is string => id !== undefined);
+  if (new Set(ids).size !== ids.length) problems.push(`task ids repeat: ${ids.join(', ')}`);
+  if (ids.length < 4) {
+    return t.judgeProblems(RELAYED, problems, { seen: { 'tasks created': ids.length }, fail: 'task-augmented calls were not relayed as tasks', pass: '', expected: 'a CreateTaskResult with a string taskId for each task-augmented tools/call' });
+  }
+  const seen = { 'tasks created': ids.length, 'tasks/* answers': 0 };
+
+  // tasks/get names the task asked for by its parameter, whatever related-task metadata says.
+  const got = await ask(client, 'tasks/get', { taskId: slow.taskId, _meta: { [RELATED_TASK]: { taskId: echo.taskId } } }, t.cid());
+  seen['tasks/* answers']++;
+  if (got.result?.taskId !== slow.taskId) problems.push(`tasks/get for ${slow.taskId} (with related-task metadata naming another task) answered ${got.result ? `task ${JSON.stringify(got.result.taskId)}` : got.described}`);
+  else for (const field of ['status', 'createdAt', 'lastUpdatedAt']) if (typeof got.result?.[field] !== 'string') problems.push(`tasks/get's answer has no ${field}`);
+
+  // tasks/result waits for the end, then gives the call's own result, tagged with the task.
+  const result = await ask(client, 'tasks/result', { taskId: slow.taskId }, t.cid());
+  seen['tasks/* answers']++;
+  const after = await ask(client, 'tasks/get', { taskId: slow.taskId }, t.cid());
+  if (!result.result) problems.push(`tasks/result for the slow task: ${result.error ? `error ${JSON.stringify(result.error).slice(0, 160)}` : result.described}`);
+  else if (after.result?.status !== 'completed') problems.push(`tasks/result answered while the task was ${JSON.stringify(after.result?.status ?? after.described)}, not completed`);
+  if (result.result && (result.result._meta as Json | undefined)?.[RELATED_TASK] === undefined) problems.push('the tasks/result answer has no io.modelcontextprotocol/related-task in its _meta');
+  else if (result.result && ((result.result._meta as Json)[RELATED_TASK] as Json | undefined)?.taskId !== slow.taskId) problems.push(`the tasks/result answer's related-task names ${JSON.stringify((result.result._meta as Json)[RELATED_TASK])}, not ${slow.taskId}`);
+
+  // Exactly what the call would have answered: the echo's result as a plain call gets it, the error's error.
+  const echoResultCid = t.cid();
+  const echoResult = await ask(client, 'tasks/result', { taskId: echo.taskId }, echoResultCid);
+  seen['tasks/* answers']++;
+  const echoUpstream = (await t.upstream.answerTo(echoResultCid, 'tasks/result')).message as { result?: Json } | undefined;
+  if (!echoResult.result) problems.push(`tasks/result for the echo task: ${echoResult.described}`);
+  else if (!echoUpstream?.result) problems.push("the upstream's answer to tasks/result for the echo task was not found");
+  // The result itself, _meta aside: what a proxy adds to every result's _meta is transparency/response-body-unchanged's to judge.
+  else if (JSON.stringify(withoutMeta(echoResult.result)) !== JSON.stringify(withoutMeta(echoUpstream.result))) problems.push(`tasks/result for the echo task reached the client changed: ${JSON.stringify(withoutMeta(echoResult.result)).slice(0, 160)}, the upstream answered ${JSON.stringify(withoutMeta(echoUpstream.result)).slice(0, 160)}`);
+  const echoed = echoResult.result?.structuredContent as Json | undefined;
+  if (echoResult.result && (echoed?.text !== echoArgs.text || echoed?.n !== echoArgs.n)) problems.push(`tasks/result for the echo task is not the echo's result: ${JSON.stringify(echoResult.result).slice(0, 160)}`);
+  const failed = await ask(client, 'tasks/result', { taskId: failing.taskId }, t.cid());
+  seen['tasks/* answers']++;
+  if (!failed.error) problems.push(`tasks/result for the failing task: ${failed.result ? `a result ${JSON.stringify(failed.result).slice(0, 120)}` : failed.described}, not its error`);
+  // The same error by its code; a message reworded on the way is errors/jsonrpc-error-preserved's to judge.
+  else if (failed.error.code !== TOOL_ERROR_CODE) problems.push(`tasks/result for the failing task gave error ${JSON.stringify(failed.error).slice(0, 160)}, not the call's own (${TOOL_ERROR_CODE})`);
+
+  // tasks/list lists every task tasks/get can reach.
+  const listed = await ask(client, 'tasks/list', {}, t.cid());
+  seen['tasks/* answers']++;
+  const listedIds = new Set(((listed.result?.tasks ?? []) as Json[]).map((task) => task.taskId));
+  const missing = ids.filter((id) => !listedIds.has(id));
+  if (!listed.result) problems.push(`tasks/list: ${listed.described}`);
+  else if (missing.length) problems.push(`tasks/list left out ${missing.length} of the session's ${ids.length} tasks`);
+
+  // Cancelling: a working task becomes cancelled; a finished one, or one cancelled already, is refused with -32602.
+  const cancelled = await ask(client, 'tasks/cancel', { taskId: doomed.taskId }, t.cid());
+  const again = await ask(client, 'tasks/cancel', { taskId: doomed.taskId }, t.cid());
+  const finished = await ask(client, 'tasks/cancel', { taskId: echo.taskId }, t.cid());
+  const unknown = await ask(client, 'tasks/get', { taskId: `no-such-task-${cid}` }, t.cid());
+  seen['tasks/* answers'] += 4;
+  if (cancelled.result?.status !== 'cancelled') problems.push(`tasks/cancel of a working task: ${cancelled.result ? `status ${JSON.stringify(cancelled.result.status)}` : cancelled.described}`);
+  for (const [what, answer] of [['cancelling it again', again], ['cancelling a completed task', finished], ['tasks/get for an unknown task', unknown]] as const) {
+    if (answer.error?.code !== INVALID_PARAMS) problems.push(`${what}: ${answer.error ? `error ${JSON.stringify(answer.error.code)}` : answer.result ? 'a result' : answer.described}, not ${INVALID_PARAMS}`);
+  }
+  t.judgeProblems(RELAYED, problems, {
+    seen,
+    fail: 'tasks did not work through the proxy as they do at the upstream',
+    pass: `${ids.length} tasks created with distinct ids; tasks/get, tasks/result (waiting, exact, tagged with the task), tasks/list and tasks/cancel answered as the upstream did`,
+    expected: 'CreateTaskResult for each task-augmented call; tasks/result after the end with the call\'s own result or error and related-task metadata; every task in tasks/list; cancel refused with -32602 for a terminal task',
+  });
+}, { timeoutMs: 45_000 });
+
+scenario("A proxy MUST NOT let one client read, wait for, cancel or list another client's tasks", [ISOLATED], async (t: ScenarioContext) => {
+  const ownerCid = t.cid();
+  const owner = t.client();
+  const opened = await owner.initialize({ cid: ownerCid });
+  if (!opened.response || !('result' in opened.response)) return t.block(ISOLATED, 'initialize failed through the proxy', describeCall(opened));
+  const without = (await upstreamWithoutTasks(t, ownerCid)) ?? withoutTasks(opened.response.result as Json);
+  if (without) return t.notApplicable(ISOLATED, without);
+  // The other client is another user when the proxy authenticates, else another session.
+  const other = t.ctx.target.features.includes('auth') ? t.client({ headers: { ...t.ctx.target.headers, authorization: `Bearer ${await issueToken(t.auth, { client: 'other' })}` } }) : t.client();
+  const otherOpened = await other.initialize({ cid: t.cid() });
+  if (!otherOpened.response || !('result' in otherOpened.response)) return t.block(ISOLATED, 'the second client could not open a session', describeCall(otherOpened));
+
+  const running = await startTask(owner, 'slow', { ms: 4000 }, t.cid());
+  const done = await startTask(owner, 'echo', { secret: `owner-only-${ownerCid}` }, t.cid());
+  if (!running.taskId || !done.taskId) return t.block(ISOLATED, 'the owner could not start its tasks through the proxy (transparency/tasks-relayed judges that)', `${running.created.described}; ${done.created.described}`);
+  await ask(owner, 'tasks/result', { taskId: done.taskId }, t.cid());
+
+  const problems: string[] = [];
+  const reached = (a: Answer) => a.result !== undefined;
+  const read = await ask(other, 'tasks/get', { taskId: running.taskId }, t.cid());
+  if (reached(read)) problems.push(`tasks/get gave the other client the owner's task (status ${JSON.stringify(read.result!.status)})`);
+  const waited = await ask(other, 'tasks/result', { taskId: done.taskId }, t.cid());
+  if (reached(waited) || JSON.stringify(waited).includes(`owner-only-${ownerCid}`)) problems.push("tasks/result gave the other client the owner's result");
+  const cancel = await ask(other, 'tasks/cancel', { taskId: running.taskId }, t.cid());
+  if (reached(cancel)) problems.push(`tasks/cancel let the other client cancel the owner's task (status ${JSON.stringify(cancel.result!.status)})`);
+  const listed = await ask(other, 'tasks/list', {}, t.cid());
+  const leaked = ((listed.result?.tasks ?? []) as Json[]).filter((task) => task.taskId === running.taskId || task.taskId === done.taskId);
+  if (leaked.length) problems.push(`tasks/list showed the other client ${leaked.length} of the owner's tasks`);
+  // The owner still has its task, running: the refusals above did nothing to it.
+  const still = await ask(owner, 'tasks/get', { taskId: running.taskId }, t.cid());
+  if (still.result?.status !== 'working') problems.push(`the owner's task is now ${still.result ? JSON.stringify(still.result.status) : `unreachable (${still.described})`}, not working`);
+  const refused = [read, waited, cancel].filter((a) => a.error !== undefined).length;
+  if (!listed.result && problems.length === 0) return t.block(ISOLATED, "the other client's tasks/list got no answer, so what it lists is not known", listed.described);
+  t.judgeProblems(ISOLATED, problems, {
+    seen: { 'requests for the owner\'s tasks': 3, "the other client's task lists": listed.result ? 1 : 0 },
+    fail: "one client reached another client's tasks through the proxy",
+    pass: `the other client's tasks/get, tasks/result and tasks/cancel for the owner's tasks were refused (${refused} of 3 with an error), its tasks/list showed none of them, and the owner's task ran on`,
+    expected: "errors for tasks/get, tasks/result and tasks/cancel on another client's task, and none of its tasks in tasks/list",
+  });
+}, { timeoutMs: 45_000 });
