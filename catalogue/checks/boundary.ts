@@ -91,6 +91,17 @@ export const BOUNDARY_CHECKS = defineChecks([
     upstreamReason: 'a stdio server takes its credentials from its environment, not from requests',
   },
   {
+    id: 'boundary/upstream-session-opened',
+    title: 'A proxy MUST open each upstream session as a client does: initialize first, then notifications/initialized before any other request, every message in a POST of its own',
+    level: 1,
+    scenario: 'boundary/upstream-leg.test.ts',
+    provenBy: [{ defect: 'swallow-initialized', revisions: ['2025-11-25'] }],
+    needs: ['initialize'],
+    requirements: ['lifecycle-init-first', 'lifecycle-initialized-notification', 'http-client-post', 'http-post-per-message'],
+    why: 'A server may hold back every request until the client says it is initialized (the SDKs can be set to): a proxy that keeps the notification for itself leaves its clients with a session that never answers.',
+    proxyOnly: true,
+  },
+  {
     id: 'boundary/stdio-stdin-clean',
     title: 'A proxy MUST write nothing to a stdio server\'s stdin but MCP messages, one JSON-RPC message per line',
     level: 1,

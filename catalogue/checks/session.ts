@@ -15,8 +15,8 @@ export const SESSION_CHECKS = defineChecks([
   {
     id: 'session/tasks-isolated',
     title: "A proxy MUST NOT let one client read, wait for, cancel or list another client's tasks",
-    level: 2,
-    scenario: 'transparency/tasks.test.ts',
+    level: 1,
+    scenario: 'session/tasks.test.ts',
     provenBy: [{ defect: 'route-tasks-by-id', revisions: ['2025-11-25'] }],
     needs: ['tasks'],
     requirements: ['task-bind-auth-context', 'task-reject-foreign-context', 'task-list-own-context'],

@@ -25,7 +25,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
   {
     id: 'transparency/tasks-relayed',
     title: 'A proxy MUST relay task-augmented calls and tasks/get, tasks/result, tasks/list and tasks/cancel, with their answers as the upstream gave them',
-    level: 2,
+    level: 1,
     scenario: 'transparency/tasks.test.ts',
     provenBy: [{ defect: 'drop-task-params', revisions: ['2025-11-25'] }],
     needs: ['tasks'],
@@ -168,12 +168,12 @@ export const TRANSPARENCY_CHECKS = defineChecks([
   },
   {
     id: 'transparency/get-stream-relayed',
-    title: 'A proxy MUST relay the GET stream: server notifications sent on it reach the client',
+    title: 'A proxy MUST relay the GET stream as an SSE stream: server notifications sent on it reach the client, and no response travels on it',
     level: 1,
     scenario: 'transparency/streaming.test.ts',
     provenBy: [{ defect: 'buffer-sse', revisions: ['2025-11-25'] }, { defect: 'no-get-stream', revisions: ['2025-11-25'] }],
     needs: ['get-stream'],
-    requirements: ['http-get-stream', 'sse-get-server-messages'],
+    requirements: ['http-get-stream', 'sse-get-server-messages', 'http-get-sse-or-405', 'sse-get-no-response'],
     externalRefs: [level1('proxyspec-l1-get-stream', 'Level 1: server→client requests and GET streams relayed.')],
     why: 'List-changed, resource-updated and log notifications travel on the GET stream; without it a client never learns the server changed.',
   },

@@ -55,6 +55,7 @@ export const DEFECTS = [
   'drop-trace-context', // keeps only progressToken and the prefixed keys of a request's _meta (the spec's rule for names, minus its exception), losing traceparent, tracestate and baggage
   'drop-log-messages', // drops notifications/message from SSE streams, as a proxy that relays only the notifications it knows of
   'keep-upstream-on-client-close', // reads the upstream's stream to its end after the client closed its own (2026-07-28: no cancellation)
+  'swallow-initialized', // acknowledges notifications/initialized with 202 itself, never forwarding it
   'drop-task-params', // rebuilds tools/call params from name, arguments and _meta, dropping the task member that asks for a task
   'route-tasks-by-id', // remembers which upstream session created each task and sends every tasks/get, tasks/result and tasks/cancel for it there, whoever asks
   'tools-only-capabilities', // declares only the tools capability in initialize and server/discover results, as a gateway that knows only tools does
@@ -87,6 +88,7 @@ export function localAnswer(defect: Defect, method: string, body: Buffer | undef
   if (defect === 'crash-on-bad-json' && method === 'POST' && parseFailed) return { status: 500, headers: { 'content-type': 'text/plain' }, body: 'Internal Server Error' };
   if (defect === 'reject-batches' && Array.isArray(parsed)) return { status: 400, headers: JSON_TYPE, body: '{"error":"batches are not supported"}' };
   if (defect === 'drop-cancelled' && (parsed as Json | undefined)?.method === 'notifications/cancelled') return { status: 202, headers: {}, body: '' };
+  if (defect === 'swallow-initialized' && (parsed as Json | undefined)?.method === 'notifications/initialized') return { status: 202, headers: {}, body: '' };
   if (defect === 'answer-calls-itself' && (parsed as Json | undefined)?.method === 'tools/call') {
     // A result valid for the request's revision (2026-07-28's needs resultType): the defect is the call never forwarded, nothing else.
     const stateless = requestProtocolVersion((parsed as Json).params) !== undefined;

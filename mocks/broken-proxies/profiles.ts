@@ -135,6 +135,7 @@ export const BROKEN_PROXIES = {
   'strip-input-schemas': { carrier: 'pass-through' },
   'tools-only-capabilities': { carrier: 'pass-through' },
   'drop-task-params': { carrier: 'pass-through' },
+  'swallow-initialized': { carrier: 'pass-through' },
   'route-tasks-by-id': { carrier: 'pass-through' },
   'drop-result-type': { carrier: 'pass-through' },
   // Level 2: the reference proxy with one production property taken away (reference-defects.ts).

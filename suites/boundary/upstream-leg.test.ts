@@ -6,7 +6,7 @@
  * the initialized notification, a streamed call, the GET stream, the DELETE); in 2026-07-28, the
  * requests that carry the client's correlation ids.
  */
-import { bodyText, recordHeader, recordMethod, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { bodyJson, bodyText, recordHeader, recordMethod, scenario, type ScenarioContext } from '../../harness/src/index.ts';
 import type { UpstreamRecord } from '../../wire/index.ts';
 
 const ACCEPT = 'boundary/upstream-accept';
@@ -125,3 +125,57 @@ scenario("A proxy MUST write only MCP messages, one per line, to a stdio server'
     expected: 'one JSON-RPC message per line, and nothing else',
   });
 });
+
+const OPENED = 'boundary/upstream-session-opened';
+
+/**
+ * A session the proxy holds with its upstream opens as a client opens one: initialize first (on
+ * stdio, the first line the server reads; over HTTP nothing can come before the answer that names
+ * the session), then notifications/initialized before any other request. And every message goes
+ * in a POST of its own. Judged on the upstream session (or stdio process) that carried the client's
+ * call, whoever opened it: a proxy may open it for the client or hold one of its own.
+ */
+scenario("A proxy MUST open each upstream session with initialize, then notifications/initialized, each message in a POST of its own", [OPENED], async (t: ScenarioContext) => {
+  const client = await t.session();
+  const cid = t.cid();
+  await client.callTool('echo', { cid }, { cid });
+  const call = await t.upstream.receivedRequest(cid, 'tools/call');
+  if (!call?.sessionId) return t.block(OPENED, "the call never reached the upstream in a session, so the session's opening cannot be judged", call ? 'the call reached the upstream outside any session' : 'the call never reached the upstream');
+  const records = (await t.upstream.records({ sessionId: call.sessionId, direction: 'in' })).sort((a, b) => a.seq - b.seq);
+  const stdio = call.transport === 'stdio';
+  const problems: string[] = [];
+  // The messages of the session in the order the server read them.
+  const messages = records.flatMap((r) => {
+    const body = bodyJson(r);
+    return body === undefined ? [] : Array.isArray(body) ? body : [body];
+  }) as Array<{ id?: unknown; method?: unknown }>;
+  let rest = messages;
+  if (stdio) {
+    if (messages[0]?.method !== 'initialize') problems.push(`the first message the stdio server read was ${messages[0] ? describeMessage(messages[0]) : 'nothing'}, not initialize`);
+    else rest = messages.slice(1);
+  }
+  const initialized = rest.findIndex((m) => m.method === 'notifications/initialized');
+  const firstRequest = rest.findIndex((m) => typeof m.method === 'string' && m.id !== undefined && m.method !== 'ping');
+  if (initialized < 0) problems.push(`the upstream session never received notifications/initialized (${rest.length} messages after its initialize)`);
+  else if (firstRequest >= 0 && firstRequest < initialized) problems.push(`${describeMessage(rest[firstRequest]!)} reached the upstream session before notifications/initialized`);
+  if (!stdio) {
+    for (const r of records) {
+      const body = bodyJson(r);
+      if (body === undefined) continue;
+      if (r.httpMethod !== 'POST') problems.push(`a message came in an HTTP ${r.httpMethod ?? '?'} request, not a POST`);
+      else if (Array.isArray(body)) problems.push(`a POST carried ${body.length} messages at once`);
+    }
+  }
+  t.judgeProblems(OPENED, problems, {
+    seen: { 'messages in the upstream session': messages.length },
+    pass: `the upstream ${stdio ? 'process read initialize first, then' : 'session received'} notifications/initialized before any request${stdio ? '' : `, and each of its ${records.length} requests carried one message by POST`}`,
+    fail: 'the proxy did not open its upstream session as a client must',
+    expected: stdio ? 'initialize as the first line, then notifications/initialized before any request' : 'notifications/initialized before any request in the session, each message in a POST of its own',
+  });
+});
+
+function describeMessage(m: { id?: unknown; method?: unknown }): string {
+  if (typeof m.method === 'string') return m.id === undefined ? `the notification ${m.method}` : `the request ${m.method}`;
+  return 'a response';
+}
+

@@ -151,6 +151,8 @@ scenario('A proxy MUST relay server notifications on the GET stream', [GET_STREA
   let onCallStream = false;
   if (stream.status !== 200) {
     problems.push(`GET got HTTP ${stream.status} although the upstream offers a GET stream`);
+  } else if (!/^text\/event-stream\b/i.test(stream.contentType ?? '')) {
+    problems.push(`GET got HTTP 200 with Content-Type ${JSON.stringify(stream.contentType ?? null)}, not text/event-stream`);
   } else {
     const notify = await client.callTool('notify', { cid, data: { cid } }, { cid });
     const delivered = (notify.response?.result as { structuredContent?: { delivered?: boolean } } | undefined)?.structuredContent?.delivered;
@@ -162,6 +164,12 @@ scenario('A proxy MUST relay server notifications on the GET stream', [GET_STREA
     if (!got) problems.push('the notification never arrived on the client\'s GET stream');
   }
   stream.close();
+  // A stream the client did not resume carries requests and notifications, never a response.
+  const responses = stream.events.filter((e) => {
+    const m = e.json as Record<string, unknown> | undefined;
+    return m !== undefined && 'id' in m && ('result' in m || 'error' in m) && !('method' in m);
+  });
+  if (responses.length) problems.push(`the GET stream carried ${responses.length} JSON-RPC responses, the first ${responses[0]!.data.slice(0, 120)}`);
   t.judge(GET_STREAM, problems.length === 0, {
     seen: { 'GET streams opened': stream.status === 200 ? 1 : 0 },
     message: problems.length

@@ -1,72 +1,15 @@
 /**
  * Tasks (2025-11-25) through the proxy. A task-augmented tools/call is accepted with a
  * CreateTaskResult and runs on; tasks/get, tasks/result, tasks/list and tasks/cancel then reach the
- * session that holds the task, and what they answer reaches the client as the upstream gave it. A
- * task belongs to the session (the authorization context) that created it: another client, another
- * user when the proxy authenticates, can neither read, wait for, cancel nor list it.
+ * session that holds the task, and what they answer reaches the client as the upstream gave it.
  */
-import { bodyJson, describeCall, issueToken, scenario, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
+import { describeCall, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { RELATED_TASK, ask, startTask, upstreamMadeOf, upstreamWithoutTasks, withoutMeta, withoutTasks, type Json } from './tasks-steps.ts';
 
 const RELAYED = 'transparency/tasks-relayed';
-const ISOLATED = 'session/tasks-isolated';
-const RELATED_TASK = 'io.modelcontextprotocol/related-task';
 const INVALID_PARAMS = -32602;
 /** A code the error tool answers with: outside every range JSON-RPC and MCP reserve. */
 const TOOL_ERROR_CODE = -31042;
-
-type Json = Record<string, unknown>;
-interface Answer {
-  result?: Json;
-  error?: { code?: unknown; message?: unknown; data?: unknown };
-  described: string;
-}
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-async function ask(client: McpClient, method: string, params: Json, cid: string, timeoutMs = 10_000): Promise<Answer> {
-  const call = await client.request(method, params, { cid, timeoutMs });
-  const response = call.response as { result?: unknown; error?: Answer['error'] } | undefined;
-  return { result: isObject(response?.result) ? response.result : undefined, error: response?.error, described: describeCall(call) };
-}
-
-/** A result without its _meta. */
-function withoutMeta(result: Json | undefined): Json | undefined {
-  if (!result) return result;
-  const { _meta: _dropped, ...rest } = result;
-  return rest;
-}
-
-/** Whether the check applies: the upstream the proxy was given offers tasks. Undefined when it does; else why not. */
-async function upstreamWithoutTasks(t: ScenarioContext, cid: string): Promise<string | undefined> {
-  if (t.ctx.target.upstreamEra === 'modern') return 'the upstream speaks only 2026-07-28, which moved tasks out of the core protocol into an extension';
-  const answer = (await t.upstream.answerTo(cid, 'initialize')).message as { result?: { capabilities?: { tasks?: { requests?: { tools?: { call?: unknown } } } } } } | undefined;
-  if (answer?.result && !isObject(answer.result.capabilities?.tasks?.requests?.tools?.call)) return 'the upstream declared no task support for tools/call';
-  return undefined;
-}
-
-/** Why the client was not offered tasks for tools/call by this initialize result, or undefined when it was. */
-function withoutTasks(initialized: Json): string | undefined {
-  const tasks = (initialized.capabilities as Json | undefined)?.tasks as { requests?: { tools?: { call?: unknown } } } | undefined;
-  if (isObject(tasks?.requests?.tools?.call)) return undefined;
-  return `the proxy does not offer tasks to its clients (its initialize result declares ${tasks === undefined ? 'no tasks capability' : `tasks ${JSON.stringify(tasks)}, without tools/call`}), though its upstream does; tasks are optional, and a client must not ask for one`;
-}
-
-/** Starts a tool as a task; the task's id, or why none came back. */
-async function startTask(client: McpClient, tool: string, args: Json, cid: string): Promise<{ taskId?: string; created: Answer; cid: string }> {
-  const created = await ask(client, 'tools/call', { name: tool, arguments: { ...args, cid }, task: { ttl: 60_000 } }, cid);
-  const task = created.result?.task as Json | undefined;
-  return { taskId: typeof task?.taskId === 'string' ? task.taskId : undefined, created, cid };
-}
-
-/** What the upstream made of a task-augmented call, in words: the evidence for a call that came back without a task. */
-async function upstreamMadeOf(t: ScenarioContext, cid: string): Promise<string> {
-  const { request, message } = await t.upstream.answerTo(cid, 'tools/call');
-  if (!request) return 'the call never reached the upstream';
-  const asked = (bodyJson(request) as { params?: { task?: unknown } } | undefined)?.params;
-  if (asked && asked.task === undefined) return 'the call reached the upstream without its task member';
-  const taskId = ((message as { result?: { task?: { taskId?: unknown } } } | undefined)?.result?.task?.taskId);
-  return typeof taskId === 'string' ? `the upstream had answered it with a CreateTaskResult (task ${taskId})` : `the upstream answered ${JSON.stringify(message ?? null).slice(0, 100)}`;
-}
 
 scenario('A proxy MUST relay task-augmented calls and the tasks/* requests, and their answers as the upstream gave them', [RELAYED], async (t: ScenarioContext) => {
   const client = t.client();
@@ -154,46 +97,5 @@ scenario('A proxy MUST relay task-augmented calls and the tasks/* requests, and 
     fail: 'tasks did not work through the proxy as they do at the upstream',
     pass: `${ids.length} tasks created with distinct ids; tasks/get, tasks/result (waiting, exact, tagged with the task), tasks/list and tasks/cancel answered as the upstream did`,
     expected: 'CreateTaskResult for each task-augmented call; tasks/result after the end with the call\'s own result or error and related-task metadata; every task in tasks/list; cancel refused with -32602 for a terminal task',
-  });
-}, { timeoutMs: 45_000 });
-
-scenario("A proxy MUST NOT let one client read, wait for, cancel or list another client's tasks", [ISOLATED], async (t: ScenarioContext) => {
-  const ownerCid = t.cid();
-  const owner = t.client();
-  const opened = await owner.initialize({ cid: ownerCid });
-  if (!opened.response || !('result' in opened.response)) return t.block(ISOLATED, 'initialize failed through the proxy', describeCall(opened));
-  const without = (await upstreamWithoutTasks(t, ownerCid)) ?? withoutTasks(opened.response.result as Json);
-  if (without) return t.notApplicable(ISOLATED, without);
-  // The other client is another user when the proxy authenticates, else another session.
-  const other = t.ctx.target.features.includes('auth') ? t.client({ headers: { ...t.ctx.target.headers, authorization: `Bearer ${await issueToken(t.auth, { client: 'other' })}` } }) : t.client();
-  const otherOpened = await other.initialize({ cid: t.cid() });
-  if (!otherOpened.response || !('result' in otherOpened.response)) return t.block(ISOLATED, 'the second client could not open a session', describeCall(otherOpened));
-
-  const running = await startTask(owner, 'slow', { ms: 4000 }, t.cid());
-  const done = await startTask(owner, 'echo', { secret: `owner-only-${ownerCid}` }, t.cid());
-  if (!running.taskId || !done.taskId) return t.block(ISOLATED, 'the owner could not start its tasks through the proxy (transparency/tasks-relayed judges that)', `${running.created.described}; ${done.created.described}`);
-  await ask(owner, 'tasks/result', { taskId: done.taskId }, t.cid());
-
-  const problems: string[] = [];
-  const reached = (a: Answer) => a.result !== undefined;
-  const read = await ask(other, 'tasks/get', { taskId: running.taskId }, t.cid());
-  if (reached(read)) problems.push(`tasks/get gave the other client the owner's task (status ${JSON.stringify(read.result!.status)})`);
-  const waited = await ask(other, 'tasks/result', { taskId: done.taskId }, t.cid());
-  if (reached(waited) || JSON.stringify(waited).includes(`owner-only-${ownerCid}`)) problems.push("tasks/result gave the other client the owner's result");
-  const cancel = await ask(other, 'tasks/cancel', { taskId: running.taskId }, t.cid());
-  if (reached(cancel)) problems.push(`tasks/cancel let the other client cancel the owner's task (status ${JSON.stringify(cancel.result!.status)})`);
-  const listed = await ask(other, 'tasks/list', {}, t.cid());
-  const leaked = ((listed.result?.tasks ?? []) as Json[]).filter((task) => task.taskId === running.taskId || task.taskId === done.taskId);
-  if (leaked.length) problems.push(`tasks/list showed the other client ${leaked.length} of the owner's tasks`);
-  // The owner still has its task, running: the refusals above did nothing to it.
-  const still = await ask(owner, 'tasks/get', { taskId: running.taskId }, t.cid());
-  if (still.result?.status !== 'working') problems.push(`the owner's task is now ${still.result ? JSON.stringify(still.result.status) : `unreachable (${still.described})`}, not working`);
-  const refused = [read, waited, cancel].filter((a) => a.error !== undefined).length;
-  if (!listed.result && problems.length === 0) return t.block(ISOLATED, "the other client's tasks/list got no answer, so what it lists is not known", listed.described);
-  t.judgeProblems(ISOLATED, problems, {
-    seen: { 'requests for the owner\'s tasks': 3, "the other client's task lists": listed.result ? 1 : 0 },
-    fail: "one client reached another client's tasks through the proxy",
-    pass: `the other client's tasks/get, tasks/result and tasks/cancel for the owner's tasks were refused (${refused} of 3 with an error), its tasks/list showed none of them, and the owner's task ran on`,
-    expected: "errors for tasks/get, tasks/result and tasks/cancel on another client's task, and none of its tasks in tasks/list",
   });
 }, { timeoutMs: 45_000 });

@@ -308,6 +308,8 @@ export class GetStream {
   readonly opened: Promise<void>;
   events: SseEventRecord[] = [];
   status = 0;
+  /** The answer's Content-Type, once its head has come. */
+  contentType: string | undefined;
   private readonly controller = new AbortController();
   private waiters: Array<{ match: (e: SseEventRecord) => boolean; resolve: (e: SseEventRecord | undefined) => void }> = [];
   private openedResolve!: () => void;
@@ -319,6 +321,7 @@ export class GetStream {
         signal: this.controller.signal,
         onHeaders: (ex) => {
           this.status = ex.status;
+          this.contentType = ex.headers['content-type'];
           this.events = ex.events;
           this.openedResolve();
         },

@@ -84,7 +84,9 @@ export class MessageSchemas {
     const result = method === undefined ? undefined : this.resultOf(method);
     // A stateless-era server may answer a request with input_required instead of its result.
     const inputRequired = (m.result as Json | undefined)?.resultType === 'input_required' && 'InputRequiredResult' in this.defs;
-    const found = this.check(inputRequired ? 'InputRequiredResult' : (result ?? 'Result'), m.result);
+    // 2025-11-25: a task-augmented request is answered with a CreateTaskResult in place of its own result.
+    const taskCreated = typeof (m.result as Json | undefined)?.task === 'object' && 'CreateTaskResult' in this.defs;
+    const found = inputRequired ? this.check('InputRequiredResult', m.result) : taskCreated ? this.firstValid(['CreateTaskResult', result ?? 'Result'], m.result) : this.check(result ?? 'Result', m.result);
     return found && { ...found, at: `/result${found.at}` };
   }
 
