@@ -78,7 +78,7 @@ export const AUTH_CHECKS = defineChecks([
     level: 2,
     scenario: 'auth/tokens.test.ts',
     provenBy: [{ defect: 'ref-token-without-resource', revisions: ['2025-11-25', '2026-07-28'] }],
-    needs: [],
+    needs: ['resource-indicators'],
     feature: 'auth',
     // On its upstream leg the proxy is the MCP client, and its token request is one a client makes. A
     // client-credentials proxy makes no authorization request, so of "both requests" the token request is what it owes.

@@ -76,12 +76,35 @@ function createSseRewriter(defect: Defect) {
   };
 }
 
+/**
+ * With route-tasks-by-id: remembers the upstream session that created each task (from its
+ * CreateTaskResult) and sends every tasks/* request naming the task there. Otherwise it does nothing.
+ */
+function taskRouter(defect: Defect) {
+  const owners = new Map<string, string>();
+  return {
+    route(headers: Record<string, string>, parsed: unknown): void {
+      const asked = parsed as { method?: unknown; params?: { taskId?: unknown } } | undefined;
+      const owner = typeof asked?.params?.taskId === 'string' ? owners.get(asked.params.taskId) : undefined;
+      if (defect === 'route-tasks-by-id' && owner && typeof asked?.method === 'string' && asked.method.startsWith('tasks/')) headers['mcp-session-id'] = owner;
+    },
+    learn(answer: string, sessionId: string | undefined): void {
+      if (defect !== 'route-tasks-by-id' || !sessionId) return;
+      try {
+        const taskId = (JSON.parse(answer) as { result?: { task?: { taskId?: unknown } } }).result?.task?.taskId;
+        if (typeof taskId === 'string') owners.set(taskId, sessionId);
+      } catch {
+        // Not JSON: no task in it.
+      }
+    },
+  };
+}
+
 export async function startBrokenProxy(options: BrokenProxyOptions): Promise<BrokenProxy> {
   const { defect } = options;
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   let firstUpstreamSession: string | undefined;
-  // With route-tasks-by-id: the upstream session that created each task.
-  const taskOwners = new Map<string, string>();
+  const tasks = taskRouter(defect);
   // With connection-per-client: one single-connection agent for each client session (and for each initialize).
   const perClient = new Map<string, Agent>();
   const agentFor = (sessionId: string | undefined): Agent => {
@@ -114,9 +137,7 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
     if (body) body = mutateRequestBody(defect, body, parsed);
     const headers = forwardHeaders(req.headers, defect, parsed);
     if (defect === 'shared-upstream-session' && headers['mcp-session-id'] && firstUpstreamSession) headers['mcp-session-id'] = firstUpstreamSession;
-    const asked = parsed as { method?: unknown; params?: { taskId?: unknown } } | undefined;
-    const owner = typeof asked?.params?.taskId === 'string' ? taskOwners.get(asked.params.taskId) : undefined;
-    if (defect === 'route-tasks-by-id' && owner && typeof asked?.method === 'string' && asked.method.startsWith('tasks/')) headers['mcp-session-id'] = owner;
+    tasks.route(headers, parsed);
     try {
       const headersTimeout = defect === 'no-upstream-timeout' ? 0 : (options.timeoutMs ?? 30_000);
       const dispatcher = agentFor(headers['mcp-session-id']);
@@ -130,16 +151,7 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
 
       if (!sse && needsWholeBody(defect)) {
         const text = await upstream.body.text();
-        if (defect === 'route-tasks-by-id' && headers['mcp-session-id']) {
-          const taskId = (() => {
-            try {
-              return (JSON.parse(text) as { result?: { task?: { taskId?: unknown } } }).result?.task?.taskId;
-            } catch {
-              return undefined;
-            }
-          })();
-          if (typeof taskId === 'string') taskOwners.set(taskId, headers['mcp-session-id']);
-        }
+        tasks.learn(text, headers['mcp-session-id']);
         const status = mapStatus(defect, upstream.statusCode, headers['mcp-session-id'] !== undefined, text);
         let outBody = text;
         try {

@@ -94,6 +94,31 @@ async function signingKey(kid: string): Promise<JWK> {
   return { ...(await exportJWK(privateKey)), kid, use: 'sig', alg: 'RS256' };
 }
 
+type TokenContext = { get(name: string): string; oidc?: { params?: Record<string, unknown>; client?: { clientId?: string } } };
+
+/** The token requests of others than the harness, as the server parsed them; `defaulted` marks one that named no resource. */
+function tokenRequestLog() {
+  const requests: TokenRequestRecord[] = [];
+  const unnamed = new WeakSet<object>();
+  return {
+    defaulted: (ctx: object) => void unnamed.add(ctx),
+    list: () => [...requests],
+    record(ctx: TokenContext, granted: boolean): void {
+      if (ctx.get(HARNESS_TOKEN_HEADER)) return;
+      const params = ctx.oidc?.params ?? {};
+      const resource = params.resource;
+      requests.push({
+        clientId: ctx.oidc?.client?.clientId ?? (typeof params.client_id === 'string' ? params.client_id : undefined),
+        grantType: typeof params.grant_type === 'string' ? params.grant_type : undefined,
+        resources: unnamed.has(ctx) ? [] : Array.isArray(resource) ? resource.map(String) : typeof resource === 'string' ? [resource] : [],
+        scope: typeof params.scope === 'string' ? params.scope : undefined,
+        granted,
+        at: Date.now(),
+      });
+    },
+  };
+}
+
 export async function startIdp(options: IdpOptions): Promise<Idp> {
   muteProviderNotices();
   const { default: Provider, errors } = (await import('oidc-provider')) as unknown as { default: typeof ProviderType; errors: typeof import('oidc-provider').errors };
@@ -107,8 +132,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const keys: JWK[] = [await signingKey('k1')];
 
-  /** Token requests that named no resource (their context objects). */
-  const defaulted = new WeakSet<object>();
+  const log = tokenRequestLog();
   const makeProvider = () =>
     new Provider(issuer, {
       clients: [
@@ -142,7 +166,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
           // Called only for a request that named no resource; oidc-provider then writes the default into the
           // request's parameters, so the record of the request learns of the omission here.
           defaultResource: (ctx: object, client?: { clientId?: string }) => {
-            defaulted.add(ctx);
+            log.defaulted(ctx);
             return (client?.clientId === CLIENTS.proxy.id && options.proxyDefaultResource) || options.audience;
           },
           useGrantedResource: () => true,
@@ -153,32 +177,17 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
         },
       },
     });
-  const tokenRequests: TokenRequestRecord[] = [];
-  type TokenContext = { get(name: string): string; oidc?: { params?: Record<string, unknown>; client?: { clientId?: string } } };
-  const record = (ctx: TokenContext, granted: boolean) => {
-    if (ctx.get(HARNESS_TOKEN_HEADER)) return;
-    const params = ctx.oidc?.params ?? {};
-    const resource = params.resource;
-    tokenRequests.push({
-      clientId: ctx.oidc?.client?.clientId ?? (typeof params.client_id === 'string' ? params.client_id : undefined),
-      grantType: typeof params.grant_type === 'string' ? params.grant_type : undefined,
-      resources: defaulted.has(ctx) ? [] : Array.isArray(resource) ? resource.map(String) : typeof resource === 'string' ? [resource] : [],
-      scope: typeof params.scope === 'string' ? params.scope : undefined,
-      granted,
-      at: Date.now(),
-    });
-  };
   const recorded = () => {
     const p = makeProvider();
-    p.on('grant.success', (ctx: TokenContext) => record(ctx, true));
-    p.on('grant.error', (ctx: TokenContext) => record(ctx, false));
+    p.on('grant.success', (ctx: TokenContext) => log.record(ctx, true));
+    p.on('grant.error', (ctx: TokenContext) => log.record(ctx, false));
     return p;
   };
   // Keys live in the provider's configuration: a rotation builds a new provider with the new key set.
   let provider = recorded();
   server.on('request', (req, res) => {
     if (req.method === 'GET' && req.url === TOKEN_REQUESTS_PATH) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(tokenRequests));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(log.list()));
       return;
     }
     provider.callback()(req, res);
@@ -206,7 +215,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     clients: CLIENTS,
     token,
     signingKey: () => keys[0],
-    tokenRequests: () => [...tokenRequests],
+    tokenRequests: () => log.list(),
     async rotateKey() {
       keys.unshift(await signingKey(`k${keys.length + 1}`));
       provider = recorded();
