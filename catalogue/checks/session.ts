@@ -82,7 +82,7 @@ export const SESSION_CHECKS = defineChecks([
     scenario: 'session/lifecycle.test.ts',
     provenBy: [{ defect: 'rewrite-negotiated-version', revisions: ['2025-11-25'] }],
     needs: ['initialize'],
-    requirements: ['lifecycle-initialize-request', 'lifecycle-version-server-same', 'http-protocol-version-header'],
+    requirements: ['lifecycle-initialize-request', 'lifecycle-version-server-same', 'http-protocol-version-header', 'lifecycle-version-server-other'],
     why: 'Client and server must agree on one revision; a proxy that rewrites the version makes each side speak a different protocol.',
   },
   {

@@ -4,12 +4,12 @@ import { defineChecks, level1Ref as level1 } from '../define.ts';
 export const TRANSPARENCY_CHECKS = defineChecks([
   {
     id: 'transparency/call-relayed',
-    title: 'A proxy MUST relay a plain tools/call to the upstream and the upstream\'s result back to the client',
+    title: 'A proxy MUST relay a plain tools/call to the upstream and the upstream\'s result back to the client, answered as application/json or text/event-stream',
     level: 1,
     scenario: 'transparency/relay.test.ts',
     provenBy: [{ defect: 'answer-calls-itself', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
-    requirements: ['http-post-body', 'base-response-id-match', 'transport-binding-delivery'],
+    requirements: ['http-post-body', 'base-response-id-match', 'transport-binding-delivery', 'http-request-content-type', 'http-single-endpoint'],
     why: 'Everything else rests on it. proxyspec repeats this call between scenarios (the relay canary): once it stops working, the checks after it are blocked, not failed, and the report names the check after which the target stopped relaying.',
   },
   {
@@ -65,7 +65,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     scenario: 'transparency/bodies.test.ts',
     provenBy: [{ defect: 'rewrite-response-body', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
-    requirements: ['base-result-field', 'base-result-any-structure', 'transport-utf8'],
+    requirements: ['base-result-field', 'base-result-any-structure', 'transport-utf8', 'http-client-both-content-types'],
     why: 'Clients and models act on tool results; a proxy that rewrites them silently changes what the user is told.',
   },
   {
@@ -147,12 +147,12 @@ export const TRANSPARENCY_CHECKS = defineChecks([
   },
   {
     id: 'transparency/progress-streamed',
-    title: 'A proxy MUST relay progress notifications while the tool is still running, before its result',
+    title: 'A proxy MUST relay progress notifications while the tool is still running, before its result, in the order sent',
     level: 1,
     scenario: 'transparency/streaming.test.ts',
     provenBy: [{ defect: 'buffer-sse', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
-    requirements: ['sse-post-interleave', 'progress-notification-content', 'transport-binding-delivery'],
+    requirements: ['sse-post-interleave', 'progress-notification-content', 'transport-binding-delivery', 'progress-monotonic'],
     externalRefs: [level1('proxyspec-l1-streaming', 'Level 1: streaming relayed incrementally (progress arrives before the result).')],
     why: 'Progress exists so a user sees a long call advance; a buffering proxy delivers it all at the end, when it is useless.',
   },
@@ -173,7 +173,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     scenario: 'transparency/streaming.test.ts',
     provenBy: [{ defect: 'buffer-sse', revisions: ['2025-11-25'] }, { defect: 'no-get-stream', revisions: ['2025-11-25'] }],
     needs: ['get-stream'],
-    requirements: ['http-get-stream', 'sse-get-server-messages', 'http-get-sse-or-405', 'sse-get-no-response'],
+    requirements: ['http-get-stream', 'sse-get-server-messages', 'http-get-sse-or-405', 'sse-get-no-response', 'http-single-endpoint'],
     externalRefs: [level1('proxyspec-l1-get-stream', 'Level 1: server→client requests and GET streams relayed.')],
     why: 'List-changed, resource-updated and log notifications travel on the GET stream; without it a client never learns the server changed.',
   },
@@ -304,7 +304,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     scenario: 'transparency/stateless.test.ts',
     provenBy: [{ defect: 'drop-trace-context', revisions: ['2026-07-28'] }],
     needs: ['request-meta'],
-    requirements: ['meta-request-required-fields', 'meta-trace-context'],
+    requirements: ['meta-request-required-fields', 'meta-trace-context', 'cap-sampling-declare'],
     why: 'Under 2026-07-28 the upstream learns the client\'s version and capabilities from each request\'s _meta alone, and a trace that crosses the proxy is joined by traceparent there: a proxy that rebuilds _meta from the keys it knows breaks the one and tears the other apart.',
   },
   {

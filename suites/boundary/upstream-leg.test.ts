@@ -159,6 +159,15 @@ scenario("A proxy MUST open each upstream session with initialize, then notifica
   if (initialized < 0) problems.push(`the upstream session never received notifications/initialized (${rest.length} messages after its initialize)`);
   else if (firstRequest >= 0 && firstRequest < initialized) problems.push(`${describeMessage(rest[firstRequest]!)} reached the upstream session before notifications/initialized`);
   if (!stdio) {
+    // The version the session was opened with (the upstream's answer to the client's initialize, or to the proxy's own).
+    const version = (await t.upstream.records({ sessionId: call.sessionId, direction: 'out' }))
+      .map((r) => bodyJson(r) as { result?: { protocolVersion?: unknown; serverInfo?: unknown } } | undefined)
+      .find((m) => typeof m?.result?.protocolVersion === 'string' && m.result.serverInfo !== undefined)?.result?.protocolVersion;
+    const withoutVersion = records.filter((r) => {
+      const header = recordHeader(r, 'mcp-protocol-version');
+      return header === undefined || (version !== undefined && header !== version);
+    });
+    if (withoutVersion.length) problems.push(`${withoutVersion.length} of the session's ${records.length} requests came without MCP-Protocol-Version${version ? `: ${version}` : ''} (the first: ${describe(withoutVersion[0]!)} with ${JSON.stringify(recordHeader(withoutVersion[0]!, 'mcp-protocol-version') ?? null)})`);
     for (const r of records) {
       const body = bodyJson(r);
       if (body === undefined) continue;
@@ -168,9 +177,9 @@ scenario("A proxy MUST open each upstream session with initialize, then notifica
   }
   t.judgeProblems(OPENED, problems, {
     seen: { 'messages in the upstream session': messages.length },
-    pass: `the upstream ${stdio ? 'process read initialize first, then' : 'session received'} notifications/initialized before any request${stdio ? '' : `, and each of its ${records.length} requests carried one message by POST`}`,
+    pass: `the upstream ${stdio ? 'process read initialize first, then' : 'session received'} notifications/initialized before any request${stdio ? '' : `, and each of its ${records.length} requests carried one message by POST, with MCP-Protocol-Version`}`,
     fail: 'the proxy did not open its upstream session as a client must',
-    expected: stdio ? 'initialize as the first line, then notifications/initialized before any request' : 'notifications/initialized before any request in the session, each message in a POST of its own',
+    expected: stdio ? 'initialize as the first line, then notifications/initialized before any request' : 'notifications/initialized before any request in the session, each message in a POST of its own, each request with MCP-Protocol-Version: the negotiated version',
   });
 });
 

@@ -24,8 +24,11 @@ scenario(
       seen['tools/call received upstream'] = received ? 1 : 0;
       if (!received) problems.push('the tools/call never reached the upstream');
       if (!call.response) problems.push(`no answer with the call's id (${call.exchange.outcome === 'answered' ? `HTTP ${call.exchange.status}` : call.exchange.outcome})`);
-      else if (!('result' in call.response)) problems.push(`a JSON-RPC error instead of the result: ${JSON.stringify(call.response.error).slice(0, 160)}`);
-      else if (answer) {
+      // A request is answered as JSON or as an SSE stream: nothing else tells the client how to read it.
+      const type = call.exchange.headers['content-type'] ?? '';
+      if (call.exchange.status === 200 && !/^(application\/json|text\/event-stream)\b/i.test(type)) problems.push(`the answer came as ${JSON.stringify(type || null)}, neither application/json nor text/event-stream`);
+      if (call.response && !('result' in call.response)) problems.push(`a JSON-RPC error instead of the result: ${JSON.stringify(call.response.error).slice(0, 160)}`);
+      else if (call.response && answer) {
         // That it is the upstream's answer is all this check asks; whether it arrived unchanged is
         // transparency/response-body-unchanged's to judge.
         seen['result at the client'] = 1;

@@ -82,6 +82,9 @@ scenario('A proxy MUST relay progress notifications while the tool is still runn
   const problems: string[] = [];
   if (!response) problems.push(`no result came back (HTTP ${exchange.status}${exchange.error ? `, ${exchange.error}` : ''})`);
   if (progress.length !== 3) problems.push(`${progress.length} of 3 progress notifications reached the client`);
+  // In the order the upstream sent them: each progress value above the one before (on the call's own stream, where order is kept).
+  const values = onCall.map((e) => (e.json as { params?: { progress?: unknown } }).params?.progress);
+  if (values.some((v, i) => i > 0 && !(typeof v === 'number' && typeof values[i - 1] === 'number' && v > (values[i - 1] as number)))) problems.push(`progress arrived out of order: ${values.join(', ')}`);
   if (firstProgressAt === undefined) problems.push('no progress notification reached the client');
   else if (secondSentAt === undefined) problems.push('the upstream never sent its second notification');
   else {
