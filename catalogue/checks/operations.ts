@@ -61,7 +61,7 @@ export const OPERATIONS_CHECKS = defineChecks([
     needs: [],
     feature: 'policy',
     hints: ['policy'],
-    requirements: ['base-error-code-message', 'base-error-id-match', 'http-server-validation-mismatch', 'http-intermediary-validation-status'],
+    requirements: ['base-error-code-message', 'base-error-id-match', 'http-server-validation-mismatch', 'http-intermediary-validation-status', 'tools-list-current-set'],
     externalRefs: [level3('proxyspec-l3-policy', 'Level 3: policy (deny a tool or method), decided on the message body, never reaching the upstream.')],
     why: 'A policy that a client can talk its way around (a header that names another tool) or that still offers the tool in tools/list is no control at all.',
     proxyOnly: true,

@@ -45,6 +45,8 @@ export const TRANSPARENCY_CHECKS = defineChecks([
       'task-list-consistency',
       'task-cancel-terminal-reject',
       'task-protocol-errors',
+      'progress-task-same-token',
+      'progress-task-token-lifetime',
     ],
     why: 'A long call run as a task survives the client going away; a proxy that rebuilds tools/call from the members it knows drops `task`, and the client waits on a call it meant to poll.',
   },

@@ -192,10 +192,16 @@ test('civic under the default revision is told that it speaks the session era, a
 
 test('civic under 2025-11-25: fails what it changes and leaks, and is not blamed for the 200 stream it opens at once or the ids it maps', async () => {
   const { r, verdict, message, observed } = await judged(CIVIC, ['--spec', '2025-11-25', '--exclude', 'performance/overhead,interop/sdk-client-session']);
-  expect(verdicts(r, ['fail', 'warn'])).toEqual([
+  // Its memory per session sits near the 64 KB allowance (49 to 73 KB measured here, more on a busy
+  // machine): the SHOULD passes or warns, and says how much either way.
+  expect(['pass', 'warn']).toContain(verdict('session/memory-bounded'));
+  expect(observed('session/memory-bounded')).toMatch(/KB per session/);
+  expect(verdicts(r, ['fail', 'warn']).filter((id) => id !== 'session/memory-bounded')).toEqual([
     // The client's Authorization header reaches the upstream.
     'boundary/authorization-not-forwarded',
     'boundary/end-to-end-headers-forwarded',
+    // Its requests in the upstream session carry no MCP-Protocol-Version (the upstream's own records).
+    'boundary/upstream-session-opened',
     // It answers on an SSE stream opened with 200 before the upstream answers: its errors carry the id (so the MUST checks pass), the status cannot say 502.
     'errors/gateway-status',
     // Every upstream 4xx reaches the client as 200.
@@ -223,6 +229,7 @@ test('civic under 2025-11-25: fails what it changes and leaks, and is not blamed
     'transparency/response-framing-preserved',
     'transparency/sse-priming-relayed',
   ]);
+  expect(observed('boundary/upstream-session-opened')).toMatch(/came without MCP-Protocol-Version/);
   expect(observed('transparency/request-body-unchanged')).toMatch(/targetSessionId: unexpected member/);
   expect(observed('session/unknown-session-404')).toBe('HTTP 400');
   expect(observed('session/no-leak')).toMatch(/500 of 500 upstream sessions still open/);

@@ -12,7 +12,7 @@ export const RELATED_TASK_META_KEY = 'io.modelcontextprotocol/related-task';
 /** What the mock declares in its initialize result when the session's revision has tasks. */
 export const TASKS_CAPABILITY = { list: {}, cancel: {}, requests: { tools: { call: {} } } } as const;
 /** The tools that may run as tasks, and how the mock marks them in tools/list. */
-export const TASK_TOOLS: ReadonlySet<string> = new Set(['echo', 'error', 'slow']);
+export const TASK_TOOLS: ReadonlySet<string> = new Set(['echo', 'error', 'slow', 'progress']);
 export const TASK_SUPPORT = { taskSupport: 'optional' } as const;
 
 const DEFAULT_TTL_MS = 60_000;

@@ -106,3 +106,22 @@ test('a 2025-11-25 client that loses a stream the proxy made resumes it with Las
   expect(messages.filter((m) => m.id === 'long')).toEqual([expect.objectContaining({ result: expect.objectContaining({ structuredContent: expect.objectContaining({ sent: 6 }) }) })]);
   expect(rest).toContain('"id":"long"');
 });
+
+test("a task's progress, sent after its call was answered with a CreateTaskResult, reaches the GET stream under the call's token", async () => {
+  const init = await post(url, initializeMessage('t'));
+  const sid = init.headers['mcp-session-id'] as string;
+  const headers = { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+  const get = await request(url, { method: 'GET', headers: { accept: 'text/event-stream', ...headers } });
+  expect(get.statusCode).toBe(200);
+  const created = await post(url, { jsonrpc: '2.0', id: 't1', method: 'tools/call', params: { name: 'progress', arguments: { count: 3, intervalMs: 20 }, task: {}, _meta: { progressToken: 'task-token' } } }, headers);
+  const taskId = (created.json as { result?: { task?: { taskId?: unknown } } }).result?.task?.taskId;
+  expect(typeof taskId).toBe('string');
+  let seen = '';
+  for await (const chunk of get.body) {
+    seen += String(chunk);
+    if ((seen.match(/"progressToken":"task-token"/g) ?? []).length >= 3) break;
+  }
+  get.body.destroy();
+  expect((seen.match(/"progressToken":"task-token"/g) ?? []).length).toBe(3);
+  expect((await post(url, { jsonrpc: '2.0', id: 't2', method: 'tasks/result', params: { taskId } }, headers)).json).toMatchObject({ id: 't2', result: { _meta: { 'io.modelcontextprotocol/related-task': { taskId } } } });
+});

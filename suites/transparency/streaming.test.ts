@@ -157,8 +157,15 @@ scenario('A proxy MUST relay server notifications on the GET stream', [GET_STREA
   } else if (!/^text\/event-stream\b/i.test(stream.contentType ?? '')) {
     problems.push(`GET got HTTP 200 with Content-Type ${JSON.stringify(stream.contentType ?? null)}, not text/event-stream`);
   } else {
-    const notify = await client.callTool('notify', { cid, data: { cid } }, { cid });
-    const delivered = (notify.response?.result as { structuredContent?: { delivered?: boolean } } | undefined)?.structuredContent?.delivered;
+    // A proxy may answer the client's GET before its own GET upstream is open: the notification is
+    // sent again (a second apart, five times at most) until the upstream has a stream to send it on.
+    let notify = await client.callTool('notify', { cid, data: { cid } }, { cid });
+    const deliveredOf = (call: typeof notify) => (call.response?.result as { structuredContent?: { delivered?: boolean } } | undefined)?.structuredContent?.delivered;
+    for (let tries = 1; deliveredOf(notify) === false && tries < 5; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      notify = await client.callTool('notify', { cid, data: { cid } }, { cid });
+    }
+    const delivered = deliveredOf(notify);
     // A stdio server has one output: a bridge cannot tell an unrelated notification from one about the
     // call in flight, so on the call's own stream it is delivered too.
     onCallStream = t.ctx.target.upstream === 'stdio' && notify.exchange.events.some((e) => e.data.includes(cid));

@@ -44,8 +44,8 @@ export function withoutTasks(initialized: Json): string | undefined {
 }
 
 /** Starts a tool as a task; the task's id, or why none came back. */
-export async function startTask(client: McpClient, tool: string, args: Json, cid: string): Promise<{ taskId?: string; created: Answer; cid: string }> {
-  const created = await ask(client, 'tools/call', { name: tool, arguments: { ...args, cid }, task: { ttl: 60_000 } }, cid);
+export async function startTask(client: McpClient, tool: string, args: Json, cid: string, meta?: Json): Promise<{ taskId?: string; created: Answer; cid: string }> {
+  const created = await ask(client, 'tools/call', { name: tool, arguments: { ...args, cid }, task: { ttl: 60_000 }, ...(meta && { _meta: meta }) }, cid);
   const task = created.result?.task as Json | undefined;
   return { taskId: typeof task?.taskId === 'string' ? task.taskId : undefined, created, cid };
 }

@@ -3,7 +3,7 @@
  * CreateTaskResult and runs on; tasks/get, tasks/result, tasks/list and tasks/cancel then reach the
  * session that holds the task, and what they answer reaches the client as the upstream gave it.
  */
-import { describeCall, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { bodyJson, describeCall, scenario, waitUntil, type ScenarioContext } from '../../harness/src/index.ts';
 import { RELATED_TASK, ask, startTask, upstreamMadeOf, upstreamWithoutTasks, withoutMeta, withoutTasks, type Json } from './tasks-steps.ts';
 
 const RELAYED = 'transparency/tasks-relayed';
@@ -23,21 +23,25 @@ scenario('A proxy MUST relay task-augmented calls and the tasks/* requests, and 
   if (offered) return t.notApplicable(RELAYED, offered);
   const problems: string[] = [];
 
-  // A slow task (for its states and a tasks/result that waits), an echo (for an exact result), an error, and one to cancel.
+  // A slow task (for its states and a tasks/result that waits), an echo (for an exact result), an error,
+  // one to cancel, and one that sends progress after its call was answered (on the GET stream, opened first).
+  const stream = await client.standaloneStream();
+  const token = `task-progress-${cid}`;
+  const progressing = await startTask(client, 'progress', { count: 3, intervalMs: 50 }, t.cid(), { progressToken: token });
   const slow = await startTask(client, 'slow', { ms: 600 }, t.cid());
   const echoArgs = { text: 'a task', n: 42 };
   const echo = await startTask(client, 'echo', echoArgs, t.cid());
   const failing = await startTask(client, 'error', { code: TOOL_ERROR_CODE, message: 'the task failed', data: { why: 'on purpose' } }, t.cid());
   const doomed = await startTask(client, 'slow', { ms: 8000 }, t.cid());
-  const started = { slow, echo, failing, doomed };
+  const started = { progressing, slow, echo, failing, doomed };
   for (const [name, s] of Object.entries(started)) {
     const task = s.created.result?.task as Json | undefined;
     if (!s.taskId) problems.push(`the ${name} task-augmented call got no CreateTaskResult with a string taskId, where ${await upstreamMadeOf(t, s.cid)}: ${s.created.result ? JSON.stringify(s.created.result).slice(0, 160) : s.created.described}`);
-    else if (task?.status !== 'working' && name !== 'echo' && name !== 'failing') problems.push(`the ${name} task was created in status ${JSON.stringify(task?.status)}, not working`);
+    else if (task?.status !== 'working' && (name === 'slow' || name === 'doomed')) problems.push(`the ${name} task was created in status ${JSON.stringify(task?.status)}, not working`);
   }
   const ids = Object.values(started).map((s) => s.taskId).filter((id): id is string => id !== undefined);
   if (new Set(ids).size !== ids.length) problems.push(`task ids repeat: ${ids.join(', ')}`);
-  if (ids.length < 4) {
+  if (ids.length < 5) {
     return t.judgeProblems(RELAYED, problems, { seen: { 'tasks created': ids.length }, fail: 'task-augmented calls were not relayed as tasks', pass: '', expected: 'a CreateTaskResult with a string taskId for each task-augmented tools/call' });
   }
   const seen = { 'tasks created': ids.length, 'tasks/* answers': 0 };
@@ -57,17 +61,15 @@ scenario('A proxy MUST relay task-augmented calls and the tasks/* requests, and 
   if (result.result && (result.result._meta as Json | undefined)?.[RELATED_TASK] === undefined) problems.push('the tasks/result answer has no io.modelcontextprotocol/related-task in its _meta');
   else if (result.result && ((result.result._meta as Json)[RELATED_TASK] as Json | undefined)?.taskId !== slow.taskId) problems.push(`the tasks/result answer's related-task names ${JSON.stringify((result.result._meta as Json)[RELATED_TASK])}, not ${slow.taskId}`);
 
-  // Exactly what the call would have answered: the echo's result as a plain call gets it, the error's error.
-  const echoResultCid = t.cid();
-  const echoResult = await ask(client, 'tasks/result', { taskId: echo.taskId }, echoResultCid);
+  // Exactly what the call would have answered: the echo's result as the same call, made plainly through
+  // the proxy, gets it (_meta aside: what a proxy does to every result is response-body-unchanged's to
+  // judge, and the task's result carries related-task); the error's error.
+  const echoResult = await ask(client, 'tasks/result', { taskId: echo.taskId }, t.cid());
   seen['tasks/* answers']++;
-  const echoUpstream = (await t.upstream.answerTo(echoResultCid, 'tasks/result')).message as { result?: Json } | undefined;
+  const plain = await ask(client, 'tools/call', { name: 'echo', arguments: { ...echoArgs, cid: echo.cid } }, t.cid());
   if (!echoResult.result) problems.push(`tasks/result for the echo task: ${echoResult.described}`);
-  else if (!echoUpstream?.result) problems.push("the upstream's answer to tasks/result for the echo task was not found");
-  // The result itself, _meta aside: what a proxy adds to every result's _meta is transparency/response-body-unchanged's to judge.
-  else if (JSON.stringify(withoutMeta(echoResult.result)) !== JSON.stringify(withoutMeta(echoUpstream.result))) problems.push(`tasks/result for the echo task reached the client changed: ${JSON.stringify(withoutMeta(echoResult.result)).slice(0, 160)}, the upstream answered ${JSON.stringify(withoutMeta(echoUpstream.result)).slice(0, 160)}`);
-  const echoed = echoResult.result?.structuredContent as Json | undefined;
-  if (echoResult.result && (echoed?.text !== echoArgs.text || echoed?.n !== echoArgs.n)) problems.push(`tasks/result for the echo task is not the echo's result: ${JSON.stringify(echoResult.result).slice(0, 160)}`);
+  else if (!plain.result) problems.push(`the same echo as a plain call got no result (${plain.described}), so the task's could not be compared`);
+  else if (JSON.stringify(withoutMeta(echoResult.result)) !== JSON.stringify(withoutMeta(plain.result))) problems.push(`tasks/result for the echo task is not what the call gives plainly: ${JSON.stringify(withoutMeta(echoResult.result)).slice(0, 160)}, plainly ${JSON.stringify(withoutMeta(plain.result)).slice(0, 160)}`);
   const failed = await ask(client, 'tasks/result', { taskId: failing.taskId }, t.cid());
   seen['tasks/* answers']++;
   if (!failed.error) problems.push(`tasks/result for the failing task: ${failed.result ? `a result ${JSON.stringify(failed.result).slice(0, 120)}` : failed.described}, not its error`);
@@ -92,10 +94,32 @@ scenario('A proxy MUST relay task-augmented calls and the tasks/* requests, and 
   for (const [what, answer] of [['cancelling it again', again], ['cancelling a completed task', finished], ['tasks/get for an unknown task', unknown]] as const) {
     if (answer.error?.code !== INVALID_PARAMS) problems.push(`${what}: ${answer.error ? `error ${JSON.stringify(answer.error.code)}` : answer.result ? 'a result' : answer.described}, not ${INVALID_PARAMS}`);
   }
+  // The task's progress, under the token of the call that started it, after that call was answered; in order, and no more than was sent.
+  const ofTask = (e: { json?: unknown }) => ((e.json as { method?: unknown; params?: { progressToken?: unknown } } | undefined)?.method === 'notifications/progress' && (e.json as { params: { progressToken?: unknown } }).params.progressToken === token);
+  let progressJudged = false;
+  if (stream) {
+    await ask(client, 'tasks/result', { taskId: progressing.taskId }, t.cid());
+    // What the upstream sent under the token it was given (a proxy may give it one of its own).
+    const received = await t.upstream.receivedRequest(progressing.cid, 'tools/call');
+    const upstreamToken = received && (bodyJson(received) as { params?: { _meta?: { progressToken?: unknown } } } | undefined)?.params?._meta?.progressToken;
+    const sent = received?.sessionId && upstreamToken !== undefined
+      ? (await t.upstream.records({ sessionId: received.sessionId, direction: 'out' })).filter((r) => {
+          const m = bodyJson(r) as { method?: unknown; params?: { progressToken?: unknown } } | undefined;
+          return m?.method === 'notifications/progress' && m.params?.progressToken === upstreamToken;
+        }).length
+      : 0;
+    await waitUntil(async () => stream.events.filter(ofTask).length, (n) => n >= sent, 5000);
+    const values = stream.events.filter(ofTask).map((e) => (e.json as { params: { progress?: unknown } }).params.progress);
+    // Judged only once the upstream is seen to have sent some.
+    progressJudged = sent > 0;
+    if (progressJudged && values.length !== sent) problems.push(`${values.length} of the ${sent} progress notifications the upstream sent for the task reached the client's GET stream under its token ${token}`);
+    else if (progressJudged && values.some((v, i) => i > 0 && !(typeof v === 'number' && typeof values[i - 1] === 'number' && v > (values[i - 1] as number)))) problems.push(`the task's progress arrived out of order: ${values.join(', ')}`);
+    stream.close();
+  }
   t.judgeProblems(RELAYED, problems, {
     seen,
     fail: 'tasks did not work through the proxy as they do at the upstream',
-    pass: `${ids.length} tasks created with distinct ids; tasks/get, tasks/result (waiting, exact, tagged with the task), tasks/list and tasks/cancel answered as the upstream did`,
+    pass: `${ids.length} tasks created with distinct ids; tasks/get, tasks/result (waiting, exact, tagged with the task), tasks/list and tasks/cancel answered as the upstream did; ${progressJudged ? "a task's progress reached the GET stream under its call's token, after that call was answered, in order" : 'the progress of a task was not judged (no GET stream, or no progress seen sent upstream)'}`,
     expected: 'CreateTaskResult for each task-augmented call; tasks/result after the end with the call\'s own result or error and related-task metadata; every task in tasks/list; cancel refused with -32602 for a terminal task',
   });
 }, { timeoutMs: 45_000 });

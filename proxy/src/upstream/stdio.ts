@@ -21,6 +21,8 @@ const PRIMING_FROM = '2025-11-25';
 const PRIMING_RETRY_MS = 1000;
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 const MAX_BACKLOG = 100;
+/** How many tasks' progress tokens a session keeps routing after their requests were answered. */
+const MAX_TASK_TOKENS = 1000;
 
 interface Route {
   /** The HTTP status of a whole answer, from the message it is (a stateless request's error status comes from its code). */
@@ -76,6 +78,11 @@ class StdioSession implements UpstreamSession {
   /** The request in flight for each progress token it carries. */
   private readonly byToken = new Map<string, Route>();
   private getStream: PassThrough | null = null;
+  /**
+   * Progress tokens of requests answered with a CreateTaskResult (2025-11-25): the task runs on and
+   * its progress keeps the token, so it goes where messages for no request in flight go (oldest dropped past the bound).
+   */
+  private readonly taskTokens = new Set<string>();
   /** What the child said for no request while no GET stream was open, for the next one. */
   private readonly backlog: string[] = [];
   private eventSeq = 0;
@@ -255,6 +262,13 @@ class StdioSession implements UpstreamSession {
     this.write(Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason: 'the client closed its response stream' } })));
   }
 
+  private keepTaskTokens(route: Route): void {
+    for (const token of route.tokens) {
+      this.taskTokens.add(token);
+      if (this.taskTokens.size > MAX_TASK_TOKENS) this.taskTokens.delete(this.taskTokens.values().next().value!);
+    }
+  }
+
   private finish(route: Route): void {
     // Every id of the request, answered or not: an answered one left here would take messages meant for the requests after it.
     for (const key of route.ids) if (this.routes.get(key) === route) this.routes.delete(key);
@@ -307,25 +321,29 @@ class StdioSession implements UpstreamSession {
       for (const item of items) route.remaining.delete(idKey((item as Record<string, unknown>).id));
       const final = route.remaining.size === 0;
       this.deliver(route, line, final, msg);
-      if (final) this.finish(route);
+      if (final) {
+        if (items.some((item) => typeof ((item as { result?: { task?: unknown } }).result?.task) === 'object')) this.keepTaskTokens(route);
+        this.finish(route);
+      }
       return;
     }
     const params = first?.params as Record<string, unknown> | undefined;
     const token = params?.progressToken;
     const byProgress = token !== undefined ? this.byToken.get(idKey(token)) : undefined;
     if (byProgress) return this.deliver(byProgress, line, false);
+    const ofTask = token !== undefined && this.taskTokens.has(idKey(token));
     // A subscription's notifications carry its id (2026-07-28): they go to its stream.
     const subscription = (params?._meta as Record<string, unknown> | undefined)?.[META_SUBSCRIPTION_ID];
     const bySubscription = subscription !== undefined ? this.routes.get(idKey(subscription)) : undefined;
     if (bySubscription?.listen) return this.deliver(bySubscription, line, false);
     // Progress, or a subscription's notification, for a request no longer in flight (a call cancelled,
     // a subscription closed) belongs to no other: dropped, not handed to whatever is in flight now.
-    if (token !== undefined || subscription !== undefined) return this.log('stdio upstream sent a notification for a request no longer in flight; dropped');
+    if ((token !== undefined && !ofTask) || subscription !== undefined) return this.log('stdio upstream sent a notification for a request no longer in flight; dropped');
     // stdio cannot say which request any other message belongs to. A server→client request is answered
     // in the context of a call in flight; any other notification goes to the GET stream when one is open.
     const inFlight = [...this.routes.values()].filter((r) => !r.listen).at(-1);
     const isRequest = first !== undefined && 'id' in first;
-    if (inFlight && (isRequest || !this.getStream)) return this.deliver(inFlight, line, false);
+    if (inFlight && !ofTask && (isRequest || !this.getStream)) return this.deliver(inFlight, line, false);
     if (this.getStream) this.getStream.write(this.sse(line));
     else if (this.backlog.length < MAX_BACKLOG) this.backlog.push(line);
   }
