@@ -24,8 +24,12 @@ test('supergateway under 2025-11-25 fails the 1 MB request (its HTTP body limit)
   // supergateway's SSE events carry no ids: the requirement on ids that are present does not apply.
   expect(report.checks.find((c) => c.id === 'session/sse-event-ids-unique')?.verdict).toBe('n/a');
   // Its SSE streams (it makes them itself, in front of a stdio server) open with the first message: no priming event.
-  expect(verdicts(report, ['fail', 'warn'])).toEqual([...FAILED_IN_BOTH_ERAS, 'transparency/sse-primed-over-stdio'].sort());
+  // It relays tasks, but drops the progress its child sends for a task once the task-augmented call
+  // is answered: the child's stdout has the 3 notifications under the call's token, the client none.
+  expect(verdicts(report, ['fail', 'warn'])).toEqual([...FAILED_IN_BOTH_ERAS, 'transparency/sse-primed-over-stdio', 'transparency/tasks-relayed'].sort());
   const observed = (id: string) => report.checks.find((c) => c.id === id)?.observed ?? '';
+  expect(observed('transparency/tasks-relayed')).toMatch(/^0 of the 3 progress notifications the upstream sent for the task reached the client's GET stream/);
+  expect(report.checks.find((c) => c.id === 'session/tasks-isolated')?.verdict).toBe('pass');
   expect(observed('transparency/large-payloads')).toMatch(/413/);
   expect(observed('security/errors-leak-nothing')).toMatch(/malformed JSON \(HTTP 400\): a stack trace/);
   expect(observed('limits/hostile-input-contained')).toMatch(/invalid UTF-8: answered HTTP 200/);
