@@ -25,10 +25,11 @@ test('supergateway under 2025-11-25 fails the 1 MB request (its HTTP body limit)
   expect(report.checks.find((c) => c.id === 'session/sse-event-ids-unique')?.verdict).toBe('n/a');
   // Its SSE streams (it makes them itself, in front of a stdio server) open with the first message: no priming event.
   // It relays tasks, but drops the progress its child sends for a task once the task-augmented call
-  // is answered: the child's stdout has the 3 notifications under the call's token, the client none.
+  // is answered: the child's stdout has the 3 notifications under the call's token, the client at most the first.
   expect(verdicts(report, ['fail', 'warn'])).toEqual([...FAILED_IN_BOTH_ERAS, 'transparency/sse-primed-over-stdio', 'transparency/tasks-relayed'].sort());
   const observed = (id: string) => report.checks.find((c) => c.id === id)?.observed ?? '';
-  expect(observed('transparency/tasks-relayed')).toMatch(/^0 of the 3 progress notifications the upstream sent for the task reached the client's GET stream/);
+  // The first may come before the call's answer, and then it is relayed; those after it never are.
+  expect(observed('transparency/tasks-relayed')).toMatch(/^[01] of the 3 progress notifications the upstream sent for the task reached the client/);
   expect(report.checks.find((c) => c.id === 'session/tasks-isolated')?.verdict).toBe('pass');
   expect(observed('transparency/large-payloads')).toMatch(/413/);
   expect(observed('security/errors-leak-nothing')).toMatch(/malformed JSON \(HTTP 400\): a stack trace/);

@@ -11,6 +11,8 @@ export interface Answer {
   result?: Json;
   error?: { code?: unknown; message?: unknown; data?: unknown };
   described: string;
+  /** The messages of the answer's SSE stream, when it was one (what came before the answer). */
+  messages: unknown[];
 }
 
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -18,7 +20,7 @@ export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !=
 export async function ask(client: McpClient, method: string, params: Json, cid: string, timeoutMs = 10_000): Promise<Answer> {
   const call = await client.request(method, params, { cid, timeoutMs });
   const response = call.response as { result?: unknown; error?: Answer['error'] } | undefined;
-  return { result: isObject(response?.result) ? response.result : undefined, error: response?.error, described: describeCall(call) };
+  return { result: isObject(response?.result) ? response.result : undefined, error: response?.error, described: describeCall(call), messages: call.exchange.events.map((e) => e.json).filter((m) => m !== undefined) };
 }
 
 /** A result without its _meta. */
