@@ -143,8 +143,9 @@ export const BROKEN_PROXIES = {
   'ref-accept-alg-none': { carrier: 'reference-level2', select: SUITES_THERE },
   'ref-ignore-audience': { carrier: 'reference-level2', select: SUITES_THERE },
   // Sending the client's token also means sending none of its own.
-  'ref-forward-client-token': { carrier: 'reference-level2', select: SUITES_THERE },
-  'ref-no-upstream-credential': { carrier: 'reference-level2', select: SUITES_THERE },
+  // Neither asks the authorization server for a token, so the token request has nothing to be judged on.
+  'ref-forward-client-token': { carrier: 'reference-level2', select: SUITES_THERE, blocked: { '2025-11-25': ['auth/upstream-token-resource'], [STATELESS]: ['auth/upstream-token-resource'] } },
+  'ref-no-upstream-credential': { carrier: 'reference-level2', select: SUITES_THERE, blocked: { '2025-11-25': ['auth/upstream-token-resource'], [STATELESS]: ['auth/upstream-token-resource'] } },
   'ref-ignore-scopes': { carrier: 'reference-level2', select: SUITES_THERE },
   // A bare challenge also names no scope.
   'ref-no-resource-metadata': { carrier: 'reference-level2', select: SUITES_THERE },

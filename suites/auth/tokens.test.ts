@@ -203,7 +203,8 @@ scenario("A proxy's own token request names its upstream as the resource", [TOKE
   // The authorization server lists every token request but the harness's own: each is the target's.
   const requests = await tokenRequests(t.auth);
   if (requests.length === 0) {
-    return t.notApplicable(TOKEN_RESOURCE, 'the proxy asked the authorization server for no token (it calls its upstream with a credential it was given, or with none; auth/own-upstream-credential judges that)');
+    // Nothing seen to judge: whether the proxy should have a credential of its own is auth/own-upstream-credential's.
+    return t.block(TOKEN_RESOURCE, 'the proxy asked the authorization server for no token (it calls its upstream with a credential it was given, or with none), so no token request could be judged', 'no token request from the target');
   }
   const upstream = t.auth.upstreamAudience;
   const problems = requests.flatMap((r, n) => {

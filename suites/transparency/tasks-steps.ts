@@ -30,19 +30,20 @@ export function withoutMeta(result: Json | undefined): Json | undefined {
   return rest;
 }
 
-/** Whether the check applies: the upstream the proxy was given offers tasks. Undefined when it does; else why not. */
-export async function upstreamWithoutTasks(t: ScenarioContext, cid: string): Promise<string | undefined> {
-  if (t.ctx.target.upstreamEra === 'modern') return 'the upstream speaks only 2026-07-28, which moved tasks out of the core protocol into an extension';
-  const answer = (await t.upstream.answerTo(cid, 'initialize')).message as { result?: { capabilities?: { tasks?: { requests?: { tools?: { call?: unknown } } } } } } | undefined;
-  if (answer?.result && !isObject(answer.result.capabilities?.tasks?.requests?.tools?.call)) return 'the upstream declared no task support for tools/call';
-  return undefined;
-}
+/** Whether capabilities offer task-augmented tools/call. */
+const offersTaskCalls = (capabilities: unknown) => isObject(((capabilities as Json | undefined)?.tasks as { requests?: { tools?: { call?: unknown } } } | undefined)?.requests?.tools?.call);
 
-/** Why the client was not offered tasks for tools/call by this initialize result, or undefined when it was. */
-export function withoutTasks(initialized: Json): string | undefined {
-  const tasks = (initialized.capabilities as Json | undefined)?.tasks as { requests?: { tools?: { call?: unknown } } } | undefined;
-  if (isObject(tasks?.requests?.tools?.call)) return undefined;
-  return `the proxy does not offer tasks to its clients (its initialize result declares ${tasks === undefined ? 'no tasks capability' : `tasks ${JSON.stringify(tasks)}, without tools/call`}), though its upstream does; tasks are optional, and a client must not ask for one`;
+/**
+ * Why there are no tasks to judge with, or undefined when there are: the upstream the proxy was
+ * given offers them (its answer to the client's initialize, when that reached it), and the proxy
+ * offers them on in its own initialize result (a client must not ask a server that does not).
+ */
+export async function withoutTasks(t: ScenarioContext, cid: string, initialized: Json): Promise<string | undefined> {
+  if (t.ctx.target.upstreamEra === 'modern') return 'the upstream speaks only 2026-07-28, which moved tasks out of the core protocol into an extension';
+  const answer = (await t.upstream.answerTo(cid, 'initialize')).message as { result?: { capabilities?: unknown } } | undefined;
+  if (answer?.result && !offersTaskCalls(answer.result.capabilities)) return 'the upstream declared no task support for tools/call';
+  if (offersTaskCalls(initialized.capabilities)) return undefined;
+  return `the proxy does not offer tasks to its clients (its initialize result declares ${JSON.stringify((initialized.capabilities as Json | undefined)?.tasks ?? null)} for tasks), though its upstream does; a client must not ask it for one`;
 }
 
 /** Starts a tool as a task; the task's id, or why none came back. */
