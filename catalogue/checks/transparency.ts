@@ -17,7 +17,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     title: 'A proxy MUST declare the capabilities it serves: tools when it lists tools, logging when log messages reach the client',
     level: 1,
     scenario: 'transparency/capabilities.test.ts',
-    provenBy: [{ defect: 'tools-only-capabilities', revisions: ['2025-11-25', '2026-07-28'] }],
+    provenBy: [{ defect: 'drop-logging-capability', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
     requirements: ['cap-tools-declare', 'cap-logging-declare', 'lifecycle-initialize-response'],
     why: 'Clients look at the declared capabilities before they use a feature: a gateway that passes on only the capabilities it knows leaves its clients deaf to log messages the upstream sends them.',

@@ -58,7 +58,7 @@ export const DEFECTS = [
   'swallow-initialized', // acknowledges notifications/initialized with 202 itself, never forwarding it
   'drop-task-params', // rebuilds tools/call params from name, arguments and _meta, dropping the task member that asks for a task
   'route-tasks-by-id', // remembers which upstream session created each task and sends every tasks/get, tasks/result and tasks/cancel for it there, whoever asks
-  'tools-only-capabilities', // declares only the tools capability in initialize and server/discover results, as a gateway that knows only tools does
+  'drop-logging-capability', // leaves logging out of the capabilities of initialize and server/discover results, as a gateway that declares only what it relays itself does
   'strip-input-schemas', // trims tools/list results to what it thinks a client shows: each tool's name and description, without its inputSchema
   'rewrite-unknown-version', // rewrites a protocol version it does not know (header and _meta) to the newest it knows, instead of letting it be refused
   'fill-missing-meta', // fills a stateless request's missing _meta fields (the newest version, empty capabilities) instead of letting it be refused
@@ -163,7 +163,7 @@ export function mapStatus(defect: Defect, status: number, sessionHeader: boolean
 }
 
 /** Defects that change what a message says: applied to JSON bodies and to SSE events alike. */
-const MESSAGE_DEFECTS: readonly Defect[] = ['tools-only-capabilities', 'stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors', 'rewrite-negotiated-version', 'flip-is-error', 'strip-input-schemas', 'drop-result-type'];
+const MESSAGE_DEFECTS: readonly Defect[] = ['drop-logging-capability', 'stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors', 'rewrite-negotiated-version', 'flip-is-error', 'strip-input-schemas', 'drop-result-type'];
 
 /** Whether the defect must hold a JSON (non-SSE) answer whole: to rewrite it, re-frame it, or pick its status from it. */
 export function needsWholeBody(defect: Defect): boolean {
@@ -198,7 +198,10 @@ export function mutateMessage(defect: Defect, message: unknown): unknown {
     // Another revision of the session era: the newest one that is not the upstream's.
     m.result = { ...result, protocolVersion: revisionsOfEra(false).filter((r) => r !== result.protocolVersion).at(-1) };
   }
-  if (defect === 'tools-only-capabilities' && result && typeof result.capabilities === 'object' && result.capabilities) m.result = { ...result, capabilities: { tools: (result.capabilities as Json).tools } };
+  if (defect === 'drop-logging-capability' && result && typeof result.capabilities === 'object' && result.capabilities) {
+    const { logging: _dropped, ...capabilities } = result.capabilities as Json;
+    m.result = { ...result, capabilities };
+  }
   if (defect === 'generic-errors' && m.error) m.error = { code: -32603, message: 'Internal error' };
   const tools = Array.isArray(result?.tools) ? (result.tools as Json[]) : undefined;
   if (defect === 'strip-input-schemas' && tools) m.result = { ...result, tools: tools.map(({ name, description }) => ({ name, description })) };

@@ -133,7 +133,7 @@ export const BROKEN_PROXIES = {
   'drop-request-state': { carrier: 'pass-through', select: SUITES_THERE },
   // Proxies that trim or rebuild what they relay into messages the revision's schema rejects.
   'strip-input-schemas': { carrier: 'pass-through' },
-  'tools-only-capabilities': { carrier: 'pass-through' },
+  'drop-logging-capability': { carrier: 'pass-through' },
   'drop-task-params': { carrier: 'pass-through' },
   'swallow-initialized': { carrier: 'pass-through' },
   'route-tasks-by-id': { carrier: 'pass-through' },
