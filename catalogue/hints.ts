@@ -74,7 +74,7 @@ export const HintsSchema = z.strictObject({
   policy: z
     .strictObject({ deniedTool: z.string().min(1) })
     .optional()
-    .describe('a tool of the mock upstream that the proxy\'s policy denies, e.g. { deniedTool: restricted }'),
+    .describe('a tool of the mock upstream that the proxy\'s policy denies, e.g. { deniedTool: restricted } (transparency/lists-relayed then expects it missing from tools/list)'),
   health: z
     .strictObject({ liveness: z.string().min(1), readiness: z.string().min(1) })
     .optional()

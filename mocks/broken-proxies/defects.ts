@@ -62,6 +62,9 @@ export const DEFECTS = [
   'strip-input-schemas', // trims tools/list results to what it thinks a client shows: each tool's name and description, without its inputSchema
   'rewrite-unknown-version', // rewrites a protocol version it does not know (header and _meta) to the newest it knows, instead of letting it be refused
   'fill-missing-meta', // fills a stateless request's missing _meta fields (the newest version, empty capabilities) instead of letting it be refused
+  'drop-catalog-capabilities', // leaves resources, prompts and completions out of the capabilities of initialize and server/discover results, while it relays their requests
+  'form-decode-cursors', // decodes the cursor of a list request as a form value ("+" becomes a space) before it sends it upstream
+  'drop-empty-cursor', // (2026-07-28) leaves an empty nextCursor out of list results, as a proxy that tests it for truth does
   'drop-result-type', // rebuilds tools/list results from the members the session era knew (tools, nextCursor, _meta), losing 2026-07-28's resultType and cache hints
 ] as const;
 
@@ -135,6 +138,11 @@ export function mutateRequestBody(defect: Defect, body: Buffer, parsed: unknown)
     const { requestState: _dropped, ...params } = (parsed as { params: Json }).params;
     return Buffer.from(JSON.stringify({ ...(parsed as Json), params }));
   }
+  const cursor = (parsed as { params?: Json } | undefined)?.params?.cursor;
+  if (defect === 'form-decode-cursors' && typeof cursor === 'string') {
+    const decoded = new URLSearchParams(`c=${cursor}`).get('c');
+    return Buffer.from(JSON.stringify({ ...(parsed as Json), params: { ...(parsed as { params: Json }).params, cursor: decoded } }));
+  }
   if (defect === 'drop-task-params' && (parsed as Json | undefined)?.method === 'tools/call' && (parsed as { params?: Json }).params?.task !== undefined) {
     const { task: _dropped, ...params } = (parsed as { params: Json }).params;
     return Buffer.from(JSON.stringify({ ...(parsed as Json), params }));
@@ -163,7 +171,7 @@ export function mapStatus(defect: Defect, status: number, sessionHeader: boolean
 }
 
 /** Defects that change what a message says: applied to JSON bodies and to SSE events alike. */
-const MESSAGE_DEFECTS: readonly Defect[] = ['drop-logging-capability', 'stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors', 'rewrite-negotiated-version', 'flip-is-error', 'strip-input-schemas', 'drop-result-type'];
+const MESSAGE_DEFECTS: readonly Defect[] = ['drop-logging-capability', 'stringify-ids', 'rewrite-response-body', 'generic-errors', 'tool-errors-as-rpc-errors', 'rewrite-negotiated-version', 'flip-is-error', 'strip-input-schemas', 'drop-result-type', 'drop-empty-cursor', 'drop-catalog-capabilities'];
 
 /** Whether the defect must hold a JSON (non-SSE) answer whole: to rewrite it, re-frame it, or pick its status from it. */
 export function needsWholeBody(defect: Defect): boolean {
@@ -201,6 +209,14 @@ export function mutateMessage(defect: Defect, message: unknown): unknown {
   if (defect === 'drop-logging-capability' && result && typeof result.capabilities === 'object' && result.capabilities) {
     const { logging: _dropped, ...capabilities } = result.capabilities as Json;
     m.result = { ...result, capabilities };
+  }
+  if (defect === 'drop-catalog-capabilities' && result && typeof result.capabilities === 'object' && result.capabilities) {
+    const { resources: _r, prompts: _p, completions: _c, ...capabilities } = result.capabilities as Json;
+    m.result = { ...result, capabilities };
+  }
+  if (defect === 'drop-empty-cursor' && result?.nextCursor === '') {
+    const { nextCursor: _dropped, ...rest } = result;
+    m.result = rest;
   }
   if (defect === 'generic-errors' && m.error) m.error = { code: -32603, message: 'Internal error' };
   const tools = Array.isArray(result?.tools) ? (result.tools as Json[]) : undefined;

@@ -138,6 +138,9 @@ export const BROKEN_PROXIES = {
   'swallow-initialized': { carrier: 'pass-through' },
   'route-tasks-by-id': { carrier: 'pass-through' },
   'drop-result-type': { carrier: 'pass-through' },
+  'form-decode-cursors': { carrier: 'pass-through' },
+  'drop-catalog-capabilities': { carrier: 'pass-through' },
+  'drop-empty-cursor': { carrier: 'pass-through' },
   // Level 2: the reference proxy with one production property taken away (reference-defects.ts).
   // Under 2026-07-28 the auth suite runs whole (its raw requests open with server/discover there).
   'ref-accept-alg-none': { carrier: 'reference-level2', select: SUITES_THERE },

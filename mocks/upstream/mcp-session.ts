@@ -25,6 +25,7 @@ import {
   has,
   isRevision,
 } from '../../wire/index.ts';
+import { CATALOG_CAPABILITIES, CatalogError, LIST_CACHE_SCOPE, complete, getPrompt, listPage, readResource, type ListMethod } from './catalog.ts';
 import { TASKS_CAPABILITY, TASK_SUPPORT, TASK_TOOLS, TaskProtocolError, TaskStore, type TaskOutcome } from './tasks.ts';
 import { TOOLS, callTool, toolNeedsStream, type ToolContext } from './tools.ts';
 
@@ -132,7 +133,7 @@ export class McpSession {
     } catch (err) {
       if (err instanceof InputRequired) return { jsonrpc: '2.0', id: request.id, result: this.complete(err.result, 'input_required') };
       if (err instanceof ToolRpcError) return errorResponse(request.id, err.code, err.message, err.data);
-      if (err instanceof TaskProtocolError) return errorResponse(request.id, err.code, err.message);
+      if (err instanceof TaskProtocolError || err instanceof CatalogError) return errorResponse(request.id, err.code, err.message);
       return errorResponse(request.id, ErrorCode.InternalError, 'Internal error', { detail: String(err) });
     }
   }
@@ -173,7 +174,7 @@ export class McpSession {
           return {
             supportedVersions: revisionsOfEra(true),
             // Logging: the log tool sends log messages to a request that sets a level.
-            capabilities: { tools: { listChanged: true }, logging: {} },
+            capabilities: { tools: { listChanged: true }, logging: {}, ...CATALOG_CAPABILITIES },
             instructions: INSTRUCTIONS,
             ttlMs: TOOLS_TTL_MS,
             cacheScope: 'public',
@@ -187,6 +188,14 @@ export class McpSession {
         }
         case 'tools/call':
           break;
+        case 'resources/list':
+        case 'prompts/list':
+        case 'resources/read':
+          // Cacheable, with the list's scope on every page (a read is the caller's own, as the resources list is).
+          return { ...this.catalog(request.method, params), ttlMs: TOOLS_TTL_MS, cacheScope: request.method === 'resources/read' ? 'private' : LIST_CACHE_SCOPE[request.method as ListMethod], ...(cid && { _meta: { [CID_META_KEY]: cid } }) };
+        case 'prompts/get':
+        case 'completion/complete':
+          return { ...this.catalog(request.method, params), ...(cid && { _meta: { [CID_META_KEY]: cid } }) };
         default:
           // No initialize, no ping, no logging/setLevel in this era.
           throw new ToolRpcError(ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
@@ -198,7 +207,7 @@ export class McpSession {
         this.protocolVersion = this.supported.includes(asked) ? asked : LATEST_SESSION_REVISION;
         return {
           protocolVersion: this.protocolVersion,
-          capabilities: { tools: { listChanged: true }, logging: {}, ...(this.tasksOn && { tasks: TASKS_CAPABILITY }) },
+          capabilities: { tools: { listChanged: true }, logging: {}, ...CATALOG_CAPABILITIES, ...(this.tasksOn && { tasks: TASKS_CAPABILITY }) },
           serverInfo: MOCK_SERVER_INFO,
           instructions: INSTRUCTIONS,
           // The correlation id comes back, so the harness can find this answer among the records.
@@ -236,6 +245,12 @@ export class McpSession {
         };
         return callTool(name, args, ctx);
       }
+      case 'resources/list':
+      case 'prompts/list':
+      case 'resources/read':
+      case 'prompts/get':
+      case 'completion/complete':
+        return { ...this.catalog(request.method, params), ...(cidOf(params) && { _meta: { [CID_META_KEY]: cidOf(params) } }) };
       case 'tasks/get':
       case 'tasks/result':
       case 'tasks/list':
@@ -251,6 +266,14 @@ export class McpSession {
       default:
         throw new ToolRpcError(ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
     }
+  }
+
+  /** Resources, prompts and completions, in either era (the caller adds what its era's result carries). */
+  private catalog(method: string, params: Record<string, unknown>): Record<string, unknown> {
+    if (method === 'resources/list' || method === 'prompts/list') return listPage(method, params.cursor, this.stateless);
+    if (method === 'resources/read') return readResource(params.uri);
+    if (method === 'prompts/get') return getPrompt(params.name, params.arguments);
+    return complete(params);
   }
 
   /** A tool run as a task: what its call would have answered, result or JSON-RPC error. */

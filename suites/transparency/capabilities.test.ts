@@ -1,16 +1,37 @@
 /**
  * What the client is told the server can do. Through the proxy, the server the client sees is the
- * proxy: once it serves tools and passes on log messages, its initialize result (session era) or
- * server/discover result (2026-07-28) must declare the tools and logging capabilities. A gateway that
- * rebuilds capabilities from the few it knows leaves a client that checks them unable to use the rest.
+ * proxy: once it serves tools, resources, prompts, completions or tasks (2025-11-25), or passes on
+ * log messages, its initialize result (session era) or server/discover result (2026-07-28) must
+ * declare each of those capabilities. A gateway that rebuilds capabilities from the few it knows
+ * leaves a client that checks them unable to use the rest.
  */
-import { META, describeCall, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { META, describeCall, scenario, type CallResult, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
 
 const DECLARED = 'transparency/capabilities-declared';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const resultOf = (call: CallResult) => (call.response && 'result' in call.response && isObject(call.response.result) ? call.response.result : undefined);
 
-scenario('A proxy MUST declare the capabilities it serves: tools, and logging when log messages reach the client', [DECLARED], async (t: ScenarioContext) => {
+/**
+ * The capabilities the client is seen to be served, beside tools and logging: each by a request
+ * whose result shows it (a list with an array, a completion, a task created for a call).
+ */
+async function servedBeyondTools(client: McpClient, cid: string, tasks: boolean): Promise<Record<string, string>> {
+  const served: Record<string, string> = {};
+  const resources = resultOf(await client.request('resources/list', {}, { cid }));
+  if (Array.isArray(resources?.resources)) served.resources = `resources/list gave ${resources.resources.length} resources`;
+  const prompts = resultOf(await client.request('prompts/list', {}, { cid }));
+  if (Array.isArray(prompts?.prompts)) served.prompts = `prompts/list gave ${prompts.prompts.length} prompts`;
+  const completed = resultOf(await client.request('completion/complete', { ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'lang', value: 'e' } }, { cid }));
+  if (isObject(completed?.completion)) served.completions = 'completion/complete gave a completion';
+  if (tasks) {
+    const created = resultOf(await client.request('tools/call', { name: 'echo', arguments: { cid }, task: { ttl: 60_000 } }, { cid }));
+    if (isObject(created?.task)) served.tasks = 'a task-augmented tools/call created a task';
+  }
+  return served;
+}
+
+scenario('A proxy MUST declare the capabilities it serves: tools, resources, prompts, completions and tasks, and logging when log messages reach the client', [DECLARED], async (t: ScenarioContext) => {
   const client = t.client();
   const cid = t.cid();
   const opened = await client.initialize({ cid });
@@ -24,7 +45,8 @@ scenario('A proxy MUST declare the capabilities it serves: tools, and logging wh
   const logged = await client.callTool('log', {}, { cid, meta: { [META.logLevel]: 'warning' } });
   const logMessages = logged.exchange.events.filter((e) => (e.json as { method?: unknown } | undefined)?.method === 'notifications/message').length;
   const servesTools = Array.isArray(tools) && tools.length > 0;
-  if (!servesTools && logMessages === 0) {
+  const beyond = await servedBeyondTools(client, cid, t.has('tasks'));
+  if (!servesTools && logMessages === 0 && Object.keys(beyond).length === 0) {
     return t.block(DECLARED, 'neither a tool list nor a log message reached the client, so nothing is known to need declaring', `tools/list: ${describeCall(listed)}; the log call: ${describeCall(logged)}`);
   }
 
@@ -34,6 +56,9 @@ scenario('A proxy MUST declare the capabilities it serves: tools, and logging wh
   else {
     if (servesTools && !isObject(capabilities.tools)) problems.push(`${tools.length} tools were listed, but the capabilities do not declare tools (${JSON.stringify(capabilities).slice(0, 160)})`);
     if (logMessages > 0 && !isObject(capabilities.logging)) problems.push(`${logMessages} log messages reached the client, but the capabilities do not declare logging (${JSON.stringify(capabilities).slice(0, 160)})`);
+    for (const [capability, seen] of Object.entries(beyond)) {
+      if (!isObject(capabilities[capability])) problems.push(`${seen}, but the capabilities do not declare ${capability} (${JSON.stringify(capabilities).slice(0, 160)})`);
+    }
   }
   // 2025-11-25's initialize answer also names the server and the version it speaks.
   if (!client.stateless) {
@@ -43,9 +68,9 @@ scenario('A proxy MUST declare the capabilities it serves: tools, and logging wh
   }
   t.judgeProblems(DECLARED, problems, {
     // What was judged: the tools capability once tools were listed, the logging one once log messages came.
-    seen: { 'capabilities in use': Number(servesTools) + Number(logMessages > 0) },
+    seen: { 'capabilities in use': Number(servesTools) + Number(logMessages > 0) + Object.keys(beyond).length },
     fail: `the ${opening} result does not declare what the proxy serves`,
-    pass: `the ${opening} result declares ${[servesTools && 'tools', logMessages > 0 && 'logging'].filter(Boolean).join(' and ')}, which the client was served${client.stateless ? '' : ', and names the server and its version'}`,
-    expected: `capabilities.tools (tools are listed) and capabilities.logging (log messages arrive) in the ${opening} result${client.stateless ? '' : ', with protocolVersion and serverInfo'}`,
+    pass: `the ${opening} result declares ${[servesTools && 'tools', logMessages > 0 && 'logging', ...Object.keys(beyond)].filter(Boolean).join(', ')}, which the client was served${client.stateless ? '' : ', and names the server and its version'}`,
+    expected: `capabilities.tools (tools are listed), capabilities.logging (log messages arrive), and resources, prompts, completions${t.has('tasks') ? ' and tasks' : ''} for each that is served, in the ${opening} result${client.stateless ? '' : ', with protocolVersion and serverInfo'}`,
   });
 });
