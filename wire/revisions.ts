@@ -43,6 +43,7 @@ export const MECHANISMS = {
   'reserved-error-codes': 'error codes -32020 to -32099 reserved for those the specification defines',
   tasks: 'tasks: task-augmented requests, tasks/get, tasks/result, tasks/list and tasks/cancel',
   'resource-indicators': 'the resource parameter (RFC 8707) in a client\'s token requests',
+  'meta-key-names': 'the naming rules of _meta keys: an optional prefix of dot-separated labels and a slash, then a name',
 } as const;
 export type Mechanism = keyof typeof MECHANISMS;
 
@@ -73,7 +74,7 @@ const STEPS: Record<Revision, RevisionStep> = {
   // Batches removed; MCP-Protocol-Version on every request after initialization; the server is an
   // OAuth resource server that names its metadata (RFC 9728) in its challenge, and clients name the
   // resource in their token requests (RFC 8707).
-  '2025-06-18': { adds: ['version-header', 'resource-metadata', 'resource-indicators'], removes: ['batches'], removedBy: { batches: 'major change 1: "Remove support for JSON-RPC batching"' } },
+  '2025-06-18': { adds: ['version-header', 'resource-metadata', 'resource-indicators', 'meta-key-names'], removes: ['batches'], removedBy: { batches: 'major change 1: "Remove support for JSON-RPC batching"' } },
   // SSE streams start with a priming event (an id and empty data); tasks, experimental.
   '2025-11-25': { adds: ['priming-events', 'tasks'] },
   // Stateless: no handshake, no sessions, no GET stream, no resumability, no ping; per-request _meta,

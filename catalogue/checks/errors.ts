@@ -4,12 +4,12 @@ import { defineChecks, level1Ref as level1 } from '../define.ts';
 export const ERRORS_CHECKS = defineChecks([
   {
     id: 'errors/jsonrpc-error-preserved',
-    title: 'A proxy MUST relay an upstream JSON-RPC error with its code, message and data unchanged',
+    title: 'A proxy MUST relay an upstream JSON-RPC error with its code, message and data unchanged, codes of the legacy range -32000 to -32019 included, whose meaning it must not assume',
     level: 1,
     scenario: 'errors/jsonrpc-errors.test.ts',
     provenBy: [{ defect: 'generic-errors', revisions: ['2025-11-25', '2026-07-28'] }, { defect: 'html-error-body', revisions: ['2026-07-28'] }],
     needs: [],
-    requirements: ['base-error-code-message', 'base-error-code-integer', 'base-error-id-match'],
+    requirements: ['base-error-code-message', 'base-error-code-integer', 'base-error-id-match', 'error-legacy-range-no-meaning'],
     why: 'Clients branch on error codes (-32602 invalid params, -32002 not found, custom codes) and show the message; a generic error hides the cause.',
   },
   {
@@ -171,7 +171,7 @@ export const ERRORS_CHECKS = defineChecks([
       { defect: 'html-error-body', revisions: ['2026-07-28'] },
     ],
     needs: ['input-required'],
-    requirements: ['meta-missing-capability-error', 'meta-missing-capability-400', 'mrtr-capability-gated', 'mrtr-capability-gated-example'],
+    requirements: ['meta-missing-capability-error', 'meta-missing-capability-400', 'mrtr-capability-gated', 'mrtr-capability-gated-example', 'meta-no-undeclared-capabilities'],
     why: 'A client that did not declare sampling cannot answer a sampling request: asked anyway, it is stuck, and a refusal with the wrong status looks like success to a client that reads the status first.',
   },
 ]);

@@ -37,6 +37,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     needs: [],
     requirements: [
       'pagination-cursor-opaque',
+      'pagination-no-fixed-page-size',
       'pagination-empty-cursor',
       'tools-list-no-per-connection',
       'resources-list-current-set',
@@ -50,7 +51,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
   },
   {
     id: 'transparency/tasks-relayed',
-    title: 'A proxy MUST relay task-augmented calls and tasks/get, tasks/result, tasks/list and tasks/cancel, with their answers as the upstream gave them',
+    title: 'A proxy MUST relay task-augmented calls and tasks/get, tasks/result, tasks/list (page by page, each cursor as it came) and tasks/cancel, with their answers as the upstream gave them, and cancel a task only with tasks/cancel',
     level: 1,
     scenario: 'transparency/tasks.test.ts',
     provenBy: [{ defect: 'drop-task-params', revisions: ['2025-11-25'] }],
@@ -73,6 +74,8 @@ export const TRANSPARENCY_CHECKS = defineChecks([
       'task-protocol-errors',
       'progress-task-same-token',
       'progress-task-token-lifetime',
+      'task-list-cursor-opaque',
+      'cancel-tasks-use-tasks-cancel',
     ],
     why: 'A long call run as a task survives the client going away; a proxy that rebuilds tools/call from the members it knows drops `task`, and the client waits on a call it meant to poll.',
   },
@@ -88,12 +91,12 @@ export const TRANSPARENCY_CHECKS = defineChecks([
   },
   {
     id: 'transparency/response-body-unchanged',
-    title: 'A proxy MUST deliver each upstream answer to the client unchanged: the result exactly as the upstream sent it',
+    title: 'A proxy MUST deliver each upstream answer to the client unchanged: the result exactly as the upstream sent it, a structured result still conforming to the tool\'s outputSchema',
     level: 1,
     scenario: 'transparency/bodies.test.ts',
     provenBy: [{ defect: 'rewrite-response-body', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
-    requirements: ['base-result-field', 'base-result-any-structure', 'transport-utf8', 'http-client-both-content-types'],
+    requirements: ['base-result-field', 'base-result-any-structure', 'transport-utf8', 'http-client-both-content-types', 'tools-structured-conform'],
     why: 'Clients and models act on tool results; a proxy that rewrites them silently changes what the user is told.',
   },
   {
@@ -133,7 +136,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
   },
   {
     id: 'transparency/messages-schema-valid',
-    title: 'A proxy MUST deliver to its client and send to its upstream only messages that are valid for the revision in use, by that revision\'s JSON Schema',
+    title: 'A proxy MUST deliver to its client and send to its upstream only messages that are valid for the revision in use, by that revision\'s JSON Schema, with no id on a notification, every _meta key named as the revision says, and no request sent to a 2026-07-28 client',
     level: 1,
     scenario: 'transparency/schema.test.ts',
     provenBy: [
@@ -148,17 +151,19 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     // Besides the envelope: what the schema itself holds every message to (ids and progress tokens
     // are strings or integers; 2026-07-28 requests carry their _meta fields; its cacheable results
     // carry their hints, ttlMs not below 0; inputRequests are elicitation, sampling or roots requests).
-    requirements: ['base-jsonrpc', 'base-result-type-required', 'base-request-id-not-null', 'progress-token-type', 'mrtr-meta-required', 'cache-hints-required', 'cache-ttl-nonnegative', 'mrtr-inputrequests-types'],
+    // And beyond the schema: no notification carries an id, every _meta key keeps the naming rules
+    // (2025-06-18 on), and no request reaches a 2026-07-28 client (its server asks through input_required).
+    requirements: ['base-jsonrpc', 'base-result-type-required', 'base-request-id-not-null', 'progress-token-type', 'mrtr-meta-required', 'cache-hints-required', 'cache-ttl-nonnegative', 'mrtr-inputrequests-types', 'base-notification-no-id', 'meta-prefix-format', 'meta-label-format', 'meta-name-format', 'sse-no-server-requests', 'mrtr-server-requests-via-mrtr'],
     why: 'A message that is well-formed JSON-RPC can still be invalid MCP: a result without resultType, a tool without its inputSchema. Strict clients (the official SDKs validate every message) then fail far from the cause, and the proxy in the middle is the last place anyone looks.',
   },
   {
     id: 'transparency/notification-accepted',
-    title: 'A proxy MUST answer a client notification with 202 Accepted and no body, and forward it upstream unchanged (in 2026-07-28, a cancellation naming no request in flight may go no further)',
+    title: 'A proxy MUST answer a client notification with 202 Accepted and no body, and forward it upstream unchanged (in 2026-07-28, a cancellation naming no request in flight may go no further); a cancellation that loses the race with its answer changes nothing',
     level: 1,
     scenario: 'transparency/notifications.test.ts',
     provenBy: [{ defect: 'notification-ack-200', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
-    requirements: ['http-202-accepted', 'base-notification-no-response'],
+    requirements: ['http-202-accepted', 'base-notification-no-response', 'roots-listchanged', 'cancel-race-graceful'],
     why: 'Notifications have no response; a proxy that waits for one hangs the client, and one that drops them loses cancellations and initialized.',
   },
   {
@@ -180,7 +185,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     scenario: 'transparency/streaming.test.ts',
     provenBy: [{ defect: 'buffer-sse', revisions: ['2025-11-25', '2026-07-28'] }],
     needs: [],
-    requirements: ['sse-post-interleave', 'progress-notification-content', 'transport-binding-delivery', 'progress-monotonic'],
+    requirements: ['sse-post-interleave', 'progress-notification-content', 'transport-binding-delivery', 'progress-monotonic', 'progress-stop-after-completion'],
     externalRefs: [level1('proxyspec-l1-streaming', 'Level 1: streaming relayed incrementally (progress arrives before the result).')],
     why: 'Progress exists so a user sees a long call advance; a buffering proxy delivers it all at the end, when it is useless.',
   },

@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { newExchange, type Exchange } from '../src/client/exchange.ts';
 import { SCHEMA_CHECK, foldRunScans, scanMessages, type MessageScan } from '../src/record/message-scan.ts';
+import { messageSchemas } from '../src/record/schema-valid.ts';
 import { META, type UpstreamRecord } from '../../wire/index.ts';
 
 const URL_MCP = 'http://127.0.0.1:4000/mcp';
@@ -75,6 +76,41 @@ describe('scanMessages', () => {
     const modern = scan([], [record(legacyCall)], 'modern');
     expect(modern.invalidCount).toBe(1);
     expect(modern.invalid[0]).toMatch(/sent to upstream primary: tools\/call is not a valid CallToolRequest of 2026-07-28/);
+  });
+});
+
+describe('messageSchemas, beyond the JSON Schema', () => {
+  const progress = { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 't', progress: 1 } };
+  test('a notification that carries an id is invalid in every revision; a request of the same shape with a method the schema defines is not', () => {
+    for (const revision of ['2025-03-26', '2025-11-25', '2026-07-28'] as const) {
+      expect(messageSchemas(revision).problem(progress)).toBeUndefined();
+      expect(messageSchemas(revision).problem({ ...progress, id: 7 })).toMatchObject({ at: '/id', rule: expect.stringMatching(/notification carries no id/) });
+    }
+    expect(messageSchemas('2025-11-25').problem({ jsonrpc: '2.0', id: 7, method: 'ping' })).toBeUndefined();
+  });
+
+  test('_meta keys are held to the naming rules from 2025-06-18, wherever the _meta is; 2025-03-26 had none', () => {
+    const result = (key: string) => ({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'x', _meta: { [key]: 1 } }] } });
+    for (const good of ['progressToken', 'io.modelcontextprotocol/related-task', 'com.example-2/a.b_c-d', 'com.example/', 'x']) {
+      expect(messageSchemas('2025-11-25').problem(result(good)), good).toBeUndefined();
+    }
+    for (const bad of ['_via', 'via-', 'gw_proxy/hop', '1com.example/x', 'com.example-/x', 'com..example/x', 'a/b/c', 'com.example/-x']) {
+      expect(messageSchemas('2025-11-25').problem(result(bad)), bad).toMatchObject({ at: '/result/content/0/_meta', rule: expect.stringContaining(JSON.stringify(bad)) });
+      expect(messageSchemas('2026-07-28').problem({ ...result(bad), result: { ...result(bad).result, resultType: 'complete' } }), bad).toBeDefined();
+      expect(messageSchemas('2025-03-26').problem(result(bad)), bad).toBeUndefined();
+    }
+  });
+});
+
+describe('scanMessages, 2026-07-28 streams', () => {
+  test('a request delivered to the client is invalid: 2026-07-28 asks through input_required results only', () => {
+    const ex = exchange(call('s'), complete('s'));
+    ex.kind = 'sse';
+    const asking = { jsonrpc: '2.0', id: 'srv-1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 1 } };
+    ex.events = [asking, complete('s')].map((json, i) => ({ id: String(i), event: 'message', data: JSON.stringify(json), json, at: 0 })) as never;
+    const found = scan([ex]);
+    expect(found.invalidCount).toBe(1);
+    expect(found.invalid[0]).toMatch(/sampling\/createMessage .*is a request sent to the client, which 2026-07-28 does not have/);
   });
 });
 

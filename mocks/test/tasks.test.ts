@@ -39,4 +39,21 @@ describe('mock upstream tasks', () => {
     }
     expect(store.list(undefined).tasks.map((t) => t.taskId)).toEqual([task.taskId]);
   });
+
+  test('tasks/list comes two tasks a page, behind cursors only the store reads', () => {
+    const store = new TaskStore();
+    const ids = [1, 2, 3, 4, 5].map(() => store.create(undefined, () => later<TaskOutcome>(1, { result: { content: [] } })).task.taskId);
+    const seen: string[] = [];
+    let page = store.list(undefined);
+    seen.push(...page.tasks.map((t) => t.taskId));
+    while (page.nextCursor !== undefined) {
+      expect(page.tasks).toHaveLength(2);
+      page = store.list(page.nextCursor);
+      seen.push(...page.tasks.map((t) => t.taskId));
+    }
+    expect(seen).toEqual(ids);
+    const first = store.list(undefined).nextCursor!;
+    expect(() => store.list(`${first}x`)).toThrow(TaskProtocolError);
+    expect(() => store.list(Buffer.from('tasks-after-9').toString('base64url'))).toThrow(TaskProtocolError);
+  });
 });

@@ -53,6 +53,9 @@ export class TaskProtocolError extends Error {
 
 const terminal = (status: Status) => status !== 'working';
 
+/** Tasks per tasks/list page: few, so that a session's tasks take more than one. */
+const TASKS_PAGE = 2;
+
 export class TaskStore {
   private readonly tasks = new Map<string, Entry>();
 
@@ -89,10 +92,17 @@ export class TaskStore {
     return entry.outcome ?? { error: { code: ErrorCode.InvalidRequest, message: `Task ${entry.task.taskId} was cancelled` } };
   }
 
-  list(cursor: unknown): { tasks: TaskSnapshot[] } {
-    // One page: the mock never hands out a cursor, so any cursor is unknown.
-    if (cursor !== undefined) throw new TaskProtocolError(ErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor)}`);
-    return { tasks: [...this.tasks.values()].map((e) => ({ ...e.task })) };
+  /** A page of this session's tasks, two at a time, behind a cursor only this store can read. */
+  list(cursor: unknown): { tasks: TaskSnapshot[]; nextCursor?: string } {
+    const all = [...this.tasks.values()].map((e) => ({ ...e.task }));
+    let start = 0;
+    if (cursor !== undefined) {
+      const match = typeof cursor === 'string' ? /^tasks-after-(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('latin1')) : null;
+      if (!match || Buffer.from(match[0]).toString('base64url') !== cursor || Number(match[1]) > all.length) throw new TaskProtocolError(ErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor)}`);
+      start = Number(match[1]);
+    }
+    const end = start + TASKS_PAGE;
+    return { tasks: all.slice(start, end), ...(end < all.length && { nextCursor: Buffer.from(`tasks-after-${end}`).toString('base64url') }) };
   }
 
   cancel(taskId: unknown): TaskSnapshot {

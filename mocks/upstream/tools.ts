@@ -25,7 +25,8 @@ type Args = Record<string, unknown>;
 const objectSchema = (properties: Record<string, unknown> = {}) => ({ type: 'object', properties });
 
 export const TOOLS = [
-  { name: 'echo', description: 'Returns exactly the arguments it got.', inputSchema: { type: 'object', additionalProperties: true } },
+  // Its structured result is the arguments, an object: what its outputSchema promises.
+  { name: 'echo', description: 'Returns exactly the arguments it got.', inputSchema: { type: 'object', additionalProperties: true }, outputSchema: { type: 'object', additionalProperties: true } },
   {
     name: 'error',
     description: 'Answers with a JSON-RPC error of the given code, message and data.',

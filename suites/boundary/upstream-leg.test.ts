@@ -6,8 +6,8 @@
  * the initialized notification, a streamed call, the GET stream, the DELETE); in 2026-07-28, the
  * requests that carry the client's correlation ids.
  */
-import { bodyJson, bodyText, recordHeader, recordMethod, scenario, type ScenarioContext } from '../../harness/src/index.ts';
-import type { UpstreamRecord } from '../../wire/index.ts';
+import { CID_META_KEY, bodyJson, bodyText, diffJson, recordHeader, recordMethod, requestMessages, scenario, type ScenarioContext } from '../../harness/src/index.ts';
+import { REVISIONS, type UpstreamRecord } from '../../wire/index.ts';
 
 const ACCEPT = 'boundary/upstream-accept';
 const CREDENTIAL = 'boundary/upstream-credential-every-request';
@@ -135,8 +135,23 @@ const OPENED = 'boundary/upstream-session-opened';
  * in a POST of its own. Judged on the upstream session (or stdio process) that carried the client's
  * call, whoever opened it: a proxy may open it for the client or hold one of its own.
  */
+/**
+ * When the upstream got the client's own initialize (a session opened for the client), the
+ * capabilities the client declared (roots and sampling) must be in it as the client declared them:
+ * the upstream asks only what it is told the client supports.
+ */
+async function capabilitiesPassedOn(t: ScenarioContext, initCid: string): Promise<string[]> {
+  const theirs = await t.upstream.receivedRequest(initCid, 'initialize');
+  const ours = t.exchanges.map((ex) => requestMessages(ex)[0] as { method?: unknown; params?: { capabilities?: unknown; _meta?: Record<string, unknown> } } | undefined).find((m) => m?.method === 'initialize' && m.params?._meta?.[CID_META_KEY] === initCid);
+  const got = theirs && (bodyJson(theirs) as { params?: { capabilities?: unknown } } | undefined)?.params?.capabilities;
+  if (!theirs || !ours) return [];
+  const diffs = diffJson(ours.params?.capabilities, got);
+  return diffs.length ? [`the client's initialize reached the upstream with other capabilities than it declared: ${diffs.join('; ')}`] : [];
+}
+
 scenario("A proxy MUST open each upstream session with initialize, then notifications/initialized, each message in a POST of its own", [OPENED], async (t: ScenarioContext) => {
-  const client = await t.session();
+  const initCid = t.cid();
+  const client = await t.session({ cid: initCid });
   const cid = t.cid();
   await client.callTool('echo', { cid }, { cid });
   const call = await t.upstream.receivedRequest(cid, 'tools/call');
@@ -150,6 +165,10 @@ scenario("A proxy MUST open each upstream session with initialize, then notifica
     return body === undefined ? [] : Array.isArray(body) ? body : [body];
   }) as Array<{ id?: unknown; method?: unknown }>;
   let rest = messages;
+  // The version the session was opened with must be one a client can support: a revision that exists.
+  const asked = (messages.find((m) => m.method === 'initialize') as { params?: { protocolVersion?: unknown } } | undefined)?.params?.protocolVersion;
+  if (asked !== undefined && !REVISIONS.includes(asked as never)) problems.push(`the session's initialize asked for protocol version ${JSON.stringify(asked)}, which is no revision of MCP proxyspec knows`);
+  problems.push(...(await capabilitiesPassedOn(t, initCid)));
   if (stdio) {
     if (messages[0]?.method !== 'initialize') problems.push(`the first message the stdio server read was ${messages[0] ? describeMessage(messages[0]) : 'nothing'}, not initialize`);
     else rest = messages.slice(1);

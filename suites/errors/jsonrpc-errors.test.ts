@@ -10,6 +10,10 @@ const CASES = [
   { code: -32602, message: 'Invalid params: "path" must be absolute', data: { field: 'path', got: 'relative/x' } },
   { code: -32603, message: 'Internal error', data: 'a string datum' },
   { code: -32002, message: 'Resource not found', data: { uri: 'file:///nowhere' } },
+  // The legacy sub-range: codes older implementations gave meanings of their own (the TypeScript SDK's
+  // request timeout and closed connection), which a receiver must not assume.
+  { code: -32001, message: 'Request timed out, in the words of an older server' },
+  { code: -32000, message: 'Connection closed, in the words of an older server', data: { retry: false } },
   { code: 4242, message: 'Custom failure: quota ¼ used — ✋', data: { nested: { list: [1, 'two', null], ok: false } } },
   { code: -32099, message: 'Server error at the edge of the range', data: null },
 ];

@@ -4,7 +4,8 @@
  * them upstream, and the id check judges the client's side). In front of an upstream of the other
  * era, only what bridging the eras must change may differ (see record/bridge-view.ts).
  */
-import { answerView, bodyJson, bridgeSeen, diffJson, recordMethod, exchangeMessages, requestView, scenario, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { answerView, bodyJson, bridgeSeen, diffJson, recordMethod, exchangeMessages, requestView, scenario, withoutId, type McpClient, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const REQUEST_BODY = 'transparency/request-body-unchanged';
 const RESPONSE_BODY = 'transparency/response-body-unchanged';
@@ -75,10 +76,21 @@ scenario('A proxy MUST deliver each client message to the upstream unchanged', [
   });
 });
 
+/** The outputSchema the tool declares in the tools/list the client gets, if it declares one. */
+async function outputSchemaOf(client: McpClient, tool: string, cid: string): Promise<Record<string, unknown> | undefined> {
+  const listed = await client.request('tools/list', {}, { cid });
+  const tools = (listed.response && 'result' in listed.response ? (listed.response.result as { tools?: unknown }).tools : undefined) as Array<{ name?: unknown; outputSchema?: unknown }> | undefined;
+  const schema = tools?.find((x) => x.name === tool)?.outputSchema;
+  return typeof schema === 'object' && schema !== null ? (schema as Record<string, unknown>) : undefined;
+}
+
 scenario('A proxy MUST deliver each upstream answer to the client unchanged', [RESPONSE_BODY], async (t: ScenarioContext) => {
   const client = await t.session();
   const problems: string[] = [];
   let compared = 0;
+  // A tool that declares an outputSchema: its structured result must still conform once through the proxy.
+  const outputSchema = await outputSchemaOf(client, 'echo', t.cid());
+  const conforms = outputSchema && new Ajv2020({ strict: false, validateFormats: false }).compile(outputSchema);
   // Once answered as JSON, once as SSE: the body must survive both framings.
   for (const sse of [false, true]) {
     const cid = t.cid();
@@ -99,10 +111,12 @@ scenario('A proxy MUST deliver each upstream answer to the client unchanged', [R
     const diffs = diffJson(withoutId(upstreamSent), withoutId(answerView(response, upstreamSent, bridgeSeen(t.ctx.target, t.revision, request))));
     compared++;
     if (diffs.length) problems.push(`${framing}: ${diffs.join('; ')}`);
+    const structured = (response.result as { structuredContent?: unknown } | undefined)?.structuredContent;
+    if (conforms && !conforms(structured)) problems.push(`${framing}: the structured result ${structured === undefined ? 'is missing' : `breaks the tool's outputSchema (${conforms.errors?.[0]?.message ?? 'invalid'})`}, where echo declares one`);
   }
   t.judge(RESPONSE_BODY, problems.length === 0, {
     seen: { 'answers compared with the upstream\'s': compared },
-    message: problems.length ? 'the client got a different answer than the upstream sent' : 'the client got exactly what the upstream sent, as JSON and as SSE',
+    message: problems.length ? 'the client got a different answer than the upstream sent' : `the client got exactly what the upstream sent, as JSON and as SSE${conforms ? ', its structured result conforming to the tool\'s outputSchema' : ''}`,
     expected: 'the tools/call result as the upstream sent it',
     observed: problems.join(' | ') || undefined,
   });

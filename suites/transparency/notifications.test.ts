@@ -1,5 +1,5 @@
 /** Notifications are relayed and acknowledged with 202; cancellation reaches the upstream; ping answers. */
-import { bodyJson, diffJson, recordMethod, scenario, waitUntil, type ScenarioContext } from '../../harness/src/index.ts';
+import { CID_META_KEY, bodyJson, describeCall, diffJson, recordMethod, scenario, waitUntil, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
 
 const NOTIFICATION = 'transparency/notification-accepted';
 const CANCEL_PING = 'transparency/cancel-and-ping-relayed';
@@ -13,6 +13,22 @@ async function relayedUnchanged(t: ScenarioContext, cid: string, sent: Record<st
   if (!got) return { relayed: false, problem: optional ? null : `${method} never reached the upstream` };
   const diffs = diffJson(sent, got);
   return { relayed: true, problem: diffs.length ? `${method} reached the upstream altered: ${diffs.join('; ')}` : null };
+}
+
+/**
+ * The race every cancellation can lose: it names a call already answered. The proxy takes it with 202
+ * like any notification, and the client's next call is answered as if nothing had happened.
+ */
+async function lateCancelSurvived(t: ScenarioContext, client: McpClient): Promise<string[]> {
+  const cid = t.cid();
+  const first = await client.callTool('echo', { cid }, { cid });
+  if (!first.response) return [`a call to cancel once answered got no answer (HTTP ${first.exchange.status || first.exchange.outcome})`];
+  const late = await client.notify('notifications/cancelled', { requestId: first.response.id, reason: 'too late: it was answered', _meta: { [CID_META_KEY]: cid } });
+  const next = await client.callTool('echo', { cid, after: 'the late cancellation' }, { cid });
+  const problems: string[] = [];
+  if (late.status !== 202) problems.push(`a cancellation of a call already answered got HTTP ${late.status || late.outcome}, not 202`);
+  if (!next.response || !('result' in next.response)) problems.push(`after a cancellation of a call already answered, the next call got ${describeCall(next)}`);
+  return problems;
 }
 
 scenario('A proxy MUST answer a notification 202 with no body, and forward it unchanged', [NOTIFICATION], async (t: ScenarioContext) => {
@@ -35,11 +51,12 @@ scenario('A proxy MUST answer a notification 202 with no body, and forward it un
   // What a proxy does forward must arrive unchanged.
   const { relayed, problem } = await relayedUnchanged(t, cid, sent, client.stateless);
   if (problem) problems.push(problem);
+  problems.push(...(await lateCancelSurvived(t, client)));
   t.judgeProblems(NOTIFICATION, problems, {
     seen: { 'answer to the notification': exchange.outcome === 'answered' ? 1 : 0 },
     fail: 'the notification was not handled as one',
-    pass: relayed ? 'relayed unchanged and acknowledged with 202 and no body' : 'acknowledged with 202 and no body, and taken no further: a cancellation naming no request in flight, which 2026-07-28 does not expect over HTTP',
-    expected: client.stateless ? 'HTTP 202, empty body; the notification unchanged upstream, if it goes there' : 'HTTP 202, empty body, the notification unchanged upstream',
+    pass: `${relayed ? 'relayed unchanged and acknowledged with 202 and no body' : 'acknowledged with 202 and no body, and taken no further: a cancellation naming no request in flight, which 2026-07-28 does not expect over HTTP'}; a cancellation of a call already answered was taken with 202, and the next call answered`,
+    expected: `${client.stateless ? 'HTTP 202, empty body; the notification unchanged upstream, if it goes there' : 'HTTP 202, empty body, the notification unchanged upstream'}; a late cancellation taken with 202 and the next call answered`,
   });
 });
 

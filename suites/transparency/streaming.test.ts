@@ -85,6 +85,13 @@ scenario('A proxy MUST relay progress notifications while the tool is still runn
   // In the order the upstream sent them: each progress value above the one before (on the call's own stream, where order is kept).
   const values = onCall.map((e) => (e.json as { params?: { progress?: unknown } }).params?.progress);
   if (values.some((v, i) => i > 0 && !(typeof v === 'number' && typeof values[i - 1] === 'number' && v > (values[i - 1] as number)))) problems.push(`progress arrived out of order: ${values.join(', ')}`);
+  // Nothing for the call after its answer, on its own stream, where order is kept (the GET stream is another connection, whose timing is its own).
+  const answeredAt = exchange.events.findIndex((e) => {
+    const m = e.json as { id?: unknown; method?: unknown } | undefined;
+    return m?.id !== undefined && m.method === undefined;
+  });
+  const late = answeredAt < 0 ? [] : exchange.events.slice(answeredAt + 1).filter((e) => isMethod(e, 'notifications/progress'));
+  if (late.length) problems.push(`${late.length} progress notification(s) came on the call's stream after its answer`);
   if (firstProgressAt === undefined) problems.push('no progress notification reached the client');
   else if (secondSentAt === undefined) problems.push('the upstream never sent its second notification');
   else {

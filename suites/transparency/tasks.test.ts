@@ -4,12 +4,31 @@
  * session that holds the task, and what they answer reaches the client as the upstream gave it.
  */
 import { bodyJson, describeCall, scenario, waitUntil, type ScenarioContext } from '../../harness/src/index.ts';
-import { RELATED_TASK, ask, startTask, upstreamMadeOf, withoutMeta, withoutTasks, type Json } from './tasks-steps.ts';
+import { RELATED_TASK, ask, startTask, upstreamMadeOf, withoutMeta, withoutTasks, type Answer, type Json } from './tasks-steps.ts';
 
 const RELAYED = 'transparency/tasks-relayed';
 const INVALID_PARAMS = -32602;
 /** A code the error tool answers with: outside every range JSON-RPC and MCP reserve. */
 const TOOL_ERROR_CODE = -31042;
+
+/**
+ * A task-augmented request is cancelled with tasks/cancel, never with notifications/cancelled: the
+ * upstream must get no cancellation naming the upstream id of any call that started a task (the
+ * doomed task's tasks/cancel included, which a proxy might translate).
+ */
+async function cancelledByNotification(t: ScenarioContext, starts: Array<{ cid: string }>): Promise<string[]> {
+  const problems: string[] = [];
+  for (const { cid } of starts) {
+    const call = await t.upstream.receivedRequest(cid, 'tools/call');
+    const id = call && (bodyJson(call) as { id?: unknown } | undefined)?.id;
+    if (!call?.sessionId || id === undefined) continue;
+    const cancels = (await t.upstream.records({ sessionId: call.sessionId, direction: 'in' }))
+      .map((r) => bodyJson(r) as { method?: unknown; params?: { requestId?: unknown } } | undefined)
+      .filter((m) => m?.method === 'notifications/cancelled' && m.params?.requestId === id);
+    if (cancels.length) problems.push(`the upstream got notifications/cancelled for the task-augmented call ${JSON.stringify(id)}, where a task is cancelled with tasks/cancel`);
+  }
+  return problems;
+}
 
 scenario('A proxy MUST relay task-augmented calls and the tasks/* requests, and their answers as the upstream gave them', [RELAYED], async (t: ScenarioContext) => {
   const client = t.client();
@@ -74,12 +93,21 @@ scenario('A proxy MUST relay task-augmented calls and the tasks/* requests, and 
   // The same error by its code; a message reworded on the way is errors/jsonrpc-error-preserved's to judge.
   else if (failed.error.code !== TOOL_ERROR_CODE) problems.push(`tasks/result for the failing task gave error ${JSON.stringify(failed.error).slice(0, 160)}, not the call's own (${TOOL_ERROR_CODE})`);
 
-  // tasks/list lists every task tasks/get can reach.
-  const listed = await ask(client, 'tasks/list', {}, t.cid());
-  seen['tasks/* answers']++;
-  const listedIds = new Set(((listed.result?.tasks ?? []) as Json[]).map((task) => task.taskId));
+  // tasks/list lists every task tasks/get can reach, over as many pages as the upstream makes, each cursor passed back as it came.
+  const listedIds = new Set<unknown>();
+  let listed: Answer | undefined;
+  let cursor: unknown;
+  let asked: unknown;
+  for (let page = 0; page < 10 && (page === 0 || typeof cursor === 'string'); page++) {
+    asked = cursor;
+    listed = await ask(client, 'tasks/list', cursor === undefined ? {} : { cursor }, t.cid());
+    seen['tasks/* answers']++;
+    for (const task of (listed.result?.tasks ?? []) as Json[]) listedIds.add(task.taskId);
+    cursor = listed.result?.nextCursor;
+    if (!listed.result) break;
+  }
   const missing = ids.filter((id) => !listedIds.has(id));
-  if (!listed.result) problems.push(`tasks/list: ${listed.described}`);
+  if (!listed?.result) problems.push(`tasks/list${asked === undefined ? '' : ` with the cursor ${JSON.stringify(asked)} of the page before`}: ${listed?.described}`);
   else if (missing.length) problems.push(`tasks/list left out ${missing.length} of the session's ${ids.length} tasks`);
 
   // Cancelling: a working task becomes cancelled; a finished one, or one cancelled already, is refused with -32602.
@@ -92,6 +120,7 @@ scenario('A proxy MUST relay task-augmented calls and the tasks/* requests, and 
   for (const [what, answer] of [['cancelling it again', again], ['cancelling a completed task', finished], ['tasks/get for an unknown task', unknown]] as const) {
     if (answer.error?.code !== INVALID_PARAMS) problems.push(`${what}: ${answer.error ? `error ${JSON.stringify(answer.error.code)}` : answer.result ? 'a result' : answer.described}, not ${INVALID_PARAMS}`);
   }
+  problems.push(...(await cancelledByNotification(t, Object.values(started))));
   // The task's progress, under the token of the call that started it, after that call was answered; in order, and no more than was sent.
   const ofTask = (e: { json?: unknown }) => ((e.json as { method?: unknown; params?: { progressToken?: unknown } } | undefined)?.method === 'notifications/progress' && (e.json as { params: { progressToken?: unknown } }).params.progressToken === token);
   let progressJudged = false;

@@ -11,7 +11,7 @@
  * which is a harness bug, counted apart so that the project's own runs catch it and a user's run
  * never blames a proxy for it.
  */
-import { LATEST_SESSION_REVISION, findCorrelationIds, isStateless, recordBodyJson, revisionsOfEra, type Revision, type UpstreamRecord } from '../../../wire/index.ts';
+import { LATEST_SESSION_REVISION, findCorrelationIds, has, isStateless, recordBodyJson, revisionsOfEra, type Revision, type UpstreamRecord } from '../../../wire/index.ts';
 import { declaredRevision } from './bridge-view.ts';
 import { exchangeMessages, requestMessages, type Exchange } from '../client/exchange.ts';
 import type { TargetInfo } from '../context.ts';
@@ -52,6 +52,13 @@ function what(message: unknown, answered?: string): string {
 
 function describe(leg: string, message: unknown, problem: SchemaProblem, revision: Revision, answered?: string): string {
   return `${leg}: ${what(message, answered)} is not a valid ${problem.definition} of ${revision}: at ${problem.at || '/'} it ${problem.rule}; the message: ${(typeof message === 'string' ? message : String(JSON.stringify(message))).slice(0, 200)}`;
+}
+
+/** A request delivered to the client in a revision without server-to-client requests (2026-07-28 asks through input_required results only). */
+function serverRequest(revision: Revision, message: unknown): SchemaProblem | undefined {
+  const m = (message ?? {}) as { id?: unknown; method?: unknown };
+  if (has(revision, 'server-requests') || typeof m.method !== 'string' || m.id === undefined) return undefined;
+  return { definition: 'server message', at: '/method', rule: `is a request sent to the client, which ${revision} does not have: a server asks the client through an input_required result only` };
 }
 
 /** The method of each request a message list carries, by id. */
@@ -156,7 +163,7 @@ export function scanMessages({ revision, mcpUrls, target, exchanges, records }: 
     for (const message of exchangeMessages(exchange)) {
       scan.delivered++;
       const answered = asked.get((message as { id?: unknown } | undefined)?.id);
-      const problem = schemas.problem(withoutNullId(message), (id) => asked.get(id));
+      const problem = schemas.problem(withoutNullId(message), (id) => asked.get(id)) ?? serverRequest(spoken, message);
       if (problem) invalid(describe('delivered to the client', message, problem, spoken, answered));
     }
   }

@@ -6,7 +6,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { Revision } from '../../../wire/index.ts';
+import { has, type Revision } from '../../../wire/index.ts';
 import { revisionSchema } from '../../../catalogue/schemas.ts';
 
 export interface SchemaProblem {
@@ -19,6 +19,25 @@ export interface SchemaProblem {
 }
 
 type Json = Record<string, unknown>;
+
+/** A label of a _meta key's prefix: a letter first, a letter or digit last, hyphens between. */
+const LABEL = '[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+/** A _meta key (2025-06-18 on): an optional prefix (labels joined by dots, then a slash) and a name, empty or alphanumeric at both ends. */
+const META_KEY = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*/)?(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)?$`);
+
+/** The first _meta key anywhere in `value` that breaks the naming rules, with where it is. */
+export function badMetaKey(value: unknown, at = ''): { at: string; key: string } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === '_meta' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      const key = Object.keys(v).find((name) => !META_KEY.test(name));
+      if (key !== undefined) return { at: `${at}/_meta`, key };
+    }
+    const inner = badMetaKey(v, `${at}/${k}`);
+    if (inner) return inner;
+  }
+  return undefined;
+}
 
 /** The validators of one revision, compiled on first use. */
 export class MessageSchemas {
@@ -70,8 +89,14 @@ export class MessageSchemas {
       return undefined;
     }
     const m = (message ?? {}) as Json;
+    if (has(this.revision, 'meta-key-names')) {
+      const bad = badMetaKey(m);
+      if (bad) return { definition: 'MetaObject', at: bad.at, rule: `the _meta key ${JSON.stringify(bad.key)} breaks the key naming rules (an optional prefix of dot-separated labels, each a letter first and a letter or digit last, and a slash; then a name alphanumeric at both ends)` };
+    }
     if (typeof m.method === 'string') {
       const request = 'id' in m;
+      // A method the schema defines only as a notification, sent with an id: a notification that carries one.
+      if (request && this.notifications.has(m.method) && !this.requests.has(m.method)) return { definition: 'JSONRPCNotification', at: '/id', rule: `${m.method} is a notification, and a notification carries no id` };
       const envelope = this.check(request ? 'JSONRPCRequest' : 'JSONRPCNotification', m);
       if (envelope) return envelope;
       const names = (request ? this.requests : this.notifications).get(m.method);
