@@ -80,7 +80,7 @@ export interface LocalAnswer {
 
 const KNOWN_VERSIONS: readonly string[] = REVISIONS;
 const KNOWN_HEADERS = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'user-agent', 'mcp-method', 'mcp-name'];
-const KNOWN_PARAMS = ['name', 'arguments', '_meta', 'task', 'taskId', 'protocolVersion', 'capabilities', 'clientInfo', 'requestId', 'reason', 'cursor', 'uri', 'notifications', 'inputResponses', 'requestState'];
+const KNOWN_PARAMS = ['name', 'arguments', '_meta', 'task', 'taskId', 'protocolVersion', 'capabilities', 'clientInfo', 'requestId', 'reason', 'cursor', 'uri', 'notifications', 'inputResponses', 'requestState', 'ref', 'argument', 'context'];
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** A defect that answers instead of forwarding, or undefined to forward. */
