@@ -9,7 +9,7 @@ export const ERRORS_CHECKS = defineChecks([
     scenario: 'errors/jsonrpc-errors.test.ts',
     provenBy: [{ defect: 'generic-errors', revisions: ['2025-11-25', '2026-07-28'] }, { defect: 'html-error-body', revisions: ['2026-07-28'] }],
     needs: [],
-    requirements: ['base-error-code-message', 'base-error-code-integer', 'base-error-id-match', 'error-legacy-range-no-meaning'],
+    requirements: ['base-error-code-message', 'base-error-code-integer', 'base-error-id-match', 'error-legacy-range-no-meaning', 'elicit-url-required-error-list'],
     why: 'Clients branch on error codes (-32602 invalid params, -32002 not found, custom codes) and show the message; a generic error hides the cause.',
   },
   {

@@ -312,10 +312,14 @@ export const TRANSPARENCY_CHECKS = defineChecks([
   },
   {
     id: 'transparency/header-mismatch-refused',
-    title: 'A proxy MUST answer a request whose Mcp-Method, Mcp-Name or MCP-Protocol-Version header disagrees with its body (or whose Mcp-Name is missing) with an HTTP 4xx, its own or the upstream\'s, and never have it carried out; a Base64-encoded Mcp-Name that matches once decoded is served',
+    title: 'A proxy MUST answer a request whose Mcp-Method, Mcp-Name, MCP-Protocol-Version or Mcp-Param header disagrees with its body (a header missing, another value, invalid characters) with HTTP 400, its own or the upstream\'s (HeaderMismatch -32020 when it is a JSON-RPC error), and never have it carried out; one whose headers agree is served: a Base64 value that matches once decoded, header names in any case, no header for a null or absent parameter',
     level: 1,
     scenario: 'transparency/stateless.test.ts',
-    provenBy: [{ defect: 'rewrite-mirrored-headers', revisions: ['2026-07-28'] }],
+    provenBy: [
+      { defect: 'rewrite-mirrored-headers', revisions: ['2026-07-28'] },
+      // In front of a stdio server, which sees no headers, the proxy alone can refuse an Mcp-Param header that disagrees.
+      { defect: 'ref-skip-param-headers', revisions: ['2026-07-28'] },
+    ],
     needs: ['method-headers'],
     requirements: [
       'http-intermediary-validation-status',
@@ -327,6 +331,12 @@ export const TRANSPARENCY_CHECKS = defineChecks([
       'http-base64-intermediary-decode',
       'http-base64-server-decode',
       'http-validation-decode',
+      'http-validation-400-32020',
+      'http-param-invalid-chars-reject',
+      'http-param-row-value-provided',
+      'http-param-row-null',
+      'http-param-row-absent',
+      'http-header-case-insensitive',
     ],
     why: 'Routers, gateways and policies decide on the mirrored headers without reading the body; a proxy that lets a request through once its headers disagree with its body (or that rewrites the headers to match) lets a client be routed or allowed as one call while the upstream runs another. In front of a stdio server, which sees no headers, the proxy is the only one that can refuse it.',
   },

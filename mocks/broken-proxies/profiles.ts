@@ -181,6 +181,7 @@ export const BROKEN_PROXIES = {
   'ref-stdio-forget-finished-streams': { carrier: 'reference-stdio' },
   'ref-stdio-blank-lines': { carrier: 'reference-stdio' },
   'ref-stdio-not-found-as-200': { carrier: 'reference-stdio' },
+  'ref-skip-param-headers': { carrier: 'reference-stdio' },
   'ref-credential-sometimes-missing': { carrier: 'reference-level2' },
   'ref-token-without-resource': { carrier: 'reference-level2' },
   // In front of the SDK v1 server over stdio, which speaks the session era only: the bridge's own results are judged.

@@ -17,6 +17,7 @@ import {
   createUpstreamCredential,
   tokenRequestBody,
   mirroredHeaderMismatch,
+  ParamHeaders,
   parseConfig,
   ProxyWireError,
   type AuthGate,
@@ -74,6 +75,7 @@ export const REFERENCE_DEFECTS = [
   'strip-last-event-id', // drops Last-Event-ID from a GET, so a cut stream cannot be resumed
   'policy-list-only', // hides denied tools from tools/list, but relays calls to them
   'skip-header-check', // (2026-07-28) relays a request whose Mcp-Name or Mcp-Method disagrees with its body
+  'skip-param-headers', // (2026-07-28) learns no tool's x-mcp-header marks, and so relays a call whose Mcp-Param headers disagree with its arguments (in front of a stdio server, nobody else can refuse it)
   'drop-result-type', // (2026-07-28, a bridge to a legacy server) rebuilds tools/list results from the members the session era knew (tools, nextCursor, _meta), losing the resultType and cache hints the bridge added
   'audit-misses-refusals', // writes the requests it served to the audit trail, not the ones it refused
   'shutdown-drops-in-flight', // on SIGTERM, closes every connection at once
@@ -360,6 +362,11 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
     return { policy: real ? { ...real, refusal: () => undefined } : null };
   },
   'skip-header-check': () => ({ headerCheck: () => undefined }),
+  'skip-param-headers': () => ({ paramHeaders: new (class extends ParamHeaders {
+    override mismatch(): undefined {
+      return undefined;
+    }
+  })() }),
   'drop-result-type': (config) => {
     const real = createPolicy(config.policy);
     const sessionEra = (message: Record<string, any>) => (message?.result ? { ...message, result: Object.fromEntries(Object.entries(message.result).filter(([k]) => ['tools', 'nextCursor', '_meta'].includes(k))) } : message);

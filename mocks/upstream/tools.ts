@@ -44,6 +44,19 @@ export const TOOLS = [
   },
   { name: 'large', description: 'Returns a text of N bytes.', inputSchema: objectSchema({ bytes: { type: 'integer' } }) },
   { name: 'slow', description: 'Answers after a delay.', inputSchema: objectSchema({ ms: { type: 'integer' } }) },
+  {
+    name: 'route',
+    description: 'Returns its arguments like echo. Marks region, tenant.id, shard and dryRun with x-mcp-header, for Mcp-Param headers (2026-07-28).',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        region: { type: 'string', 'x-mcp-header': 'Region' },
+        tenant: { type: 'object', properties: { id: { type: 'string', 'x-mcp-header': 'Tenant' } } },
+        shard: { type: 'integer', 'x-mcp-header': 'Shard' },
+        dryRun: { type: 'boolean', 'x-mcp-header': 'Dry-Run' },
+      },
+    },
+  },
   { name: 'restricted', description: 'A tool a proxy\'s policy may deny; returns its arguments like echo.', inputSchema: { type: 'object', additionalProperties: true } },
   {
     name: 'notify',
@@ -106,6 +119,7 @@ export async function callTool(name: string, args: Args, ctx: ToolContext): Prom
 async function runTool(name: string, args: Args, ctx: ToolContext): Promise<unknown> {
   switch (name) {
     case 'echo':
+    case 'route':
     case 'restricted':
       return textResult(JSON.stringify(args), args);
     case 'error': {

@@ -41,6 +41,7 @@ export { createTokenVerifier, discoverJwksUri, TokenRejected, type TokenVerifier
 export { ClientGone, type UpstreamConnector } from './upstream/types.ts';
 export type { ProxySession, SessionMap } from './sessions/session-map.ts';
 export { mirroredHeaderMismatch } from './protocol/mirrored.ts';
+export { ParamHeaders } from './protocol/param-headers.ts';
 export { createPolicy, type Policy } from './policy/policy.ts';
 export { createUpstreamCredential, tokenRequestBody } from './upstream/credential.ts';
 export type { AuditLog } from './observe/audit.ts';
@@ -69,6 +70,8 @@ export interface ProxyParts {
   readiness?: (built: () => Promise<boolean>) => () => Promise<boolean>;
   /** Replaces the check of a stateless request's mirrored headers against its body. */
   headerCheck?: McpRouteOptions['headerCheck'];
+  /** Replaces what judges a tools/call's Mcp-Param headers against its arguments. */
+  paramHeaders?: McpRouteOptions['paramHeaders'];
   /** Wraps where sessions live (this process, or the store replicas share). */
   sessions?: (built: SessionMap) => SessionMap;
   /** Wraps what gives an HTTP upstream request its credential. */
@@ -271,6 +274,7 @@ export async function buildProxy(config: Readonly<ProxyConfig>, parts: ProxyPart
     rateLimitKey: parts.rateLimitKey,
     policy: parts.policy === undefined ? createPolicy(config.policy) : (parts.policy ?? undefined),
     headerCheck: parts.headerCheck,
+    paramHeaders: parts.paramHeaders,
     onAnswered,
     logLevel,
   });

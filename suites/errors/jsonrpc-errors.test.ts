@@ -14,6 +14,8 @@ const CASES = [
   // request timeout and closed connection), which a receiver must not assume.
   { code: -32001, message: 'Request timed out, in the words of an older server' },
   { code: -32000, message: 'Connection closed, in the words of an older server', data: { retry: false } },
+  // 2025-11-25's URLElicitationRequiredError: the elicitations to complete before a retry travel in its data.
+  { code: -32042, message: 'This request requires more information.', data: { elicitations: [{ mode: 'url', elicitationId: 'proxyspec-e1', url: 'https://auth.example/connect', message: 'Sign in to continue.' }] } },
   { code: 4242, message: 'Custom failure: quota ¼ used — ✋', data: { nested: { list: [1, 'two', null], ok: false } } },
   { code: -32099, message: 'Server error at the edge of the range', data: null },
 ];

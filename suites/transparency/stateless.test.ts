@@ -4,6 +4,8 @@
  * the _meta every request carries (version, capabilities, trace context).
  */
 import { randomBytes } from 'node:crypto';
+import { ErrorCode, paramHeadersFor, paramHeadersOf } from '../../wire/index.ts';
+import type { Exchange } from '../../harness/src/client/exchange.ts';
 import { CID_META_KEY, META, bridgeSeen, type CallResult, type McpClient, openListen, revisionsOfEra, bodyJson, preciseNow, bodyText, diffJson, recordHeader, recordMethod, scenario, waitUntil, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const HEADERS = 'transparency/mirrored-headers-forwarded';
@@ -287,6 +289,74 @@ async function identityInInitialize(t: ScenarioContext, cid: string, own: Record
   return problems;
 }
 
+/** The answer a refused request must get: 400, with HeaderMismatch (-32020) when it is a JSON-RPC error (an intermediary may answer without one). */
+function refusalProblem(ex: Exchange): string | undefined {
+  if (ex.status !== 400) return `HTTP ${ex.status || ex.outcome}, not 400`;
+  let code: unknown;
+  try {
+    code = (JSON.parse(ex.body) as { error?: { code?: unknown } }).error?.code;
+  } catch {
+    return undefined;
+  }
+  return code === undefined || code === ErrorCode.HeaderMismatch ? undefined : `HTTP 400 with the JSON-RPC error ${JSON.stringify(code)}, not HeaderMismatch (${ErrorCode.HeaderMismatch})`;
+}
+
+/**
+ * Mcp-Param headers, for a tool whose inputSchema marks parameters with x-mcp-header (the mock's
+ * route: region, tenant.id, shard, dryRun). After a tools/list, from which a proxy may learn the
+ * marks: calls whose headers agree with their arguments are served (a value in the Base64 form,
+ * header names in capitals, a null and an absent parameter without a header); calls whose headers
+ * disagree (another value, a header missing, one for an absent parameter, invalid characters) are
+ * refused with 400 and never carried out. Nothing to judge when the upstream marks no parameter.
+ */
+async function paramHeaderCases(t: ScenarioContext, client: McpClient): Promise<{ problems: string[]; seen: string[] } | undefined> {
+  const listed = await client.request('tools/list', {}, { cid: t.cid() });
+  const tools = (listed.response && 'result' in listed.response ? (listed.response.result as { tools?: unknown }).tools : undefined) as Array<{ name?: unknown; inputSchema?: unknown }> | undefined;
+  const marked = paramHeadersOf(tools?.find((tool) => tool.name === 'route')?.inputSchema);
+  if (!('headers' in marked) || marked.headers.length < 4) return undefined;
+  const problems: string[] = [];
+  const seen: string[] = [];
+  const send = async (name: string, args: Record<string, unknown>, headers: (own: Record<string, string>) => Array<[string, string]>) => {
+    const cid = t.cid();
+    const body = { jsonrpc: '2.0', id: `param-${cid}`, method: 'tools/call', params: client.requestParams({ name: 'route', arguments: { ...args, cid }, _meta: { [CID_META_KEY]: cid } }) };
+    const own = { ...client.headersFor(body), ...paramHeadersFor(marked.headers, args) };
+    const sent = headers(own);
+    const ex = await t.raw('POST', [['content-type', 'application/json'], ['accept', 'application/json, text/event-stream'], ...sent], JSON.stringify(body), 10_000);
+    const { message, request } = await t.upstream.answerTo(cid, 'tools/call');
+    // An HTTP upstream that got other Mcp-Param headers than the client sent judged another request: that is for mirrored-headers-forwarded to blame.
+    const altered = request?.transport === 'http' && sent.some(([k, v]) => k.toLowerCase().startsWith('mcp-param-') && recordHeader(request, k.toLowerCase()) !== v);
+    seen.push(`${name}: ${altered ? 'not judged, its Mcp-Param headers did not reach the upstream as sent' : ex.status || ex.outcome}`);
+    return { ex, ran: message !== undefined && 'result' in message, cid, altered };
+  };
+  const as = (own: Record<string, string>) => Object.entries(own);
+  const full = { region: 'us-west1', tenant: { id: 'Zürich' }, shard: 42, dryRun: true };
+  for (const [name, args, headers] of [
+    ['all four marked, the tenant in the Base64 form', full, as],
+    ['header names in capitals, region null and dryRun absent without a header', { region: null, tenant: { id: 'acme' }, shard: 7 }, (own: Record<string, string>) => Object.entries(own).map(([k, v]) => [k.toUpperCase(), v] as [string, string])],
+  ] as const) {
+    const { ex, ran, cid, altered } = await send(name, args, headers);
+    if (altered) continue;
+    if (!(ex.status === 200 && ran && ex.body.includes(cid) && !ex.body.includes('"error"'))) problems.push(`${name}: HTTP ${ex.status || ex.outcome} ${ex.body.slice(0, 120)}, not the call's result`);
+  }
+  const refused: Array<[string, Record<string, unknown>, (own: Record<string, string>) => Array<[string, string]>]> = [
+    ['Mcp-Param-Region eu-west1 for a region of us-west1', full, (own) => as({ ...own, 'mcp-param-region': 'eu-west1' })],
+    ['no Mcp-Param-Region for a region of us-west1', full, (own) => as(own).filter(([k]) => k !== 'mcp-param-region')],
+    ['Mcp-Param-Shard 43 for a shard of 42', full, (own) => as({ ...own, 'mcp-param-shard': '43' })],
+    ['Mcp-Param-Dry-Run true for a call without dryRun', { region: 'us-west1', tenant: { id: 'acme' }, shard: 1 }, (own) => as({ ...own, 'mcp-param-dry-run': 'true' })],
+    ['Mcp-Param-Region carrying the byte 0xE9 raw (us-wést1, which matches the body once read as Latin-1)', { ...full, region: 'us-wést1' }, (own) => as({ ...own, 'mcp-param-region': 'us-wést1' })],
+  ];
+  for (const [name, args, headers] of refused) {
+    const { ex, ran, altered } = await send(name, args, headers);
+    if (altered) continue;
+    if (ran) problems.push(`${name}: the upstream carried the call out (client got HTTP ${ex.status || ex.outcome})`);
+    else {
+      const why = refusalProblem(ex);
+      if (why) problems.push(`${name}: ${why}`);
+    }
+  }
+  return { problems, seen };
+}
+
 scenario('A proxy MUST refuse a request whose mirrored headers disagree with its body, and never have it carried out', [MISMATCH], async (t: ScenarioContext) => {
   const client = t.client();
   const cases: Array<{ name: string; headers: Record<string, string>; drop?: string }> = [
@@ -316,13 +386,21 @@ scenario('A proxy MUST refuse a request whose mirrored headers disagree with its
     const ran = message !== undefined && 'result' in message;
     seen.push(`${c.name}: ${ex.status || ex.outcome}`);
     if (ran) problems.push(`${c.name}: the upstream carried the call out (client got HTTP ${ex.status || ex.outcome})`);
-    else if (!(ex.status >= 400 && ex.status < 500)) problems.push(`${c.name}: HTTP ${ex.status || ex.outcome}, not a 4xx`);
+    else {
+      const why = refusalProblem(ex);
+      if (why) problems.push(`${c.name}: ${why}`);
+    }
+  }
+  const params = await paramHeaderCases(t, client);
+  if (params) {
+    problems.push(...params.problems);
+    seen.push(...params.seen);
   }
   t.judgeProblems(MISMATCH, problems, {
     seen: { 'mismatched requests sent': cases.length, 'encoded matches sent': 1 },
-    fail: 'a request whose headers disagree with its body was not refused',
-    pass: `the encoded match was served; each mismatch was refused, and none carried out: ${seen.join('; ')}`,
-    expected: 'the encoded Mcp-Name served; for each mismatch an HTTP 4xx (400 with HeaderMismatch -32020 from a server that reads the body), and the call never carried out upstream',
+    fail: 'a request whose headers disagree with its body was not refused, or one whose headers agree was',
+    pass: `the encoded match was served; each mismatch was refused with 400, and none carried out${params ? '; the Mcp-Param headers of a marked tool were judged too' : ' (the upstream marks no tool parameter, so no Mcp-Param header was judged)'}: ${seen.join('; ')}`,
+    expected: 'the encoded Mcp-Name served, and calls whose Mcp-Param headers agree with their arguments (Base64, capitals, null and absent parameters without a header); for each mismatch HTTP 400 (with HeaderMismatch -32020 when the answer is JSON-RPC), and the call never carried out upstream',
   });
 });
 

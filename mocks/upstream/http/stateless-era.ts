@@ -6,8 +6,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { CID_META_KEY, ErrorCode, HEADER, META, classifyMessage, errorResponse, formatSseEvent, headerMismatch, requestProtocolVersion, revisionsOfEra, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../../../wire/index.ts';
+import { CID_META_KEY, ErrorCode, HEADER, META, classifyMessage, errorResponse, formatSseEvent, headerMismatch, paramHeaderMismatch, paramHeadersOf, requestProtocolVersion, revisionsOfEra, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../../../wire/index.ts';
 import { McpSession, forSubscription } from '../mcp-session.ts';
+import { TOOLS } from '../tools.ts';
 import { faultOf, injectFault } from './faults.ts';
 import type { HttpExchanges } from './exchange.ts';
 
@@ -19,6 +20,15 @@ interface Subscription {
   toolsListChanged: boolean;
   res: ServerResponse;
   req: IncomingMessage;
+}
+
+/** The Mcp-Param headers each of the mock's tools takes, from the x-mcp-header marks of its inputSchema. */
+const PARAM_HEADERS = new Map<string, ReturnType<typeof paramHeadersOf>>(TOOLS.map((tool) => [tool.name, paramHeadersOf(tool.inputSchema)]));
+
+/** Why a tools/call's Mcp-Param headers disagree with its arguments (2026-07-28 "Server Behavior for Custom Headers"), or undefined. */
+function paramMismatch(headers: IncomingMessage['headers'], method: string, params: Record<string, unknown> | undefined): string | undefined {
+  const marks = method === 'tools/call' ? PARAM_HEADERS.get(String(params?.name)) : undefined;
+  return marks && 'headers' in marks ? paramHeaderMismatch(headers, marks.headers, params?.arguments) : undefined;
 }
 
 export class StatelessEra {
@@ -82,7 +92,7 @@ export class StatelessEra {
       // Any other request of this era without its version is malformed (basic/index.mdx, "_meta").
       return errorResponse(id, ErrorCode.InvalidParams, `_meta lacks ${META.protocolVersion}, which every request of this revision carries`);
     }
-    const mismatch = headerMismatch(req.headers, message.method, params, HEADER.protocolVersion);
+    const mismatch = headerMismatch(req.headers, message.method, params, HEADER.protocolVersion) ?? paramMismatch(req.headers, message.method, params);
     if (mismatch) return errorResponse(id, ErrorCode.HeaderMismatch, `Header mismatch: ${mismatch}`);
     if (!revisionsOfEra(true).includes(asked as never)) {
       return errorResponse(id, ErrorCode.UnsupportedProtocolVersion, `Unsupported protocol version ${asked}`, { requested: asked, supported: revisionsOfEra(true) });

@@ -12,6 +12,7 @@ import { relay } from './relay.ts';
 import { inspectMessage, type MessageInfo, type RpcId } from '../protocol/message.ts';
 import { LEGACY_VERSIONS, isKnownProtocolVersion } from '../protocol/versions.ts';
 import { mirroredHeaderMismatch } from '../protocol/mirrored.ts';
+import { ParamHeaders } from '../protocol/param-headers.ts';
 import type { ProxySession, SessionMap } from '../sessions/session-map.ts';
 import { ClientGone, type UpstreamConnector, type UpstreamReply } from '../upstream/types.ts';
 import type { AuthGate, Principal } from '../auth/plugin.ts';
@@ -89,6 +90,8 @@ export interface McpRouteOptions {
   policy?: Policy;
   /** Why a stateless request's mirrored headers disagree with its body; default `mirroredHeaderMismatch`. */
   headerCheck?: typeof mirroredHeaderMismatch;
+  /** What learns the tools' x-mcp-header marks and judges Mcp-Param headers; default a fresh `ParamHeaders`. */
+  paramHeaders?: ParamHeaders;
   /** Told of every request once its answer is complete (or the client went away). */
   onAnswered?: (record: RequestRecord) => void;
 }
@@ -182,6 +185,8 @@ class McpEndpoint {
   private readonly sessions: SessionMap;
   private readonly ownerOf: (principal: Principal | null) => string | undefined;
   private readonly headerCheck: typeof mirroredHeaderMismatch;
+  /** What each tool's x-mcp-header marks are, as the tools/list answers relayed here said. */
+  private readonly paramHeaders: ParamHeaders;
   private readonly era: UpstreamEra;
   /** The probe of the upstream's era under way, or done (see `probeEraMs`). */
   private probing: Promise<void> | undefined;
@@ -192,6 +197,7 @@ class McpEndpoint {
     this.sessions = options.sessions;
     this.ownerOf = options.sessionOwner ?? ((principal: Principal | null) => principal?.subject);
     this.headerCheck = options.headerCheck ?? mirroredHeaderMismatch;
+    this.paramHeaders = options.paramHeaders ?? new ParamHeaders();
     this.era = options.era ?? new UpstreamEra('dual');
   }
 
@@ -239,7 +245,7 @@ class McpEndpoint {
     noteMessage(request, info);
     if (info.kind === 'invalid') throw new RoutedWireError(WireErrors.invalidRequest('not a JSON-RPC message'), info.id);
     // The stateless era: what the headers mirror must be what the body says, since the body decides here.
-    const mismatch = info.protocolVersion === undefined ? undefined : this.headerCheck(request.headers, info);
+    const mismatch = info.protocolVersion === undefined ? undefined : (this.headerCheck(request.headers, info) ?? this.paramMismatch(request.headers, info, parsed));
     if (mismatch) throw new RoutedWireError(WireErrors.headerMismatch(mismatch), info.id);
     if (auth && request.principal) {
       try {
@@ -255,17 +261,27 @@ class McpEndpoint {
     return { body, parsed: parsed as Record<string, unknown>, info, headers: upstreamRequestHeaders(request.headers), gone: abortOnClose(reply) };
   }
 
+  /** Why a tools/call's Mcp-Param headers disagree with its arguments, for a tool whose marks a relayed tools/list taught us. */
+  private paramMismatch(headers: FastifyRequest['headers'], info: MessageInfo, parsed: unknown): string | undefined {
+    if (info.method !== 'tools/call') return undefined;
+    return this.paramHeaders.mismatch(headers, info.name, (parsed as { params?: { arguments?: unknown } }).params?.arguments);
+  }
+
+  /** The answer to a stateless request, with the policy applied and the tools of a tools/list learned, on its way to the client. */
+  private async finish(info: MessageInfo, answer: UpstreamReply): Promise<UpstreamReply> {
+    let out = answer;
+    if (this.options.policy?.filters(info)) out = await this.options.policy.filterToolsList(out);
+    if (info.method === 'tools/list') out = await this.paramHeaders.learn(out);
+    return out;
+  }
+
   /** A request of the stateless era: no session is looked up or kept, so any replica can take the next one. */
   private async statelessPost(request: FastifyRequest, reply: FastifyReply, { body, parsed, info, headers, gone }: CheckedPost): Promise<void> {
     const { connector, era, options } = this;
     if (options.probeEraMs !== undefined && era.mayBeLegacyOnly()) await upstreamCall(info.id, () => this.probeEra(options.probeEraMs!));
     const legacy: LegacyUpstream = { connector, pool: options.legacyPool, principal: this.ownerOf(request.principal) };
     const bridged = () => upstreamCall(info.id, () => bridgeToLegacy(legacy, parsed, info, headers, gone, this.stateSeal));
-    if (era.bridgesModern) {
-      let answer = await bridged();
-      if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
-      return this.relay(reply, answer, undefined);
-    }
+    if (era.bridgesModern) return this.relay(reply, await this.finish(info, await bridged()), undefined);
     // A stdio server shares its process between requests; an HTTP upstream gets each on a session object of its own.
     const shared = options.sharedStdio;
     const upstream = shared ? undefined : connector.open();
@@ -277,8 +293,7 @@ class McpEndpoint {
         answer = refused.reply;
         if (!isModernRefusal(refused.bytes) && (await this.refusesModern(headers))) answer = await bridged();
       }
-      if (options.policy?.filters(info)) answer = await options.policy.filterToolsList(answer);
-      await this.relay(reply, answer, undefined);
+      await this.relay(reply, await this.finish(info, answer), undefined);
     } finally {
       await upstream?.close();
     }

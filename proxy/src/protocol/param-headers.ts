@@ -1,0 +1,127 @@
+/**
+ * Mcp-Param-{Name} headers (MCP 2026-07-28, Streamable HTTP "Custom Headers from Tool Parameters").
+ * A tool's inputSchema may mark parameters with `x-mcp-header`; a client mirrors their values into
+ * headers, so that routers can act on them without reading the body. The proxy reads the body (auth,
+ * policy), so it must refuse a call whose headers say something else than its arguments: it learns
+ * each tool's marks from the tools/list answers it relays, and checks the calls of the tools it knows.
+ */
+import { Readable } from 'node:stream';
+import type { UpstreamReply } from '../upstream/types.ts';
+import { firstHeader } from './headers.ts';
+
+/** One marked parameter: the header's name part (lower case, as Node gives header names) and the properties that lead to it. */
+interface Marked {
+  header: string;
+  label: string;
+  path: string[];
+  integer: boolean;
+}
+
+const SENTINEL = /^=\?base64\?([A-Za-z0-9+/=]*)\?=$/;
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The parameters a schema marks, reached by properties alone; others (under items, oneOf …) are not followed, as a client would reject such a tool. */
+function marksOf(schema: unknown, path: string[] = [], out: Marked[] = []): Marked[] {
+  if (!isObject(schema)) return out;
+  const name = schema['x-mcp-header'];
+  if (path.length > 0 && typeof name === 'string' && name !== '') out.push({ header: `mcp-param-${name.toLowerCase()}`, label: `Mcp-Param-${name}`, path, integer: schema.type === 'integer' });
+  if (isObject(schema.properties)) for (const [key, sub] of Object.entries(schema.properties)) marksOf(sub, [...path, key], out);
+  return out;
+}
+
+function valueAt(args: unknown, path: string[]): unknown {
+  let at = args;
+  for (const key of path) {
+    if (!isObject(at) || !(key in at)) return undefined;
+    at = at[key];
+  }
+  return at;
+}
+
+/** Why a call's Mcp-Param headers disagree with its arguments, or undefined. */
+function mismatchOf(marks: Marked[], headers: Record<string, string | string[] | undefined>, args: unknown): string | undefined {
+  for (const mark of marks) {
+    const header = firstHeader(headers, mark.header);
+    const value = valueAt(args, mark.path);
+    if (header !== undefined && !HEADER_VALUE.test(header)) return `${mark.label} carries characters a header value may not hold`;
+    if (value === undefined || value === null) {
+      if (header !== undefined) return `${mark.label} is set, but the arguments have no ${mark.path.join('.')}`;
+      continue;
+    }
+    if (header === undefined) return `${mark.label} is missing for the arguments' ${mark.path.join('.')}`;
+    const m = SENTINEL.exec(header.trim());
+    const said = m ? Buffer.from(m[1]!, 'base64').toString('utf8') : header.trim();
+    const agrees = mark.integer ? said !== '' && Number(said) === value : said === (typeof value === 'string' ? value : JSON.stringify(value));
+    if (!agrees) return `${mark.label} does not match the arguments' ${mark.path.join('.')}`;
+  }
+  return undefined;
+}
+
+/** Reads a reply whole, and gives back its text and a reply that still carries it. */
+async function readReply(reply: UpstreamReply): Promise<{ text: string; reply: UpstreamReply }> {
+  if (!reply.body) return { text: '', reply };
+  const chunks: Buffer[] = [];
+  for await (const chunk of reply.body) chunks.push(chunk as Buffer);
+  const bytes = Buffer.concat(chunks);
+  return { text: bytes.toString('utf8'), reply: { ...reply, body: Readable.from([bytes]) } };
+}
+
+/** The JSON-RPC messages of a reply's text: one JSON body, or the data of each SSE event. */
+function messagesOf(text: string, contentType: string): unknown[] {
+  const parse = (s: string) => {
+    try {
+      return [JSON.parse(s) as unknown];
+    } catch {
+      return [];
+    }
+  };
+  if (/^application\/json/i.test(contentType)) return parse(text);
+  if (!/^text\/event-stream/i.test(contentType)) return [];
+  return text.split(/\r?\n\r?\n/).flatMap((event) => {
+    const data = event.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(l.startsWith('data: ') ? 6 : 5));
+    return data.length ? parse(data.join('\n')) : [];
+  });
+}
+
+/**
+ * How long what a tools/list said of a tool is kept. Not the answer's ttlMs, which tells clients how
+ * long to reuse it (a bridged legacy list says 0): a client that is refused for a tool whose marks
+ * changed lists the tools again (the spec says it should), and that list teaches the new marks.
+ */
+const KEEP_MS = 10 * 60_000;
+/** At most this many tools are remembered; the oldest go first. */
+const MAX_TOOLS = 10_000;
+
+/** The marks of the tools whose tools/list answers the proxy relayed, with when each is to be forgotten. */
+export class ParamHeaders {
+  private readonly tools = new Map<string, { marks: Marked[]; until: number }>();
+
+  /** Learns the marks of the tools in a tools/list reply, and gives back a reply that still carries its body. */
+  async learn(reply: UpstreamReply): Promise<UpstreamReply> {
+    if (reply.status < 200 || reply.status >= 300) return reply;
+    const read = await readReply(reply);
+    for (const message of messagesOf(read.text, firstHeader(reply.headers, 'content-type') ?? '')) {
+      const result = isObject(message) ? message.result : undefined;
+      if (!isObject(result) || !Array.isArray(result.tools)) continue;
+      for (const tool of result.tools) {
+        if (!isObject(tool) || typeof tool.name !== 'string') continue;
+        this.tools.delete(tool.name);
+        this.tools.set(tool.name, { marks: marksOf(tool.inputSchema), until: Date.now() + KEEP_MS });
+        if (this.tools.size > MAX_TOOLS) this.tools.delete(this.tools.keys().next().value!);
+      }
+    }
+    return read.reply;
+  }
+
+  /** Why a tools/call's Mcp-Param headers disagree with its arguments; undefined when they agree, or the tool's marks are not known (the upstream then judges). */
+  mismatch(headers: Record<string, string | string[] | undefined>, tool: string | undefined, args: unknown): string | undefined {
+    const known = tool === undefined ? undefined : this.tools.get(tool);
+    if (!known || known.marks.length === 0) return undefined;
+    if (known.until < Date.now()) {
+      this.tools.delete(tool!);
+      return undefined;
+    }
+    return mismatchOf(known.marks, headers, args);
+  }
+}
