@@ -158,6 +158,7 @@ export const BROKEN_PROXIES = {
   'ref-predictable-session-ids': { carrier: 'reference-level2' },
   // A proxy that claims era bridging but relays each request as it is: refused by the upstream of the other era, both ways.
   'ref-no-era-bridge': { carrier: 'reference-bridging', select: SUITES_THERE },
+  'ref-bridge-no-param-headers': { carrier: 'reference-bridging', select: SUITES_THERE },
   'ref-leak-upstream-address': { carrier: 'reference-level2', select: ONLY_THERE },
   'ref-no-idle-reaping': { carrier: 'reference-level2', slow: true },
   // The upstream never hears of an ended session, whoever ends it: the client's DELETE or the reaper.

@@ -75,6 +75,7 @@ export const REFERENCE_DEFECTS = [
   'strip-last-event-id', // drops Last-Event-ID from a GET, so a cut stream cannot be resumed
   'policy-list-only', // hides denied tools from tools/list, but relays calls to them
   'skip-header-check', // (2026-07-28) relays a request whose Mcp-Name or Mcp-Method disagrees with its body
+  'bridge-no-param-headers', // (2026-07-28, a legacy client bridged to a modern server) sends each call upstream without the Mcp-Param headers its marked arguments call for, as a bridge that knows only Mcp-Method and Mcp-Name does
   'skip-param-headers', // (2026-07-28) learns no tool's x-mcp-header marks, and so relays a call whose Mcp-Param headers disagree with its arguments (in front of a stdio server, nobody else can refuse it)
   'drop-result-type', // (2026-07-28, a bridge to a legacy server) rebuilds tools/list results from the members the session era knew (tools, nextCursor, _meta), losing the resultType and cache hints the bridge added
   'audit-misses-refusals', // writes the requests it served to the audit trail, not the ones it refused
@@ -362,6 +363,9 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
     return { policy: real ? { ...real, refusal: () => undefined } : null };
   },
   'skip-header-check': () => ({ headerCheck: () => undefined }),
+  'bridge-no-param-headers': () => ({
+    connector: (c) => wrapSessions(c, (s) => ({ ...s, post: (body, headers, ...rest) => s.post(body, Object.fromEntries(Object.entries(headers).filter(([k]) => !k.startsWith('mcp-param-'))), ...rest) })),
+  }),
   'skip-param-headers': () => ({ paramHeaders: new (class extends ParamHeaders {
     override mismatch(): undefined {
       return undefined;

@@ -57,6 +57,12 @@ export const TOOLS = [
       },
     },
   },
+  {
+    // A mark inside an array's items is not statically reachable: a 2026-07-28 client over HTTP must leave this tool out of its list.
+    name: 'misrouted',
+    description: 'Returns its arguments like echo. Its x-mcp-header mark breaks the rules, so clients over Streamable HTTP reject it.',
+    inputSchema: { type: 'object', properties: { regions: { type: 'array', items: { type: 'string', 'x-mcp-header': 'Region' } } } },
+  },
   { name: 'restricted', description: 'A tool a proxy\'s policy may deny; returns its arguments like echo.', inputSchema: { type: 'object', additionalProperties: true } },
   {
     name: 'notify',
@@ -120,6 +126,7 @@ async function runTool(name: string, args: Args, ctx: ToolContext): Promise<unkn
   switch (name) {
     case 'echo':
     case 'route':
+    case 'misrouted':
     case 'restricted':
       return textResult(JSON.stringify(args), args);
     case 'error': {

@@ -4,7 +4,8 @@
  * what a server of its own era would send; what reaches the upstream must be what a client of the
  * upstream's era would send. The upstream's records prove that each request went through to it.
  */
-import { LATEST_SESSION_REVISION, META, bodyJson, describeCall, diffJson, exchangeMessages, recordHeader, recordMethod, revisionsOfEra, scenario, type CallResult, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { encodeHeaderValue, paramHeadersFor, paramHeadersOf } from '../../wire/index.ts';
+import { LATEST_SESSION_REVISION, META, bodyJson, describeCall, diffJson, exchangeMessages, recordHeader, recordMethod, revisionsOfEra, scenario, type CallResult, type McpClient, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const MODERN_CLIENT = 'interop/era-bridge-modern-client';
 const LEGACY_CLIENT = 'interop/era-bridge-legacy-client';
@@ -86,6 +87,53 @@ scenario('A proxy that bridges eras MUST serve a 2026-07-28 client from a 2025-1
   });
 }, { timeoutMs: 90_000 });
 
+/**
+ * The bridge is the 2026-07-28 client over HTTP: it leaves out of the legacy client's tools/list a
+ * tool whose x-mcp-header marks break the rules, and mirrors the marked arguments of each call into
+ * Mcp-Param headers, encoded as the revision says (Base64 for spaces at the ends, for non-ASCII and
+ * for a value shaped like the sentinel; integers in decimal; booleans in lower case; nothing for an
+ * absent parameter), and a name a header cannot carry plainly into the Base64 form of Mcp-Name.
+ */
+async function bridgedParamHeaders(t: ScenarioContext, client: McpClient, upstream: { received(cid: string): Promise<UpstreamRecord[]>; sent(cid: string): Promise<UpstreamRecord[]> }): Promise<{ problems: string[]; calls: number }> {
+  const problems: string[] = [];
+  const listCid = t.cid();
+  const listed = resultOf(await client.request('tools/list', {}, { cid: listCid }));
+  const tools = (listed?.tools ?? []) as Array<{ name?: unknown; inputSchema?: unknown }>;
+  const sentUpstream = (await upstream.sent(listCid)).flatMap((r) => ((bodyJson(r) as { result?: { tools?: Array<{ name?: unknown; inputSchema?: unknown }> } } | undefined)?.result?.tools ?? []));
+  const invalid = sentUpstream.filter((tool) => 'invalid' in paramHeadersOf(tool.inputSchema)).map((tool) => String(tool.name));
+  const offered = invalid.filter((name) => tools.some((tool) => tool.name === name));
+  if (offered.length) problems.push(`tools/list: the bridge offered ${offered.join(', ')}, whose x-mcp-header marks break the rules, where a client over HTTP must leave it out`);
+  const marks = paramHeadersOf(tools.find((tool) => tool.name === 'route')?.inputSchema);
+  if (!('headers' in marks) || marks.headers.length === 0) return { problems: [...problems, 'tools/list: no route tool with marked parameters came back, so no call could be mirrored'], calls: 0 };
+  let calls = 0;
+  for (const args of [
+    { region: 'us-west1', tenant: { id: ' padded ' }, shard: 42, dryRun: false },
+    { region: '=?base64?literal?=', tenant: { id: 'Zürich' }, shard: -7 },
+  ]) {
+    const cid = t.cid();
+    const call = await client.callTool('route', { ...args, cid }, { cid });
+    const received = firstCalling(await upstream.received(cid), 'tools/call');
+    if (!received) {
+      problems.push(`route ${JSON.stringify(args)}: the call never reached the upstream (${describeCall(call)})`);
+      continue;
+    }
+    calls++;
+    const expected = paramHeadersFor(marks.headers, args);
+    const got = Object.fromEntries(Object.entries(received.headers ?? {}).filter(([k]) => k.startsWith('mcp-param-')).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+    const diffs = diffJson(expected, got);
+    if (diffs.length) problems.push(`route ${JSON.stringify(args)}: the Mcp-Param headers upstream are not the call's arguments as the revision encodes them (${diffs.join('; ')})`);
+    if (!resultOf(call)) problems.push(`route ${JSON.stringify(args)}: ${describeCall(call)}`);
+  }
+  // A resource URI a header cannot carry plainly: Mcp-Name in the Base64 form (the read itself may fail: the resource need not exist).
+  const uri = 'mock://resources/ünïcode';
+  const readCid = t.cid();
+  await client.request('resources/read', { uri }, { cid: readCid });
+  const read = firstCalling(await upstream.received(readCid), 'resources/read');
+  if (!read) problems.push('resources/read: never reached the upstream');
+  else if (recordHeader(read, 'mcp-name') !== encodeHeaderValue(uri)) problems.push(`resources/read of ${uri}: Mcp-Name ${JSON.stringify(recordHeader(read, 'mcp-name') ?? null)} upstream, not ${encodeHeaderValue(uri)}`);
+  return { problems, calls };
+}
+
 scenario('A proxy that bridges eras MUST serve a 2025-11-25 client from a 2026-07-28 upstream', [LEGACY_CLIENT], async (t: ScenarioContext) => {
   const target = await t.isolatedTarget({ upstreamEra: 'modern' });
   const client = t.client({ url: target.url, headers: target.headers, revision: LEGACY, timeoutMs: 20_000 });
@@ -127,6 +175,10 @@ scenario('A proxy that bridges eras MUST serve a 2025-11-25 client from a 2026-0
     if (recordHeader(upstreamCall, 'mcp-name') !== 'echo') problems.push(`tools/call upstream: Mcp-Name ${recordHeader(upstreamCall, 'mcp-name') ?? '(none)'}, not echo`);
   }
 
+  const mirrored = await bridgedParamHeaders(t, client, target.upstream);
+  problems.push(...mirrored.problems);
+  seen['calls received upstream'] += mirrored.calls;
+
   // ping is the session era's; a 2026-07-28 server has none, so the bridge answers it.
   const ping = await client.request('ping', {}, { cid: t.cid() });
   if (!resultOf(ping)) problems.push(`ping: ${describeCall(ping)}`);
@@ -140,9 +192,9 @@ scenario('A proxy that bridges eras MUST serve a 2025-11-25 client from a 2026-0
   }
 
   t.judgeProblems(LEGACY_CLIENT, problems, {
-    pass: 'the 2025-11-25 client was served from the 2026-07-28 upstream, each request carrying its version, capabilities and mirrored headers upstream',
+    pass: 'the 2025-11-25 client was served from the 2026-07-28 upstream, each request carrying its version, capabilities and mirrored headers upstream, the marked arguments of each call in Mcp-Param headers encoded as the revision says, and a tool whose marks break the rules left out of its tools/list',
     fail: 'the 2025-11-25 client was not served, or its requests reached the 2026-07-28 upstream in a shape that revision refuses',
-    expected: 'initialize answered with a session; the call sent upstream with _meta protocolVersion and the declared clientCapabilities, MCP-Protocol-Version, Mcp-Method and Mcp-Name matching the body; its result relayed; ping answered; DELETE ends the session',
+    expected: 'initialize answered with a session; the call sent upstream with _meta protocolVersion and the declared clientCapabilities, MCP-Protocol-Version, Mcp-Method and Mcp-Name matching the body (Base64 where a header cannot carry it plainly), and one Mcp-Param header per marked argument present, encoded; its result relayed; no tool with invalid marks in tools/list; ping answered; DELETE ends the session',
     seen,
   });
 }, { timeoutMs: 90_000 });

@@ -5,8 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, paramHeadersFor, paramHeadersOf } from '../../wire/index.ts';
-import type { Exchange } from '../../harness/src/client/exchange.ts';
-import { CID_META_KEY, META, bridgeSeen, type CallResult, type McpClient, openListen, revisionsOfEra, bodyJson, preciseNow, bodyText, diffJson, recordHeader, recordMethod, scenario, waitUntil, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { CID_META_KEY, META, bridgeSeen, type CallResult, type Exchange, type McpClient, openListen, revisionsOfEra, bodyJson, preciseNow, bodyText, diffJson, recordHeader, recordMethod, scenario, waitUntil, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const HEADERS = 'transparency/mirrored-headers-forwarded';
 const SUBSCRIPTION = 'transparency/subscription-relayed';

@@ -14,6 +14,7 @@
 import type { MessageInfo } from '../protocol/message.ts';
 import { NAME_FIELDS, inspectMessage } from '../protocol/message.ts';
 import { encodedHeaderValue } from '../protocol/mirrored.ts';
+import { invalidMarks, paramHeadersFor } from '../protocol/param-headers.ts';
 import { WireErrors } from '../errors.ts';
 import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
 import { emptyReply, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
@@ -63,19 +64,68 @@ export function reviveBridgedSession(connector: UpstreamConnector, state: Record
   return bridgedSession(connector, saved.version, saved.declared).upstream;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** How many pages of tools/list the bridge reads, at most, to learn the tools' x-mcp-header marks. */
+const MAX_TOOL_PAGES = 20;
+
 /** The legacy client's session after its initialize: each request sent upstream with what the client declared. */
 function bridgedSession(connector: UpstreamConnector, version: string, declared: Record<string, unknown>) {
   const upstream = connector.open();
+  /**
+   * Each tool's inputSchema, as the upstream's tools/list answers gave it: the bridge is the client
+   * that builds the Mcp-Param headers of its calls. Undefined until a list was read.
+   */
+  let schemas: Map<string, unknown> | undefined;
 
-  /** One client request as a modern request upstream. */
-  const send = (message: Message, requestHeaders: Record<string, string>, gone: ClientGone) => {
+  /** A tools/list answer with each tool learned, and the tools whose marks break the rules left out (a client must reject them). */
+  const learnTools = (message: Message): Message => {
+    const result = message.result as { tools?: unknown } | undefined;
+    if (!result || !Array.isArray(result.tools)) return message;
+    const known = (schemas ??= new Map());
+    const kept = result.tools.filter((tool: unknown) => {
+      if (!isObject(tool) || typeof tool.name !== 'string') return true;
+      if (invalidMarks(tool.inputSchema) !== undefined) {
+        known.delete(tool.name);
+        return false;
+      }
+      known.set(tool.name, tool.inputSchema);
+      return true;
+    });
+    return kept.length === result.tools.length ? message : { ...message, result: { ...result, tools: kept } };
+  };
+
+  /** One modern request upstream: the client's _meta with what it declared, and the headers that mirror the body. */
+  const post = (message: Message, requestHeaders: Record<string, string>, gone: ClientGone) => {
     const modern = withMeta(message, { ...metaOf(message), ...declared });
     const method = String(modern.method);
+    const params = (modern.params ?? {}) as Record<string, unknown>;
     const headers: Record<string, string> = { ...requestHeaders, 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method };
     const field = NAME_FIELDS.get(method);
-    const name = field === undefined ? undefined : (modern.params as Record<string, unknown>)[field];
+    const name = field === undefined ? undefined : params[field];
     if (typeof name === 'string') headers['mcp-name'] = encodedHeaderValue(name);
+    if (method === 'tools/call' && typeof name === 'string') Object.assign(headers, paramHeadersFor(schemas?.get(name), params.arguments));
     return upstream.post(Buffer.from(JSON.stringify(modern)), headers, inspectMessage(modern), gone);
+  };
+
+  /** Reads the upstream's tools/list, page by page, to learn the tools a call may need Mcp-Param headers for. */
+  const listTools = async (requestHeaders: Record<string, string>, gone: ClientGone) => {
+    let cursor: unknown;
+    for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+      const id = `proxy-tools-${page}`;
+      const reply = await post({ jsonrpc: '2.0', id, method: 'tools/list', params: typeof cursor === 'string' ? { cursor } : {} }, requestHeaders, gone);
+      const found = responseTo(await readMessages(reply), id);
+      if (!found?.result) break;
+      learnTools(found);
+      cursor = (found.result as { nextCursor?: unknown }).nextCursor;
+      if (typeof cursor !== 'string') break;
+    }
+    schemas ??= new Map();
+  };
+
+  /** One client request as a modern request upstream; a call before any tools/list first learns the tools. */
+  const send = async (message: Message, requestHeaders: Record<string, string>, gone: ClientGone) => {
+    if (message.method === 'tools/call' && schemas === undefined) await listTools(requestHeaders, gone);
+    return post(message, requestHeaders, gone);
   };
 
   const toLegacy = (message: Message): Message => {
@@ -91,7 +141,7 @@ function bridgedSession(connector: UpstreamConnector, version: string, declared:
       if (info.kind !== 'request') return emptyReply(202);
       if (info.method === 'ping') return jsonReply(200, { jsonrpc: '2.0', id: info.id, result: {} });
       const reply = await send(JSON.parse(body.toString('utf8')) as Message, headers, gone);
-      const mapped = await mapAnswer(reply, toLegacy, () => undefined);
+      const mapped = await mapAnswer(reply, info.method === 'tools/list' ? (m) => toLegacy(learnTools(m)) : toLegacy, () => undefined);
       // 404 with a JSON-RPC error is "method not found" in 2026-07-28, "session gone" to this client.
       return mapped.status === 404 && /json/i.test(String(mapped.headers['content-type'] ?? '')) ? { ...mapped, status: 200 } : mapped;
     },

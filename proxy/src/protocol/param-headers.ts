@@ -8,6 +8,7 @@
 import { Readable } from 'node:stream';
 import type { UpstreamReply } from '../upstream/types.ts';
 import { firstHeader } from './headers.ts';
+import { encodedHeaderValue } from './mirrored.ts';
 
 /** One marked parameter: the header's name part (lower case, as Node gives header names) and the properties that lead to it. */
 interface Marked {
@@ -27,6 +28,61 @@ function marksOf(schema: unknown, path: string[] = [], out: Marked[] = []): Mark
   const name = schema['x-mcp-header'];
   if (path.length > 0 && typeof name === 'string' && name !== '') out.push({ header: `mcp-param-${name.toLowerCase()}`, label: `Mcp-Param-${name}`, path, integer: schema.type === 'integer' });
   if (isObject(schema.properties)) for (const [key, sub] of Object.entries(schema.properties)) marksOf(sub, [...path, key], out);
+  return out;
+}
+
+/** RFC 9110 tchar: what an x-mcp-header value may be made of. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Keywords under which a mark would not be statically reachable from the schema's root. */
+const NOT_REACHABLE = new Set(['items', 'prefixItems', 'additionalProperties', 'patternProperties', 'contains', 'oneOf', 'anyOf', 'allOf', 'not', 'if', 'then', 'else', '$defs', 'definitions', 'dependentSchemas']);
+
+/** Whether a mark sits anywhere inside a value. */
+function marked(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(marked);
+  return isObject(value) && ('x-mcp-header' in value || Object.values(value).some(marked));
+}
+
+/**
+ * Why a tool's marks break the rules a client holds them to (2026-07-28, tools "x-mcp-header"), or
+ * undefined: a client must leave such a tool out of its tools/list.
+ */
+export function invalidMarks(schema: unknown): string | undefined {
+  const names = new Set<string>();
+  const walk = (node: Record<string, unknown>, depth: number): string | undefined => {
+    for (const [key, value] of Object.entries(node)) if (NOT_REACHABLE.has(key) && marked(value)) return `a mark under ${key}`;
+    if ('x-mcp-header' in node) {
+      const name = node['x-mcp-header'];
+      if (depth === 0) return 'a mark on the schema itself';
+      if (typeof name !== 'string' || !TOKEN.test(name)) return `the mark ${JSON.stringify(name)} is no header name`;
+      if (!['string', 'integer', 'boolean'].includes(node.type as string)) return `the mark ${name} is on a ${JSON.stringify(node.type ?? null)}`;
+      if (names.has(name.toLowerCase())) return `the mark ${name} is used twice`;
+      names.add(name.toLowerCase());
+    }
+    if (!isObject(node.properties)) return undefined;
+    for (const sub of Object.values(node.properties)) {
+      const why = isObject(sub) ? walk(sub, depth + 1) : undefined;
+      if (why) return why;
+    }
+    return undefined;
+  };
+  return isObject(schema) ? walk(schema, 0) : undefined;
+}
+
+/** A header value for a parameter's value (2026-07-28 "Value Encoding"): strings as they are or in the Base64 form, integers in decimal, booleans in lower case. */
+function headerValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return encodedHeaderValue(value);
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  if (typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/** The Mcp-Param headers a client sends for a call of a tool with this schema (none for an absent or null value). */
+export function paramHeadersFor(schema: unknown, args: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const mark of marksOf(schema)) {
+    const value = headerValue(valueAt(args, mark.path));
+    if (value !== undefined) out[mark.header] = value;
+  }
   return out;
 }
 
