@@ -35,7 +35,7 @@ export const INTEROP_CHECKS = defineChecks([
     proxyOnly: true,
     upstreams: ['http'],
     upstreamReason: BRIDGE_UPSTREAM_REASON,
-    requirements: ['version-discover-required', 'base-result-type-required', 'resources-not-found-32602', 'error-retired-codes', 'patterns-no-server-requests'],
+    requirements: ['version-discover-required', 'base-result-type-required', 'resources-not-found-32602', 'error-retired-codes', 'patterns-no-server-requests', 'base-result-type-absent-complete'],
     why: 'Servers move to 2026-07-28 one at a time. A gateway that promises 2026-07-28 clients in front of older servers must hand them results their SDK can read, or they break at the first answer.',
   },
   {

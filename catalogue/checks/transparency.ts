@@ -46,6 +46,8 @@ export const TRANSPARENCY_CHECKS = defineChecks([
       'prompts-list-no-per-connection',
       'cache-scope-consistent-pages',
       'cache-scope-private-pages',
+      // The pages of one list differ only in their cursor: a cache keyed on less would serve one page for another.
+      'cache-key-match',
     ],
     why: 'Long lists come in pages; a proxy that decodes a cursor, drops an empty one as if it were the end, or marks later pages public leaves clients with part of a list, or shares a user\'s list with others.',
   },
@@ -136,7 +138,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
   },
   {
     id: 'transparency/messages-schema-valid',
-    title: 'A proxy MUST deliver to its client and send to its upstream only messages that are valid for the revision in use, by that revision\'s JSON Schema, with no id on a notification, every _meta key named as the revision says, and no request sent to a 2026-07-28 client',
+    title: 'A proxy MUST deliver to its client and send to its upstream only messages that are valid for the revision in use, by that revision\'s JSON Schema, with no id on a notification, every _meta key named as the revision says, no request (nor a cancellation but of its subscriptions) sent to a 2026-07-28 client, and no response, and no message but in a POST of its own, sent to a 2026-07-28 server',
     level: 1,
     scenario: 'transparency/schema.test.ts',
     provenBy: [
@@ -152,8 +154,9 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     // are strings or integers; 2026-07-28 requests carry their _meta fields; its cacheable results
     // carry their hints, ttlMs not below 0; inputRequests are elicitation, sampling or roots requests).
     // And beyond the schema: no notification carries an id, every _meta key keeps the naming rules
-    // (2025-06-18 on), and no request reaches a 2026-07-28 client (its server asks through input_required).
-    requirements: ['base-jsonrpc', 'base-result-type-required', 'base-request-id-not-null', 'progress-token-type', 'mrtr-meta-required', 'cache-hints-required', 'cache-ttl-nonnegative', 'mrtr-inputrequests-types', 'base-notification-no-id', 'meta-prefix-format', 'meta-label-format', 'meta-name-format', 'sse-no-server-requests', 'mrtr-server-requests-via-mrtr'],
+    // (2025-06-18 on), no request reaches a 2026-07-28 client (its server asks through input_required), no
+    // cancellation but of a subscriptions/listen either, and a 2026-07-28 server gets no response.
+    requirements: ['base-jsonrpc', 'base-result-type-required', 'base-request-id-not-null', 'progress-token-type', 'mrtr-meta-required', 'cache-hints-required', 'cache-ttl-nonnegative', 'mrtr-inputrequests-types', 'base-notification-no-id', 'meta-prefix-format', 'meta-label-format', 'meta-name-format', 'sse-no-server-requests', 'mrtr-server-requests-via-mrtr', 'cancel-server-no-other', 'cancel-server-only-subscriptions', 'http-client-no-responses', 'http-post-per-message', 'http-client-post'],
     why: 'A message that is well-formed JSON-RPC can still be invalid MCP: a result without resultType, a tool without its inputSchema. Strict clients (the official SDKs validate every message) then fail far from the cause, and the proxy in the middle is the last place anyone looks.',
   },
   {
@@ -302,12 +305,12 @@ export const TRANSPARENCY_CHECKS = defineChecks([
   },
   {
     id: 'transparency/input-required-relayed',
-    title: 'A proxy MUST relay an input_required result as the upstream sent it, and bring the client\'s retry to the upstream with its inputResponses and the upstream\'s exact requestState',
+    title: 'A proxy MUST relay an input_required result as the upstream sent it, and bring the client\'s retry to the upstream with its inputResponses and the upstream\'s exact requestState, under an id other than the first call\'s, and every time it is sent (a retry\'s result is never cached)',
     level: 1,
     scenario: 'transparency/stateless.test.ts',
     provenBy: [{ defect: 'drop-request-state', revisions: ['2026-07-28'] }],
     needs: ['input-required'],
-    requirements: ['mrtr-echo-requeststate', 'mrtr-requeststate-opaque-retry', 'mrtr-requeststate-opaque', 'mrtr-at-least-one', 'stateless-explicit-handles'],
+    requirements: ['mrtr-echo-requeststate', 'mrtr-requeststate-opaque-retry', 'mrtr-requeststate-opaque', 'mrtr-at-least-one', 'stateless-explicit-handles', 'mrtr-retry-new-id', 'tools-mrtr-retry-new-id', 'cache-no-mrtr-retry'],
     why: 'Sampling, elicitation and roots reach a 2026-07-28 client only as input_required results; a proxy that drops inputRequests or inputResponses, or loses the upstream\'s requestState on the way back, makes those tools fail. (Towards its client the proxy is the server: it may hand out a requestState of its own, as long as the retry brings the upstream\'s back.)',
   },
   {
@@ -347,7 +350,7 @@ export const TRANSPARENCY_CHECKS = defineChecks([
     scenario: 'transparency/stateless.test.ts',
     provenBy: [{ defect: 'drop-trace-context', revisions: ['2026-07-28'] }],
     needs: ['request-meta'],
-    requirements: ['meta-request-required-fields', 'meta-trace-context', 'cap-sampling-declare'],
+    requirements: ['meta-request-required-fields', 'meta-trace-context', 'cap-sampling-declare', 'cap-roots-declare', 'cap-elicitation-declare'],
     why: 'Under 2026-07-28 the upstream learns the client\'s version and capabilities from each request\'s _meta alone, and a trace that crosses the proxy is joined by traceparent there: a proxy that rebuilds _meta from the keys it knows breaks the one and tears the other apart.',
   },
   {

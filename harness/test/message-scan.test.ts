@@ -114,6 +114,39 @@ describe('scanMessages, 2026-07-28 streams', () => {
   });
 });
 
+describe('scanMessages, 2026-07-28 cancellations and responses', () => {
+  test("a server's cancellation delivered to the client must name the exchange's own subscriptions/listen", () => {
+    const cancel = (requestId: unknown) => ({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason: 'x' } });
+    const ex = exchange(call('c'), complete('c'));
+    ex.kind = 'sse';
+    ex.events = [cancel('call-c'), complete('c')].map((json, i) => ({ id: String(i), event: 'message', data: JSON.stringify(json), json, at: 0 })) as never;
+    const found = scan([ex]);
+    expect(found.invalidCount).toBe(1);
+    expect(found.invalid[0]).toMatch(/cancellation of tools\/call, where a 2026-07-28 server sends notifications\/cancelled only to end a subscriptions\/listen/);
+    const listen = { jsonrpc: '2.0', id: 'listen-1', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: meta('l') } };
+    const ok = exchange(listen, undefined);
+    ok.kind = 'sse';
+    ok.events = [cancel('listen-1')].map((json, i) => ({ id: String(i), event: 'message', data: JSON.stringify(json), json, at: 0 })) as never;
+    expect(scan([ok]).invalid.filter((f) => /cancellation/.test(f))).toEqual([]);
+  });
+
+  test('a response the proxy sends a 2026-07-28 upstream is invalid; the same to a session-era upstream is not judged so', () => {
+    const answer = { jsonrpc: '2.0', id: 'srv-1', result: {} };
+    const modern = scan([], [record(answer, { headers: { 'mcp-protocol-version': '2026-07-28' } })]);
+    expect(modern.invalid.join(' ')).toMatch(/JSON-RPC response sent to a 2026-07-28 server/);
+    const legacy = scan([], [record(answer, { headers: { 'mcp-protocol-version': '2025-11-25' } })]);
+    expect(legacy.invalid.join(' ')).not.toMatch(/JSON-RPC response sent/);
+  });
+
+  test('a 2026-07-28 upstream gets each message in a POST of its own', () => {
+    const headers = { 'mcp-protocol-version': '2026-07-28' };
+    expect(scan([], [record(call('p'), { headers })]).invalidCount).toBe(0);
+    expect(scan([], [record([call('p'), call('q')], { headers })]).invalid.join(' ')).toMatch(/2 messages in one POST/);
+    const viaGet = { ...record(call('p'), { headers }), httpMethod: 'GET' };
+    expect(scan([], [viaGet]).invalid.join(' ')).toMatch(/came in an HTTP GET/);
+  });
+});
+
 describe('foldRunScans', () => {
   const clean: MessageScan = { delivered: 4, sent: 3, hostile: 1, invalid: [], invalidCount: 0, unmarked: [] };
   const own = { title: 'schema', checks: [SCHEMA_CHECK], messages: clean };

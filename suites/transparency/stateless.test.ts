@@ -146,6 +146,22 @@ async function cancelledInSession(t: ScenarioContext, cid: string, closedAt: num
   });
 }
 
+/**
+ * A retry is a request of its own: it reaches the upstream under another JSON-RPC id than the first
+ * call, and the same retry sent again (same params, same correlation id) reaches the upstream again,
+ * never answered from a cache (its result depends on the answers it carries).
+ */
+async function retriesApart(t: ScenarioContext, client: McpClient, firstRequest: UpstreamRecord | undefined, cid: string, params: Record<string, unknown>): Promise<string[]> {
+  const problems: string[] = [];
+  const idOf = (r: UpstreamRecord | undefined) => (r ? (bodyJson(r) as { id?: unknown } | undefined)?.id : undefined);
+  const retry = await t.upstream.receivedRequest(cid, 'tools/call');
+  if (firstRequest && retry && JSON.stringify(idOf(firstRequest)) === JSON.stringify(idOf(retry))) problems.push(`the retry reached the upstream under the first call's JSON-RPC id ${JSON.stringify(idOf(retry))}`);
+  const again = await client.request('tools/call', params, { cid });
+  const calls = (await t.upstream.received(cid)).filter((r) => recordMethod(r) === 'tools/call');
+  if (again.response && 'result' in again.response && calls.length < 2) problems.push('the same retry sent again was answered without reaching the upstream: a result that depends on the answers it carries was served from a cache');
+  return problems;
+}
+
 scenario('A proxy MUST relay input_required results and the retry with the exact requestState', [INPUT_REQUIRED], async (t: ScenarioContext) => {
   const client = await t.session();
   const cid = t.cid();
@@ -181,13 +197,14 @@ scenario('A proxy MUST relay input_required results and the retry with the exact
     }
     const final = retried.response?.result as { resultType?: string } | undefined;
     if (final?.resultType !== 'complete') problems.push(`the retry's answer is ${JSON.stringify(retried.response ?? retried.exchange.status).slice(0, 160)}, not a complete result`);
+    problems.push(...(await retriesApart(t, client, firstRequest, cid2, { name: 'sample', arguments: { cid, prompt: 'Say hello' }, inputResponses, ...(result.requestState !== undefined && { requestState: result.requestState }) })));
   } else if (first.response) {
     problems.push(`the first answer is not an input_required result with inputRequests: ${JSON.stringify(first.response).slice(0, 160)}`);
   }
   t.judgeProblems(INPUT_REQUIRED, problems, {
     seen: { 'input_required results from the upstream': 1, 'retries answered': retried?.response ? 1 : 0 },
     fail: 'the multi round-trip request did not cross the proxy unchanged',
-    pass: `the input_required result reached the client as the upstream sent it${result?.requestState !== upstreamState ? ' (with a requestState of the proxy\'s own)' : ''}, and the retry reached the upstream with its inputResponses and the upstream\'s exact requestState`,
+    pass: `the input_required result reached the client as the upstream sent it${result?.requestState !== upstreamState ? ' (with a requestState of the proxy\'s own)' : ''}, and the retry reached the upstream with its inputResponses and the upstream\'s exact requestState, under an id of its own, and again when sent again`,
     expected: 'the input_required result as the upstream sent it (the proxy may hand out a requestState of its own); the retry\'s inputResponses, and the upstream\'s requestState, unchanged upstream; a complete result',
   });
 });

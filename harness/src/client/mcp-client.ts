@@ -133,7 +133,7 @@ export class McpClient {
     if (!this.stateless) return params;
     const meta = {
       [META.protocolVersion]: this.options.revision,
-      [META.clientCapabilities]: { sampling: {} },
+      [META.clientCapabilities]: { sampling: {}, roots: {}, elicitation: {} },
       [META.clientInfo]: { name: 'proxyspec-harness', version: HARNESS_VERSION },
       ...(params._meta as Record<string, unknown> | undefined),
     };

@@ -61,6 +61,33 @@ function serverRequest(revision: Revision, message: unknown): SchemaProblem | un
   return { definition: 'server message', at: '/method', rule: `is a request sent to the client, which ${revision} does not have: a server asks the client through an input_required result only` };
 }
 
+/**
+ * A cancellation delivered to a 2026-07-28 client that names no subscriptions/listen of its own
+ * exchange: a server of that revision cancels nothing else.
+ */
+function serverCancellation(revision: Revision, message: unknown, asked: (id: unknown) => string | undefined): SchemaProblem | undefined {
+  const m = (message ?? {}) as { method?: unknown; params?: { requestId?: unknown } };
+  if (!has(revision, 'subscriptions-listen') || m.method !== 'notifications/cancelled') return undefined;
+  const method = asked(m.params?.requestId);
+  if (method === 'subscriptions/listen') return undefined;
+  return { definition: 'server message', at: '/params/requestId', rule: `is a cancellation of ${method ?? 'a request this exchange did not send'}, where a ${revision} server sends notifications/cancelled only to end a subscriptions/listen` };
+}
+
+/** A response sent to an upstream of the stateless era, which asks its client nothing (2026-07-28: "The client MUST NOT send JSON-RPC responses"). */
+function clientResponse(revision: Revision, message: unknown): SchemaProblem | undefined {
+  const m = (message ?? {}) as { method?: unknown; result?: unknown; error?: unknown };
+  if (has(revision, 'server-requests') || m.method !== undefined || !('result' in m || 'error' in m)) return undefined;
+  return { definition: 'client message', at: '/', rule: `is a JSON-RPC response sent to a ${revision} server, which sends its client no request to answer` };
+}
+
+/** A stateless-era upstream's message that did not come in a POST of its own (2026-07-28: "Every JSON-RPC message sent from the client MUST be a new HTTP POST request"). */
+function notOwnPost(revision: Revision, record: UpstreamRecord, message: unknown): SchemaProblem | undefined {
+  if (record.transport !== 'http' || !isStateless(revision)) return undefined;
+  if (record.httpMethod !== undefined && record.httpMethod !== 'POST') return { definition: 'client message', at: '/', rule: `came in an HTTP ${record.httpMethod}, where a ${revision} client sends each message in a POST` };
+  if (Array.isArray(message)) return { definition: 'client message', at: '/', rule: `is ${message.length} messages in one POST, where a ${revision} client sends each in a POST of its own` };
+  return undefined;
+}
+
 /** The method of each request a message list carries, by id. */
 function methodsById(messages: unknown[]): Map<unknown, string> {
   const methods = new Map<unknown, string>();
@@ -163,7 +190,7 @@ export function scanMessages({ revision, mcpUrls, target, exchanges, records }: 
     for (const message of exchangeMessages(exchange)) {
       scan.delivered++;
       const answered = asked.get((message as { id?: unknown } | undefined)?.id);
-      const problem = schemas.problem(withoutNullId(message), (id) => asked.get(id)) ?? serverRequest(spoken, message);
+      const problem = schemas.problem(withoutNullId(message), (id) => asked.get(id)) ?? serverRequest(spoken, message) ?? serverCancellation(spoken, message, (id) => asked.get(id));
       if (problem) invalid(describe('delivered to the client', message, problem, spoken, answered));
     }
   }
@@ -176,7 +203,7 @@ export function scanMessages({ revision, mcpUrls, target, exchanges, records }: 
     scan.sent++;
     const spoken = declaredRevision(record.headers, Array.isArray(message) ? message[0] : message) ?? fallback;
     upstreamRevisions.add(spoken);
-    const problem = messageSchemas(spoken).problem(withoutNullId(message));
+    const problem = notOwnPost(spoken, record, message) ?? clientResponse(spoken, Array.isArray(message) ? message[0] : message) ?? messageSchemas(spoken).problem(withoutNullId(message));
     if (problem) invalid(describe(`sent to upstream ${record.upstream}`, message, problem, spoken));
   }
   return { ...scan, upstreamRevisions: [...upstreamRevisions] };
