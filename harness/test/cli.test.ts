@@ -13,6 +13,8 @@ import { describe, expect, test } from 'vitest';
 import { waitUntil } from '../src/record/wait.ts';
 import { startMockEnvironment } from '../src/fixture/environment.ts';
 import { fill } from '../src/targets/placeholders.ts';
+import { stringify } from 'yaml';
+import { REFERENCE_FEATURES, REFERENCE_HINTS } from '../../catalogue/reference.ts';
 import { BIN, brokenProfile, cli, runTarget, verdicts } from './cli-helpers.ts';
 
 async function tempProfile(text: string): Promise<string> {
@@ -80,7 +82,18 @@ describe.concurrent('proxyspec run', () => {
   });
 
   test('reference-stdio in front of the TypeScript SDK v1 server, under 2026-07-28: bridged, every check judged, Level 2 reached, and what reaches the client is valid 2026-07-28', async () => {
-    const { code, report } = await runTarget('reference-stdio', ['--upstream-server', 'sdk-v1', '--require-level', '2']);
+    // The SDK v1 server, its every line recorded, can take more than the bundled config's 3 s to answer
+    // 5 MB with 10 MB on a busy machine; this run is not about timeouts, so the proxy waits 15 s (and is told so).
+    const patient = await tempProfile(
+      stringify({
+        name: 'reference-stdio-patient',
+        command: `${process.execPath} ${BIN} proxy --config ${join(dirname(BIN), '../proxy/configs/reference-stdio.yaml')} --upstream-timeout-ms 15000 --port {port}`,
+        upstream: 'stdio',
+        features: [...REFERENCE_FEATURES.stdio],
+        config: { ...REFERENCE_HINTS, upstreamTimeoutMs: 15_000 },
+      }),
+    );
+    const { code, report } = await runTarget(patient, ['--upstream-server', 'sdk-v1', '--require-level', '2']);
     expect(report.spec).toBe('2026-07-28');
     expect(report.target).toMatchObject({ upstream: 'stdio', upstreamEra: 'legacy', upstreamServer: 'sdk-v1' });
     // The verdicts first: when this fails, the message names the check, not just the exit code.

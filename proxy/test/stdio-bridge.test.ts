@@ -235,6 +235,18 @@ describe('a stdio server of 2026-07-28, shared by the requests of a principal', 
     expect(started()).toBe(1);
   });
 
+  test('calls that set a log level each get their own log messages: they run one at a time on a process of their own, beside the shared one', async () => {
+    const { url, started } = await sharedServer();
+    const logged = (level: string) => send(url, 1, 'tools/call', { name: 'log', arguments: {} }, { 'io.modelcontextprotocol/logLevel': level });
+    const [warning, alert, plain] = await Promise.all([logged('warning'), logged('alert'), send(url, 1, 'tools/call', { name: 'echo', arguments: { x: 1 } })]);
+    const levels = (res: { text: string; json?: unknown }) => messagesOf(res).filter((m) => m.method === 'notifications/message').map((m) => m.params.level);
+    expect(levels(warning)).toEqual(['warning', 'error', 'critical', 'alert', 'emergency']);
+    expect(levels(alert)).toEqual(['alert', 'emergency']);
+    expect(levels(plain)).toEqual([]);
+    // The shared process and the one for calls with a log level.
+    expect(started()).toBe(2);
+  });
+
   test('a subscription on the shared process hears the change a call makes there, under its own id', async () => {
     const { url, started } = await sharedServer();
     const body = { jsonrpc: '2.0', id: 7, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: { 'io.modelcontextprotocol/protocolVersion': VERSION, 'io.modelcontextprotocol/clientCapabilities': {} } } };

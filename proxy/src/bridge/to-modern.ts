@@ -3,7 +3,9 @@
  * session lives in the proxy alone: its `initialize` is answered from the upstream's
  * `server/discover`, and each request after it goes upstream on its own, with the protocol version,
  * the capabilities and the identity the client declared in `initialize` in its `_meta`, and the
- * headers that mirror its body. `ping` is answered here (2026-07-28 has none), notifications stay
+ * headers that mirror its body: for a tools/call, an Mcp-Param header per argument the tool marks
+ * with x-mcp-header (learnt from the upstream's tools/list, which leaves out a tool whose marks
+ * break the rules, as a 2026-07-28 client over HTTP must). `ping` is answered here (2026-07-28 has none), notifications stay
  * here, a GET stream is refused with 405 (the transport's answer for a server that offers none) and
  * DELETE ends the session here.
  *
@@ -99,7 +101,9 @@ function bridgedSession(connector: UpstreamConnector, version: string, declared:
     const modern = withMeta(message, { ...metaOf(message), ...declared });
     const method = String(modern.method);
     const params = (modern.params ?? {}) as Record<string, unknown>;
-    const headers: Record<string, string> = { ...requestHeaders, 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method };
+    // The mirrored headers are the bridge's to make, from this body: none of the client's (or of another request's) stay.
+    const kept = Object.entries(requestHeaders).filter(([k]) => k !== 'mcp-name' && !k.startsWith('mcp-param-'));
+    const headers: Record<string, string> = { ...Object.fromEntries(kept), 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method };
     const field = NAME_FIELDS.get(method);
     const name = field === undefined ? undefined : params[field];
     if (typeof name === 'string') headers['mcp-name'] = encodedHeaderValue(name);

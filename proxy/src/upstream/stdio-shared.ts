@@ -10,6 +10,10 @@
  * notifications' token, and the subscription id that the notifications of a `subscriptions/listen`
  * carry (the listen's request id). A process of another principal never sees the request.
  *
+ * stdio says nothing of which request a log message (`notifications/message`) belongs to, so a
+ * request that sets a log level does not share its process: the principal keeps a second one for
+ * such requests, which serves them one at a time.
+ *
  * A process with no request in flight for `idleTimeoutMs` is stopped, and so is the oldest idle one
  * beyond `maxIdle`; one that exited is replaced by the next request.
  */
@@ -17,7 +21,7 @@ import { WireErrors } from '../errors.ts';
 import { inspectMessage } from '../protocol/message.ts';
 import { emptyReply, mapAnswer, serialize, type Message } from '../bridge/answers.ts';
 import { discoverRequest } from '../bridge/probe.ts';
-import { META_SUBSCRIPTION_ID } from '../bridge/meta.ts';
+import { META_LOG_LEVEL, META_SUBSCRIPTION_ID } from '../bridge/meta.ts';
 import { ClientGone, type UpstreamConnector, type UpstreamReply, type UpstreamSession } from './types.ts';
 
 interface Channel {
@@ -30,6 +34,8 @@ interface Channel {
 
 export class SharedStdio {
   private readonly channels = new Map<string, Channel>();
+  /** For a channel whose requests run one at a time: the end of the last one waiting. */
+  private readonly turns = new WeakMap<Channel, Promise<void>>();
   /** The ids the channels give requests: unique across every channel of the proxy. */
   private next = 0;
 
@@ -48,10 +54,14 @@ export class SharedStdio {
       if (info.method === 'notifications/cancelled') return emptyReply(202);
       return this.channelOf(principal ?? '').session.post(serialize(message), headers, info, gone);
     }
-    const channel = this.channelOf(principal ?? '');
-    const id = ++this.next;
     const params = (message.params ?? {}) as Record<string, unknown>;
     const meta = (params._meta ?? {}) as Record<string, unknown>;
+    // stdio cannot say which request a log message belongs to: a request that sets a log level runs
+    // alone, one at a time, on a process its principal keeps for such requests.
+    const alone = meta[META_LOG_LEVEL] !== undefined;
+    const channel = this.channelOf(alone ? `${principal ?? ''}\u0000alone` : (principal ?? ''));
+    const release = alone ? await this.turn(channel) : () => undefined;
+    const id = ++this.next;
     const token = meta.progressToken;
     const ownToken = `progress-${id}`;
     const sent = { ...message, id, params: { ...params, ...(token !== undefined && { _meta: { ...meta, progressToken: ownToken } }) } };
@@ -64,14 +74,33 @@ export class SharedStdio {
       if (tag === id) return { ...m, params: { ...p, _meta: { ...(p._meta as Record<string, unknown>), [META_SUBSCRIPTION_ID]: message.id } } };
       return m;
     };
-    this.begin(channel);
-    try {
-      const reply = await channel.session.post(serialize(sent), headers, inspectMessage(sent), gone);
-      return await mapAnswer(reply, back, () => this.end(channel));
-    } catch (err) {
+    const done = () => {
       this.end(channel);
+      release();
+    };
+    try {
+      this.begin(channel);
+    } catch (err) {
+      release();
       throw err;
     }
+    try {
+      const reply = await channel.session.post(serialize(sent), headers, inspectMessage(sent), gone);
+      return await mapAnswer(reply, back, done);
+    } catch (err) {
+      done();
+      throw err;
+    }
+  }
+
+  /** Waits for the channel's turn; the returned function ends it. */
+  private async turn(channel: Channel): Promise<() => void> {
+    const before = this.turns.get(channel) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    this.turns.set(channel, before.then(() => mine));
+    await before;
+    return release;
   }
 
   /** Stops the processes' timers; the connector stops the processes. */
