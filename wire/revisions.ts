@@ -159,6 +159,11 @@ export function errorCodes(revision: Revision): RevisionErrors {
   return INFO.get(revision)!.errors;
 }
 
+/** Whether `revision` retired the error code an earlier revision defined (a bridge must not pass it on as it is). */
+export function isRetiredCode(revision: Revision, code: number): boolean {
+  return INFO.get(revision)!.retired.has(code);
+}
+
 /**
  * Why an implementation of `revision` may not emit the JSON-RPC error `code`, or undefined when it may:
  * a code an earlier revision defined and this one retired, or one from the range the specification

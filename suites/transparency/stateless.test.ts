@@ -322,7 +322,7 @@ function refusalProblem(ex: Exchange): string | undefined {
  * route: region, tenant.id, shard, dryRun). After a tools/list, from which a proxy may learn the
  * marks: calls whose headers agree with their arguments are served (a value in the Base64 form,
  * header names in capitals, a null and an absent parameter without a header); calls whose headers
- * disagree (another value, a header missing, one for an absent parameter, invalid characters) are
+ * disagree (another value, a header missing, invalid characters) are
  * refused with 400 and never carried out. Nothing to judge when the upstream marks no parameter.
  */
 async function paramHeaderCases(t: ScenarioContext, client: McpClient): Promise<{ problems: string[]; seen: string[] } | undefined> {
@@ -358,7 +358,6 @@ async function paramHeaderCases(t: ScenarioContext, client: McpClient): Promise<
     ['Mcp-Param-Region eu-west1 for a region of us-west1', full, (own) => as({ ...own, 'mcp-param-region': 'eu-west1' })],
     ['no Mcp-Param-Region for a region of us-west1', full, (own) => as(own).filter(([k]) => k !== 'mcp-param-region')],
     ['Mcp-Param-Shard 43 for a shard of 42', full, (own) => as({ ...own, 'mcp-param-shard': '43' })],
-    ['Mcp-Param-Dry-Run true for a call without dryRun', { region: 'us-west1', tenant: { id: 'acme' }, shard: 1 }, (own) => as({ ...own, 'mcp-param-dry-run': 'true' })],
     ['Mcp-Param-Region carrying the byte 0xE9 raw (us-wést1, which matches the body once read as Latin-1)', { ...full, region: 'us-wést1' }, (own) => as({ ...own, 'mcp-param-region': 'us-wést1' })],
   ];
   for (const [name, args, headers] of refused) {
