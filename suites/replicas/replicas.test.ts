@@ -6,6 +6,7 @@
  */
 import { Agent } from 'undici';
 import { describeCall, forge, preciseNow, scenario, validClaims, waitUntil, type CallResult, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
+import { ask, startTask } from '../transparency/tasks-steps.ts';
 
 const CONTINUES = 'replicas/session-continues-elsewhere';
 const DELETED = 'replicas/delete-seen-everywhere';
@@ -30,6 +31,24 @@ function sameSession(t: ScenarioContext, from: McpClient, url: string, headers?:
 
 const answered = (call: CallResult) => call.response !== undefined && 'result' in call.response;
 
+/**
+ * 2025-11-25: a task started through one replica is the session's, so another replica must reach it:
+ * tasks/get and tasks/result through replica 2 find the task replica 1 created, and tasks/result
+ * gives the call's own result. Not judged when the session offers no tasks (nothing to hand over).
+ */
+async function taskHandedOver(t: ScenarioContext, first: McpClient, second: McpClient): Promise<{ problems: string[]; judged: boolean }> {
+  const args = { text: 'a task handed over', n: 7 };
+  const started = await startTask(first, 'echo', args, t.cid());
+  if (!started.taskId) return { problems: [], judged: false };
+  const got = await ask(second, 'tasks/get', { taskId: started.taskId }, t.cid());
+  const result = await ask(second, 'tasks/result', { taskId: started.taskId }, t.cid());
+  const problems: string[] = [];
+  if (got.result?.taskId !== started.taskId) problems.push(`tasks/get on replica 2 for the task replica 1 started (${started.taskId}): ${got.error ? `error ${JSON.stringify(got.error).slice(0, 120)}` : got.described}`);
+  const structured = (result.result as { structuredContent?: Record<string, unknown> } | undefined)?.structuredContent;
+  if (structured?.text !== args.text) problems.push(`tasks/result on replica 2 for the task replica 1 started: ${result.error ? `error ${JSON.stringify(result.error).slice(0, 120)}` : result.result ? `a result without the call's own (${JSON.stringify(structured ?? null).slice(0, 120)})` : result.described}`);
+  return { problems, judged: true };
+}
+
 scenario('A proxy run as replicas MUST carry a session on, on whichever replica gets its next request', [CONTINUES], async (t: ScenarioContext) => {
   const urls = replicaUrls(t, CONTINUES, t.ctx.target.replicas);
   if (!urls) return;
@@ -50,6 +69,12 @@ scenario('A proxy run as replicas MUST carry a session on, on whichever replica 
   else {
     const relayed = (await t.upstream.receivedRequest(cid, 'tools/call'))?.sessionId;
     if (relayed !== upstreamSession) problems.push(`replica 2 sent the call in upstream session ${relayed ?? '(none)'}, not the session's own ${upstreamSession}`);
+  }
+
+  if (!problems.length && t.has('tasks')) {
+    const handed = await taskHandedOver(t, first, second);
+    problems.push(...handed.problems);
+    if (handed.judged) seen['tasks on replica 2'] = 1;
   }
 
   if (!problems.length) {
@@ -75,7 +100,7 @@ scenario('A proxy run as replicas MUST carry a session on, on whichever replica 
   t.judgeProblems(CONTINUES, problems, {
     seen,
     fail: 'the session did not carry on on another replica',
-    pass: `opened on replica 1, then on replica 2: a call in the same upstream session, a GET stream that carried the session's notification, and a DELETE that ended the upstream session`,
+    pass: `opened on replica 1, then on replica 2: a call in the same upstream session${seen['tasks on replica 2'] ? ', a task started on replica 1 read and its result taken on replica 2' : ''}, a GET stream that carried the session's notification, and a DELETE that ended the upstream session`,
     expected: 'on replica 2, for a session opened on replica 1: the call answered in the same upstream session, the GET stream open and carrying the notification, DELETE ending the upstream session',
   });
 });
