@@ -104,8 +104,8 @@ scenario('A proxy MUST relay lists page by page: cursors as the upstream issued 
       unjudged.push(`${method}: the client's walk ${opening.broken ? `broke (${opening.broken})` : `gave ${opening.items.length} items`}, and no ${method} carrying its correlation id reached the upstream`);
       continue;
     }
-    // Not offered by the upstream (the SDK's servers have no resources or prompts): nothing to walk.
-    if (opening.broken && opening.pages.length === 0) continue;
+    // Not offered by the upstream (the SDK's servers have no resources or prompts): it answered no page, so nothing to walk.
+    if (opening.broken && opening.pages.length === 0 && upstream.items.size === 0 && upstream.issued.size === 0) continue;
     // The same list after another request on that connection, and on another connection.
     await first.callTool('echo', { between: method }, { cid });
     const walks = [opening, await walk(first, method, cid, 'the walk after a tools/call'), await walk(second, method, cid, 'the walk on another connection')];
