@@ -44,4 +44,4 @@ export { UpstreamRecordSchema, ConnectionRecordSchema, recordBodyText, recordBod
 export type { UpstreamRecord, ConnectionRecord } from './records.ts';
 export { formatSseEvent } from './sse.ts';
 export { LOG_LEVELS, META, METHOD_HEADER, NAME_HEADER, PARAM_HEADER_PREFIX, requestProtocolVersion, encodeHeaderValue, decodeHeaderValue, mirroredHeaders, headerMismatch } from './stateless.ts';
-export { X_MCP_HEADER, paramHeadersOf, paramHeadersFor, paramHeaderMismatch, paramHeaderValue, type ParamHeader } from './param-headers.ts';
+export { paramHeadersOf, paramHeadersFor, paramHeaderMismatch, type ParamHeader } from './param-headers.ts';

@@ -4,7 +4,7 @@
  */
 export { scenario, ScenarioContext, TargetFailure, describeCall } from './checks/scenario.ts';
 export type { IsolatedTarget } from './checks/scenario.ts';
-export { McpClient } from './client/mcp-client.ts';
+export { McpClient, resultOf } from './client/mcp-client.ts';
 export type { CallResult } from './client/mcp-client.ts';
 export { exchangeMessages, findResponse, requestMessages } from './client/exchange.ts';
 export { rawHttp } from './client/raw-http.ts';

@@ -5,7 +5,7 @@
  * upstream's era would send. The upstream's records prove that each request went through to it.
  */
 import { encodeHeaderValue, paramHeadersFor, paramHeadersOf } from '../../wire/index.ts';
-import { LATEST_SESSION_REVISION, META, bodyJson, describeCall, diffJson, exchangeMessages, recordHeader, recordMethod, revisionsOfEra, scenario, type CallResult, type McpClient, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { LATEST_SESSION_REVISION, META, bodyJson, describeCall, diffJson, exchangeMessages, recordHeader, recordMethod, resultOf, revisionsOfEra, scenario, type CallResult, type McpClient, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const MODERN_CLIENT = 'interop/era-bridge-modern-client';
 const LEGACY_CLIENT = 'interop/era-bridge-legacy-client';
@@ -13,7 +13,6 @@ const LEGACY_CLIENT = 'interop/era-bridge-legacy-client';
 const LEGACY_REVISIONS: readonly string[] = revisionsOfEra(false);
 const LEGACY = LATEST_SESSION_REVISION;
 
-const resultOf = (call: CallResult) => (call.response && 'result' in call.response ? (call.response.result as Record<string, unknown>) : undefined);
 const errorOf = (call: CallResult) => (call.response && 'error' in call.response ? (call.response.error as { code?: unknown; message?: unknown }) : undefined);
 const firstCalling = (records: UpstreamRecord[], method: string) => records.find((r) => r.direction === 'in' && recordMethod(r) === method);
 

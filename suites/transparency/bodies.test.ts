@@ -5,7 +5,7 @@
  * era, only what bridging the eras must change may differ (see record/bridge-view.ts).
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { answerView, bodyJson, bridgeSeen, diffJson, recordMethod, exchangeMessages, requestView, scenario, withoutId, type McpClient, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { answerView, resultOf, bodyJson, bridgeSeen, diffJson, recordMethod, exchangeMessages, requestView, scenario, withoutId, type McpClient, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const REQUEST_BODY = 'transparency/request-body-unchanged';
 const RESPONSE_BODY = 'transparency/response-body-unchanged';
@@ -79,7 +79,7 @@ scenario('A proxy MUST deliver each client message to the upstream unchanged', [
 /** The outputSchema the tool declares in the tools/list the client gets, if it declares one. */
 async function outputSchemaOf(client: McpClient, tool: string, cid: string): Promise<Record<string, unknown> | undefined> {
   const listed = await client.request('tools/list', {}, { cid });
-  const tools = (listed.response && 'result' in listed.response ? (listed.response.result as { tools?: unknown }).tools : undefined) as Array<{ name?: unknown; outputSchema?: unknown }> | undefined;
+  const tools = resultOf(listed)?.tools as Array<{ name?: unknown; outputSchema?: unknown }> | undefined;
   const schema = tools?.find((x) => x.name === tool)?.outputSchema;
   return typeof schema === 'object' && schema !== null ? (schema as Record<string, unknown>) : undefined;
 }

@@ -5,12 +5,11 @@
  * declare each of those capabilities. A gateway that rebuilds capabilities from the few it knows
  * leaves a client that checks them unable to use the rest.
  */
-import { META, describeCall, scenario, type CallResult, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
+import { META, describeCall, resultOf, scenario, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
 
 const DECLARED = 'transparency/capabilities-declared';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const resultOf = (call: CallResult) => (call.response && 'result' in call.response && isObject(call.response.result) ? call.response.result : undefined);
 
 /**
  * The capabilities the client is seen to be served, beside tools and logging: each by a request
@@ -35,13 +34,13 @@ scenario('A proxy MUST declare the capabilities it serves: tools, resources, pro
   const client = t.client();
   const cid = t.cid();
   const opened = await client.initialize({ cid });
-  const result = opened.response && 'result' in opened.response && isObject(opened.response.result) ? opened.response.result : undefined;
+  const result = resultOf(opened);
   const opening = client.stateless ? 'server/discover' : 'initialize';
   if (!result) return t.block(DECLARED, `${opening} got no result, so there are no declared capabilities to judge`, describeCall(opened));
 
   // What the server is seen to do: list tools, and send log messages for a request that asks for them.
   const listed = await client.request('tools/list', {}, { cid });
-  const tools = (listed.response && 'result' in listed.response ? (listed.response.result as { tools?: unknown }).tools : undefined) as unknown[] | undefined;
+  const tools = resultOf(listed)?.tools as unknown[] | undefined;
   const logged = await client.callTool('log', {}, { cid, meta: { [META.logLevel]: 'warning' } });
   const logMessages = logged.exchange.events.filter((e) => (e.json as { method?: unknown } | undefined)?.method === 'notifications/message').length;
   const servesTools = Array.isArray(tools) && tools.length > 0;

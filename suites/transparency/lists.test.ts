@@ -7,7 +7,7 @@
  * 2026-07-28, the empty cursor must count as more to come and every page of a list must carry one
  * cache scope. The mock's pages are of uneven size and its cursors break when decoded as URLs.
  */
-import { bodyJson, describeCall, scenario, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
+import { bodyJson, describeCall, resultOf, scenario, type McpClient, type ScenarioContext } from '../../harness/src/index.ts';
 import { paramHeadersOf } from '../../wire/index.ts';
 
 const LISTS = 'transparency/lists-relayed';
@@ -32,7 +32,7 @@ async function walk(client: McpClient, method: ListMethod, cid: string, who: str
   let cursor: string | undefined;
   for (let page = 1; page <= MAX_PAGES; page++) {
     const call = await client.request(method, cursor === undefined ? {} : { cursor }, { cid });
-    const result = call.response && 'result' in call.response && isObject(call.response.result) ? call.response.result : undefined;
+    const result = resultOf(call);
     if (!result) {
       found.broken = `page ${page}${cursor === undefined ? '' : ` (cursor ${JSON.stringify(cursor)})`} got ${describeCall(call)}`;
       return found;

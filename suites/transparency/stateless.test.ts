@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, paramHeadersFor, paramHeadersOf } from '../../wire/index.ts';
-import { CID_META_KEY, META, bridgeSeen, type CallResult, type Exchange, type McpClient, openListen, revisionsOfEra, bodyJson, preciseNow, bodyText, diffJson, recordHeader, recordMethod, scenario, waitUntil, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
+import { CID_META_KEY, META, bridgeSeen, resultOf, type CallResult, type Exchange, type McpClient, openListen, revisionsOfEra, bodyJson, preciseNow, bodyText, diffJson, recordHeader, recordMethod, scenario, waitUntil, withoutId, type ScenarioContext, type UpstreamRecord } from '../../harness/src/index.ts';
 
 const HEADERS = 'transparency/mirrored-headers-forwarded';
 const SUBSCRIPTION = 'transparency/subscription-relayed';
@@ -327,7 +327,7 @@ function refusalProblem(ex: Exchange): string | undefined {
  */
 async function paramHeaderCases(t: ScenarioContext, client: McpClient): Promise<{ problems: string[]; seen: string[] } | undefined> {
   const listed = await client.request('tools/list', {}, { cid: t.cid() });
-  const tools = (listed.response && 'result' in listed.response ? (listed.response.result as { tools?: unknown }).tools : undefined) as Array<{ name?: unknown; inputSchema?: unknown }> | undefined;
+  const tools = resultOf(listed)?.tools as Array<{ name?: unknown; inputSchema?: unknown }> | undefined;
   const marked = paramHeadersOf(tools?.find((tool) => tool.name === 'route')?.inputSchema);
   if (!('headers' in marked) || marked.headers.length < 4) return undefined;
   const problems: string[] = [];

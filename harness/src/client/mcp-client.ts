@@ -51,6 +51,12 @@ export interface CallResult {
   response?: Record<string, unknown>;
 }
 
+/** The result of a call when it came back with one (an object); undefined for an error or no answer. */
+export function resultOf(call: CallResult): Record<string, any> | undefined {
+  const result = call.response && 'result' in call.response ? call.response.result : undefined;
+  return typeof result === 'object' && result !== null && !Array.isArray(result) ? (result as Record<string, any>) : undefined;
+}
+
 /**
  * An idle connection is kept 2 s, well inside the 5 s after which a Node server (the most common
  * default) closes one. Kept 10 s, a request sent on a connection the server was closing at that

@@ -33,9 +33,20 @@ function parse(text: string): unknown {
 
 export const isObject = (value: unknown): value is Message => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** An answer read to its end: its bytes, and a reply that carries them still, to be relayed. */
+export async function readWhole(reply: UpstreamReply): Promise<{ bytes: Buffer; reply: UpstreamReply }> {
+  const bytes = await readAll(reply.body);
+  return { bytes, reply: { ...reply, body: Readable.from([bytes]) } };
+}
+
 /** Every JSON-RPC message of an answer, read to its end (for the bridge's own set-up requests). */
 export async function readMessages(reply: UpstreamReply): Promise<Message[]> {
-  const text = (await readAll(reply.body)).toString('utf8');
+  return messagesOf(reply, await readAll(reply.body));
+}
+
+/** The JSON-RPC messages of an answer's bytes: its one JSON body, or the data of each SSE event. */
+export function messagesOf(reply: UpstreamReply, bytes: Buffer): Message[] {
+  const text = bytes.toString('utf8');
   if (!isSse(reply)) {
     const value = parse(text);
     return (Array.isArray(value) ? value : [value]).filter(isObject);

@@ -7,9 +7,6 @@
  * marks a legacy upstream; an `initialize` refused with a modern error marks a modern one. What
  * was once served is never unlearnt: one odd refusal of a server that answered before changes nothing.
  */
-import { Readable } from 'node:stream';
-import type { UpstreamReply } from '../upstream/types.ts';
-import { readAll } from './answers.ts';
 import { RPC } from '../protocol/codes.ts';
 
 export type EraSetting = 'auto' | 'dual' | 'legacy' | 'modern';
@@ -94,10 +91,4 @@ export function isModernRefusal(body: Buffer): boolean {
   } catch {
     return false;
   }
-}
-
-/** Reads a small refusal's body whole, and gives back a reply that can still be relayed. */
-export async function readRefusal(reply: UpstreamReply): Promise<{ bytes: Buffer; reply: UpstreamReply }> {
-  const bytes = await readAll(reply.body);
-  return { bytes, reply: { ...reply, body: Readable.from([bytes]) } };
 }

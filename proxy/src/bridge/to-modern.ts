@@ -19,7 +19,7 @@ import { encodedHeaderValue } from '../protocol/mirrored.ts';
 import { invalidMarks, paramHeadersFor } from '../protocol/param-headers.ts';
 import { WireErrors } from '../errors.ts';
 import type { ClientGone, UpstreamConnector, UpstreamReply, UpstreamSession } from '../upstream/types.ts';
-import { emptyReply, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
+import { emptyReply, isObject, jsonReply, mapAnswer, readMessages, responseTo, type Message } from './answers.ts';
 import { LEGACY_VERSION, LEGACY_VERSIONS, META_CAPABILITIES, META_CLIENT_INFO, META_SERVER_INFO, META_VERSION, MODERN_VERSION, metaOf, withMeta } from './meta.ts';
 import { RPC } from '../protocol/codes.ts';
 
@@ -66,7 +66,6 @@ export function reviveBridgedSession(connector: UpstreamConnector, state: Record
   return bridgedSession(connector, saved.version, saved.declared).upstream;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** How many pages of tools/list the bridge reads, at most, to learn the tools' x-mcp-header marks. */
 const MAX_TOOL_PAGES = 20;
 

@@ -5,8 +5,6 @@
  * policy), so it must refuse a call whose headers say something else than its arguments: it learns
  * each tool's marks from the tools/list answers it relays, and checks the calls of the tools it knows.
  */
-import { Readable } from 'node:stream';
-import type { UpstreamReply } from '../upstream/types.ts';
 import { firstHeader } from './headers.ts';
 import { encodedHeaderValue } from './mirrored.ts';
 
@@ -114,32 +112,6 @@ function mismatchOf(marks: Marked[], headers: Record<string, string | string[] |
   return undefined;
 }
 
-/** Reads a reply whole, and gives back its text and a reply that still carries it. */
-async function readReply(reply: UpstreamReply): Promise<{ text: string; reply: UpstreamReply }> {
-  if (!reply.body) return { text: '', reply };
-  const chunks: Buffer[] = [];
-  for await (const chunk of reply.body) chunks.push(chunk as Buffer);
-  const bytes = Buffer.concat(chunks);
-  return { text: bytes.toString('utf8'), reply: { ...reply, body: Readable.from([bytes]) } };
-}
-
-/** The JSON-RPC messages of a reply's text: one JSON body, or the data of each SSE event. */
-function messagesOf(text: string, contentType: string): unknown[] {
-  const parse = (s: string) => {
-    try {
-      return [JSON.parse(s) as unknown];
-    } catch {
-      return [];
-    }
-  };
-  if (/^application\/json/i.test(contentType)) return parse(text);
-  if (!/^text\/event-stream/i.test(contentType)) return [];
-  return text.split(/\r?\n\r?\n/).flatMap((event) => {
-    const data = event.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(l.startsWith('data: ') ? 6 : 5));
-    return data.length ? parse(data.join('\n')) : [];
-  });
-}
-
 /**
  * How long what a tools/list said of a tool is kept. Not the answer's ttlMs, which tells clients how
  * long to reuse it (a bridged legacy list says 0): a client that is refused for a tool whose marks
@@ -153,11 +125,9 @@ const MAX_TOOLS = 10_000;
 export class ParamHeaders {
   private readonly tools = new Map<string, { marks: Marked[]; until: number }>();
 
-  /** Learns the marks of the tools in a tools/list reply, and gives back a reply that still carries its body. */
-  async learn(reply: UpstreamReply): Promise<UpstreamReply> {
-    if (reply.status < 200 || reply.status >= 300) return reply;
-    const read = await readReply(reply);
-    for (const message of messagesOf(read.text, firstHeader(reply.headers, 'content-type') ?? '')) {
+  /** Learns the marks of the tools that tools/list answers (the messages of one reply) name. */
+  learn(messages: unknown[]): void {
+    for (const message of messages) {
       const result = isObject(message) ? message.result : undefined;
       if (!isObject(result) || !Array.isArray(result.tools)) continue;
       for (const tool of result.tools) {
@@ -167,7 +137,6 @@ export class ParamHeaders {
         if (this.tools.size > MAX_TOOLS) this.tools.delete(this.tools.keys().next().value!);
       }
     }
-    return read.reply;
   }
 
   /** Why a tools/call's Mcp-Param headers disagree with its arguments; undefined when they agree, or the tool's marks are not known (the upstream then judges). */

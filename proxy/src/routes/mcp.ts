@@ -18,7 +18,8 @@ import { ClientGone, type UpstreamConnector, type UpstreamReply } from '../upstr
 import type { AuthGate, Principal } from '../auth/plugin.ts';
 import type { ProxyConfig } from '../config/schema.ts';
 import { registerRateLimit, type RateLimitStore } from '../limits/rate-limit.ts';
-import { UpstreamEra, isModernRefusal, readRefusal } from '../bridge/era.ts';
+import { UpstreamEra, isModernRefusal } from '../bridge/era.ts';
+import { messagesOf, readWhole } from '../bridge/answers.ts';
 import { bridgeToLegacy, type LegacyUpstream } from '../bridge/to-legacy.ts';
 import type { SharedStdio } from '../upstream/stdio-shared.ts';
 import { createStateSeal, type StateSeal } from '../bridge/state-seal.ts';
@@ -271,7 +272,11 @@ class McpEndpoint {
   private async finish(info: MessageInfo, answer: UpstreamReply): Promise<UpstreamReply> {
     let out = answer;
     if (this.options.policy?.filters(info)) out = await this.options.policy.filterToolsList(out);
-    if (info.method === 'tools/list') out = await this.paramHeaders.learn(out);
+    if (info.method === 'tools/list' && out.status >= 200 && out.status < 300) {
+      const whole = await readWhole(out);
+      this.paramHeaders.learn(messagesOf(whole.reply, whole.bytes));
+      out = whole.reply;
+    }
     return out;
   }
 
@@ -289,7 +294,7 @@ class McpEndpoint {
       let answer = await upstreamCall(info.id, () => (upstream ? upstream.post(body, headers, info, gone) : shared!.post(legacy.principal, parsed, headers, gone)));
       if (answer.status >= 200 && answer.status < 300) era.served('modern');
       else if (answer.status === 400 && era.mayBeLegacyOnly()) {
-        const refused = await readRefusal(answer);
+        const refused = await readWhole(answer);
         answer = refused.reply;
         if (!isModernRefusal(refused.bytes) && (await this.refusesModern(headers))) answer = await bridged();
       }
@@ -329,7 +334,7 @@ class McpEndpoint {
       throw err;
     }
     if (answer.status === 400 && era.mayBeModernOnly()) {
-      const refused = await readRefusal(answer);
+      const refused = await readWhole(answer);
       answer = refused.reply;
       if (isModernRefusal(refused.bytes)) {
         era.learnModernOnly();
@@ -390,7 +395,7 @@ class McpEndpoint {
     const upstream = this.connector.open();
     try {
       const answer = await upstream.post(bytes, { ...withoutMirroredHeaders(clientHeaders), 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'server/discover' }, inspectMessage(probe), new ClientGone());
-      const refused = await readRefusal(answer);
+      const refused = await readWhole(answer);
       if (answer.status >= 200 && answer.status < 300) era.served('modern');
       else if (answer.status === 400 && !isModernRefusal(refused.bytes)) era.learnLegacyOnly();
       return era.bridgesModern;
