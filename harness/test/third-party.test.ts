@@ -92,9 +92,21 @@ async function judged(profile: string, args: string[], timeoutMs = 360_000) {
   return { r, stdout, verdict: (id: string) => check(id)?.verdict, message: (id: string) => check(id)?.message ?? '', observed: (id: string) => check(id)?.observed ?? '' };
 }
 
+/**
+ * Now and then mcp-proxy loses one of a call's progress notifications, under either revision (2 runs
+ * in 5 of the check alone under 2025-11-25, 1 in 4 under 2026-07-28, seen in CI too): the check then
+ * fails naming the loss, and passes otherwise, with the first notification there while the tool ran
+ * and under the client's own token.
+ */
+function expectProgressPassOrLoss(verdict: (id: string) => string | undefined, observed: (id: string) => string) {
+  if (verdict('transparency/progress-streamed') === 'fail') expect(observed('transparency/progress-streamed')).toMatch(/^[0-2] of 3 progress notifications reached the client/);
+  else expect(verdict('transparency/progress-streamed')).toBe('pass');
+}
+
 test('mcp-proxy under 2025-11-25: fails what its shared child process and its own handling break, and is not blamed for what it may do', async () => {
   const { r, verdict, message, observed } = await judged(MCP_PROXY, ['--spec', '2025-11-25', '--exclude', 'transparency/large-payloads']);
-  expect(verdicts(r, ['fail', 'warn'])).toEqual([
+  expectProgressPassOrLoss(verdict, observed);
+  expect(verdicts(r, ['fail', 'warn']).filter((id) => id !== 'transparency/progress-streamed')).toEqual([
     // -32002 (resource not found, valid until 2026-07-28) reaches the client as -32602.
     'errors/jsonrpc-error-preserved',
     // No timeout of its own within the profile's 10 s: the hung call is still unanswered.
@@ -131,8 +143,6 @@ test('mcp-proxy under 2025-11-25: fails what its shared child process and its ow
   // It answers initialize itself, with the version the client asked for.
   expect(verdict('session/protocol-version-passthrough')).toBe('pass');
   expect(message('session/protocol-version-passthrough')).toMatch(/answered 2 of 2 initialize requests itself/);
-  // Progress comes back under the client's own token, the first while the tool still runs.
-  expect(verdict('transparency/progress-streamed')).toBe('pass');
   // One child for the whole run: no upstream session opens per client, so none can be seen to leak.
   // And no task reaches a client, so none can be seen kept from another.
   expect(verdicts(r, ['blocked'])).toEqual(['session/no-leak', 'session/tasks-isolated']);
@@ -141,10 +151,7 @@ test('mcp-proxy under 2025-11-25: fails what its shared child process and its ow
 
 test('mcp-proxy under 2026-07-28: its bridge to the session era is judged as a bridge, and what it loses on the way fails', async () => {
   const { r, verdict, observed } = await judged(MCP_PROXY, ['--exclude', 'transparency/large-payloads']);
-  // Now and then it loses one of a call's progress notifications (1 run in 4 alone, seen in CI too):
-  // the check then fails on that loss, and passes otherwise. Either way it says what it saw.
-  if (verdict('transparency/progress-streamed') === 'fail') expect(observed('transparency/progress-streamed')).toMatch(/^[0-2] of 3 progress notifications reached the client/);
-  else expect(verdict('transparency/progress-streamed')).toBe('pass');
+  expectProgressPassOrLoss(verdict, observed);
   expect(verdicts(r, ['fail', 'warn']).filter((id) => id !== 'transparency/progress-streamed')).toEqual([
     // A client that declared no sampling calls a tool whose server asks for one: the proxy answers
     // the child's sampling/createMessage with -32601 itself (seen on the child's stdout and stdin),
