@@ -36,6 +36,7 @@ export const FEATURES = [
   'origin-validation',
   'era-bridging',
   'replicas',
+  'oauth-proxy',
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 

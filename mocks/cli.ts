@@ -81,10 +81,18 @@ export function mockCommand(io: MockIo): Command {
     .option('--port <n>', 'port to listen on', (v) => Number.parseInt(v, 10), 0)
     .option('--defect <name>', 'the defect to have (see mocks/broken-proxies)', 'none')
     .option('--timeout-ms <ms>', 'time the upstream has to start answering', (v) => Number.parseInt(v, 10), 30_000)
-    .action(async (opts: { upstream: string; port: number; defect: string; timeoutMs: number }) => {
+    .option('--oauth-issuer <url>', 'run an OAuth proxy\'s authorization front too, sending users to this third-party authorization server')
+    .option('--oauth-client-id <id>', 'the static client id at the third party (with --oauth-issuer)')
+    .option('--oauth-client-secret <secret>', 'its secret (with --oauth-issuer)')
+    .option('--oauth-redirect-uri <url>', 'this proxy\'s callback, as registered at the third party (with --oauth-issuer)')
+    .action(async (opts: { upstream: string; port: number; defect: string; timeoutMs: number; oauthIssuer?: string; oauthClientId?: string; oauthClientSecret?: string; oauthRedirectUri?: string }) => {
       const { startBrokenProxy, DEFECTS } = await import('./broken-proxies/index.ts');
       if (!(DEFECTS as readonly string[]).includes(opts.defect)) throw io.usage(`unknown defect ${opts.defect}; known: ${DEFECTS.join(', ')}`);
-      const proxy = await startBrokenProxy({ upstream: opts.upstream, port: opts.port, defect: opts.defect as never, timeoutMs: opts.timeoutMs });
+      const { oauthIssuer: issuer, oauthClientId: clientId, oauthClientSecret: clientSecret, oauthRedirectUri: redirectUri } = opts;
+      const oauthGiven = [issuer, clientId, clientSecret, redirectUri].filter((v) => v !== undefined).length;
+      if (oauthGiven !== 0 && oauthGiven !== 4) throw io.usage('--oauth-issuer, --oauth-client-id, --oauth-client-secret and --oauth-redirect-uri go together');
+      const oauth = issuer && clientId && clientSecret && redirectUri ? { issuer, clientId, clientSecret, redirectUri } : undefined;
+      const proxy = await startBrokenProxy({ upstream: opts.upstream, port: opts.port, defect: opts.defect as never, timeoutMs: opts.timeoutMs, oauth });
       io.out(`pass-through proxy (defect: ${opts.defect}): ${proxy.url}\n`);
       await waitForSignal();
       await proxy.close();

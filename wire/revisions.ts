@@ -44,6 +44,8 @@ export const MECHANISMS = {
   tasks: 'tasks: task-augmented requests, tasks/get, tasks/result, tasks/list and tasks/cancel',
   'resource-indicators': 'the resource parameter (RFC 8707) in a client\'s token requests',
   'meta-key-names': 'the naming rules of _meta keys: an optional prefix of dot-separated labels and a slash, then a name',
+  'client-consent': 'user consent for each dynamically registered client before a proxy with a static client id sends its user to a third-party authorization server',
+  'oauth-proxy-protections': 'the protections the security best practices require of an OAuth proxy: its own consent page, consent cookies, exact redirect URIs, a state checked at its callback',
 } as const;
 export type Mechanism = keyof typeof MECHANISMS;
 
@@ -73,10 +75,12 @@ const STEPS: Record<Revision, RevisionStep> = {
   },
   // Batches removed; MCP-Protocol-Version on every request after initialization; the server is an
   // OAuth resource server that names its metadata (RFC 9728) in its challenge, and clients name the
-  // resource in their token requests (RFC 8707).
-  '2025-06-18': { adds: ['version-header', 'resource-metadata', 'resource-indicators', 'meta-key-names'], removes: ['batches'], removedBy: { batches: 'major change 1: "Remove support for JSON-RPC batching"' } },
-  // SSE streams start with a priming event (an id and empty data); tasks, experimental.
-  '2025-11-25': { adds: ['priming-events', 'tasks'] },
+  // resource in their token requests (RFC 8707); a proxy with a static client id asks its user's
+  // consent for each client it registers.
+  '2025-06-18': { adds: ['version-header', 'resource-metadata', 'resource-indicators', 'meta-key-names', 'client-consent'], removes: ['batches'], removedBy: { batches: 'major change 1: "Remove support for JSON-RPC batching"' } },
+  // SSE streams start with a priming event (an id and empty data); tasks, experimental; the security
+  // best practices spell out what an OAuth proxy must do against confused deputies.
+  '2025-11-25': { adds: ['priming-events', 'tasks', 'oauth-proxy-protections'] },
   // Stateless: no handshake, no sessions, no GET stream, no resumability, no ping; per-request _meta,
   // mirrored headers, discovery, subscriptions and multi round-trip requests instead.
   '2026-07-28': {

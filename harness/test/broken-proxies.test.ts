@@ -83,6 +83,15 @@ describe('broken proxies', () => {
     expect(code).toBe(1);
   });
 
+  // The same pass-through as an OAuth proxy, with its authorization front and no defect: the
+  // protections its defects break each pass, in each revision that has them.
+  test.concurrent.each(['2025-06-18', SESSION_ERA, '2026-07-28'])('a correct OAuth proxy front passes every oauth-proxy check judged under %s', async (revision) => {
+    const oauth = CHECKS.filter((c) => c.feature === 'oauth-proxy' && c.revisions.includes(revision as Revision)).map((c) => c.id);
+    const { report } = await runTarget(await brokenProfile('oauth-proxy-none'), ['--spec', revision, '--only', oauth.join(',')]);
+    expect(oauth.length).toBeGreaterThan(0);
+    expect(verdicts(report, ['pass'])).toEqual([...oauth].sort());
+  });
+
   // Each run judges the suites its checks belong to (the defect-free proxy above runs them all, which
   // is what shows no check flags a correct proxy); that keeps the matrix within its time budget. The
   // runs that wait out a bound (idle reaping, hangs, buffering) start first, so that three at a time pack well.

@@ -66,6 +66,12 @@ export const DEFECTS = [
   'form-decode-cursors', // decodes the cursor of a list request as a form value ("+" becomes a space) before it sends it upstream
   'drop-empty-cursor', // (2026-07-28) leaves an empty nextCursor out of list results, as a proxy that tests it for truth does
   'drop-result-type', // rebuilds tools/list results from the members the session era knew (tools, nextCursor, _meta), losing 2026-07-28's resultType and cache hints
+  // Of the OAuth proxy's authorization front (oauth-front.ts), carried by the pass-through proxy.
+  'consent-per-user', // remembers consent per user, not per client: a browser that approved one client is sent on to the third party for any other
+  'consent-page-frameable', // sends its consent page without X-Frame-Options or a frame-ancestors policy
+  'redirect-uri-prefix', // takes any redirect_uri that starts with a registered one (a pattern, not exact string matching)
+  'state-unchecked', // takes the third party's callback with whatever state it carries, as long as the browser has an authorization under way
+  'state-before-consent', // makes the state, and sets the cookie holding it, when the authorization request arrives, before the user has approved anything
 ] as const;
 
 export type Defect = (typeof DEFECTS)[number];

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { localAnswer, mapStatus, mutateMessage, ownErrorCode, mutateRequestBody, mutateRequestHeaders, needsWholeBody, rewritesEvents, type Defect } from './defects.ts';
 import { requestProtocolVersion } from '../../wire/index.ts';
+import { oauthFront, type OAuthFrontOptions } from './oauth-front.ts';
 
 export interface BrokenProxyOptions {
   upstream: string;
@@ -15,6 +16,8 @@ export interface BrokenProxyOptions {
   port?: number;
   /** Time the upstream has to start answering before the client gets a 504. */
   timeoutMs?: number;
+  /** Be an OAuth proxy too: the authorization front of oauth-front.ts, in front of this third party. */
+  oauth?: OAuthFrontOptions;
 }
 
 export interface BrokenProxy {
@@ -116,7 +119,9 @@ export async function startBrokenProxy(options: BrokenProxyOptions): Promise<Bro
     return own;
   };
 
+  const front = options.oauth && oauthFront(options.oauth, defect);
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    if (front && (await front.handle(req, res))) return;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body: Buffer | undefined = chunks.length ? Buffer.concat(chunks) : undefined;

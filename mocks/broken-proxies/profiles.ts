@@ -25,8 +25,9 @@ import { REFERENCE_DEFECTS, type ReferenceDefect } from './reference-defects.ts'
  * - `replicas`: two reference proxies sharing a Redis, behind the harness's balancer.
  * - `replicas-no-store`: two correct reference proxies without the shared store.
  * - `multiplexer`: the stdio bridge of multiplexer.ts.
+ * - `oauth-proxy`: the pass-through with the authorization front of oauth-front.ts, claiming `oauth-proxy`.
  */
-export type Carrier = 'pass-through' | 'pass-through-bytes' | 'reference-level2' | 'reference-level3' | 'reference-bridging' | 'reference-stdio' | 'reference-stdio-sdk' | 'replicas' | 'replicas-no-store' | 'multiplexer';
+export type Carrier = 'pass-through' | 'pass-through-bytes' | 'oauth-proxy' | 'reference-level2' | 'reference-level3' | 'reference-bridging' | 'reference-stdio' | 'reference-stdio-sdk' | 'replicas' | 'replicas-no-store' | 'multiplexer';
 
 /**
  * How the matrix picks the checks a defect's run judges in one revision.
@@ -52,6 +53,7 @@ export interface BrokenProxy {
 const STATELESS = '2026-07-28';
 const SUITES_THERE = { [STATELESS]: 'suites' } as const;
 const ONLY_THERE = { [STATELESS]: 'only' } as const;
+const OAUTH_ONLY = { '2025-11-25': 'only', [STATELESS]: 'only' } as const;
 
 /** Why a row is as it is, where that is not obvious, stands beside it. */
 export const BROKEN_PROXIES = {
@@ -141,6 +143,12 @@ export const BROKEN_PROXIES = {
   'form-decode-cursors': { carrier: 'pass-through' },
   'drop-catalog-capabilities': { carrier: 'pass-through' },
   'drop-empty-cursor': { carrier: 'pass-through' },
+  // The authorization front's protections are judged alone: nothing else of the proxy changes.
+  'consent-per-user': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
+  'consent-page-frameable': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
+  'redirect-uri-prefix': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
+  'state-unchecked': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
+  'state-before-consent': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
   // Level 2: the reference proxy with one production property taken away (reference-defects.ts).
   // Under 2026-07-28 the auth suite runs whole (its raw requests open with server/discover there).
   'ref-accept-alg-none': { carrier: 'reference-level2', select: SUITES_THERE },
@@ -221,6 +229,12 @@ export interface ProfilePaths {
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** The pass-through proxy as an OAuth proxy, whose third party is the run's authorization server (its `proxy` client). */
+export function oauthProxyProfile(defect: Defect, paths: ProfilePaths): Record<string, unknown> {
+  const oauth = '--oauth-issuer {issuer} --oauth-client-id {proxy_client_id} --oauth-client-secret {proxy_client_secret} --oauth-redirect-uri {proxy_redirect_uri}';
+  return { name: `broken-${defect}`, command: `${quote(paths.node)} ${quote(paths.bin)} mock proxy --defect ${defect} --timeout-ms 3000 --port {port} --upstream {upstream_url} ${oauth}`, features: ['oauth-proxy'], config: { upstreamTimeoutMs: 3000 } };
+}
+
 /** The target profile (as `proxyspec run --target` reads it from JSON or YAML) of one broken proxy. */
 export function brokenProxyProfile(name: BrokenProxyName, paths: ProfilePaths): Record<string, unknown> {
   const { carrier } = BROKEN_PROXIES[name] as BrokenProxy;
@@ -234,6 +248,8 @@ export function brokenProxyProfile(name: BrokenProxyName, paths: ProfilePaths): 
     case 'pass-through-bytes':
       if (!(DEFECTS as readonly string[]).includes(name)) throw new Error(`${name} is not a defect of the pass-through proxy`);
       return profile(`${proxyspec} mock proxy --defect ${name as Defect} --timeout-ms 3000 --port {port} --upstream {upstream_url}`, carrier === 'pass-through' ? [] : ['byte-transparency'], { upstreamTimeoutMs: 3000 });
+    case 'oauth-proxy':
+      return oauthProxyProfile(name as Defect, paths);
     case 'multiplexer':
       return profile(`${proxyspec} mock multiplexer --port {port} --upstream-command "$PROXYSPEC_UPSTREAM_COMMAND"`, [], { upstreamTimeoutMs: 3000 }, { upstream: 'stdio' });
     case 'replicas-no-store':

@@ -67,6 +67,8 @@ const CLIENTS: Record<IdpClient, { id: string; secret: string }> = {
   proxy: { id: 'proxyspec-proxy', secret: 'proxyspec-proxy-secret-0123456789abcdef' },
 };
 const DEFAULT_TTL_SECONDS = 3600;
+/** Where a proxy that runs its own authorization flow has this server send its users back (`{proxy_redirect_uri}`, on the proxy's port). */
+export const PROXY_CALLBACK_PATH = '/oauth/callback';
 /** A resource that is neither the proxy nor its upstream: a token for it is valid, but for someone else. */
 export const FOREIGN_RESOURCE = 'https://elsewhere.proxyspec.invalid/mcp';
 
@@ -144,14 +146,26 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
           redirect_uris: ['http://127.0.0.1/callback'],
           token_endpoint_auth_method: 'client_secret_basic',
         },
-        ...(['other', 'proxy'] as const).map((who) => ({
-          client_id: CLIENTS[who].id,
-          client_secret: CLIENTS[who].secret,
+        {
+          client_id: CLIENTS.other.id,
+          client_secret: CLIENTS.other.secret,
           grant_types: ['client_credentials'],
           response_types: [],
           redirect_uris: [],
-          token_endpoint_auth_method: 'client_secret_basic' as const,
-        })),
+          token_endpoint_auth_method: 'client_secret_basic',
+        },
+        // The proxy's own identity: client_credentials for its upstream token, and the static client
+        // of a proxy that runs its own authorization flow and sends its users here (a native client,
+        // so that its loopback callback may be on any port, RFC 8252 section 7.3).
+        {
+          client_id: CLIENTS.proxy.id,
+          client_secret: CLIENTS.proxy.secret,
+          application_type: 'native',
+          grant_types: ['client_credentials', 'authorization_code'],
+          response_types: ['code'],
+          redirect_uris: [`http://127.0.0.1${PROXY_CALLBACK_PATH}`],
+          token_endpoint_auth_method: 'client_secret_basic',
+        },
       ],
       jwks: { keys: keys as never },
       scopes: ['openid', ...scopes],

@@ -20,6 +20,7 @@ export const PLACEHOLDERS = [
   'token_endpoint',
   'proxy_client_id',
   'proxy_client_secret',
+  'proxy_redirect_uri',
   'workdir',
   'replica',
   'redis_url',
@@ -28,7 +29,7 @@ export type PlaceholderName = (typeof PLACEHOLDERS)[number];
 export type PlaceholderValues = Partial<Record<PlaceholderName, string>>;
 
 const PATTERN = /\{([a-z_]+)\}/g;
-export const AUTH_PLACEHOLDERS: readonly PlaceholderName[] = ['issuer', 'jwks_uri', 'audience', 'upstream_token', 'token_endpoint', 'proxy_client_id', 'proxy_client_secret'];
+export const AUTH_PLACEHOLDERS: readonly PlaceholderName[] = ['issuer', 'jwks_uri', 'audience', 'upstream_token', 'token_endpoint', 'proxy_client_id', 'proxy_client_secret', 'proxy_redirect_uri'];
 
 /** Whether a text uses any of the given placeholders. */
 export function usesPlaceholder(text: string, names: readonly PlaceholderName[]): boolean {

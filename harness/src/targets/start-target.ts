@@ -224,7 +224,7 @@ async function startInstance({ profile, baseDir }: LoadedProfile, values: Placeh
 /** A target needs the authorization server when it claims `auth` or uses one of its placeholders. */
 function needsAuthorizationServer({ profile }: LoadedProfile): boolean {
   const texts = [profile.command ?? '', ...profile.args, profile.ready.url ?? '', ...Object.values(profile.env), ...Object.values(profile.headers)];
-  return profile.features.includes('auth') || texts.some((t) => usesPlaceholder(t, AUTH_PLACEHOLDERS));
+  return profile.features.includes('auth') || profile.features.includes('oauth-proxy') || texts.some((t) => usesPlaceholder(t, AUTH_PLACEHOLDERS));
 }
 
 /**
@@ -232,7 +232,7 @@ function needsAuthorizationServer({ profile }: LoadedProfile): boolean {
  * resource), and the proxy gets a token of its own for the upstream.
  */
 async function startAuthorizationServer(audience: string, base: PlaceholderValues): Promise<{ values: PlaceholderValues; info: TargetAuth; stop(): Promise<void> }> {
-  const { startIdp, FOREIGN_RESOURCE } = await import('../../../mocks/idp/index.ts');
+  const { startIdp, FOREIGN_RESOURCE, PROXY_CALLBACK_PATH } = await import('../../../mocks/idp/index.ts');
   let idp: Awaited<ReturnType<typeof startIdp>>;
   const upstreamAudience = base.upstream_url ?? audience;
   try {
@@ -252,6 +252,8 @@ async function startAuthorizationServer(audience: string, base: PlaceholderValue
         token_endpoint: idp.tokenEndpoint,
         proxy_client_id: idp.clients.proxy.id,
         proxy_client_secret: idp.clients.proxy.secret,
+        // Where the authorization server sends the proxy's users back, on the proxy's own origin.
+        proxy_redirect_uri: `${new URL(audience).origin}${PROXY_CALLBACK_PATH}`,
       },
       info: {
         issuer: idp.issuer,

@@ -1,0 +1,134 @@
+/**
+ * A user's browser, as far as an OAuth flow needs one: cookies kept per origin (with the attributes
+ * they were set with), redirects not followed but handed back, forms read and posted. It drives an
+ * OAuth proxy's own pages and the harness's authorization server, whose development login and
+ * consent pages it fills in as a user would.
+ */
+
+export interface SetCookie {
+  name: string;
+  value: string;
+  /** Attribute names in lower case, with their values ('' for flags such as Secure). */
+  attributes: Map<string, string>;
+  /** The header as the server sent it. */
+  raw: string;
+}
+
+export interface Visit {
+  url: string;
+  status: number;
+  headers: Headers;
+  /** The redirect's target, resolved against the page. */
+  location: URL | undefined;
+  cookies: SetCookie[];
+  body: string;
+}
+
+export interface Form {
+  action: URL;
+  method: string;
+  fields: URLSearchParams;
+  /** The submit buttons, by name and value, with their text. */
+  buttons: Array<{ name: string; value: string; text: string }>;
+}
+
+export function parseSetCookie(raw: string): SetCookie {
+  const [pair, ...attrs] = raw.split(';');
+  const eq = pair.indexOf('=');
+  const attributes = new Map<string, string>();
+  for (const a of attrs) {
+    const i = a.indexOf('=');
+    attributes.set((i < 0 ? a : a.slice(0, i)).trim().toLowerCase(), i < 0 ? '' : a.slice(i + 1).trim());
+  }
+  return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes, raw };
+}
+
+const attribute = (tag: string, name: string) => new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, 'i').exec(tag)?.slice(1).find((v) => v !== undefined);
+const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&quot;/g, '"').replace(/&#x27;|&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/** The forms of a page, with their hidden and text fields and their submit buttons. */
+export function formsOf(html: string, base: string): Form[] {
+  return [...html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)].map(([, open, inner]) => {
+    const fields = new URLSearchParams();
+    const buttons: Form['buttons'] = [];
+    for (const [tag] of inner.matchAll(/<input\b[^>]*>/gi)) {
+      const name = attribute(tag, 'name');
+      const type = (attribute(tag, 'type') ?? 'text').toLowerCase();
+      if (!name) continue;
+      const value = unescapeHtml(attribute(tag, 'value') ?? '');
+      if (type === 'submit') buttons.push({ name, value, text: value });
+      else fields.set(name, value);
+    }
+    for (const [, tag, text] of inner.matchAll(/<button\b([^>]*)>([\s\S]*?)<\/button>/gi)) {
+      buttons.push({ name: attribute(tag, 'name') ?? '', value: unescapeHtml(attribute(tag, 'value') ?? ''), text: text.replace(/<[^>]*>/g, '').trim() });
+    }
+    return { action: new URL(unescapeHtml(attribute(open, 'action') ?? ''), base), method: (attribute(open, 'method') ?? 'get').toLowerCase(), fields, buttons };
+  });
+}
+
+export class Browser {
+  /** Cookies per origin: name to value. */
+  readonly jars = new Map<string, Map<string, string>>();
+  /** The Set-Cookie each cookie was last set with, per origin. */
+  readonly setBy = new Map<string, Map<string, SetCookie>>();
+
+  constructor(private readonly fetcher: typeof fetch = fetch) {}
+
+  /** Another browser with this one's cookies, less one. */
+  without(origin: string, name: string): Browser {
+    const copy = new Browser(this.fetcher);
+    for (const [o, jar] of this.jars) copy.jars.set(o, new Map([...jar].filter(([n]) => o !== origin || n !== name)));
+    return copy;
+  }
+
+  /** One request, with this browser's cookies for its origin; a redirect is handed back, not followed. */
+  async go(url: string | URL, init: { method?: string; form?: URLSearchParams; headers?: Record<string, string>; cookies?: 'none' } = {}): Promise<Visit> {
+    const target = new URL(url);
+    const jar = this.jars.get(target.origin) ?? new Map<string, string>();
+    this.jars.set(target.origin, jar);
+    const headers: Record<string, string> = { accept: 'text/html,application/json;q=0.9,*/*;q=0.8', ...init.headers };
+    if (init.cookies !== 'none' && jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const res = await this.fetcher(target.href, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body: init.form?.toString(), redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+    const cookies = res.headers.getSetCookie().map(parseSetCookie);
+    const setBy = this.setBy.get(target.origin) ?? new Map<string, SetCookie>();
+    this.setBy.set(target.origin, setBy);
+    for (const c of cookies) {
+      setBy.set(c.name, c);
+      const expired = c.attributes.get('max-age') === '0' || (c.attributes.has('expires') && Date.parse(c.attributes.get('expires')!) < Date.now());
+      if (expired) jar.delete(c.name);
+      else jar.set(c.name, c.value);
+    }
+    const location = res.headers.get('location');
+    return { url: target.href, status: res.status, headers: res.headers, location: location ? new URL(location, target) : undefined, cookies, body: await res.text() };
+  }
+
+  /** Forgets the cookies of an origin, or of every origin. */
+  forget(origin?: string): void {
+    if (origin) this.jars.delete(origin);
+    else this.jars.clear();
+  }
+}
+
+/**
+ * Walks a user through the harness's authorization server, from an authorization request to the
+ * redirect that leaves it: logs in and consents on its development pages. The redirect back (to the
+ * proxy's callback, say) is returned, not followed.
+ */
+export async function throughAuthorizationServer(browser: Browser, start: URL, issuer: string): Promise<URL> {
+  const own = new URL(issuer).origin;
+  let visit = await browser.go(start);
+  for (let step = 0; step < 12; step++) {
+    if (visit.location) {
+      if (visit.location.origin !== own) return visit.location;
+      visit = await browser.go(visit.location);
+      continue;
+    }
+    const [form] = formsOf(visit.body, visit.url);
+    if (!form) throw new Error(`the authorization server stopped at HTTP ${visit.status} with no form and no redirect`);
+    if (form.fields.has('login')) form.fields.set('login', 'proxyspec-user');
+    if (form.fields.has('password')) form.fields.set('password', 'proxyspec');
+    visit = await browser.go(form.action, { form: form.fields });
+  }
+  throw new Error('the authorization server did not send the user back within 12 steps');
+}
