@@ -13,7 +13,7 @@ export const REPLICAS_CHECKS = defineChecks([
     title: 'A proxy run as replicas MUST carry a session opened on one replica on another: its calls, its tasks (2025-11-25: one started on one replica is read and its result taken on another), its GET stream and its DELETE, on the same upstream session',
     level: 3,
     scenario: 'replicas/replicas.test.ts',
-    provenBy: [{ defect: 'ref-replicas-no-store', revisions: ['2025-11-25'] }],
+    provenBy: [{ defect: 'ref-replicas-no-store', revisions: ['2025-11-25'] }, { defect: 'ref-tasks-kept-per-replica', revisions: ['2025-11-25'] }],
     needs: ['sessions', 'get-stream'],
     feature: 'replicas',
     requirements: ['session-assign'],

@@ -76,6 +76,8 @@ export const SECURITY_CHECKS = defineChecks([
     provenBy: [
       { defect: 'consent-per-user', revisions: ['2025-11-25', '2026-07-28'] },
       { defect: 'consent-page-frameable', revisions: ['2025-11-25', '2026-07-28'] },
+      { defect: 'consent-without-csrf', revisions: ['2025-11-25', '2026-07-28'] },
+      { defect: 'consent-cookie-plain', revisions: ['2025-11-25', '2026-07-28'] },
     ],
     needs: ['client-consent'],
     feature: 'oauth-proxy',

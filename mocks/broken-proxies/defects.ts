@@ -69,6 +69,8 @@ export const DEFECTS = [
   // Of the OAuth proxy's authorization front (oauth-front.ts), carried by the pass-through proxy.
   'consent-per-user', // remembers consent per user, not per client: a browser that approved one client is sent on to the third party for any other
   'consent-page-frameable', // sends its consent page without X-Frame-Options or a frame-ancestors policy
+  'consent-without-csrf', // takes a POST to its consent endpoint without the page's token as approval of the browser's latest page, and sets its session cookie SameSite=None, so another site's form approves
+  'consent-cookie-plain', // remembers consent in a session cookie without the __Host- prefix, Secure, HttpOnly or SameSite
   'redirect-uri-prefix', // takes any redirect_uri that starts with a registered one (a pattern, not exact string matching)
   'state-unchecked', // takes the third party's callback with whatever state it carries, as long as the browser has an authorization under way
   'state-before-consent', // makes the state, and sets the cookie holding it, when the authorization request arrives, before the user has approved anything

@@ -76,6 +76,42 @@ function page(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html><body><p>${escape(text)}</p></body></html>`);
 }
 
+/** Dynamic client registration (RFC 7591): a name and redirect URIs, kept as they are. */
+async function register(clients: Map<string, Client>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let meta: { client_name?: unknown; redirect_uris?: unknown };
+  try {
+    meta = JSON.parse(await bodyOf(req)) as typeof meta;
+  } catch {
+    return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_client_metadata' }));
+  }
+  const uris = Array.isArray(meta.redirect_uris) ? meta.redirect_uris.filter((u): u is string => typeof u === 'string') : [];
+  if (uris.length === 0) return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_redirect_uri' }));
+  const id = random();
+  clients.set(id, { name: typeof meta.client_name === 'string' ? meta.client_name : id, redirectUris: uris });
+  res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: id, client_name: meta.client_name, redirect_uris: uris, token_endpoint_auth_method: 'none' }));
+}
+
+/** The third party's answer: the state must be the one this browser's cookie holds, once, in time. */
+async function callback(options: OAuthFrontOptions, defect: Defect, pending: Map<string, Pending>, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  const key = cookiesOf(req).get(STATE_COOKIE) ?? '';
+  const record = pending.get(key);
+  if (!record) return page(res, 400, 'no authorization is under way in this browser');
+  if (defect !== 'state-unchecked' && (query.get('state') !== record.state || record.expires < Date.now())) return page(res, 400, 'state does not match');
+  pending.delete(key);
+  res.appendHeader('set-cookie', `${STATE_COOKIE}=; ${COOKIE_ATTRIBUTES}; Max-Age=0`);
+  const basic = Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64');
+  const exchanged = await fetch(new URL('/token', options.issuer), {
+    method: 'POST',
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: query.get('code') ?? '', redirect_uri: options.redirectUri, code_verifier: record.verifier }),
+  }).catch(() => undefined);
+  if (!exchanged?.ok) return page(res, 502, `the third party refused the code (${exchanged?.status ?? 'unreachable'})`);
+  const back = new URL(record.flow.redirectUri);
+  back.searchParams.set('code', random());
+  if (record.flow.clientState !== undefined) back.searchParams.set('state', record.flow.clientState);
+  res.writeHead(302, { location: back.href }).end();
+}
+
 /** The front: `handle` answers the requests that are its own and returns false for the rest (MCP). */
 export function oauthFront(options: OAuthFrontOptions, defect: Defect) {
   const clients = new Map<string, Client>();
@@ -83,14 +119,20 @@ export function oauthFront(options: OAuthFrontOptions, defect: Defect) {
   const pending = new Map<string, Pending>();
   const callbackPath = new URL(options.redirectUri).pathname;
 
+  // The session cookie, which remembers consent: as the security best practices say, but for the defects.
+  const sessionCookieName = defect === 'consent-cookie-plain' ? 'proxyspec-session' : SESSION_COOKIE;
+  const sessionCookie = (value: string) =>
+    defect === 'consent-cookie-plain' ? `${sessionCookieName}=${value}; Path=/` : defect === 'consent-without-csrf' ? `${sessionCookieName}=${value}; Path=/; Secure; HttpOnly; SameSite=None` : `${sessionCookieName}=${value}; ${COOKIE_ATTRIBUTES}`;
+  const sessionId = (req: IncomingMessage) => cookiesOf(req).get(sessionCookieName);
+
   const sessionOf = (req: IncomingMessage, res: ServerResponse): Session => {
-    const id = cookiesOf(req).get(SESSION_COOKIE);
+    const id = sessionId(req);
     const known = id === undefined ? undefined : sessions.get(id);
     if (known) return known;
     const fresh = random();
     const session: Session = { approved: new Set(), asked: new Map() };
     sessions.set(fresh, session);
-    res.appendHeader('set-cookie', `${SESSION_COOKIE}=${fresh}; ${COOKIE_ATTRIBUTES}`);
+    res.appendHeader('set-cookie', sessionCookie(fresh));
     return session;
   };
 
@@ -145,10 +187,12 @@ export function oauthFront(options: OAuthFrontOptions, defect: Defect) {
 
   const consent = async (req: IncomingMessage, res: ServerResponse) => {
     const form = new URLSearchParams(await bodyOf(req));
-    const session = sessions.get(cookiesOf(req).get(SESSION_COOKIE) ?? '');
-    const flow = session?.asked.get(form.get('csrf') ?? '');
+    const session = sessions.get(sessionId(req) ?? '');
+    // Without the defect, only the token of a page this browser was shown; with it, any POST of the browser answers its latest page.
+    const csrf = defect === 'consent-without-csrf' && !form.has('csrf') ? [...(session?.asked.keys() ?? [])].at(-1) : form.get('csrf');
+    const flow = session?.asked.get(csrf ?? '');
     if (!session || !flow) return page(res, 403, 'this consent was not asked for in this browser');
-    session.asked.delete(form.get('csrf')!);
+    session.asked.delete(csrf!);
     if (form.get('decision') !== 'approve') {
       const back = new URL(flow.redirectUri);
       back.searchParams.set('error', 'access_denied');
@@ -160,40 +204,7 @@ export function oauthFront(options: OAuthFrontOptions, defect: Defect) {
     toThirdParty(res, flow, early);
   };
 
-  /** The third party's answer: the state must be the one this browser's cookie holds, once, in time. */
-  const callback = async (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => {
-    const key = cookiesOf(req).get(STATE_COOKIE) ?? '';
-    const record = pending.get(key);
-    if (!record) return page(res, 400, 'no authorization is under way in this browser');
-    if (defect !== 'state-unchecked' && (query.get('state') !== record.state || record.expires < Date.now())) return page(res, 400, 'state does not match');
-    pending.delete(key);
-    res.appendHeader('set-cookie', `${STATE_COOKIE}=; ${COOKIE_ATTRIBUTES}; Max-Age=0`);
-    const basic = Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64');
-    const exchanged = await fetch(new URL('/token', options.issuer), {
-      method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: query.get('code') ?? '', redirect_uri: options.redirectUri, code_verifier: record.verifier }),
-    }).catch(() => undefined);
-    if (!exchanged?.ok) return page(res, 502, `the third party refused the code (${exchanged?.status ?? 'unreachable'})`);
-    const back = new URL(record.flow.redirectUri);
-    back.searchParams.set('code', random());
-    if (record.flow.clientState !== undefined) back.searchParams.set('state', record.flow.clientState);
-    res.writeHead(302, { location: back.href }).end();
-  };
 
-  const register = async (req: IncomingMessage, res: ServerResponse) => {
-    let meta: { client_name?: unknown; redirect_uris?: unknown };
-    try {
-      meta = JSON.parse(await bodyOf(req)) as typeof meta;
-    } catch {
-      return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_client_metadata' }));
-    }
-    const uris = Array.isArray(meta.redirect_uris) ? meta.redirect_uris.filter((u): u is string => typeof u === 'string') : [];
-    if (uris.length === 0) return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_redirect_uri' }));
-    const id = random();
-    clients.set(id, { name: typeof meta.client_name === 'string' ? meta.client_name : id, redirectUris: uris });
-    res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: id, client_name: meta.client_name, redirect_uris: uris, token_endpoint_auth_method: 'none' }));
-  };
 
   return {
     async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -202,10 +213,10 @@ export function oauthFront(options: OAuthFrontOptions, defect: Defect) {
       if (req.method === 'GET' && url.pathname === PATHS.metadata) {
         const metadata = { issuer: origin, authorization_endpoint: `${origin}${PATHS.authorize}`, registration_endpoint: `${origin}${PATHS.register}`, response_types_supported: ['code'], code_challenge_methods_supported: ['S256'] };
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metadata));
-      } else if (req.method === 'POST' && url.pathname === PATHS.register) await register(req, res);
+      } else if (req.method === 'POST' && url.pathname === PATHS.register) await register(clients, req, res);
       else if (req.method === 'GET' && url.pathname === PATHS.authorize) authorize(req, res, url.searchParams);
       else if (req.method === 'POST' && url.pathname === PATHS.consent) await consent(req, res);
-      else if (req.method === 'GET' && url.pathname === callbackPath) await callback(req, res, url.searchParams);
+      else if (req.method === 'GET' && url.pathname === callbackPath) await callback(options, defect, pending, req, res, url.searchParams);
       else return false;
       return true;
     },

@@ -146,6 +146,8 @@ export const BROKEN_PROXIES = {
   // The authorization front's protections are judged alone: nothing else of the proxy changes.
   'consent-per-user': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
   'consent-page-frameable': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
+  'consent-without-csrf': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
+  'consent-cookie-plain': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
   'redirect-uri-prefix': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
   'state-unchecked': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
   'state-before-consent': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
@@ -214,6 +216,7 @@ export const BROKEN_PROXIES = {
   // era too, where the replicas keep no sessions but still count requests.
   'ref-replicas-no-store': { carrier: 'replicas-no-store', select: { '2025-11-25': 'suites', [STATELESS]: 'only' }, blocked: { '2025-11-25': ['replicas/delete-seen-everywhere'] } },
   'ref-stale-session-copies': { carrier: 'replicas', select: { '2025-11-25': 'suites' } },
+  'ref-tasks-kept-per-replica': { carrier: 'replicas', select: { '2025-11-25': 'suites' } },
   'ref-stateless-needs-discover': { carrier: 'replicas', select: SUITES_THERE },
 } as const satisfies Record<string, BrokenProxy>;
 

@@ -81,6 +81,7 @@ export const REFERENCE_DEFECTS = [
   'audit-misses-refusals', // writes the requests it served to the audit trail, not the ones it refused
   'shutdown-drops-in-flight', // on SIGTERM, closes every connection at once
   'stale-session-copies', // (replicas) keeps its own copy of each session it served, deaf to other replicas ending it
+  'tasks-kept-per-replica', // (replicas, 2025-11-25) remembers in its own memory which sessions started a task, and answers tasks/get, tasks/result and tasks/cancel itself (unknown task) in a session that started none through it
   'stateless-needs-discover', // (replicas, 2026-07-28) refuses a client's requests until this replica has answered its server/discover
 ] as const;
 
@@ -221,6 +222,22 @@ const PARTS: { [D in ReferenceDefect]?: (config: Readonly<ProxyConfig>) => Proxy
         },
       };
     },
+  }),
+  'tasks-kept-per-replica': () => ({
+    connector: (c) =>
+      wrapSessions(c, (s) => {
+        // Per session object: the one this replica opened or took over from the store.
+        let startedHere = false;
+        return {
+          ...s,
+          post: async (body, headers, info, gone, options) => {
+            if (info.method === 'tools/call' && (JSON.parse(body.toString('utf8')) as { params?: { task?: unknown } }).params?.task !== undefined) startedHere = true;
+            if (startedHere || !['tasks/get', 'tasks/result', 'tasks/cancel'].includes(info.method ?? '')) return s.post(body, headers, info, gone, options);
+            const refusal = JSON.stringify({ jsonrpc: '2.0', id: info.id, error: { code: -32602, message: 'Unknown task' } });
+            return { status: 200, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(refusal)]) };
+          },
+        };
+      }),
   }),
   'stateless-needs-discover': () => {
     // Whom this replica has answered server/discover for: the token that asked.

@@ -15,6 +15,9 @@ const STATE = 'security/oauth-proxy-state-checked';
 const FOREIGN_ORIGIN = 'https://attacker.proxyspec.invalid';
 const APPROVE = /allow|approve|accept|authori[sz]e|consent|grant|yes|continue/i;
 
+/** The consent form's button that approves: the one whose text or value says so, or its only one. */
+const approveButton = (form: Form) => form.buttons.find((b) => APPROVE.test(b.text) || APPROVE.test(b.value)) ?? (form.buttons.length === 1 ? form.buttons[0] : undefined);
+
 interface Registered {
   id: string;
   name: string;
@@ -100,7 +103,7 @@ async function oauthProxy(t: ScenarioContext, ids: string[]) {
   /** The user approves the consent page: the form, with the button that says so. */
   const approve = async (browser: Browser, client: Registered, form: Form): Promise<Outcome> => {
     const fields = new URLSearchParams(form.fields);
-    const button = form.buttons.find((b) => APPROVE.test(b.text) || APPROVE.test(b.value)) ?? (form.buttons.length === 1 ? form.buttons[0] : undefined);
+    const button = approveButton(form);
     if (button?.name) fields.set(button.name, button.value);
     return outcome(await browser.go(form.action, { form: fields }), client);
   };
@@ -137,15 +140,22 @@ scenario('An OAuth proxy MUST ask its user for each client, on a consent page th
   const frameOptions = page.headers.get('x-frame-options')?.trim().toUpperCase();
   const ancestors = /frame-ancestors\s+([^;]*)/i.exec(page.headers.get('content-security-policy') ?? '')?.[1].trim();
   if (frameOptions !== 'DENY' && !(ancestors && /^('none'|'self')$/i.test(ancestors))) problems.push(`the consent page can be framed (X-Frame-Options: ${frameOptions ?? 'absent'}, frame-ancestors: ${ancestors ?? 'absent'})`);
-  // A forged approval, as another site's page would send it from the user's browser: no fields of the
-  // page, a foreign Origin, and only the cookies a browser sends on a cross-site POST (SameSite=None).
+  // A forged approval, as another site's page would send it from the user's browser: the approve
+  // button, none of the page's other fields (its token), a foreign Origin, and only the cookies a
+  // browser sends on a cross-site POST (SameSite=None).
   const crossSite = new Browser();
   const origin = new URL(page.url).origin;
-  for (const c of browser.setBy.get(origin)?.values() ?? []) if (c.attributes.get('samesite')?.toLowerCase() === 'none' && browser.jars.get(origin)?.has(c.name)) crossSite.jars.set(origin, new Map([...(crossSite.jars.get(origin) ?? []), [c.name, c.value]]));
-  const forged = p.outcome(await crossSite.go(first.form.action, { form: new URLSearchParams({ decision: 'approve', approve: 'true' }), headers: { origin: FOREIGN_ORIGIN, 'sec-fetch-site': 'cross-site' } }), a);
-  if (forged.kind === 'third-party' || forged.kind === 'client') problems.push(`a forged cross-site approval (no fields of the page, Origin ${FOREIGN_ORIGIN}) got ${said(forged)}`);
+  const sentCrossSite = [...(browser.setBy.get(origin)?.values() ?? [])].filter((c) => c.attributes.get('samesite')?.toLowerCase() === 'none' && browser.jars.get(origin)?.has(c.name));
+  crossSite.jars.set(origin, new Map(sentCrossSite.map((c) => [c.name, c.value])));
+  const button = approveButton(first.form);
+  const forged = p.outcome(await crossSite.go(first.form.action, { form: new URLSearchParams(button?.name ? { [button.name]: button.value } : {}), headers: { origin: FOREIGN_ORIGIN, 'sec-fetch-site': 'cross-site' } }), a);
+  if (forged.kind === 'third-party' || forged.kind === 'client') problems.push(`a forged cross-site approval (the approve button without the page's other fields, Origin ${FOREIGN_ORIGIN}) got ${said(forged)}`);
   const approved = await p.approve(browser, a, first.form);
-  if (approved.kind !== 'third-party') return t.block(CONSENT, `approving the consent page got ${said(approved)}, not a redirect to the third party, so nothing after it could be judged`);
+  if (approved.kind !== 'third-party') {
+    const why = `approving the consent page got ${said(approved)}, not a redirect to the third party`;
+    if (problems.length) return t.judgeProblems(CONSENT, [...problems, why], { seen: { 'consent pages': 1 }, fail: 'the proxy does not ask its user for each client as it must', pass: '', expected: "the proxy's consent page for each client not yet approved, before any redirect to the third party" });
+    return t.block(CONSENT, `${why}, so nothing after it could be judged`);
+  }
   // The third party now knows the user and the proxy's static client: the confused deputy's setting.
   await throughAuthorizationServer(browser, approved.location, p.issuer);
   problems.push(...(await consentCookies(p, browser, a, origin)));
