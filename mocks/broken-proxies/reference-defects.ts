@@ -144,9 +144,10 @@ const retained: Buffer[] = [];
 const clientToken = new AsyncLocalStorage<string | undefined>();
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Wraps every upstream session the connector opens. */
+/** Wraps every upstream session the connector opens, or takes over from another replica. */
 function wrapSessions(connector: UpstreamConnector, wrap: (session: ReturnType<UpstreamConnector['open']>) => ReturnType<UpstreamConnector['open']>): UpstreamConnector {
-  return { open: () => wrap(connector.open()), close: () => connector.close() };
+  const { revive } = connector;
+  return { open: () => wrap(connector.open()), ...(revive && { revive: (state) => wrap(revive(state)) }), close: () => connector.close() };
 }
 
 type UpstreamPost = ReturnType<UpstreamConnector['open']>['post'];
