@@ -48,7 +48,7 @@ async function json(res: Response): Promise<Record<string, unknown> | undefined>
  * its own origin), and its endpoints (RFC 8414 metadata, else OpenID discovery). Undefined, with
  * the checks blocked, when it publishes no authorization and registration endpoints.
  */
-async function oauthProxy(t: ScenarioContext, ids: string[]) {
+async function oauthProxy(t: ScenarioContext, id: string) {
   const get = t.recordingFetch();
   const mcp = new URL(t.ctx.target.url);
   const path = mcp.pathname === '/' ? '' : mcp.pathname;
@@ -70,7 +70,7 @@ async function oauthProxy(t: ScenarioContext, ids: string[]) {
   const authorize = typeof metadata?.authorization_endpoint === 'string' ? new URL(metadata.authorization_endpoint) : undefined;
   const registration = typeof metadata?.registration_endpoint === 'string' ? metadata.registration_endpoint : undefined;
   if (!authorize || !registration) {
-    for (const id of ids) t.block(id, `the proxy claims oauth-proxy but published no authorization server metadata with an authorization_endpoint and a registration_endpoint (RFC 8414, at ${issuer.origin}/.well-known/oauth-authorization-server${issuerPath})`);
+    t.block(id, `the proxy claims oauth-proxy but published no authorization server metadata with an authorization_endpoint and a registration_endpoint (RFC 8414, at ${issuer.origin}/.well-known/oauth-authorization-server${issuerPath})`);
     return undefined;
   }
   const thirdParty = new URL(t.auth.issuer).origin;
@@ -113,6 +113,19 @@ async function oauthProxy(t: ScenarioContext, ids: string[]) {
 
 type OAuthProxy = NonNullable<Awaited<ReturnType<typeof oauthProxy>>>;
 
+/** What each check starts from: the proxy found, its clients registered (one per label), a fresh browser; the check blocked when either fails. */
+async function begin(t: ScenarioContext, id: string, labels: string[]) {
+  const p = await oauthProxy(t, id);
+  if (!p) return undefined;
+  const clients: Registered[] = [];
+  for (const label of labels) {
+    const client = await p.register(label);
+    if (!client) return void t.block(id, 'the proxy registered no client (RFC 7591: a JSON answer with a client_id)');
+    clients.push(client);
+  }
+  return { p, clients, browser: p.browser() };
+}
+
 /** A browser's way to the third party for a client: consent asked and given, or remembered. */
 async function toThirdParty(p: OAuthProxy, browser: Browser, client: Registered): Promise<{ before: Outcome[]; sent?: URL }> {
   const first = await p.request(browser, client);
@@ -123,11 +136,9 @@ async function toThirdParty(p: OAuthProxy, browser: Browser, client: Registered)
 }
 
 scenario('An OAuth proxy MUST ask its user for each client, on a consent page that names it and resists framing and forgery', [CONSENT], async (t) => {
-  const p = await oauthProxy(t, [CONSENT]);
-  if (!p) return;
-  const [a, b] = [await p.register('A'), await p.register('B')];
-  if (!a || !b) return t.block(CONSENT, 'the proxy registered no client (RFC 7591: a JSON answer with a client_id)');
-  const browser = p.browser();
+  const begun = await begin(t, CONSENT, ['A', 'B']);
+  if (!begun) return;
+  const { p, browser, clients: [a, b] } = begun;
   const problems: string[] = [];
   const first = await p.request(browser, a);
   if (first.kind !== 'consent') {
@@ -143,7 +154,7 @@ scenario('An OAuth proxy MUST ask its user for each client, on a consent page th
   // A forged approval, as another site's page would send it from the user's browser: the approve
   // button, none of the page's other fields (its token), a foreign Origin, and only the cookies a
   // browser sends on a cross-site POST (SameSite=None).
-  const crossSite = new Browser();
+  const crossSite = p.browser();
   const origin = new URL(page.url).origin;
   const sentCrossSite = [...(browser.setBy.get(origin)?.values() ?? [])].filter((c) => c.attributes.get('samesite')?.toLowerCase() === 'none' && browser.jars.get(origin)?.has(c.name));
   crossSite.jars.set(origin, new Map(sentCrossSite.map((c) => [c.name, c.value])));
@@ -196,11 +207,9 @@ async function consentCookies(p: OAuthProxy, browser: Browser, client: Registere
 }
 
 scenario('An OAuth proxy MUST take only the exact redirect URI a client registered', [REDIRECT], async (t) => {
-  const p = await oauthProxy(t, [REDIRECT]);
-  if (!p) return;
-  const client = await p.register('C');
-  if (!client) return t.block(REDIRECT, 'the proxy registered no client (RFC 7591: a JSON answer with a client_id)');
-  const browser = p.browser();
+  const begun = await begin(t, REDIRECT, ['C']);
+  if (!begun) return;
+  const { p, browser, clients: [client] } = begun;
   const exact = await p.request(browser, client);
   if (exact.kind !== 'consent' && exact.kind !== 'third-party') return t.block(REDIRECT, `the registered redirect URI itself got ${said(exact)}, so a refusal of the others would show nothing`);
   const registered = new URL(client.redirectUri);
@@ -222,11 +231,9 @@ scenario('An OAuth proxy MUST take only the exact redirect URI a client register
 const accepted = (o: Outcome) => o.kind === 'client' && o.location.searchParams.has('code');
 
 scenario('An OAuth proxy MUST make its state after consent, and take a callback only with that state, in that browser, once', [STATE], async (t) => {
-  const p = await oauthProxy(t, [STATE]);
-  if (!p) return;
-  const client = await p.register('S');
-  if (!client) return t.block(STATE, 'the proxy registered no client (RFC 7591: a JSON answer with a client_id)');
-  const browser = p.browser();
+  const begun = await begin(t, STATE, ['S']);
+  if (!begun) return;
+  const { p, browser, clients: [client] } = begun;
   const problems: string[] = [];
   const first = await toThirdParty(p, browser, client);
   if (!first.sent) return t.block(STATE, `the authorization request never reached the third party (${first.before.map(said).join(', then ')})`);
@@ -256,7 +263,7 @@ scenario('An OAuth proxy MUST make its state after consent, and take a callback 
   const tries: Array<[string, () => Promise<Visit>]> = [
     ['without state', () => browser.go(tamper((u) => u.searchParams.delete('state')))],
     ['with another state', () => browser.go(tamper((u) => u.searchParams.set('state', randomBytes(24).toString('base64url'))))],
-    ['from a browser without the cookies of the flow', () => new Browser().go(callback2)],
+    ['from a browser without the cookies of the flow', () => p.browser().go(callback2)],
   ];
   for (const [what, visit] of tries) {
     const o = p.outcome(await visit(), client);
