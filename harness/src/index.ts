@@ -11,7 +11,7 @@ export { rawHttp } from './client/raw-http.ts';
 export { inPool, openingRequest } from './client/bulk.ts';
 export { openListen, type Listen } from './client/listen.ts';
 export { issueToken, forge, hostileCases, tokenRequests, validClaims } from './auth/tokens.ts';
-export { Browser, formsOf, throughAuthorizationServer, type Form, type SetCookie, type Visit } from './auth/browser.ts';
+export { Browser, formsOf, textOf, throughAuthorizationServer, type Form, type SetCookie, type Visit } from './auth/browser.ts';
 export type { Exchange, SseEventRecord } from './client/exchange.ts';
 export { bodyJson, bodyText, placesCarrying, recordHeader, recordMethod } from './record/upstream-view.ts';
 export { waitUntil } from './record/wait.ts';

@@ -6,7 +6,7 @@
  * server, where the proxy is the `proxy` client). Each check starts from a browser of its own.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { Browser, formsOf, scenario, throughAuthorizationServer, type Form, type ScenarioContext, type Visit } from '../../harness/src/index.ts';
+import { Browser, formsOf, scenario, textOf, throughAuthorizationServer, type Form, type ScenarioContext, type Visit } from '../../harness/src/index.ts';
 
 const CONSENT = 'security/oauth-proxy-consent-per-client';
 const REDIRECT = 'security/oauth-proxy-redirect-uri-exact';
@@ -77,7 +77,10 @@ async function oauthProxy(t: ScenarioContext, id: string) {
 
   const register = async (label: string): Promise<Registered | undefined> => {
     const name = `proxyspec app ${label} ${t.cid()}`;
-    const redirectUri = `http://127.0.0.1:9/proxyspec/${t.cids.at(-1)}/callback`;
+    // An HTTPS redirect URI, which MCP allows beside loopback ones: for a loopback one, OAuth 2.1 (after
+    // RFC 8252) lets the port vary, so another port would prove nothing. The harness reads where the
+    // proxy sends the browser and never goes there.
+    const redirectUri = `https://client.proxyspec.invalid/${t.cids.at(-1)}/callback`;
     const res = await get(registration, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: name, redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none' }) }).catch(() => undefined);
     const doc = res?.ok ? await json(res) : undefined;
     return typeof doc?.client_id === 'string' ? { id: doc.client_id, name, redirectUri } : undefined;
@@ -146,8 +149,9 @@ scenario('An OAuth proxy MUST ask its user for each client, on a consent page th
     return t.block(CONSENT, `the authorization request of a registered client got ${said(first)}: neither a consent page nor a redirect`);
   }
   const page = first.visit;
-  if (!page.body.includes(a.name)) problems.push(`the consent page does not name the client (${a.name})`);
-  if (!page.body.includes(a.redirectUri)) problems.push(`the consent page does not show the redirect URI tokens go to (${a.redirectUri})`);
+  const shown = textOf(page.body);
+  if (!shown.includes(a.name)) problems.push(`the consent page does not name the client (${a.name})`);
+  if (!shown.includes(a.redirectUri)) problems.push(`the consent page does not show the redirect URI tokens go to (${a.redirectUri})`);
   const frameOptions = page.headers.get('x-frame-options')?.trim().toUpperCase();
   const ancestors = /frame-ancestors\s+([^;]*)/i.exec(page.headers.get('content-security-policy') ?? '')?.[1].trim();
   if (frameOptions !== 'DENY' && !(ancestors && /^('none'|'self')$/i.test(ancestors))) problems.push(`the consent page can be framed (X-Frame-Options: ${frameOptions ?? 'absent'}, frame-ancestors: ${ancestors ?? 'absent'})`);
@@ -173,7 +177,7 @@ scenario('An OAuth proxy MUST ask its user for each client, on a consent page th
   const other = await p.request(browser, b);
   if (other.kind === 'third-party' || other.kind === 'client') problems.push(`client B, which this user never approved, got ${said(other)} in the browser that approved client A: consent is not per client`);
   else if (other.kind !== 'consent') problems.push(`client B's authorization request got ${said(other)}, not a consent page`);
-  else if (!other.visit.body.includes(b.name)) problems.push(`client B's consent page does not name it (${b.name})`);
+  else if (!textOf(other.visit.body).includes(b.name)) problems.push(`client B's consent page does not name it (${b.name})`);
   t.judgeProblems(CONSENT, problems, {
     seen: { 'consent pages': other.kind === 'consent' ? 2 : 1 },
     fail: 'the proxy does not ask its user for each client as it must',
@@ -213,7 +217,7 @@ scenario('An OAuth proxy MUST take only the exact redirect URI a client register
   const exact = await p.request(browser, client);
   if (exact.kind !== 'consent' && exact.kind !== 'third-party') return t.block(REDIRECT, `the registered redirect URI itself got ${said(exact)}, so a refusal of the others would show nothing`);
   const registered = new URL(client.redirectUri);
-  const variants = [`${client.redirectUri}/evil`, `${client.redirectUri}?next=evil`, `${client.redirectUri}/`, client.redirectUri.replace('/callback', '/CALLBACK'), `http://127.0.0.1:10${registered.pathname}`];
+  const variants = [`${client.redirectUri}/evil`, `${client.redirectUri}?next=evil`, `${client.redirectUri}/`, client.redirectUri.replace('/callback', '/CALLBACK'), `https://${registered.hostname}:8443${registered.pathname}`, `http://${registered.host}${registered.pathname}`];
   const problems: string[] = [];
   for (const variant of variants) {
     const o = await p.request(browser, client, variant);
@@ -222,7 +226,7 @@ scenario('An OAuth proxy MUST take only the exact redirect URI a client register
   t.judgeProblems(REDIRECT, problems, {
     seen: { 'registered redirect URI served': 1, 'other redirect URIs refused': variants.length - problems.length },
     fail: 'the proxy took a redirect URI that is not exactly the registered one',
-    pass: `the registered redirect URI was served and ${variants.length} near misses (a longer path, a query, a trailing slash, another case, another port) were refused`,
+    pass: `the registered redirect URI was served and ${variants.length} near misses (a longer path, a query, a trailing slash, another case, another port, http for https) were refused`,
     expected: 'an error, with no consent page and no redirect, for every redirect_uri that is not the registered string',
   });
 });

@@ -44,25 +44,32 @@ export function parseSetCookie(raw: string): SetCookie {
 }
 
 const attribute = (tag: string, name: string) => new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, 'i').exec(tag)?.slice(1).find((v) => v !== undefined);
-const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&quot;/g, '"').replace(/&#x27;|&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCharCode(Number.parseInt(n, 16))).replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/** What a page says, as a user reads it: the HTML's text and attribute values, character references decoded. */
+export function textOf(html: string): string {
+  const attributes = [...html.matchAll(/\b(?:value|href|title)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)].map((m) => m[1] ?? m[2]);
+  return unescapeHtml([html.replace(/<[^>]*>/g, ' '), ...attributes].join(' '));
+}
 
 /** The forms of a page, with their hidden and text fields and their submit buttons. */
 export function formsOf(html: string, base: string): Form[] {
   return [...html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)].map(([, open, inner]) => {
     const fields = new URLSearchParams();
-    const buttons: Form['buttons'] = [];
-    for (const [tag] of inner.matchAll(/<input\b[^>]*>/gi)) {
+    const buttons: Array<Form['buttons'][number] & { at: number }> = [];
+    for (const { 0: tag, index } of inner.matchAll(/<input\b[^>]*>/gi)) {
       const name = attribute(tag, 'name');
       const type = (attribute(tag, 'type') ?? 'text').toLowerCase();
       if (!name) continue;
       const value = unescapeHtml(attribute(tag, 'value') ?? '');
-      if (type === 'submit') buttons.push({ name, value, text: value });
+      if (type === 'submit') buttons.push({ name, value, text: value, at: index });
       else fields.set(name, value);
     }
-    for (const [, tag, text] of inner.matchAll(/<button\b([^>]*)>([\s\S]*?)<\/button>/gi)) {
-      buttons.push({ name: attribute(tag, 'name') ?? '', value: unescapeHtml(attribute(tag, 'value') ?? ''), text: text.replace(/<[^>]*>/g, '').trim() });
+    for (const { 1: tag, 2: text, index } of inner.matchAll(/<button\b([^>]*)>([\s\S]*?)<\/button>/gi)) {
+      buttons.push({ name: attribute(tag, 'name') ?? '', value: unescapeHtml(attribute(tag, 'value') ?? ''), text: unescapeHtml(text.replace(/<[^>]*>/g, '')).trim(), at: index });
     }
-    return { action: new URL(unescapeHtml(attribute(open, 'action') ?? ''), base), method: (attribute(open, 'method') ?? 'get').toLowerCase(), fields, buttons };
+    const inOrder = buttons.sort((x, y) => x.at - y.at).map(({ at: _, ...button }) => button);
+    return { action: new URL(unescapeHtml(attribute(open, 'action') ?? ''), base), method: (attribute(open, 'method') ?? 'get').toLowerCase(), fields, buttons: inOrder };
   });
 }
 
