@@ -53,7 +53,7 @@ export function mockCommand(io: MockIo): Command {
     .option('--audience <url>', 'the protected resource tokens are for (your proxy\'s MCP URL)', 'http://127.0.0.1:8080/mcp')
     .option('--resource <url...>', 'other resources tokens may be asked for (an upstream)', [])
     .action(async (opts: { port: number; audience: string; resource: string[] }) => {
-      const { startIdp } = await import('./idp/index.ts');
+      const { startIdp, PROXY_CALLBACK_PATH } = await import('./idp/index.ts');
       const idp = await startIdp({ port: opts.port, audience: opts.audience, otherResources: opts.resource });
       const sample = await idp.token();
       io.out(
@@ -65,7 +65,7 @@ export function mockCommand(io: MockIo): Command {
           `audience:       ${idp.audience}`,
           `client:         ${idp.clients.client.id} / ${idp.clients.client.secret} (client_credentials, authorization_code + PKCE)`,
           `other client:   ${idp.clients.other.id} / ${idp.clients.other.secret} (client_credentials, a second user)`,
-          `proxy client:   ${idp.clients.proxy.id} / ${idp.clients.proxy.secret} (client_credentials, for the proxy's own upstream token)`,
+          `proxy client:   ${idp.clients.proxy.id} / ${idp.clients.proxy.secret} (client_credentials, for the proxy's own upstream token; authorization_code + PKCE back to http://127.0.0.1:<any port>${PROXY_CALLBACK_PATH}, for an OAuth proxy)`,
           `a token for the audience (1 hour):`,
           sample,
           '',

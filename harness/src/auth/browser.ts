@@ -89,14 +89,14 @@ export class Browser {
   }
 
   /** One request, with this browser's cookies for its origin; a redirect is handed back, not followed. */
-  async go(url: string | URL, init: { method?: string; form?: URLSearchParams; headers?: Record<string, string>; cookies?: 'none' } = {}): Promise<Visit> {
+  async go(url: string | URL, init: { form?: URLSearchParams; headers?: Record<string, string> } = {}): Promise<Visit> {
     const target = new URL(url);
     const jar = this.jars.get(target.origin) ?? new Map<string, string>();
     this.jars.set(target.origin, jar);
     const headers: Record<string, string> = { accept: 'text/html,application/json;q=0.9,*/*;q=0.8', ...init.headers };
-    if (init.cookies !== 'none' && jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
     if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const res = await this.fetcher(target.href, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body: init.form?.toString(), redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+    const res = await this.fetcher(target.href, { method: init.form ? 'POST' : 'GET', headers, body: init.form?.toString(), redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     const cookies = res.headers.getSetCookie().map(parseSetCookie);
     const setBy = this.setBy.get(target.origin) ?? new Map<string, SetCookie>();
     this.setBy.set(target.origin, setBy);
@@ -108,12 +108,6 @@ export class Browser {
     }
     const location = res.headers.get('location');
     return { url: target.href, status: res.status, headers: res.headers, location: location ? new URL(location, target) : undefined, cookies, body: await res.text() };
-  }
-
-  /** Forgets the cookies of an origin, or of every origin. */
-  forget(origin?: string): void {
-    if (origin) this.jars.delete(origin);
-    else this.jars.clear();
   }
 }
 
