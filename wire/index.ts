@@ -22,7 +22,7 @@ export type {
   JsonRpcMessage,
   MessageKind,
 } from './jsonrpc.ts';
-export { REVISIONS, LATEST_REVISION, MECHANISMS, isRevision, has, revisionsWith, missingIn, errorCodes, forbiddenErrorCode, isRetiredCode, isStateless, revisionsOfEra, LATEST_SESSION_REVISION, whyLacking } from './revisions.ts';
+export { REVISIONS, LATEST_REVISION, MECHANISMS, isRevision, has, revisionsWith, missingIn, errorCodes, forbiddenErrorCode, retiredWithoutReplacement, isStateless, revisionsOfEra, LATEST_SESSION_REVISION, whyLacking } from './revisions.ts';
 export type { Revision, Mechanism, RevisionErrors } from './revisions.ts';
 export {
   RevisionSchema,

@@ -163,9 +163,16 @@ export function errorCodes(revision: Revision): RevisionErrors {
   return INFO.get(revision)!.errors;
 }
 
-/** Whether `revision` retired the error code an earlier revision defined (a bridge must not pass it on as it is). */
-export function isRetiredCode(revision: Revision, code: number): boolean {
-  return INFO.get(revision)!.retired.has(code);
+/**
+ * Whether `revision` retired the error code an earlier revision defined and gave its meaning no other
+ * code (2026-07-28's -32042), so that there is nothing to keep of it: a retired code whose meaning
+ * moved (-32002, resource not found, now -32602) is another code there, not nothing.
+ */
+export function retiredWithoutReplacement(revision: Revision, code: number): boolean {
+  const { retired, errors } = INFO.get(revision)!;
+  if (!retired.has(code)) return false;
+  const meanings = REVISIONS.flatMap((earlier) => Object.entries(INFO.get(earlier)!.errors).filter(([, c]) => c === code).map(([meaning]) => meaning as keyof RevisionErrors));
+  return meanings.every((meaning) => errors[meaning] === undefined);
 }
 
 /**

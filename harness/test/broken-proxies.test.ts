@@ -87,7 +87,7 @@ describe('broken proxies', () => {
   // protections its defects break each pass, in each revision that has them.
   test.concurrent.each(['2025-06-18', SESSION_ERA, '2026-07-28'])('a correct OAuth proxy front passes every oauth-proxy check judged under %s', async (revision) => {
     const oauth = CHECKS.filter((c) => c.feature === 'oauth-proxy' && c.revisions.includes(revision as Revision)).map((c) => c.id);
-    const { report } = await runTarget(await brokenProfile('oauth-proxy-none'), ['--spec', revision, '--only', oauth.join(',')]);
+    const { report } = await runTarget(await brokenProfile('none', 'oauth-proxy'), ['--spec', revision, '--only', oauth.join(',')]);
     expect(oauth.length).toBeGreaterThan(0);
     expect(verdicts(report, ['pass'])).toEqual([...oauth].sort());
   });

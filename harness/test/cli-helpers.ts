@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '../../reports/src/index.ts';
-import { brokenProxyProfile, oauthProxyProfile, type BrokenProxyName } from '../../mocks/broken-proxies/profiles.ts';
+import { brokenProxyProfile, type BrokenProxyName, type Carrier } from '../../mocks/broken-proxies/profiles.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'bin/proxyspec.js');
@@ -51,23 +51,23 @@ let profilesDir: Promise<string> | undefined;
 const profileFiles = new Map<string, Promise<string>>();
 
 /**
- * The profile file of one broken proxy of the defect matrix (mocks/broken-proxies/profiles.ts),
- * written once per test process as JSON into a temporary folder, with absolute paths. Runs of the
- * same defect share the file, which is never rewritten while another run's CLI may be reading it.
+ * The profile file of one broken proxy of the defect matrix (mocks/broken-proxies/profiles.ts), in
+ * its own carrier or the one given, written once per test process as JSON into a temporary folder,
+ * with absolute paths. Runs of the same defect share the file, which is never rewritten while another
+ * run's CLI may be reading it.
  */
-export function brokenProfile(name: BrokenProxyName | 'oauth-proxy-none'): Promise<string> {
-  let file = profileFiles.get(name);
+export function brokenProfile(name: BrokenProxyName, carrier?: Carrier): Promise<string> {
+  const key = carrier ? `${name}@${carrier}` : name;
+  let file = profileFiles.get(key);
   if (!file) {
     file = (async () => {
       profilesDir ??= mkdtemp(join(tmpdir(), 'proxyspec-broken-'));
-      const path = join(await profilesDir, `${name}.json`);
-      const paths = { node: process.execPath, bin: BIN, configs: join(ROOT, 'proxy/configs') };
-      // The OAuth proxy's control: the pass-through with its authorization front and no defect.
-      const profile = name === 'oauth-proxy-none' ? oauthProxyProfile('none', paths) : brokenProxyProfile(name, paths);
+      const path = join(await profilesDir, `${key}.json`);
+      const profile = brokenProxyProfile(name, { node: process.execPath, bin: BIN, configs: join(ROOT, 'proxy/configs') }, carrier);
       await writeFile(path, `${JSON.stringify(profile, null, 2)}\n`);
       return path;
     })();
-    profileFiles.set(name, file);
+    profileFiles.set(key, file);
   }
   return file;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { REVISIONS, errorCodes, has, missingIn, revisionsWith, whyLacking, type Mechanism } from '../../wire/index.ts';
+import { REVISIONS, errorCodes, has, missingIn, retiredWithoutReplacement, revisionsWith, whyLacking, type Mechanism } from '../../wire/index.ts';
 import { CHECKS } from '../../catalogue/index.ts';
 import { defineChecks } from '../../catalogue/define.ts';
 
@@ -22,6 +22,13 @@ describe('what each revision has', () => {
   test('error codes: resource not found moves to -32602, the new codes sit in the reserved range', () => {
     expect(errorCodes('2025-11-25')).toEqual({ resourceNotFound: -32002 });
     expect(errorCodes('2026-07-28')).toEqual({ resourceNotFound: -32602, headerMismatch: -32020, missingClientCapability: -32021, unsupportedProtocolVersion: -32022 });
+  });
+
+  test('2026-07-28 retires -32042 with nothing in its place, and -32002 for -32602; earlier revisions retire neither', () => {
+    expect(retiredWithoutReplacement('2026-07-28', -32042)).toBe(true);
+    expect(retiredWithoutReplacement('2026-07-28', -32002)).toBe(false);
+    expect(retiredWithoutReplacement('2025-11-25', -32042)).toBe(false);
+    expect(retiredWithoutReplacement('2026-07-28', 4242)).toBe(false);
   });
 
   test('missingIn names what a revision lacks', () => {

@@ -33,6 +33,8 @@ interface Flow {
   redirectUri: string;
   clientState: string | undefined;
   scope: string;
+  /** Its state, once made (after consent; before it, with the defect that makes it early). */
+  started?: Pending;
 }
 /** What the proxy keeps of one redirect to the third party, until its callback. */
 interface Pending {
@@ -138,14 +140,18 @@ export function oauthFront(options: OAuthFrontOptions, defect: Defect) {
 
   const registeredUri = (client: Client, uri: string) => (defect === 'redirect-uri-prefix' ? client.redirectUris.some((r) => uri.startsWith(r)) : client.redirectUris.includes(uri));
 
+  /** A flow's state and PKCE verifier, kept under the key its state cookie holds (with the defect, the state itself). */
+  const start = (res: ServerResponse, flow: Flow): Pending => {
+    const record = { state: random(), verifier: random(), flow, expires: Date.now() + STATE_TTL_MS };
+    const key = defect === 'state-before-consent' ? record.state : random();
+    pending.set(key, record);
+    res.appendHeader('set-cookie', `${STATE_COOKIE}=${key}; ${COOKIE_ATTRIBUTES}`);
+    return record;
+  };
+
   /** On to the third party: the state is made and its cookie set now, after consent. */
-  const toThirdParty = (res: ServerResponse, flow: Flow, early?: Pending) => {
-    const record = early ?? { state: random(), verifier: random(), flow, expires: Date.now() + STATE_TTL_MS };
-    if (!early) {
-      const key = random();
-      pending.set(key, record);
-      res.appendHeader('set-cookie', `${STATE_COOKIE}=${key}; ${COOKIE_ATTRIBUTES}`);
-    }
+  const toThirdParty = (res: ServerResponse, flow: Flow) => {
+    const record = flow.started ?? start(res, flow);
     const url = new URL('/auth', options.issuer);
     const challenge = createHash('sha256').update(record.verifier).digest('base64url');
     for (const [k, v] of Object.entries({ client_id: options.clientId, response_type: 'code', redirect_uri: options.redirectUri, scope: 'openid', state: record.state, code_challenge: challenge, code_challenge_method: 'S256' })) url.searchParams.set(k, v);
@@ -174,14 +180,9 @@ export function oauthFront(options: OAuthFrontOptions, defect: Defect) {
     if (query.get('response_type') !== 'code') return page(res, 400, 'response_type must be code');
     const flow: Flow = { clientId: query.get('client_id')!, redirectUri, clientState: query.get('state') ?? undefined, scope: query.get('scope') ?? '' };
     const session = sessionOf(req, res);
-    let early: Pending | undefined;
-    if (defect === 'state-before-consent') {
-      early = { state: random(), verifier: random(), flow, expires: Date.now() + STATE_TTL_MS };
-      pending.set(early.state, early);
-      res.appendHeader('set-cookie', `${STATE_COOKIE}=${early.state}; ${COOKIE_ATTRIBUTES}`);
-    }
+    if (defect === 'state-before-consent') flow.started = start(res, flow);
     const approved = defect === 'consent-per-user' ? session.approved.size > 0 : session.approved.has(flow.clientId);
-    if (approved) return toThirdParty(res, flow, early);
+    if (approved) return toThirdParty(res, flow);
     consentPage(res, session, flow);
   };
 
@@ -200,11 +201,8 @@ export function oauthFront(options: OAuthFrontOptions, defect: Defect) {
       return void res.writeHead(302, { location: back.href }).end();
     }
     session.approved.add(flow.clientId);
-    const early = defect === 'state-before-consent' ? pending.get(cookiesOf(req).get(STATE_COOKIE) ?? '') : undefined;
-    toThirdParty(res, flow, early);
+    toThirdParty(res, flow);
   };
-
-
 
   return {
     async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {

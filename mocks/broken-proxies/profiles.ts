@@ -53,7 +53,8 @@ export interface BrokenProxy {
 const STATELESS = '2026-07-28';
 const SUITES_THERE = { [STATELESS]: 'suites' } as const;
 const ONLY_THERE = { [STATELESS]: 'only' } as const;
-const OAUTH_ONLY = { '2025-11-25': 'only', [STATELESS]: 'only' } as const;
+/** A defect of the OAuth proxy's authorization front, judged by exactly its checks in both eras. */
+const OAUTH_FRONT = { carrier: 'oauth-proxy', select: { '2025-11-25': 'only', [STATELESS]: 'only' } } as const;
 
 /** Why a row is as it is, where that is not obvious, stands beside it. */
 export const BROKEN_PROXIES = {
@@ -144,13 +145,13 @@ export const BROKEN_PROXIES = {
   'drop-catalog-capabilities': { carrier: 'pass-through' },
   'drop-empty-cursor': { carrier: 'pass-through' },
   // The authorization front's protections are judged alone: nothing else of the proxy changes.
-  'consent-per-user': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
-  'consent-page-frameable': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
-  'consent-without-csrf': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
-  'consent-cookie-plain': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
-  'redirect-uri-prefix': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
-  'state-unchecked': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
-  'state-before-consent': { carrier: 'oauth-proxy', select: OAUTH_ONLY },
+  'consent-per-user': OAUTH_FRONT,
+  'consent-page-frameable': OAUTH_FRONT,
+  'consent-without-csrf': OAUTH_FRONT,
+  'consent-cookie-plain': OAUTH_FRONT,
+  'redirect-uri-prefix': OAUTH_FRONT,
+  'state-unchecked': OAUTH_FRONT,
+  'state-before-consent': OAUTH_FRONT,
   // Level 2: the reference proxy with one production property taken away (reference-defects.ts).
   // Under 2026-07-28 the auth suite runs whole (its raw requests open with server/discover there).
   'ref-accept-alg-none': { carrier: 'reference-level2', select: SUITES_THERE },
@@ -232,15 +233,11 @@ export interface ProfilePaths {
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The pass-through proxy as an OAuth proxy, whose third party is the run's authorization server (its `proxy` client). */
-export function oauthProxyProfile(defect: Defect, paths: ProfilePaths): Record<string, unknown> {
-  const oauth = '--oauth-issuer {issuer} --oauth-client-id {proxy_client_id} --oauth-client-secret {proxy_client_secret} --oauth-redirect-uri {proxy_redirect_uri}';
-  return { name: `broken-${defect}`, command: `${quote(paths.node)} ${quote(paths.bin)} mock proxy --defect ${defect} --timeout-ms 3000 --port {port} --upstream {upstream_url} ${oauth}`, features: ['oauth-proxy'], config: { upstreamTimeoutMs: 3000 } };
-}
-
-/** The target profile (as `proxyspec run --target` reads it from JSON or YAML) of one broken proxy. */
-export function brokenProxyProfile(name: BrokenProxyName, paths: ProfilePaths): Record<string, unknown> {
-  const { carrier } = BROKEN_PROXIES[name] as BrokenProxy;
+/**
+ * The target profile (as `proxyspec run --target` reads it from JSON or YAML) of one broken proxy,
+ * in its own carrier or, for a control, in another (`none` as the OAuth proxy).
+ */
+export function brokenProxyProfile(name: BrokenProxyName, paths: ProfilePaths, carrier: Carrier = (BROKEN_PROXIES[name] as BrokenProxy).carrier): Record<string, unknown> {
   const proxyspec = `${quote(paths.node)} ${quote(paths.bin)}`;
   const config = quote(`${paths.configs}/reference-http.yaml`);
   const defect = name.replace(/^ref-/, '');
@@ -249,10 +246,14 @@ export function brokenProxyProfile(name: BrokenProxyName, paths: ProfilePaths): 
   switch (carrier) {
     case 'pass-through':
     case 'pass-through-bytes':
+    case 'oauth-proxy': {
       if (!(DEFECTS as readonly string[]).includes(name)) throw new Error(`${name} is not a defect of the pass-through proxy`);
-      return profile(`${proxyspec} mock proxy --defect ${name as Defect} --timeout-ms 3000 --port {port} --upstream {upstream_url}`, carrier === 'pass-through' ? [] : ['byte-transparency'], { upstreamTimeoutMs: 3000 });
-    case 'oauth-proxy':
-      return oauthProxyProfile(name as Defect, paths);
+      const passThrough = `${proxyspec} mock proxy --defect ${name as Defect} --timeout-ms 3000 --port {port} --upstream {upstream_url}`;
+      // As an OAuth proxy, its third party is the run's authorization server (the `proxy` client there).
+      const oauth = '--oauth-issuer {issuer} --oauth-client-id {proxy_client_id} --oauth-client-secret {proxy_client_secret} --oauth-redirect-uri {proxy_redirect_uri}';
+      if (carrier === 'oauth-proxy') return profile(`${passThrough} ${oauth}`, ['oauth-proxy'], { upstreamTimeoutMs: 3000 });
+      return profile(passThrough, carrier === 'pass-through' ? [] : ['byte-transparency'], { upstreamTimeoutMs: 3000 });
+    }
     case 'multiplexer':
       return profile(`${proxyspec} mock multiplexer --port {port} --upstream-command "$PROXYSPEC_UPSTREAM_COMMAND"`, [], { upstreamTimeoutMs: 3000 }, { upstream: 'stdio' });
     case 'replicas-no-store':

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type ProviderType from 'oidc-provider';
+import type { ClientMetadata } from 'oidc-provider';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 
 export interface IdpOptions {
@@ -69,6 +70,16 @@ const CLIENTS: Record<IdpClient, { id: string; secret: string }> = {
 const DEFAULT_TTL_SECONDS = 3600;
 /** Where a proxy that runs its own authorization flow has this server send its users back (`{proxy_redirect_uri}`, on the proxy's port). */
 export const PROXY_CALLBACK_PATH = '/oauth/callback';
+const withSecret = (who: IdpClient) => ({ client_id: CLIENTS[who].id, client_secret: CLIENTS[who].secret, token_endpoint_auth_method: 'client_secret_basic' as const });
+/** The clients as the server registers them. */
+const CLIENT_METADATA: ClientMetadata[] = [
+  { ...withSecret('client'), grant_types: ['client_credentials', 'authorization_code'], response_types: ['code'], redirect_uris: ['http://127.0.0.1/callback'] },
+  { ...withSecret('other'), grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
+  // The proxy's own identity: client_credentials for its upstream token, and the static client of a
+  // proxy that runs its own authorization flow and sends its users here (a native client, so that its
+  // loopback callback may be on any port, RFC 8252 section 7.3).
+  { ...withSecret('proxy'), application_type: 'native', grant_types: ['client_credentials', 'authorization_code'], response_types: ['code'], redirect_uris: [`http://127.0.0.1${PROXY_CALLBACK_PATH}`] },
+];
 /** A resource that is neither the proxy nor its upstream: a token for it is valid, but for someone else. */
 export const FOREIGN_RESOURCE = 'https://elsewhere.proxyspec.invalid/mcp';
 
@@ -137,36 +148,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const log = tokenRequestLog();
   const makeProvider = () =>
     new Provider(issuer, {
-      clients: [
-        {
-          client_id: CLIENTS.client.id,
-          client_secret: CLIENTS.client.secret,
-          grant_types: ['client_credentials', 'authorization_code'],
-          response_types: ['code'],
-          redirect_uris: ['http://127.0.0.1/callback'],
-          token_endpoint_auth_method: 'client_secret_basic',
-        },
-        {
-          client_id: CLIENTS.other.id,
-          client_secret: CLIENTS.other.secret,
-          grant_types: ['client_credentials'],
-          response_types: [],
-          redirect_uris: [],
-          token_endpoint_auth_method: 'client_secret_basic',
-        },
-        // The proxy's own identity: client_credentials for its upstream token, and the static client
-        // of a proxy that runs its own authorization flow and sends its users here (a native client,
-        // so that its loopback callback may be on any port, RFC 8252 section 7.3).
-        {
-          client_id: CLIENTS.proxy.id,
-          client_secret: CLIENTS.proxy.secret,
-          application_type: 'native',
-          grant_types: ['client_credentials', 'authorization_code'],
-          response_types: ['code'],
-          redirect_uris: [`http://127.0.0.1${PROXY_CALLBACK_PATH}`],
-          token_endpoint_auth_method: 'client_secret_basic',
-        },
-      ],
+      clients: CLIENT_METADATA,
       jwks: { keys: keys as never },
       scopes: ['openid', ...scopes],
       // Authorization code always with PKCE (oidc-provider allows S256 only).

@@ -1,6 +1,6 @@
 /** Upstream JSON-RPC errors reach the client with their code, message and data intact. */
 import { answerView, bridgeSeen, diffJson, scenario, type ScenarioContext } from '../../harness/src/index.ts';
-import { isRetiredCode } from '../../wire/index.ts';
+import { retiredWithoutReplacement } from '../../wire/index.ts';
 
 const ERROR_PRESERVED = 'errors/jsonrpc-error-preserved';
 
@@ -17,7 +17,7 @@ const CASES = [
   { code: -32000, message: 'Connection closed, in the words of an older server', data: { retry: false } },
   // 2025-11-25's URLElicitationRequiredError: the elicitations to complete before a retry travel in its data.
   // 2026-07-28 retires it with nothing in its place, so there it is not sent (see the probes).
-  { code: -32042, message: 'This request requires more information.', data: { elicitations: [{ mode: 'url', elicitationId: 'proxyspec-e1', url: 'https://auth.example/connect', message: 'Sign in to continue.' }] }, noReplacement: true },
+  { code: -32042, message: 'This request requires more information.', data: { elicitations: [{ mode: 'url', elicitationId: 'proxyspec-e1', url: 'https://auth.example/connect', message: 'Sign in to continue.' }] } },
   { code: 4242, message: 'Custom failure: quota ¼ used — ✋', data: { nested: { list: [1, 'two', null], ok: false } } },
   { code: -32099, message: 'Server error at the edge of the range', data: null },
 ];
@@ -33,7 +33,7 @@ scenario('A proxy MUST relay an upstream JSON-RPC error unchanged', [ERROR_PRESE
   let fromUpstream = 0;
   const probes = [
     // A retired code with no replacement (-32042 in 2026-07-28) has no meaning there to keep: a bridge may rightly change it.
-    ...CASES.filter((c) => !('noReplacement' in c && isRetiredCode(t.revision, c.code))).map((c, i) => ({ label: `code ${c.code}`, method: 'tools/call', send: (cid: string) => client.callTool('error', { cid, ...c }, { cid, sse: i % 2 === 1 }) })),
+    ...CASES.filter((c) => !retiredWithoutReplacement(t.revision, c.code)).map((c, i) => ({ label: `code ${c.code}`, method: 'tools/call', send: (cid: string) => client.callTool('error', { cid, ...c }, { cid, sse: i % 2 === 1 }) })),
     { label: `an unknown method (${NO_SUCH_METHOD})`, method: NO_SUCH_METHOD, send: (cid: string) => client.request(NO_SUCH_METHOD, {}, { cid }) },
   ];
   for (const probe of probes) {

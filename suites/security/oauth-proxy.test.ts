@@ -89,7 +89,8 @@ async function oauthProxy(t: ScenarioContext, id: string) {
   const outcome = (visit: Visit, client: Registered, redirectUri = client.redirectUri): Outcome => {
     const location = visit.location;
     if (location?.origin === thirdParty) return { kind: 'third-party', visit, location };
-    if (location && `${location.origin}${location.pathname}` === new URL(redirectUri).origin + new URL(redirectUri).pathname) return { kind: 'client', visit, location };
+    const back = new URL(redirectUri);
+    if (location && location.origin === back.origin && location.pathname === back.pathname) return { kind: 'client', visit, location };
     const form = visit.status === 200 && !location ? formsOf(visit.body, visit.url).find((f) => f.method === 'post') : undefined;
     if (form) return { kind: 'consent', visit, form };
     return { kind: visit.status >= 400 ? 'refused' : 'other', visit };
@@ -158,10 +159,8 @@ scenario('An OAuth proxy MUST ask its user for each client, on a consent page th
   // A forged approval, as another site's page would send it from the user's browser: the approve
   // button, none of the page's other fields (its token), a foreign Origin, and only the cookies a
   // browser sends on a cross-site POST (SameSite=None).
-  const crossSite = p.browser();
+  const crossSite = browser.copy((_, c) => c.attributes.get('samesite')?.toLowerCase() === 'none');
   const origin = new URL(page.url).origin;
-  const sentCrossSite = [...(browser.setBy.get(origin)?.values() ?? [])].filter((c) => c.attributes.get('samesite')?.toLowerCase() === 'none' && browser.jars.get(origin)?.has(c.name));
-  crossSite.jars.set(origin, new Map(sentCrossSite.map((c) => [c.name, c.value])));
   const button = approveButton(first.form);
   const forged = p.outcome(await crossSite.go(first.form.action, { form: new URLSearchParams(button?.name ? { [button.name]: button.value } : {}), headers: { origin: FOREIGN_ORIGIN, 'sec-fetch-site': 'cross-site' } }), a);
   if (forged.kind === 'third-party' || forged.kind === 'client') problems.push(`a forged cross-site approval (the approve button without the page's other fields, Origin ${FOREIGN_ORIGIN}) got ${said(forged)}`);
@@ -195,17 +194,16 @@ async function consentCookies(p: OAuthProxy, browser: Browser, client: Registere
   const again = await p.request(browser, client);
   if (again.kind !== 'third-party') return [];
   const problems: string[] = [];
-  for (const name of [...(browser.jars.get(origin)?.keys() ?? [])]) {
-    const without = await p.request(browser.without(origin, name), client);
+  for (const cookie of [...(browser.held.get(origin)?.values() ?? [])]) {
+    const without = await p.request(browser.copy((o, c) => o !== origin || c.name !== cookie.name), client);
     if (without.kind !== 'consent') continue;
-    const set = browser.setBy.get(origin)?.get(name);
     const missing = [
-      !name.startsWith('__Host-') && 'the __Host- prefix',
-      !set?.attributes.has('secure') && 'Secure',
-      !set?.attributes.has('httponly') && 'HttpOnly',
-      set?.attributes.get('samesite')?.toLowerCase() !== 'lax' && 'SameSite=Lax',
+      !cookie.name.startsWith('__Host-') && 'the __Host- prefix',
+      !cookie.attributes.has('secure') && 'Secure',
+      !cookie.attributes.has('httponly') && 'HttpOnly',
+      cookie.attributes.get('samesite')?.toLowerCase() !== 'lax' && 'SameSite=Lax',
     ].filter(Boolean);
-    if (missing.length) problems.push(`the cookie that remembers consent (${name}) lacks ${missing.join(', ')}`);
+    if (missing.length) problems.push(`the cookie that remembers consent (${cookie.name}) lacks ${missing.join(', ')}`);
   }
   return problems;
 }

@@ -74,37 +74,32 @@ export function formsOf(html: string, base: string): Form[] {
 }
 
 export class Browser {
-  /** Cookies per origin: name to value. */
-  readonly jars = new Map<string, Map<string, string>>();
-  /** The Set-Cookie each cookie was last set with, per origin. */
-  readonly setBy = new Map<string, Map<string, SetCookie>>();
+  /** The cookies it holds, per origin, each as the server set it. */
+  readonly held = new Map<string, Map<string, SetCookie>>();
 
   constructor(private readonly fetcher: typeof fetch = fetch) {}
 
-  /** Another browser with this one's cookies, less one. */
-  without(origin: string, name: string): Browser {
+  /** Another browser holding those of this one's cookies that `keep` keeps. */
+  copy(keep: (origin: string, cookie: SetCookie) => boolean): Browser {
     const copy = new Browser(this.fetcher);
-    for (const [o, jar] of this.jars) copy.jars.set(o, new Map([...jar].filter(([n]) => o !== origin || n !== name)));
+    for (const [origin, jar] of this.held) copy.held.set(origin, new Map([...jar].filter(([, c]) => keep(origin, c))));
     return copy;
   }
 
   /** One request, with this browser's cookies for its origin; a redirect is handed back, not followed. */
   async go(url: string | URL, init: { form?: URLSearchParams; headers?: Record<string, string> } = {}): Promise<Visit> {
     const target = new URL(url);
-    const jar = this.jars.get(target.origin) ?? new Map<string, string>();
-    this.jars.set(target.origin, jar);
+    const jar = this.held.get(target.origin) ?? new Map<string, SetCookie>();
+    this.held.set(target.origin, jar);
     const headers: Record<string, string> = { accept: 'text/html,application/json;q=0.9,*/*;q=0.8', ...init.headers };
-    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (jar.size) headers.cookie = [...jar.values()].map((c) => `${c.name}=${c.value}`).join('; ');
     if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded';
     const res = await this.fetcher(target.href, { method: init.form ? 'POST' : 'GET', headers, body: init.form?.toString(), redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     const cookies = res.headers.getSetCookie().map(parseSetCookie);
-    const setBy = this.setBy.get(target.origin) ?? new Map<string, SetCookie>();
-    this.setBy.set(target.origin, setBy);
     for (const c of cookies) {
-      setBy.set(c.name, c);
       const expired = c.attributes.get('max-age') === '0' || (c.attributes.has('expires') && Date.parse(c.attributes.get('expires')!) < Date.now());
       if (expired) jar.delete(c.name);
-      else jar.set(c.name, c.value);
+      else jar.set(c.name, c);
     }
     const location = res.headers.get('location');
     return { url: target.href, status: res.status, headers: res.headers, location: location ? new URL(location, target) : undefined, cookies, body: await res.text() };
